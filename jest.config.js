@@ -1,0 +1,20 @@
+/** One jest run covers unit (*.spec.ts), real-Postgres (*.int-spec.ts) and HTTP (*.e2e-spec.ts) suites. */
+const swcConfig = JSON.parse(require('fs').readFileSync(`${__dirname}/.swcrc`, 'utf8'));
+delete swcConfig.$schema;
+
+module.exports = {
+  rootDir: '.',
+  testEnvironment: 'node',
+  testRegex: '.*\\.(spec|int-spec|e2e-spec)\\.ts$',
+  transform: { '^.+\\.ts$': ['@swc/jest', swcConfig] },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: {
+    '^@oms/(domain|event-store|venues|read-models)$': '<rootDir>/libs/$1/src',
+    '^@oms/(domain|event-store|venues|read-models)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@oms/migrations$': '<rootDir>/migrations',
+  },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  setupFilesAfterEnv: ['<rootDir>/test/jest.setup.ts'],
+  // Two cores: one worker per core; Postgres suites start their own server each.
+  maxWorkers: 2,
+};
