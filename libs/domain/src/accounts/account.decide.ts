@@ -1,0 +1,253 @@
+import { Decimal, DecimalString } from '../decimal/decimal';
+import { Command, Decision, accept, assertNever, reject, rejectAll } from '../shared/decision';
+import { Side } from '../shared/trading';
+import {
+  AccountEvent,
+  AccountState,
+  RiskLimitsData,
+  evolveAccount,
+  initialAccountState,
+  isNewerSequence,
+} from './account';
+import { PreTradeRequest, buildRiskContext, runPreTradeChecks } from './risk-checks';
+import { isoTimestamp } from '../shared/time';
+
+export type SetRiskLimits = Command<'SetRiskLimits', { accountId: string; limits: RiskLimitsData }>;
+export type HaltTrading = Command<'HaltTrading', { accountId: string; reason: string }>;
+export type ResumeTrading = Command<'ResumeTrading', { accountId: string }>;
+/** The pre-trade risk decision: reserves the order's exposure or reports every failed check. */
+export type ReserveExposure = Command<'ReserveExposure', { accountId: string; request: PreTradeRequest }>;
+export type ReleaseExposure = Command<
+  'ReleaseExposure',
+  { accountId: string; orderId: string; reason: string; sourceSequence: string | null }
+>;
+export type BookFill = Command<
+  'BookFill',
+  {
+    accountId: string;
+    orderId: string;
+    execId: string;
+    instrumentId: string;
+    side: Side;
+    quantity: DecimalString;
+    price: DecimalString;
+    fee: DecimalString;
+    executedAt: string;
+    sourceSequence: string | null;
+  }
+>;
+
+export type AccountCommand =
+  SetRiskLimits | HaltTrading | ResumeTrading | ReserveExposure | ReleaseExposure | BookFill;
+
+function limitProblems(l: RiskLimitsData): string[] {
+  const problems: string[] = [];
+  const nonNegative = (name: string, value: unknown) => {
+    if (!Decimal.isValid(value) || Decimal.parse(value).isNegative())
+      problems.push(`${name} must be a decimal ≥ 0`);
+  };
+  nonNegative('maxOrderQuantity', l.maxOrderQuantity);
+  nonNegative('maxOrderNotional', l.maxOrderNotional);
+  nonNegative('maxPosition', l.maxPosition);
+  nonNegative('maxOpenNotional', l.maxOpenNotional);
+  nonNegative('priceCollarPercent', l.priceCollarPercent);
+  nonNegative('maxDailyLoss', l.maxDailyLoss);
+  for (const [instrumentId, value] of Object.entries(l.positionLimits ?? {})) {
+    nonNegative(`positionLimits.${instrumentId}`, value);
+  }
+  const wholePositive = (name: string, value: number) => {
+    if (!Number.isSafeInteger(value) || value <= 0) problems.push(`${name} must be a whole number > 0`);
+  };
+  wholePositive('staleReferenceAfterMs', l.staleReferenceAfterMs);
+  wholePositive('maxOrdersPerWindow', l.maxOrdersPerWindow);
+  wholePositive('orderRateWindowMs', l.orderRateWindowMs);
+  if (problems.length === 0 && Decimal.parse(l.priceCollarPercent).gte(Decimal.HUNDRED)) {
+    problems.push('priceCollarPercent must be below 100');
+  }
+  return problems;
+}
+
+function canonicalLimits(l: RiskLimitsData): RiskLimitsData {
+  const canon = (v: string) => Decimal.parse(v).toString();
+  return {
+    maxOrderQuantity: canon(l.maxOrderQuantity),
+    maxOrderNotional: canon(l.maxOrderNotional),
+    maxPosition: canon(l.maxPosition),
+    positionLimits: Object.fromEntries(Object.entries(l.positionLimits ?? {}).map(([k, v]) => [k, canon(v)])),
+    maxOpenNotional: canon(l.maxOpenNotional),
+    priceCollarPercent: canon(l.priceCollarPercent),
+    staleReferenceAfterMs: l.staleReferenceAfterMs,
+    maxOrdersPerWindow: l.maxOrdersPerWindow,
+    orderRateWindowMs: l.orderRateWindowMs,
+    maxDailyLoss: canon(l.maxDailyLoss),
+    reduceOnly: l.reduceOnly,
+    allowedInstruments: l.allowedInstruments === null ? null : [...l.allowedInstruments].sort(),
+  };
+}
+
+function setRiskLimits(command: SetRiskLimits, state: AccountState): Decision<AccountEvent> {
+  const problems = limitProblems(command.data.limits);
+  if (problems.length > 0)
+    return reject('INVALID_RISK_LIMITS', `Risk limits refused: ${problems.join('; ')}.`);
+  const limits = canonicalLimits(command.data.limits);
+  if (state.limits && JSON.stringify(limits) === JSON.stringify(currentLimitsData(state))) return accept();
+  return accept({
+    type: 'RiskLimitsSet',
+    data: { accountId: command.data.accountId, limits, setAt: isoTimestamp(command.metadata.now) },
+  });
+}
+
+export function currentLimitsData(state: AccountState): RiskLimitsData | null {
+  const l = state.limits;
+  if (!l) return null;
+  return {
+    maxOrderQuantity: l.maxOrderQuantity.toString(),
+    maxOrderNotional: l.maxOrderNotional.toString(),
+    maxPosition: l.maxPosition.toString(),
+    positionLimits: Object.fromEntries([...l.positionLimits].map(([k, v]) => [k, v.toString()])),
+    maxOpenNotional: l.maxOpenNotional.toString(),
+    priceCollarPercent: l.priceCollarPercent.toString(),
+    staleReferenceAfterMs: l.staleReferenceAfterMs,
+    maxOrdersPerWindow: l.maxOrdersPerWindow,
+    orderRateWindowMs: l.orderRateWindowMs,
+    maxDailyLoss: l.maxDailyLoss.toString(),
+    reduceOnly: l.reduceOnly,
+    allowedInstruments: l.allowedInstruments === null ? null : [...l.allowedInstruments].sort(),
+  };
+}
+
+function reserveExposure(command: ReserveExposure, state: AccountState): Decision<AccountEvent> {
+  const { request, accountId } = command.data;
+  const now = command.metadata.now;
+  const ctx = buildRiskContext(state, request, now.getTime());
+  const rejections = runPreTradeChecks(ctx);
+  if (rejections.length > 0) return rejectAll(rejections);
+  // Every check passed, so quantity, reservation price and notional are known.
+  const quantity = ctx.quantity as Decimal;
+  const price = ctx.reservationPrice as Decimal;
+  const notional = ctx.notional as Decimal;
+  const { order } = request;
+  return accept({
+    type: 'ExposureReserved',
+    data: {
+      accountId,
+      orderId: order.orderId,
+      clientOrderId: order.clientOrderId,
+      instrumentId: order.instrumentId,
+      side: order.side,
+      quantity: quantity.toString(),
+      price: price.toString(),
+      notional: notional.toString(),
+      reservedAt: isoTimestamp(now),
+    },
+  });
+}
+
+function releaseExposure(command: ReleaseExposure, state: AccountState): Decision<AccountEvent> {
+  const { accountId, orderId, reason, sourceSequence } = command.data;
+  if (!isNewerSequence(sourceSequence, state.ledgerSequence)) return accept(); // redelivered
+  const reservation = state.reservations.get(orderId);
+  if (!reservation) return accept();
+  return accept({
+    type: 'ExposureReleased',
+    data: {
+      accountId,
+      orderId,
+      quantity: reservation.quantity.toString(),
+      notional: reservation.notional.toString(),
+      reason,
+      releasedAt: isoTimestamp(command.metadata.now),
+      sourceSequence,
+    },
+  });
+}
+
+/** Books a fill into the position and applies the post-trade loss limit. */
+function bookFill(command: BookFill, state: AccountState): Decision<AccountEvent> {
+  const d = command.data;
+  if (!isNewerSequence(d.sourceSequence, state.ledgerSequence)) return accept(); // redelivered
+  for (const [name, value] of [
+    ['quantity', d.quantity],
+    ['price', d.price],
+    ['fee', d.fee],
+  ] as const) {
+    if (!Decimal.isValid(value))
+      return reject('INVALID_FILL', `Fill ${d.execId} has an invalid ${name}: ${value}.`);
+  }
+  const booked: AccountEvent = {
+    type: 'FillBooked',
+    data: { ...d, position: { quantity: '0', averagePrice: '0', realizedPnl: '0', fees: '0' } },
+  };
+  const after = evolveAccount(state, booked);
+  const position = after.positions.get(d.instrumentId)!;
+  const events: AccountEvent[] = [
+    {
+      type: 'FillBooked',
+      data: {
+        ...d,
+        position: {
+          quantity: position.quantity.toString(),
+          averagePrice: position.averagePrice.toString(),
+          realizedPnl: position.realizedPnl.toString(),
+          fees: position.fees.toString(),
+        },
+      },
+    },
+  ];
+  const limits = state.limits;
+  if (
+    limits &&
+    !state.halt &&
+    after.dailyPnl.realizedNet.negated().gte(limits.maxDailyLoss) &&
+    after.dailyPnl.realizedNet.isNegative()
+  ) {
+    events.push({
+      type: 'TradingHalted',
+      data: {
+        accountId: d.accountId,
+        reason: `MAX_DAILY_LOSS_BREACHED: realised net P&L ${after.dailyPnl.realizedNet} on ${after.dailyPnl.day} reached the limit −${limits.maxDailyLoss}`,
+        automatic: true,
+        haltedAt: isoTimestamp(command.metadata.now),
+      },
+    });
+  }
+  return accept(...events);
+}
+
+export function decideAccount(command: AccountCommand, state: AccountState): Decision<AccountEvent> {
+  switch (command.type) {
+    case 'SetRiskLimits':
+      return setRiskLimits(command, state);
+    case 'HaltTrading':
+      if (state.halt) return accept();
+      return accept({
+        type: 'TradingHalted',
+        data: {
+          accountId: command.data.accountId,
+          reason: command.data.reason,
+          automatic: false,
+          haltedAt: isoTimestamp(command.metadata.now),
+        },
+      });
+    case 'ResumeTrading':
+      if (!state.halt) return accept();
+      return accept({
+        type: 'TradingResumed',
+        data: { accountId: command.data.accountId, resumedAt: isoTimestamp(command.metadata.now) },
+      });
+    case 'ReserveExposure':
+      return reserveExposure(command, state);
+    case 'ReleaseExposure':
+      return releaseExposure(command, state);
+    case 'BookFill':
+      return bookFill(command, state);
+    default:
+      return assertNever(command);
+  }
+}
+
+export const accountDecider = {
+  decide: decideAccount,
+  evolve: evolveAccount,
+  initialState: initialAccountState,
+};

@@ -1,0 +1,565 @@
+import { dec } from '../decimal/decimal';
+import { deciderSpec } from '../testing/decider-spec';
+import { T0, at, btc, iso, limits, preTrade } from '../testing/fixtures';
+import { AccountEvent, AccountState, RiskLimitsData } from './account';
+import { AccountCommand, accountDecider } from './account.decide';
+import { PreTradeRequest, RISK_REJECTION_CODES } from './risk-checks';
+
+const spec = deciderSpec(accountDecider);
+const accountId = 'acc';
+
+const limitsSet = (overrides: Partial<RiskLimitsData> = {}): AccountEvent => ({
+  type: 'RiskLimitsSet',
+  data: { accountId, limits: { ...limits, ...overrides }, setAt: iso() },
+});
+const reserved = (
+  orderId: string,
+  side: 'BUY' | 'SELL',
+  quantity: string,
+  price = '9680',
+  offset = 0,
+): AccountEvent => ({
+  type: 'ExposureReserved',
+  data: {
+    accountId,
+    orderId,
+    clientOrderId: `c-${orderId}`,
+    instrumentId: 'BTCUSDT',
+    side,
+    quantity,
+    price,
+    notional: dec(quantity).times(dec(price)).toString(),
+    reservedAt: iso(offset),
+  },
+});
+const booked = (
+  orderId: string,
+  side: 'BUY' | 'SELL',
+  quantity: string,
+  price: string,
+  seq: string,
+  fee = '0',
+): AccountEvent =>
+  ({
+    type: 'FillBooked',
+    data: {
+      accountId,
+      orderId,
+      execId: `x-${seq}`,
+      instrumentId: 'BTCUSDT',
+      side,
+      quantity,
+      price,
+      fee,
+      executedAt: iso(),
+      sourceSequence: seq,
+      position: { quantity: '0', averagePrice: '0', realizedPnl: '0', fees: '0' },
+    },
+  }) as AccountEvent;
+
+const reserve = (request: PreTradeRequest, offset = 0): AccountCommand => ({
+  type: 'ReserveExposure',
+  data: { accountId, request },
+  metadata: at(offset),
+});
+
+describe('account: pre-trade risk', () => {
+  it('reserves exposure for an order that passes every check', () => {
+    const state = spec
+      .given(limitsSet())
+      .when(reserve(preTrade({ quantity: '1', limitPrice: '9680.5' })))
+      .then({
+        type: 'ExposureReserved',
+        data: {
+          accountId,
+          orderId: 'o1',
+          clientOrderId: 'c1',
+          instrumentId: 'BTCUSDT',
+          side: 'BUY',
+          quantity: '1',
+          price: '9680.5',
+          notional: '9680.5',
+          reservedAt: iso(),
+        },
+      });
+    expect(state.openNotional.toString()).toBe('9680.5');
+    expect(state.openQuantity.get('BTCUSDT')?.buy.toString()).toBe('1');
+  });
+
+  it('reserves a market order at the collar edge (its worst acceptable price)', () => {
+    const decision = accountDecider.decide(
+      reserve(preTrade({ type: 'MARKET', limitPrice: null, quantity: '2' })),
+      accountDecider.evolve(accountDecider.initialState(), limitsSet()),
+    );
+    expect(
+      decision.accepted && decision.events[0].type === 'ExposureReserved' && decision.events[0].data,
+    ).toMatchObject({
+      price: '10164',
+      notional: '20328',
+    });
+  });
+
+  describe('each rejection code', () => {
+    const cases: [string, AccountEvent[], PreTradeRequest, number?][] = [
+      [
+        'TRADING_HALTED_GLOBAL',
+        [limitsSet()],
+        preTrade({}, { globalHalt: { reason: 'exchange outage', haltedAt: iso() } }),
+      ],
+      [
+        'TRADING_HALTED_ACCOUNT',
+        [
+          limitsSet(),
+          { type: 'TradingHalted', data: { accountId, reason: 'ops', automatic: false, haltedAt: iso() } },
+        ],
+        preTrade(),
+      ],
+      [
+        'TRADING_HALTED_INSTRUMENT',
+        [limitsSet()],
+        preTrade({}, { instrumentHalt: { reason: 'news', haltedAt: iso() } }),
+      ],
+      ['INSTRUMENT_NOT_TRADABLE', [limitsSet()], preTrade({}, { instrument: { ...btc, tradable: false } })],
+      ['INSTRUMENT_NOT_ALLOWED', [limitsSet({ allowedInstruments: ['ETHUSDT'] })], preTrade()],
+      ['QUANTITY_NOT_LOT_MULTIPLE', [limitsSet()], preTrade({ quantity: '1.0005' })],
+      [
+        'QUANTITY_BELOW_MINIMUM',
+        [limitsSet()],
+        preTrade({ quantity: '0.001' }, { instrument: { ...btc, minQuantity: dec('0.01') } }),
+      ],
+      [
+        'QUANTITY_ABOVE_MAXIMUM',
+        [
+          limitsSet({
+            maxOrderQuantity: '1000',
+            maxOrderNotional: '1e12',
+            maxPosition: '1000',
+            maxOpenNotional: '1e12',
+          }),
+        ],
+        preTrade({ quantity: '101' }),
+      ],
+      ['LIMIT_PRICE_REQUIRED', [limitsSet()], preTrade({ limitPrice: null })],
+      ['LIMIT_PRICE_NOT_ALLOWED', [limitsSet()], preTrade({ type: 'MARKET', limitPrice: '9680' })],
+      ['PRICE_NOT_TICK_MULTIPLE', [limitsSet()], preTrade({ limitPrice: '9680.005' })],
+      [
+        'MAX_ORDER_QUANTITY_EXCEEDED',
+        [limitsSet({ maxOrderNotional: '1e9', maxPosition: '100', maxOpenNotional: '1e9' })],
+        preTrade({ quantity: '6' }),
+      ],
+      ['MAX_ORDER_NOTIONAL_EXCEEDED', [limitsSet({ maxOrderNotional: '9000' })], preTrade()],
+      ['REFERENCE_PRICE_MISSING', [limitsSet()], preTrade({}, { referencePrice: null })],
+      [
+        'REFERENCE_PRICE_STALE',
+        [limitsSet()],
+        preTrade({}, { referencePrice: { price: dec('9680'), observedAt: T0.getTime() - 5_001 } }),
+      ],
+      ['PRICE_COLLAR_BREACHED', [limitsSet()], preTrade({ limitPrice: '10164.01' })],
+      ['POSITION_LIMIT_EXCEEDED', [limitsSet({ maxPosition: '1.5' })], preTrade({ quantity: '2' })],
+      ['OPEN_NOTIONAL_LIMIT_EXCEEDED', [limitsSet({ maxOpenNotional: '9000' })], preTrade()],
+      ['DUPLICATE_CLIENT_ORDER_ID', [limitsSet(), reserved('o1', 'BUY', '1')], preTrade()],
+      ['REDUCE_ONLY_VIOLATION', [limitsSet({ reduceOnly: true })], preTrade()],
+    ];
+
+    it.each(cases)('%s', (code, history, request) => {
+      spec
+        .given(...history)
+        .when(reserve(request))
+        .thenRejects(code);
+    });
+
+    it('covers every code the risk checks can return', () => {
+      const covered = new Set([
+        ...cases.map(([code]) => code),
+        'RISK_LIMITS_NOT_SET',
+        'INSTRUMENT_UNKNOWN',
+        'QUANTITY_NOT_POSITIVE',
+        'PRICE_NOT_POSITIVE',
+        'ORDER_RATE_LIMIT_EXCEEDED',
+      ]);
+      expect([...RISK_REJECTION_CODES].filter((c) => !covered.has(c))).toEqual([]);
+    });
+
+    it('QUANTITY_NOT_POSITIVE for zero, negative and malformed quantities', () => {
+      for (const quantity of ['0', '-1', 'abc', 'NaN']) {
+        spec
+          .given(limitsSet())
+          .when(reserve(preTrade({ quantity })))
+          .thenRejects('QUANTITY_NOT_POSITIVE');
+      }
+    });
+
+    it('PRICE_NOT_POSITIVE for a zero, negative or malformed limit price', () => {
+      for (const limitPrice of ['0', '-5', 'Infinity']) {
+        const [first] = spec.given(limitsSet()).when(reserve(preTrade({ limitPrice }))).decision.accepted
+          ? []
+          : (
+              accountDecider.decide(reserve(preTrade({ limitPrice })), spec.given(limitsSet()).state) as {
+                rejections: { code: string }[];
+              }
+            ).rejections;
+        expect(first.code).toBe('PRICE_NOT_POSITIVE');
+      }
+    });
+
+    it('ORDER_RATE_LIMIT_EXCEEDED within the sliding window, and free again once it slides', () => {
+      const history = [
+        limitsSet({ maxOrdersPerWindow: 2, orderRateWindowMs: 1000 }),
+        reserved('a', 'BUY', '0.1', '9680', -900),
+        reserved('b', 'BUY', '0.1', '9680', -100),
+      ];
+      spec
+        .given(...history)
+        .when(reserve(preTrade()))
+        .thenRejects('ORDER_RATE_LIMIT_EXCEEDED');
+      // 150 ms later the first order has left the window.
+      const later = preTrade({}, { referencePrice: { price: dec('9680'), observedAt: T0.getTime() + 100 } });
+      expect(accountDecider.decide(reserve(later, 150), spec.given(...history).state).accepted).toBe(true);
+    });
+  });
+
+  describe('fails closed', () => {
+    it('refuses everything when the account has no risk limits', () => {
+      spec.given().when(reserve(preTrade())).thenRejects('RISK_LIMITS_NOT_SET');
+    });
+
+    it('refuses an unknown instrument', () => {
+      spec
+        .given(limitsSet())
+        .when(reserve(preTrade({ instrumentId: 'DOGEUSDT' }, { instrument: null })))
+        .thenRejects('INSTRUMENT_UNKNOWN');
+    });
+
+    it('refuses a market order with no reference price (it cannot be priced)', () => {
+      spec
+        .given(limitsSet())
+        .when(reserve(preTrade({ type: 'MARKET', limitPrice: null }, { referencePrice: null })))
+        .thenRejects('REFERENCE_PRICE_MISSING');
+    });
+  });
+
+  it('reports every failing check, not only the first', () => {
+    spec
+      .given(limitsSet({ maxOrderQuantity: '1', maxOrderNotional: '1000' }))
+      .when(
+        reserve(
+          preTrade(
+            { quantity: '2.0005', limitPrice: '20000.001' },
+            { globalHalt: { reason: 'x', haltedAt: iso() } },
+          ),
+        ),
+      )
+      .thenRejects(
+        'TRADING_HALTED_GLOBAL',
+        'QUANTITY_NOT_LOT_MULTIPLE',
+        'PRICE_NOT_TICK_MULTIPLE',
+        'MAX_ORDER_QUANTITY_EXCEEDED',
+        'PRICE_COLLAR_BREACHED',
+        'MAX_ORDER_NOTIONAL_EXCEEDED',
+      );
+  });
+
+  it('accepts the collar edges exactly', () => {
+    expect(
+      accountDecider.decide(reserve(preTrade({ limitPrice: '10164' })), spec.given(limitsSet()).state)
+        .accepted,
+    ).toBe(true);
+    expect(
+      accountDecider.decide(reserve(preTrade({ limitPrice: '9196' })), spec.given(limitsSet()).state)
+        .accepted,
+    ).toBe(true);
+  });
+
+  describe('position limit counts open orders, not only fills', () => {
+    const history = [
+      limitsSet({ maxPosition: '3' }),
+      booked('f', 'BUY', '1', '9680', '1'),
+      reserved('o9', 'BUY', '1.5'),
+    ];
+
+    it('refuses a buy that would pass the limit once the open buys fill', () => {
+      spec
+        .given(...history)
+        .when(reserve(preTrade({ quantity: '0.6' })))
+        .thenRejects('POSITION_LIMIT_EXCEEDED');
+    });
+
+    it('allows a buy up to the limit', () => {
+      expect(
+        accountDecider.decide(reserve(preTrade({ quantity: '0.5' })), spec.given(...history).state).accepted,
+      ).toBe(true);
+    });
+
+    it('open buys do not count against a sell', () => {
+      expect(
+        accountDecider.decide(
+          reserve(preTrade({ side: 'SELL', quantity: '4' })),
+          spec.given(...history).state,
+        ).accepted,
+      ).toBe(true);
+      spec
+        .given(...history)
+        .when(reserve(preTrade({ side: 'SELL', quantity: '4.001' })))
+        .thenRejects('POSITION_LIMIT_EXCEEDED');
+    });
+
+    it('per-instrument override replaces the default', () => {
+      spec
+        .given(limitsSet({ maxPosition: '100', positionLimits: { BTCUSDT: '0.5' } }))
+        .when(reserve(preTrade({ quantity: '1' })))
+        .thenRejects('POSITION_LIMIT_EXCEEDED');
+    });
+  });
+
+  describe('reduce-only', () => {
+    const long2 = [limitsSet({ reduceOnly: true }), booked('f', 'BUY', '2', '9680', '1')];
+    it('lets a sell reduce a long', () => {
+      expect(
+        accountDecider.decide(reserve(preTrade({ side: 'SELL', quantity: '2' })), spec.given(...long2).state)
+          .accepted,
+      ).toBe(true);
+    });
+    it('refuses a sell that would flip the position, counting open sells', () => {
+      spec
+        .given(...long2)
+        .when(reserve(preTrade({ side: 'SELL', quantity: '2.001' })))
+        .thenRejects('REDUCE_ONLY_VIOLATION');
+      spec
+        .given(...long2, reserved('s1', 'SELL', '1.5'))
+        .when(reserve(preTrade({ side: 'SELL', quantity: '0.6' })))
+        .thenRejects('REDUCE_ONLY_VIOLATION');
+    });
+    it('refuses a buy that adds to a long', () => {
+      spec
+        .given(...long2)
+        .when(reserve(preTrade({ side: 'BUY', quantity: '0.001' })))
+        .thenRejects('REDUCE_ONLY_VIOLATION');
+    });
+  });
+});
+
+describe('account: limits and halts', () => {
+  it('sets risk limits (canonical decimals) and ignores an identical repeat', () => {
+    const state = spec
+      .given()
+      .when({
+        type: 'SetRiskLimits',
+        data: { accountId, limits: { ...limits, maxOrderQuantity: '5.00' } },
+        metadata: at(),
+      })
+      .then(limitsSet());
+    spec
+      .given(limitsSet())
+      .when({ type: 'SetRiskLimits', data: { accountId, limits }, metadata: at() })
+      .thenNothing();
+    expect(state.limits?.maxOrderQuantity.toString()).toBe('5');
+  });
+
+  it('refuses malformed limits with every problem named', () => {
+    const [r] = spec
+      .given()
+      .when({
+        type: 'SetRiskLimits',
+        data: {
+          accountId,
+          limits: { ...limits, maxOrderQuantity: '-1', priceCollarPercent: 'abc', maxOrdersPerWindow: 0 },
+        },
+        metadata: at(),
+      })
+      .thenRejects('INVALID_RISK_LIMITS');
+    expect(r.message).toContain('maxOrderQuantity');
+    expect(r.message).toContain('priceCollarPercent');
+    expect(r.message).toContain('maxOrdersPerWindow');
+  });
+
+  it('halts and resumes the account; repeats are no-ops', () => {
+    const halted: AccountEvent = {
+      type: 'TradingHalted',
+      data: { accountId, reason: 'ops', automatic: false, haltedAt: iso() },
+    };
+    spec
+      .given(limitsSet())
+      .when({ type: 'HaltTrading', data: { accountId, reason: 'ops' }, metadata: at() })
+      .then(halted);
+    spec
+      .given(limitsSet(), halted)
+      .when({ type: 'HaltTrading', data: { accountId, reason: 'again' }, metadata: at() })
+      .thenNothing();
+    const state = spec
+      .given(limitsSet(), halted)
+      .when({ type: 'ResumeTrading', data: { accountId }, metadata: at() })
+      .then({ type: 'TradingResumed', data: { accountId, resumedAt: iso() } });
+    expect(state.halt).toBeNull();
+  });
+});
+
+describe('account: ledger (fills and releases)', () => {
+  const bookFill = (
+    orderId: string,
+    side: 'BUY' | 'SELL',
+    quantity: string,
+    price: string,
+    seq: string,
+    fee = '0',
+  ): AccountCommand => ({
+    type: 'BookFill',
+    data: {
+      accountId,
+      orderId,
+      execId: `x-${seq}`,
+      instrumentId: 'BTCUSDT',
+      side,
+      quantity,
+      price,
+      fee,
+      executedAt: iso(),
+      sourceSequence: seq,
+    },
+    metadata: at(),
+  });
+
+  it('books a fill into the position and consumes the reservation', () => {
+    const state = spec
+      .given(limitsSet(), reserved('o1', 'BUY', '2'))
+      .when(bookFill('o1', 'BUY', '0.5', '9679', '10', '0.2'))
+      .then({
+        type: 'FillBooked',
+        data: {
+          accountId,
+          orderId: 'o1',
+          execId: 'x-10',
+          instrumentId: 'BTCUSDT',
+          side: 'BUY',
+          quantity: '0.5',
+          price: '9679',
+          fee: '0.2',
+          executedAt: iso(),
+          sourceSequence: '10',
+          position: { quantity: '0.5', averagePrice: '9679', realizedPnl: '0', fees: '0.2' },
+        },
+      });
+    expect(state.reservations.get('o1')?.quantity.toString()).toBe('1.5');
+    expect(state.openNotional.toString()).toBe('14520');
+    expect(state.openQuantity.get('BTCUSDT')?.buy.toString()).toBe('1.5');
+  });
+
+  it('ignores a redelivered event (sequence at or below the last booked)', () => {
+    spec
+      .given(limitsSet(), booked('o1', 'BUY', '1', '9680', '10'))
+      .when(bookFill('o1', 'BUY', '1', '9680', '10'))
+      .thenNothing();
+    spec
+      .given(limitsSet(), booked('o1', 'BUY', '1', '9680', '10'))
+      .when(bookFill('o1', 'BUY', '1', '9680', '9'))
+      .thenNothing();
+  });
+
+  it('releases what is left of a reservation on cancel, reject or expiry', () => {
+    const state = spec
+      .given(limitsSet(), reserved('o1', 'BUY', '2'))
+      .when({
+        type: 'ReleaseExposure',
+        data: { accountId, orderId: 'o1', reason: 'OrderCanceled', sourceSequence: '11' },
+        metadata: at(),
+      })
+      .then({
+        type: 'ExposureReleased',
+        data: {
+          accountId,
+          orderId: 'o1',
+          quantity: '2',
+          notional: '19360',
+          reason: 'OrderCanceled',
+          releasedAt: iso(),
+          sourceSequence: '11',
+        },
+      });
+    expect(state.openNotional.isZero()).toBe(true);
+    expect(state.openQuantity.size).toBe(0);
+    spec
+      .given(limitsSet())
+      .when({
+        type: 'ReleaseExposure',
+        data: { accountId, orderId: 'nope', reason: 'x', sourceSequence: '12' },
+        metadata: at(),
+      })
+      .thenNothing();
+  });
+
+  it('halts the account automatically when the day’s realised loss reaches the limit', () => {
+    const history = [limitsSet({ maxDailyLoss: '100' }), booked('o1', 'BUY', '1', '9680', '1')];
+    spec
+      .given(...history)
+      .when(bookFill('o2', 'SELL', '1', '9585', '2', '5'))
+      .then(
+        {
+          type: 'FillBooked',
+          data: {
+            accountId,
+            orderId: 'o2',
+            execId: 'x-2',
+            instrumentId: 'BTCUSDT',
+            side: 'SELL',
+            quantity: '1',
+            price: '9585',
+            fee: '5',
+            executedAt: iso(),
+            sourceSequence: '2',
+            position: { quantity: '0', averagePrice: '0', realizedPnl: '-95', fees: '5' },
+          },
+        },
+        {
+          type: 'TradingHalted',
+          data: {
+            accountId,
+            reason:
+              `MAX_DAILY_LOSS_BREACHED: realised net P&L -100 on ${iso().slice(0, 10)} reached the limit −100`.replace(
+                'reached',
+                'reached',
+              ),
+            automatic: true,
+            haltedAt: iso(),
+          },
+        },
+      );
+  });
+
+  it('does not halt below the loss limit', () => {
+    spec
+      .given(limitsSet({ maxDailyLoss: '100' }), booked('o1', 'BUY', '1', '9680', '1'))
+      .when(bookFill('o2', 'SELL', '1', '9600', '2'))
+      .then({
+        type: 'FillBooked',
+        data: {
+          accountId,
+          orderId: 'o2',
+          execId: 'x-2',
+          instrumentId: 'BTCUSDT',
+          side: 'SELL',
+          quantity: '1',
+          price: '9600',
+          fee: '0',
+          executedAt: iso(),
+          sourceSequence: '2',
+          position: { quantity: '0', averagePrice: '0', realizedPnl: '-80', fees: '0' },
+        },
+      });
+  });
+
+  it('a new day starts a new loss tally', () => {
+    const state: AccountState = [
+      limitsSet(),
+      booked('o1', 'BUY', '1', '9680', '1'),
+      booked('o2', 'SELL', '1', '9580', '2'),
+    ].reduce(accountDecider.evolve, accountDecider.initialState());
+    expect(state.dailyPnl.realizedNet.toString()).toBe('-100');
+    const nextDay = accountDecider.evolve(state, {
+      ...(booked('o3', 'BUY', '1', '9600', '3') as { type: 'FillBooked'; data: Record<string, unknown> }),
+      data: {
+        ...(booked('o3', 'BUY', '1', '9600', '3').data as object),
+        executedAt: '2026-11-22T00:00:01.000Z',
+      },
+    } as AccountEvent);
+    expect(nextDay.dailyPnl).toEqual({ day: '2026-11-22', realizedNet: dec('0') });
+  });
+});

@@ -1,0 +1,334 @@
+import { Decimal, DecimalString, dec } from '../decimal/decimal';
+import { Halt } from '../instruments/instrument';
+import { Position, applyFill, flatPosition } from '../positions/position';
+import { DomainEvent, assertNever } from '../shared/decision';
+import { Side } from '../shared/trading';
+
+/** Risk limits of one account, as stored in events (decimals as strings). */
+export interface RiskLimitsData {
+  maxOrderQuantity: DecimalString;
+  maxOrderNotional: DecimalString;
+  /** Largest absolute position per instrument, counting open orders on the side that grows it. */
+  maxPosition: DecimalString;
+  positionLimits: Record<string, DecimalString>;
+  /** Gross notional of all open orders (credit). */
+  maxOpenNotional: DecimalString;
+  /** Fat-finger collar: a limit price more than this percentage away from the reference price is refused. */
+  priceCollarPercent: DecimalString;
+  /** A reference price older than this is stale, and an order that needs it is refused. */
+  staleReferenceAfterMs: number;
+  maxOrdersPerWindow: number;
+  orderRateWindowMs: number;
+  /** Realised net loss within one UTC day at which the account is halted automatically. */
+  maxDailyLoss: DecimalString;
+  reduceOnly: boolean;
+  /** null: every defined instrument; otherwise only these. */
+  allowedInstruments: string[] | null;
+}
+
+export interface RiskLimits {
+  maxOrderQuantity: Decimal;
+  maxOrderNotional: Decimal;
+  maxPosition: Decimal;
+  positionLimits: ReadonlyMap<string, Decimal>;
+  maxOpenNotional: Decimal;
+  priceCollarPercent: Decimal;
+  /** priceCollarPercent / 100, exact: the collar band is reference × this. */
+  priceCollarFraction: Decimal;
+  staleReferenceAfterMs: number;
+  maxOrdersPerWindow: number;
+  orderRateWindowMs: number;
+  maxDailyLoss: Decimal;
+  reduceOnly: boolean;
+  allowedInstruments: ReadonlySet<string> | null;
+}
+
+export function riskLimitsFromData(d: RiskLimitsData): RiskLimits {
+  return {
+    maxOrderQuantity: dec(d.maxOrderQuantity),
+    maxOrderNotional: dec(d.maxOrderNotional),
+    maxPosition: dec(d.maxPosition),
+    positionLimits: new Map(Object.entries(d.positionLimits).map(([id, v]) => [id, dec(v)])),
+    maxOpenNotional: dec(d.maxOpenNotional),
+    priceCollarPercent: dec(d.priceCollarPercent),
+    priceCollarFraction: dec(d.priceCollarPercent).dividedBy(Decimal.HUNDRED, 32),
+    staleReferenceAfterMs: d.staleReferenceAfterMs,
+    maxOrdersPerWindow: d.maxOrdersPerWindow,
+    orderRateWindowMs: d.orderRateWindowMs,
+    maxDailyLoss: dec(d.maxDailyLoss),
+    reduceOnly: d.reduceOnly,
+    allowedInstruments: d.allowedInstruments === null ? null : new Set(d.allowedInstruments),
+  };
+}
+
+export function positionLimitFor(limits: RiskLimits, instrumentId: string): Decimal {
+  return limits.positionLimits.get(instrumentId) ?? limits.maxPosition;
+}
+
+/** Exposure held for one open order until it fills, is canceled, rejected or expires. */
+export interface Reservation {
+  orderId: string;
+  clientOrderId: string;
+  instrumentId: string;
+  side: Side;
+  quantity: Decimal;
+  /** Worst price the order can trade at: its limit, or the collar edge for a market order. */
+  price: Decimal;
+  notional: Decimal;
+  reservedAt: string;
+}
+
+export interface PositionSnapshot {
+  quantity: DecimalString;
+  averagePrice: DecimalString;
+  realizedPnl: DecimalString;
+  fees: DecimalString;
+}
+
+export type RiskLimitsSet = DomainEvent<
+  'RiskLimitsSet',
+  { accountId: string; limits: RiskLimitsData; setAt: string }
+>;
+export type TradingHalted = DomainEvent<
+  'TradingHalted',
+  { accountId: string; reason: string; automatic: boolean; haltedAt: string }
+>;
+export type TradingResumed = DomainEvent<'TradingResumed', { accountId: string; resumedAt: string }>;
+export type ExposureReserved = DomainEvent<
+  'ExposureReserved',
+  {
+    accountId: string;
+    orderId: string;
+    clientOrderId: string;
+    instrumentId: string;
+    side: Side;
+    quantity: DecimalString;
+    price: DecimalString;
+    notional: DecimalString;
+    reservedAt: string;
+  }
+>;
+export type ExposureReleased = DomainEvent<
+  'ExposureReleased',
+  {
+    accountId: string;
+    orderId: string;
+    quantity: DecimalString;
+    notional: DecimalString;
+    reason: string;
+    releasedAt: string;
+    sourceSequence: string | null;
+  }
+>;
+export type FillBooked = DomainEvent<
+  'FillBooked',
+  {
+    accountId: string;
+    orderId: string;
+    execId: string;
+    instrumentId: string;
+    side: Side;
+    quantity: DecimalString;
+    price: DecimalString;
+    fee: DecimalString;
+    executedAt: string;
+    sourceSequence: string | null;
+    position: PositionSnapshot;
+  }
+>;
+
+export type AccountEvent =
+  RiskLimitsSet | TradingHalted | TradingResumed | ExposureReserved | ExposureReleased | FillBooked;
+
+export interface OpenQuantity {
+  buy: Decimal;
+  sell: Decimal;
+}
+
+export interface AccountState {
+  accountId: string | null;
+  limits: RiskLimits | null;
+  halt: Halt | null;
+  reservations: ReadonlyMap<string, Reservation>;
+  /** Open (reserved, unfilled) quantity per instrument and side: kept so every check is O(1). */
+  openQuantity: ReadonlyMap<string, OpenQuantity>;
+  openNotional: Decimal;
+  /** Acceptance times (epoch ms, ascending) inside the throttle window. */
+  recentOrderTimes: readonly number[];
+  positions: ReadonlyMap<string, Position>;
+  /** Realised P&L net of fees for the UTC day of the latest booked fill. */
+  dailyPnl: { day: string; realizedNet: Decimal };
+  /**
+   * Highest source sequence (global log position of the order event) the ledger has applied: a
+   * redelivered event at or below it is a duplicate. Kept as a string, compared as an integer.
+   */
+  ledgerSequence: string | null;
+}
+
+export const initialAccountState = (): AccountState => ({
+  accountId: null,
+  limits: null,
+  halt: null,
+  reservations: new Map(),
+  openQuantity: new Map(),
+  openNotional: Decimal.ZERO,
+  recentOrderTimes: [],
+  positions: new Map(),
+  dailyPnl: { day: '', realizedNet: Decimal.ZERO },
+  ledgerSequence: null,
+});
+
+const NO_OPEN: OpenQuantity = { buy: Decimal.ZERO, sell: Decimal.ZERO };
+
+export function openQuantityOf(state: AccountState, instrumentId: string): OpenQuantity {
+  return state.openQuantity.get(instrumentId) ?? NO_OPEN;
+}
+
+export function positionQuantityOf(state: AccountState, instrumentId: string): Decimal {
+  return state.positions.get(instrumentId)?.quantity ?? Decimal.ZERO;
+}
+
+export function isNewerSequence(sequence: string | null, last: string | null): boolean {
+  if (sequence === null || last === null) return true;
+  return BigInt(sequence) > BigInt(last);
+}
+
+function adjustOpen(
+  state: AccountState,
+  instrumentId: string,
+  side: Side,
+  quantityDelta: Decimal,
+  notionalDelta: Decimal,
+): Pick<AccountState, 'openQuantity' | 'openNotional'> {
+  const current = openQuantityOf(state, instrumentId);
+  const next =
+    side === 'BUY'
+      ? { ...current, buy: current.buy.plus(quantityDelta) }
+      : { ...current, sell: current.sell.plus(quantityDelta) };
+  const openQuantity = new Map(state.openQuantity);
+  if (next.buy.isZero() && next.sell.isZero()) openQuantity.delete(instrumentId);
+  else openQuantity.set(instrumentId, next);
+  return { openQuantity, openNotional: state.openNotional.plus(notionalDelta) };
+}
+
+function withoutReservation(state: AccountState, orderId: string): AccountState {
+  const reservation = state.reservations.get(orderId);
+  if (!reservation) return state;
+  const reservations = new Map(state.reservations);
+  reservations.delete(orderId);
+  return {
+    ...state,
+    reservations,
+    ...adjustOpen(
+      state,
+      reservation.instrumentId,
+      reservation.side,
+      reservation.quantity.negated(),
+      reservation.notional.negated(),
+    ),
+  };
+}
+
+function advanceLedger(state: AccountState, sequence: string | null): string | null {
+  return isNewerSequence(sequence, state.ledgerSequence)
+    ? (sequence ?? state.ledgerSequence)
+    : state.ledgerSequence;
+}
+
+function epochMs(iso: string): number {
+  return Date.parse(iso);
+}
+
+export function evolveAccount(state: AccountState, event: AccountEvent): AccountState {
+  switch (event.type) {
+    case 'RiskLimitsSet':
+      return { ...state, accountId: event.data.accountId, limits: riskLimitsFromData(event.data.limits) };
+    case 'TradingHalted':
+      return {
+        ...state,
+        accountId: event.data.accountId,
+        halt: { reason: event.data.reason, haltedAt: event.data.haltedAt },
+      };
+    case 'TradingResumed':
+      return { ...state, halt: null };
+    case 'ExposureReserved': {
+      const d = event.data;
+      // A reservation for an order that already holds one replaces it (a replace resizes exposure).
+      const base = withoutReservation(state, d.orderId);
+      const reservation: Reservation = {
+        orderId: d.orderId,
+        clientOrderId: d.clientOrderId,
+        instrumentId: d.instrumentId,
+        side: d.side,
+        quantity: dec(d.quantity),
+        price: dec(d.price),
+        notional: dec(d.notional),
+        reservedAt: d.reservedAt,
+      };
+      const reservations = new Map(base.reservations);
+      reservations.set(d.orderId, reservation);
+      const at = epochMs(d.reservedAt);
+      const windowMs = state.limits?.orderRateWindowMs ?? 0;
+      const recentOrderTimes = [...base.recentOrderTimes.filter((t) => t > at - windowMs), at];
+      return {
+        ...base,
+        reservations,
+        recentOrderTimes,
+        ...adjustOpen(base, d.instrumentId, d.side, reservation.quantity, reservation.notional),
+      };
+    }
+    case 'ExposureReleased':
+      return {
+        ...withoutReservation(state, event.data.orderId),
+        ledgerSequence: advanceLedger(state, event.data.sourceSequence),
+      };
+    case 'FillBooked': {
+      const d = event.data;
+      const quantity = dec(d.quantity);
+      const price = dec(d.price);
+      const fee = dec(d.fee);
+      const before = state.positions.get(d.instrumentId) ?? flatPosition(d.instrumentId);
+      const after = applyFill(before, { side: d.side, quantity, price, fee });
+      const positions = new Map(state.positions);
+      positions.set(d.instrumentId, after);
+
+      const day = d.executedAt.slice(0, 10);
+      const realizedNetDelta = after.realizedPnl.minus(before.realizedPnl).minus(fee);
+      const dailyPnl =
+        day === state.dailyPnl.day
+          ? { day, realizedNet: state.dailyPnl.realizedNet.plus(realizedNetDelta) }
+          : day > state.dailyPnl.day
+            ? { day, realizedNet: realizedNetDelta }
+            : state.dailyPnl; // a late fill for an earlier day does not reopen that day's tally
+
+      let next: AccountState = {
+        ...state,
+        positions,
+        dailyPnl,
+        ledgerSequence: advanceLedger(state, d.sourceSequence),
+      };
+      const reservation = state.reservations.get(d.orderId);
+      if (reservation) {
+        const consumed = Decimal.min(quantity, reservation.quantity);
+        const remaining = reservation.quantity.minus(consumed);
+        const notional = remaining.times(reservation.price);
+        const reservations = new Map(next.reservations);
+        reservations.set(d.orderId, { ...reservation, quantity: remaining, notional });
+        next = {
+          ...next,
+          reservations,
+          ...adjustOpen(
+            next,
+            reservation.instrumentId,
+            reservation.side,
+            consumed.negated(),
+            notional.minus(reservation.notional),
+          ),
+        };
+      }
+      return next;
+    }
+    default:
+      return assertNever(event);
+  }
+}

@@ -1,0 +1,356 @@
+import { Decimal } from '../decimal/decimal';
+import { Halt, Instrument } from '../instruments/instrument';
+import { OrderTerms } from '../orders/order';
+import { Rejection } from '../shared/decision';
+import { AccountState, RiskLimits, openQuantityOf, positionLimitFor, positionQuantityOf } from './account';
+
+export const RISK_REJECTION_CODES = [
+  'TRADING_HALTED_GLOBAL',
+  'TRADING_HALTED_ACCOUNT',
+  'TRADING_HALTED_INSTRUMENT',
+  'RISK_LIMITS_NOT_SET',
+  'INSTRUMENT_UNKNOWN',
+  'INSTRUMENT_NOT_TRADABLE',
+  'INSTRUMENT_NOT_ALLOWED',
+  'QUANTITY_NOT_POSITIVE',
+  'QUANTITY_NOT_LOT_MULTIPLE',
+  'QUANTITY_BELOW_MINIMUM',
+  'QUANTITY_ABOVE_MAXIMUM',
+  'LIMIT_PRICE_REQUIRED',
+  'LIMIT_PRICE_NOT_ALLOWED',
+  'PRICE_NOT_POSITIVE',
+  'PRICE_NOT_TICK_MULTIPLE',
+  'MAX_ORDER_QUANTITY_EXCEEDED',
+  'MAX_ORDER_NOTIONAL_EXCEEDED',
+  'REFERENCE_PRICE_MISSING',
+  'REFERENCE_PRICE_STALE',
+  'PRICE_COLLAR_BREACHED',
+  'POSITION_LIMIT_EXCEEDED',
+  'OPEN_NOTIONAL_LIMIT_EXCEEDED',
+  'ORDER_RATE_LIMIT_EXCEEDED',
+  'DUPLICATE_CLIENT_ORDER_ID',
+  'REDUCE_ONLY_VIOLATION',
+] as const;
+export type RiskRejectionCode = (typeof RISK_REJECTION_CODES)[number];
+export type RiskRejection = Rejection<RiskRejectionCode>;
+
+export interface ReferencePrice {
+  price: Decimal;
+  /** When the price was observed, epoch milliseconds. */
+  observedAt: number;
+}
+
+/** Everything a pre-trade decision looks at besides the account's own state. */
+export interface PreTradeRequest {
+  order: OrderTerms;
+  instrument: Instrument | null;
+  instrumentHalt: Halt | null;
+  globalHalt: Halt | null;
+  referencePrice: ReferencePrice | null;
+}
+
+/**
+ * The request with its numbers parsed once. A value that does not parse is null, and every check that
+ * needs it stays silent, because the check that owns that value has already refused the order.
+ */
+export interface RiskContext {
+  request: PreTradeRequest;
+  account: AccountState;
+  limits: RiskLimits | null;
+  quantity: Decimal | null;
+  limitPrice: Decimal | null;
+  /** The worst price the order can trade at: its limit, or for a market order the collar edge. */
+  reservationPrice: Decimal | null;
+  notional: Decimal | null;
+  nowMs: number;
+}
+
+export type RiskCheck = (ctx: RiskContext) => RiskRejection | null;
+
+function parseOrNull(value: string | null): Decimal | null {
+  if (value === null) return null;
+  try {
+    return Decimal.parse(value);
+  } catch {
+    return null;
+  }
+}
+
+export function buildRiskContext(
+  account: AccountState,
+  request: PreTradeRequest,
+  nowMs: number,
+): RiskContext {
+  const quantity = parseOrNull(request.order.quantity);
+  const limitPrice = parseOrNull(request.order.limitPrice);
+  const limits = account.limits;
+  let reservationPrice: Decimal | null = null;
+  if (request.order.type === 'LIMIT') {
+    reservationPrice = limitPrice !== null && limitPrice.isPositive() ? limitPrice : null;
+  } else if (request.referencePrice && limits) {
+    const reference = request.referencePrice.price;
+    reservationPrice = reference.plus(reference.times(limits.priceCollarFraction));
+  }
+  const notional =
+    quantity !== null && quantity.isPositive() && reservationPrice !== null
+      ? quantity.times(reservationPrice)
+      : null;
+  return { request, account, limits, quantity, limitPrice, reservationPrice, notional, nowMs };
+}
+
+const rejection = (code: RiskRejectionCode, message: string): RiskRejection => ({ code, message });
+
+export const globalKillSwitch: RiskCheck = ({ request }) =>
+  request.globalHalt
+    ? rejection('TRADING_HALTED_GLOBAL', `Trading is halted for all accounts: ${request.globalHalt.reason}.`)
+    : null;
+
+export const accountKillSwitch: RiskCheck = ({ account }) =>
+  account.halt
+    ? rejection('TRADING_HALTED_ACCOUNT', `Trading is halted for this account: ${account.halt.reason}.`)
+    : null;
+
+export const instrumentKillSwitch: RiskCheck = ({ request }) =>
+  request.instrumentHalt
+    ? rejection(
+        'TRADING_HALTED_INSTRUMENT',
+        `Trading in ${request.order.instrumentId} is halted: ${request.instrumentHalt.reason}.`,
+      )
+    : null;
+
+export const limitsPresent: RiskCheck = ({ limits, request }) =>
+  limits
+    ? null
+    : rejection(
+        'RISK_LIMITS_NOT_SET',
+        `Account ${request.order.accountId} has no risk limits; it cannot trade.`,
+      );
+
+export const instrumentEligible: RiskCheck = ({ request, limits }) => {
+  const { instrument, order } = request;
+  if (!instrument) return rejection('INSTRUMENT_UNKNOWN', `Instrument ${order.instrumentId} is not defined.`);
+  if (!instrument.tradable)
+    return rejection('INSTRUMENT_NOT_TRADABLE', `Instrument ${order.instrumentId} is not tradable.`);
+  if (limits?.allowedInstruments && !limits.allowedInstruments.has(order.instrumentId)) {
+    return rejection(
+      'INSTRUMENT_NOT_ALLOWED',
+      `Account ${order.accountId} may not trade ${order.instrumentId}.`,
+    );
+  }
+  return null;
+};
+
+export const quantityPositive: RiskCheck = ({ quantity, request }) =>
+  quantity !== null && quantity.isPositive()
+    ? null
+    : rejection('QUANTITY_NOT_POSITIVE', `Quantity ${request.order.quantity} must be a positive decimal.`);
+
+export const quantityLotMultiple: RiskCheck = ({ quantity, request: { instrument } }) =>
+  quantity?.isPositive() && instrument && !quantity.isMultipleOf(instrument.lotSize)
+    ? rejection(
+        'QUANTITY_NOT_LOT_MULTIPLE',
+        `Quantity ${quantity} is not a multiple of the lot size ${instrument.lotSize}.`,
+      )
+    : null;
+
+export const quantityWithinInstrumentBounds: RiskCheck = ({ quantity, request: { instrument } }) => {
+  if (!quantity?.isPositive() || !instrument) return null;
+  if (quantity.lt(instrument.minQuantity)) {
+    return rejection(
+      'QUANTITY_BELOW_MINIMUM',
+      `Quantity ${quantity} is below the minimum ${instrument.minQuantity}.`,
+    );
+  }
+  if (quantity.gt(instrument.maxQuantity)) {
+    return rejection(
+      'QUANTITY_ABOVE_MAXIMUM',
+      `Quantity ${quantity} is above the instrument maximum ${instrument.maxQuantity}.`,
+    );
+  }
+  return null;
+};
+
+export const limitPriceShape: RiskCheck = ({ request: { order }, limitPrice }) => {
+  if (order.type === 'MARKET') {
+    return order.limitPrice === null
+      ? null
+      : rejection(
+          'LIMIT_PRICE_NOT_ALLOWED',
+          'A MARKET order takes no limit price; send a LIMIT order instead.',
+        );
+  }
+  if (order.limitPrice === null)
+    return rejection('LIMIT_PRICE_REQUIRED', 'A LIMIT order needs a limit price.');
+  if (limitPrice === null || !limitPrice.isPositive()) {
+    return rejection('PRICE_NOT_POSITIVE', `Limit price ${order.limitPrice} must be a positive decimal.`);
+  }
+  return null;
+};
+
+export const priceTickMultiple: RiskCheck = ({ limitPrice, request: { instrument, order } }) =>
+  order.type === 'LIMIT' &&
+  limitPrice?.isPositive() &&
+  instrument &&
+  !limitPrice.isMultipleOf(instrument.tickSize)
+    ? rejection(
+        'PRICE_NOT_TICK_MULTIPLE',
+        `Limit price ${limitPrice} is not a multiple of the tick size ${instrument.tickSize}.`,
+      )
+    : null;
+
+export const maxOrderQuantity: RiskCheck = ({ quantity, limits }) =>
+  limits && quantity?.isPositive() && quantity.gt(limits.maxOrderQuantity)
+    ? rejection(
+        'MAX_ORDER_QUANTITY_EXCEEDED',
+        `Quantity ${quantity} exceeds the account's maximum order quantity ${limits.maxOrderQuantity}.`,
+      )
+    : null;
+
+export const maxOrderNotional: RiskCheck = ({ notional, limits }) =>
+  limits && notional && notional.gt(limits.maxOrderNotional)
+    ? rejection(
+        'MAX_ORDER_NOTIONAL_EXCEEDED',
+        `Order notional ${notional} exceeds the account's maximum order notional ${limits.maxOrderNotional}.`,
+      )
+    : null;
+
+/** Both order types need a fresh reference price: limits for the collar, markets to price the order at all. */
+export const referencePriceFresh: RiskCheck = ({ request, limits, nowMs }) => {
+  const reference = request.referencePrice;
+  if (!reference) {
+    return rejection(
+      'REFERENCE_PRICE_MISSING',
+      `No reference price for ${request.order.instrumentId}; orders are refused until one arrives.`,
+    );
+  }
+  if (limits && nowMs - reference.observedAt > limits.staleReferenceAfterMs) {
+    return rejection(
+      'REFERENCE_PRICE_STALE',
+      `The reference price for ${request.order.instrumentId} is ${nowMs - reference.observedAt} ms old (limit ${limits.staleReferenceAfterMs} ms).`,
+    );
+  }
+  return null;
+};
+
+export const priceCollar: RiskCheck = ({ request, limits, limitPrice }) => {
+  const reference = request.referencePrice;
+  if (request.order.type !== 'LIMIT' || !limits || !reference || !limitPrice?.isPositive()) return null;
+  const band = reference.price.times(limits.priceCollarFraction);
+  const low = reference.price.minus(band);
+  const high = reference.price.plus(band);
+  if (limitPrice.lt(low) || limitPrice.gt(high)) {
+    return rejection(
+      'PRICE_COLLAR_BREACHED',
+      `Limit price ${limitPrice} is outside ±${limits.priceCollarPercent}% of the reference price ${reference.price} (${low} to ${high}).`,
+    );
+  }
+  return null;
+};
+
+/** Position after every open order on this side fills, plus this one: open exposure counts, not only fills. */
+export const positionLimit: RiskCheck = ({ request: { order }, account, limits, quantity }) => {
+  if (!limits || !quantity?.isPositive()) return null;
+  const limit = positionLimitFor(limits, order.instrumentId);
+  const position = positionQuantityOf(account, order.instrumentId);
+  const open = openQuantityOf(account, order.instrumentId);
+  const worstCase =
+    order.side === 'BUY' ? position.plus(open.buy).plus(quantity) : position.minus(open.sell).minus(quantity);
+  if (worstCase.abs().gt(limit) && worstCase.abs().gt(position.abs())) {
+    return rejection(
+      'POSITION_LIMIT_EXCEEDED',
+      `Position in ${order.instrumentId} could reach ${worstCase} (now ${position}, open ${order.side === 'BUY' ? open.buy : open.sell} on this side), beyond the limit ±${limit}.`,
+    );
+  }
+  return null;
+};
+
+export const openNotionalLimit: RiskCheck = ({ account, limits, notional }) => {
+  if (!limits || !notional) return null;
+  const total = account.openNotional.plus(notional);
+  return total.gt(limits.maxOpenNotional)
+    ? rejection(
+        'OPEN_NOTIONAL_LIMIT_EXCEEDED',
+        `Open order notional would reach ${total} (now ${account.openNotional}), beyond the credit limit ${limits.maxOpenNotional}.`,
+      )
+    : null;
+};
+
+/** How many of the ascending `times` are later than `start` (binary search: the window can be large). */
+function countAfter(times: readonly number[], start: number): number {
+  let low = 0;
+  let high = times.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (times[mid] > start) high = mid;
+    else low = mid + 1;
+  }
+  return times.length - low;
+}
+
+/** Sliding window over acceptance times: at most maxOrdersPerWindow orders in any orderRateWindowMs. */
+export const orderRateThrottle: RiskCheck = ({ account, limits, nowMs }) => {
+  if (!limits) return null;
+  const inWindow = countAfter(account.recentOrderTimes, nowMs - limits.orderRateWindowMs);
+  return inWindow >= limits.maxOrdersPerWindow
+    ? rejection(
+        'ORDER_RATE_LIMIT_EXCEEDED',
+        `${inWindow} orders in the last ${limits.orderRateWindowMs} ms; the account allows ${limits.maxOrdersPerWindow}.`,
+      )
+    : null;
+};
+
+export const duplicateClientOrderId: RiskCheck = ({ account, request: { order } }) =>
+  account.reservations.has(order.orderId)
+    ? rejection(
+        'DUPLICATE_CLIENT_ORDER_ID',
+        `Client order id ${order.clientOrderId} is already in use on this account.`,
+      )
+    : null;
+
+/** In reduce-only mode an order, with the open orders on its side, may only shrink the position. */
+export const reduceOnly: RiskCheck = ({ account, limits, quantity, request: { order } }) => {
+  if (!limits?.reduceOnly || !quantity?.isPositive()) return null;
+  const position = positionQuantityOf(account, order.instrumentId);
+  const open = openQuantityOf(account, order.instrumentId);
+  const reducible = order.side === 'BUY' ? position.negated() : position; // how much this side can close
+  const wanted = (order.side === 'BUY' ? open.buy : open.sell).plus(quantity);
+  return wanted.gt(Decimal.max(reducible, Decimal.ZERO))
+    ? rejection(
+        'REDUCE_ONLY_VIOLATION',
+        `Account is reduce-only: ${order.side} ${quantity} (with ${wanted.minus(quantity)} open) would not only reduce the position ${position}.`,
+      )
+    : null;
+};
+
+/** Every check, in the order rejections are reported. */
+export const PRE_TRADE_CHECKS: readonly RiskCheck[] = [
+  globalKillSwitch,
+  accountKillSwitch,
+  instrumentKillSwitch,
+  limitsPresent,
+  instrumentEligible,
+  quantityPositive,
+  quantityLotMultiple,
+  quantityWithinInstrumentBounds,
+  limitPriceShape,
+  priceTickMultiple,
+  maxOrderQuantity,
+  referencePriceFresh,
+  priceCollar,
+  maxOrderNotional,
+  positionLimit,
+  openNotionalLimit,
+  orderRateThrottle,
+  duplicateClientOrderId,
+  reduceOnly,
+];
+
+/** Runs every check and reports all that fail; an empty list means the order may go. */
+export function runPreTradeChecks(ctx: RiskContext): RiskRejection[] {
+  const rejections: RiskRejection[] = [];
+  for (const check of PRE_TRADE_CHECKS) {
+    const r = check(ctx);
+    if (r) rejections.push(r);
+  }
+  return rejections;
+}

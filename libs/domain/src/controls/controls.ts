@@ -1,0 +1,46 @@
+import { Halt } from '../instruments/instrument';
+import { Command, Decision, DomainEvent, accept, assertNever } from '../shared/decision';
+import { isoTimestamp } from '../shared/time';
+
+/** The global kill switch (stream `controls-global`). */
+export type ControlsEvent =
+  | DomainEvent<'GlobalTradingHalted', { reason: string; haltedAt: string }>
+  | DomainEvent<'GlobalTradingResumed', { resumedAt: string }>;
+
+export type ControlsCommand =
+  Command<'HaltGlobalTrading', { reason: string }> | Command<'ResumeGlobalTrading', Record<string, never>>;
+
+export interface ControlsState {
+  halt: Halt | null;
+}
+
+export function decideControls(command: ControlsCommand, state: ControlsState): Decision<ControlsEvent> {
+  const now = isoTimestamp(command.metadata.now);
+  switch (command.type) {
+    case 'HaltGlobalTrading':
+      if (state.halt) return accept();
+      return accept({ type: 'GlobalTradingHalted', data: { reason: command.data.reason, haltedAt: now } });
+    case 'ResumeGlobalTrading':
+      if (!state.halt) return accept();
+      return accept({ type: 'GlobalTradingResumed', data: { resumedAt: now } });
+    default:
+      return assertNever(command);
+  }
+}
+
+export function evolveControls(state: ControlsState, event: ControlsEvent): ControlsState {
+  switch (event.type) {
+    case 'GlobalTradingHalted':
+      return { halt: { reason: event.data.reason, haltedAt: event.data.haltedAt } };
+    case 'GlobalTradingResumed':
+      return { halt: null };
+    default:
+      return assertNever(event);
+  }
+}
+
+export const controlsDecider = {
+  decide: decideControls,
+  evolve: evolveControls,
+  initialState: (): ControlsState => ({ halt: null }),
+};

@@ -1,0 +1,511 @@
+import { Decimal, DecimalString } from '../decimal/decimal';
+import { Command, Decision, Rejection, accept, assertNever, reject } from '../shared/decision';
+import { Liquidity } from '../shared/trading';
+import { isoTimestamp } from '../shared/time';
+import {
+  Order,
+  OrderEvent,
+  OrderState,
+  OrderTerms,
+  PARENT_SLICE,
+  computeTotals,
+  evolveOrder,
+  initialOrderState,
+  totalsOf,
+} from './order';
+
+export type PlaceOrder = Command<'PlaceOrder', { terms: OrderTerms; rejections: Rejection[] }>;
+export type AcknowledgeOrder = Command<
+  'AcknowledgeOrder',
+  { orderId: string; venueId: string; childId?: string | null; venueOrderId: string }
+>;
+export type RecordFill = Command<
+  'RecordFill',
+  {
+    orderId: string;
+    execId: string;
+    venueId: string;
+    childId?: string | null;
+    quantity: DecimalString;
+    price: DecimalString;
+    fee: DecimalString;
+    liquidity: Liquidity;
+    executedAt: string;
+  }
+>;
+export type RecordVenueReject = Command<
+  'RecordVenueReject',
+  { orderId: string; venueId: string; childId?: string | null; reason: string }
+>;
+export type RequestCancel = Command<'RequestCancel', { orderId: string; reason?: string }>;
+export type ConfirmCancel = Command<'ConfirmCancel', { orderId: string; reason?: string }>;
+export type RejectCancel = Command<'RejectCancel', { orderId: string; reason: string }>;
+export type RequestReplace = Command<
+  'RequestReplace',
+  { orderId: string; quantity?: DecimalString | null; limitPrice?: DecimalString | null }
+>;
+export type ConfirmReplace = Command<'ConfirmReplace', { orderId: string }>;
+export type RejectReplace = Command<'RejectReplace', { orderId: string; reason: string }>;
+export type ExpireOrder = Command<'ExpireOrder', { orderId: string; reason: string }>;
+export type BustTrade = Command<'BustTrade', { orderId: string; execId: string; reason: string }>;
+export type CorrectTrade = Command<
+  'CorrectTrade',
+  { orderId: string; execId: string; quantity: DecimalString; price: DecimalString; reason: string }
+>;
+
+export type OrderCommand =
+  | PlaceOrder
+  | AcknowledgeOrder
+  | RecordFill
+  | RecordVenueReject
+  | RequestCancel
+  | ConfirmCancel
+  | RejectCancel
+  | RequestReplace
+  | ConfirmReplace
+  | RejectReplace
+  | ExpireOrder
+  | BustTrade
+  | CorrectTrade;
+
+export const ORDER_REJECTION_CODES = [
+  'ORDER_NOT_FOUND',
+  'DUPLICATE_CLIENT_ORDER_ID',
+  'ORDER_NOT_SENT',
+  'ORDER_ALREADY_FILLED',
+  'ORDER_CLOSED',
+  'CANCEL_NOT_PENDING',
+  'REPLACE_NOT_PENDING',
+  'REPLACE_ALREADY_PENDING',
+  'CANCEL_ALREADY_PENDING',
+  'INVALID_REPLACE',
+  'INVALID_EXECUTION',
+  'UNKNOWN_EXECUTION',
+  'INVALID_TRANSITION',
+] as const;
+export type OrderRejectionCode = (typeof ORDER_REJECTION_CODES)[number];
+
+const refuse = (code: OrderRejectionCode, message: string) => reject<OrderEvent>(code, message);
+
+function tryDecimal(value: unknown): Decimal | null {
+  try {
+    return Decimal.parse(value);
+  } catch {
+    return null;
+  }
+}
+
+function sameTerms(a: OrderTerms, b: OrderTerms): boolean {
+  const decimalsEqual = (x: string | null, y: string | null) => {
+    if (x === null || y === null) return x === y;
+    const dx = tryDecimal(x);
+    const dy = tryDecimal(y);
+    return dx !== null && dy !== null && dx.eq(dy);
+  };
+  return (
+    a.accountId === b.accountId &&
+    a.clientOrderId === b.clientOrderId &&
+    a.instrumentId === b.instrumentId &&
+    a.side === b.side &&
+    a.type === b.type &&
+    a.timeInForce === b.timeInForce &&
+    a.venueId === b.venueId &&
+    decimalsEqual(a.quantity, b.quantity) &&
+    decimalsEqual(a.limitPrice, b.limitPrice)
+  );
+}
+
+function requireOrder(state: OrderState, orderId: string): Order | Decision<OrderEvent> {
+  if (!state.exists) return refuse('ORDER_NOT_FOUND', `Order ${orderId} does not exist.`);
+  return state;
+}
+
+/** Orders refused by pre-trade risk never reached a venue, so nothing from a venue can apply to them. */
+function requireSent(state: OrderState, orderId: string): Order | Decision<OrderEvent> {
+  const order = requireOrder(state, orderId);
+  if ('accepted' in order) return order;
+  if (order.closure === 'REJECTED' && order.rejections.length > 0) {
+    return refuse(
+      'ORDER_NOT_SENT',
+      `Order ${orderId} was rejected by pre-trade risk and never sent to a venue.`,
+    );
+  }
+  return order;
+}
+
+function placeOrder(command: PlaceOrder, state: OrderState): Decision<OrderEvent> {
+  const { terms, rejections } = command.data;
+  const now = isoTimestamp(command.metadata.now);
+  if (state.exists) {
+    // The same request again is answered with what happened the first time; a different one is a clash.
+    if (sameTerms(state.terms, terms)) return accept();
+    return refuse(
+      'DUPLICATE_CLIENT_ORDER_ID',
+      `Client order id ${terms.clientOrderId} was already used on account ${terms.accountId} for a different order.`,
+    );
+  }
+  if (rejections.length > 0) {
+    return accept({ type: 'OrderRejected', data: { ...terms, rejections, rejectedAt: now } });
+  }
+  return accept({ type: 'OrderAccepted', data: { ...terms, acceptedAt: now } });
+}
+
+function acknowledge(command: AcknowledgeOrder, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  const { orderId, venueId, venueOrderId } = command.data;
+  const childId = command.data.childId ?? null;
+  const known = order.venueOrderIds[childId ?? PARENT_SLICE];
+  if (known === venueOrderId) return accept(); // duplicate report
+  if (known !== undefined) {
+    return refuse('INVALID_TRANSITION', `Order ${orderId} was already acknowledged as venue order ${known}.`);
+  }
+  return accept({
+    type: 'OrderAcknowledged',
+    data: { orderId, venueId, childId, venueOrderId, acknowledgedAt: isoTimestamp(command.metadata.now) },
+  });
+}
+
+/**
+ * Every new execution is applied, whatever the status: a fill after a confirmed cancel is a real trade
+ * that crossed the cancel on the wire. Duplicates (same exec id) are ignored; the part beyond the order
+ * quantity is also reported as an overfill.
+ */
+function recordFill(command: RecordFill, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  const d = command.data;
+  if (order.fills.some((f) => f.execId === d.execId)) return accept();
+  const quantity = tryDecimal(d.quantity);
+  const price = tryDecimal(d.price);
+  const fee = tryDecimal(d.fee);
+  if (!quantity || !quantity.isPositive() || !price || !price.isPositive() || !fee) {
+    return refuse(
+      'INVALID_EXECUTION',
+      `Execution ${d.execId} needs a positive quantity and price and a decimal fee (got ${d.quantity} @ ${d.price}, fee ${d.fee}).`,
+    );
+  }
+  const execution = {
+    execId: d.execId,
+    venueId: d.venueId,
+    childId: d.childId ?? null,
+    quantity: quantity.toString(),
+    price: price.toString(),
+    fee: fee.toString(),
+    liquidity: d.liquidity,
+    executedAt: d.executedAt,
+  };
+  const filledState = evolveOrder(order, {
+    type: 'OrderFilled',
+    data: { orderId: d.orderId, ...execution, cumQty: '0', leavesQty: '0', avgPx: null },
+  }) as Order;
+  const events: OrderEvent[] = [
+    { type: 'OrderFilled', data: { orderId: d.orderId, ...execution, ...totalsOf(filledState) } },
+  ];
+  const newOverfill = filledState.overfilledQty.minus(order.overfilledQty);
+  if (newOverfill.isPositive()) {
+    events.push({
+      type: 'OrderOverfilled',
+      data: {
+        orderId: d.orderId,
+        execId: d.execId,
+        venueId: d.venueId,
+        overfillQty: newOverfill.toString(),
+        orderQty: order.orderQty.toString(),
+      },
+    });
+  }
+  return accept(...events);
+}
+
+function recordVenueReject(command: RecordVenueReject, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  const { orderId, venueId, reason } = command.data;
+  if (order.status === 'REJECTED') return accept();
+  if (order.cumQty.isPositive() || order.closure !== null) {
+    return refuse(
+      'INVALID_TRANSITION',
+      `Order ${orderId} is ${order.status}; a venue reject can only end an order that has not traded.`,
+    );
+  }
+  return accept({
+    type: 'OrderRejectedByVenue',
+    data: {
+      orderId,
+      venueId,
+      childId: command.data.childId ?? null,
+      reason,
+      rejectedAt: isoTimestamp(command.metadata.now),
+    },
+  });
+}
+
+const PAST_TENSE = { cancel: 'canceled', replace: 'replaced', expire: 'expired' } as const;
+
+function closedOrFilled(order: Order, action: keyof typeof PAST_TENSE): Decision<OrderEvent> | null {
+  if (order.status === 'FILLED') {
+    return refuse(
+      'ORDER_ALREADY_FILLED',
+      `Order ${order.terms.orderId} is already filled; there is nothing left to ${action}.`,
+    );
+  }
+  if (order.closure !== null) {
+    return refuse(
+      'ORDER_CLOSED',
+      `Order ${order.terms.orderId} is ${order.status} and can no longer be ${PAST_TENSE[action]}.`,
+    );
+  }
+  return null;
+}
+
+function requestCancel(command: RequestCancel, state: OrderState): Decision<OrderEvent> {
+  const order = requireOrder(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  const refusal = closedOrFilled(order, 'cancel');
+  if (refusal) return refusal;
+  if (order.pendingCancel) return accept(); // already on its way
+  return accept({
+    type: 'OrderCancelRequested',
+    data: {
+      orderId: command.data.orderId,
+      reason: command.data.reason ?? 'requested by client',
+      requestedAt: isoTimestamp(command.metadata.now),
+    },
+  });
+}
+
+/** The venue says the order is canceled: solicited (after a request) or unsolicited (venue-initiated). */
+function confirmCancel(command: ConfirmCancel, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  if (order.status === 'CANCELED') return accept();
+  const refusal = closedOrFilled(order, 'cancel');
+  if (refusal) return refusal;
+  return accept({
+    type: 'OrderCanceled',
+    data: {
+      orderId: command.data.orderId,
+      canceledQty: order.leavesQty.toString(),
+      reason: command.data.reason ?? (order.pendingCancel ? 'canceled on request' : 'canceled by venue'),
+      canceledAt: isoTimestamp(command.metadata.now),
+    },
+  });
+}
+
+function rejectCancel(command: RejectCancel, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  if (!order.pendingCancel) {
+    return refuse('CANCEL_NOT_PENDING', `Order ${command.data.orderId} has no cancel request pending.`);
+  }
+  return accept({
+    type: 'OrderCancelRejected',
+    data: {
+      orderId: command.data.orderId,
+      reason: command.data.reason,
+      rejectedAt: isoTimestamp(command.metadata.now),
+    },
+  });
+}
+
+function requestReplace(command: RequestReplace, state: OrderState): Decision<OrderEvent> {
+  const order = requireOrder(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  const { orderId } = command.data;
+  const refusal = closedOrFilled(order, 'replace');
+  if (refusal) return refusal;
+  if (order.pendingCancel) return refuse('CANCEL_ALREADY_PENDING', `Order ${orderId} is being canceled.`);
+  if (order.pendingReplace)
+    return refuse('REPLACE_ALREADY_PENDING', `Order ${orderId} already has a replace pending.`);
+  const rawQty = command.data.quantity ?? null;
+  const rawPrice = command.data.limitPrice ?? null;
+  if (rawQty === null && rawPrice === null) {
+    return refuse('INVALID_REPLACE', 'A replace needs a new quantity, a new limit price, or both.');
+  }
+  const quantity = rawQty === null ? order.orderQty : tryDecimal(rawQty);
+  if (!quantity || !quantity.isPositive())
+    return refuse('INVALID_REPLACE', `New quantity ${rawQty} must be a positive decimal.`);
+  if (quantity.lte(order.cumQty)) {
+    return refuse(
+      'INVALID_REPLACE',
+      `New quantity ${quantity} must exceed the ${order.cumQty} already filled; cancel the order instead.`,
+    );
+  }
+  let limitPrice = order.limitPrice;
+  if (rawPrice !== null) {
+    if (order.terms.type === 'MARKET')
+      return refuse('INVALID_REPLACE', 'A MARKET order has no limit price to replace.');
+    limitPrice = tryDecimal(rawPrice);
+    if (!limitPrice || !limitPrice.isPositive()) {
+      return refuse('INVALID_REPLACE', `New limit price ${rawPrice} must be a positive decimal.`);
+    }
+  }
+  if (
+    quantity.eq(order.orderQty) &&
+    (limitPrice === null
+      ? order.limitPrice === null
+      : order.limitPrice !== null && limitPrice.eq(order.limitPrice))
+  ) {
+    return refuse('INVALID_REPLACE', 'The replace changes neither quantity nor limit price.');
+  }
+  return accept({
+    type: 'OrderReplaceRequested',
+    data: {
+      orderId,
+      quantity: quantity.toString(),
+      limitPrice: limitPrice ? limitPrice.toString() : null,
+      requestedAt: isoTimestamp(command.metadata.now),
+    },
+  });
+}
+
+function confirmReplace(command: ConfirmReplace, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  if (!order.pendingReplace) {
+    return refuse('REPLACE_NOT_PENDING', `Order ${command.data.orderId} has no replace pending.`);
+  }
+  const { quantity, limitPrice } = order.pendingReplace;
+  const totals = computeTotals(order.fills, quantity);
+  const avgPx = totals.cumQty.isZero() ? null : totals.executedNotional.dividedBy(totals.cumQty);
+  return accept({
+    type: 'OrderReplaced',
+    data: {
+      orderId: command.data.orderId,
+      quantity: quantity.toString(),
+      limitPrice: limitPrice ? limitPrice.toString() : null,
+      replacedAt: isoTimestamp(command.metadata.now),
+      ...totalsOf({
+        cumQty: totals.cumQty,
+        leavesQty: Decimal.max(quantity.minus(totals.cumQty), Decimal.ZERO),
+        avgPx,
+      }),
+    },
+  });
+}
+
+function rejectReplace(command: RejectReplace, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  if (!order.pendingReplace) {
+    return refuse('REPLACE_NOT_PENDING', `Order ${command.data.orderId} has no replace pending.`);
+  }
+  return accept({
+    type: 'OrderReplaceRejected',
+    data: {
+      orderId: command.data.orderId,
+      reason: command.data.reason,
+      rejectedAt: isoTimestamp(command.metadata.now),
+    },
+  });
+}
+
+function expire(command: ExpireOrder, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  if (order.status === 'EXPIRED') return accept();
+  const refusal = closedOrFilled(order, 'expire');
+  if (refusal) return refusal;
+  return accept({
+    type: 'OrderExpired',
+    data: {
+      orderId: command.data.orderId,
+      expiredQty: order.leavesQty.toString(),
+      reason: command.data.reason,
+      expiredAt: isoTimestamp(command.metadata.now),
+    },
+  });
+}
+
+function findLiveFill(order: Order, execId: string) {
+  return order.fills.find((f) => f.execId === execId && !f.busted);
+}
+
+function bustTrade(command: BustTrade, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  const { orderId, execId, reason } = command.data;
+  const known = order.fills.find((f) => f.execId === execId);
+  if (!known) return refuse('UNKNOWN_EXECUTION', `Order ${orderId} has no execution ${execId} to bust.`);
+  if (known.busted) return accept();
+  const at = isoTimestamp(command.metadata.now);
+  const after = evolveOrder(order, {
+    type: 'TradeBusted',
+    data: { orderId, execId, reason, bustedAt: at, cumQty: '0', leavesQty: '0', avgPx: null },
+  }) as Order;
+  return accept({ type: 'TradeBusted', data: { orderId, execId, reason, bustedAt: at, ...totalsOf(after) } });
+}
+
+function correctTrade(command: CorrectTrade, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  const { orderId, execId, reason } = command.data;
+  const fill = findLiveFill(order, execId);
+  if (!fill)
+    return refuse('UNKNOWN_EXECUTION', `Order ${orderId} has no live execution ${execId} to correct.`);
+  const quantity = tryDecimal(command.data.quantity);
+  const price = tryDecimal(command.data.price);
+  if (!quantity || !quantity.isPositive() || !price || !price.isPositive()) {
+    return refuse(
+      'INVALID_EXECUTION',
+      `A correction needs a positive quantity and price (got ${command.data.quantity} @ ${command.data.price}).`,
+    );
+  }
+  if (quantity.eq(fill.quantity) && price.eq(fill.price)) return accept();
+  const at = isoTimestamp(command.metadata.now);
+  const data = {
+    orderId,
+    execId,
+    quantity: quantity.toString(),
+    price: price.toString(),
+    previousQuantity: fill.quantity.toString(),
+    previousPrice: fill.price.toString(),
+    reason,
+    correctedAt: at,
+  };
+  const after = evolveOrder(order, {
+    type: 'TradeCorrected',
+    data: { ...data, cumQty: '0', leavesQty: '0', avgPx: null },
+  }) as Order;
+  return accept({ type: 'TradeCorrected', data: { ...data, ...totalsOf(after) } });
+}
+
+export function decideOrder(command: OrderCommand, state: OrderState): Decision<OrderEvent> {
+  switch (command.type) {
+    case 'PlaceOrder':
+      return placeOrder(command, state);
+    case 'AcknowledgeOrder':
+      return acknowledge(command, state);
+    case 'RecordFill':
+      return recordFill(command, state);
+    case 'RecordVenueReject':
+      return recordVenueReject(command, state);
+    case 'RequestCancel':
+      return requestCancel(command, state);
+    case 'ConfirmCancel':
+      return confirmCancel(command, state);
+    case 'RejectCancel':
+      return rejectCancel(command, state);
+    case 'RequestReplace':
+      return requestReplace(command, state);
+    case 'ConfirmReplace':
+      return confirmReplace(command, state);
+    case 'RejectReplace':
+      return rejectReplace(command, state);
+    case 'ExpireOrder':
+      return expire(command, state);
+    case 'BustTrade':
+      return bustTrade(command, state);
+    case 'CorrectTrade':
+      return correctTrade(command, state);
+    default:
+      return assertNever(command);
+  }
+}
+
+export const orderDecider = {
+  decide: decideOrder,
+  evolve: evolveOrder,
+  initialState: initialOrderState,
+};

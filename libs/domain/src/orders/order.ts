@@ -1,0 +1,442 @@
+import { Decimal, DecimalString, dec } from '../decimal/decimal';
+import { DomainEvent, Rejection, assertNever } from '../shared/decision';
+import { Liquidity, OrderType, Side, TimeInForce } from '../shared/trading';
+
+/** FIX OrdStatus-aligned lifecycle. */
+export const ORDER_STATUSES = [
+  'PENDING_NEW',
+  'NEW',
+  'PARTIALLY_FILLED',
+  'FILLED',
+  'PENDING_CANCEL',
+  'CANCELED',
+  'PENDING_REPLACE',
+  'REJECTED',
+  'EXPIRED',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** What the strategy asked for. Decimal fields travel as canonical strings. */
+export interface OrderTerms {
+  orderId: string;
+  accountId: string;
+  clientOrderId: string;
+  instrumentId: string;
+  side: Side;
+  type: OrderType;
+  timeInForce: TimeInForce;
+  quantity: DecimalString;
+  limitPrice: DecimalString | null;
+  /** Direct routing to one venue; null lets the smart order router choose. */
+  venueId: string | null;
+}
+
+export interface Execution {
+  execId: string;
+  venueId: string;
+  /** The venue slice (child order) this execution belongs to; null for a single-slice order. */
+  childId: string | null;
+  quantity: DecimalString;
+  price: DecimalString;
+  fee: DecimalString;
+  liquidity: Liquidity;
+  executedAt: string;
+}
+
+/** Cumulative figures after an event, as a FIX execution report would carry them. */
+export interface OrderTotals {
+  cumQty: DecimalString;
+  leavesQty: DecimalString;
+  avgPx: DecimalString | null;
+}
+
+export type OrderAccepted = DomainEvent<'OrderAccepted', OrderTerms & { acceptedAt: string }>;
+export type OrderRejected = DomainEvent<
+  'OrderRejected',
+  OrderTerms & { rejections: Rejection[]; rejectedAt: string }
+>;
+export type OrderAcknowledged = DomainEvent<
+  'OrderAcknowledged',
+  { orderId: string; venueId: string; childId: string | null; venueOrderId: string; acknowledgedAt: string }
+>;
+export type OrderFilled = DomainEvent<'OrderFilled', { orderId: string } & Execution & OrderTotals>;
+/** The part of an execution beyond the order quantity: booked (it is a real trade) and alerted on. */
+export type OrderOverfilled = DomainEvent<
+  'OrderOverfilled',
+  { orderId: string; execId: string; venueId: string; overfillQty: DecimalString; orderQty: DecimalString }
+>;
+export type OrderRejectedByVenue = DomainEvent<
+  'OrderRejectedByVenue',
+  { orderId: string; venueId: string; childId: string | null; reason: string; rejectedAt: string }
+>;
+export type OrderCancelRequested = DomainEvent<
+  'OrderCancelRequested',
+  { orderId: string; reason: string; requestedAt: string }
+>;
+export type OrderCanceled = DomainEvent<
+  'OrderCanceled',
+  { orderId: string; canceledQty: DecimalString; reason: string; canceledAt: string }
+>;
+export type OrderCancelRejected = DomainEvent<
+  'OrderCancelRejected',
+  { orderId: string; reason: string; rejectedAt: string }
+>;
+export type OrderReplaceRequested = DomainEvent<
+  'OrderReplaceRequested',
+  { orderId: string; quantity: DecimalString; limitPrice: DecimalString | null; requestedAt: string }
+>;
+export type OrderReplaced = DomainEvent<
+  'OrderReplaced',
+  {
+    orderId: string;
+    quantity: DecimalString;
+    limitPrice: DecimalString | null;
+    replacedAt: string;
+  } & OrderTotals
+>;
+export type OrderReplaceRejected = DomainEvent<
+  'OrderReplaceRejected',
+  { orderId: string; reason: string; rejectedAt: string }
+>;
+export type OrderExpired = DomainEvent<
+  'OrderExpired',
+  { orderId: string; expiredQty: DecimalString; reason: string; expiredAt: string }
+>;
+/** FIX ExecType H (trade cancel): the execution did not happen. */
+export type TradeBusted = DomainEvent<
+  'TradeBusted',
+  { orderId: string; execId: string; reason: string; bustedAt: string } & OrderTotals
+>;
+/** FIX ExecType G (trade correct): the execution happened at another quantity or price. */
+export type TradeCorrected = DomainEvent<
+  'TradeCorrected',
+  {
+    orderId: string;
+    execId: string;
+    quantity: DecimalString;
+    price: DecimalString;
+    previousQuantity: DecimalString;
+    previousPrice: DecimalString;
+    reason: string;
+    correctedAt: string;
+  } & OrderTotals
+>;
+
+export type OrderEvent =
+  | OrderAccepted
+  | OrderRejected
+  | OrderAcknowledged
+  | OrderFilled
+  | OrderOverfilled
+  | OrderRejectedByVenue
+  | OrderCancelRequested
+  | OrderCanceled
+  | OrderCancelRejected
+  | OrderReplaceRequested
+  | OrderReplaced
+  | OrderReplaceRejected
+  | OrderExpired
+  | TradeBusted
+  | TradeCorrected;
+
+export type OrderEventType = OrderEvent['type'];
+
+export interface FillRecord {
+  execId: string;
+  venueId: string;
+  childId: string | null;
+  quantity: Decimal;
+  price: Decimal;
+  fee: Decimal;
+  liquidity: Liquidity;
+  executedAt: string;
+  busted: boolean;
+}
+
+export interface ChildSlice {
+  childId: string;
+  venueId: string;
+  venueOrderId: string | null;
+}
+
+/** Why an order stopped working, when it did so before being filled. */
+export type OrderClosure = 'REJECTED' | 'CANCELED' | 'EXPIRED';
+
+export interface Order {
+  exists: true;
+  terms: OrderTerms;
+  status: OrderStatus;
+  orderQty: Decimal;
+  limitPrice: Decimal | null;
+  cumQty: Decimal;
+  leavesQty: Decimal;
+  /** Σ price × quantity over the executions counted in cumQty: exact, avgPx derives from it. */
+  executedNotional: Decimal;
+  avgPx: Decimal | null;
+  /** Executed quantity beyond orderQty (never in cumQty, always booked). */
+  overfilledQty: Decimal;
+  fees: Decimal;
+  fills: FillRecord[];
+  acknowledged: boolean;
+  venueOrderIds: Record<string, string>;
+  children: Record<string, ChildSlice>;
+  closure: OrderClosure | null;
+  pendingCancel: boolean;
+  pendingReplace: { quantity: Decimal; limitPrice: Decimal | null } | null;
+  rejections: Rejection[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type OrderState = { exists: false } | Order;
+
+export const initialOrderState = (): OrderState => ({ exists: false });
+
+/** Parent-level key for venue order ids of an order sent as one slice. */
+export const PARENT_SLICE = '-';
+
+export function deriveStatus(o: Omit<Order, 'status'>): OrderStatus {
+  if (o.cumQty.eq(o.orderQty) && o.cumQty.isPositive()) return 'FILLED';
+  if (o.closure) return o.closure;
+  if (o.pendingCancel) return 'PENDING_CANCEL';
+  if (o.pendingReplace) return 'PENDING_REPLACE';
+  if (o.cumQty.isPositive()) return 'PARTIALLY_FILLED';
+  return o.acknowledged ? 'NEW' : 'PENDING_NEW';
+}
+
+/**
+ * Recomputes the cumulative figures from the live executions, in arrival order: each counts up to
+ * what the order quantity leaves, the rest is overfill. Used for every fill, bust, correction and
+ * replace so there is one rule for all of them.
+ */
+export function computeTotals(
+  fills: readonly FillRecord[],
+  orderQty: Decimal,
+): { cumQty: Decimal; executedNotional: Decimal; overfilledQty: Decimal; fees: Decimal } {
+  let cumQty = Decimal.ZERO;
+  let executedNotional = Decimal.ZERO;
+  let overfilledQty = Decimal.ZERO;
+  let fees = Decimal.ZERO;
+  for (const fill of fills) {
+    if (fill.busted) continue;
+    const room = Decimal.max(orderQty.minus(cumQty), Decimal.ZERO);
+    const counted = Decimal.min(fill.quantity, room);
+    cumQty = cumQty.plus(counted);
+    executedNotional = executedNotional.plus(counted.times(fill.price));
+    overfilledQty = overfilledQty.plus(fill.quantity.minus(counted));
+    fees = fees.plus(fill.fee);
+  }
+  return { cumQty, executedNotional, overfilledQty, fees };
+}
+
+function withTotals(order: Omit<Order, 'status'>, updatedAt: string): Order {
+  const totals = computeTotals(order.fills, order.orderQty);
+  const next = {
+    ...order,
+    ...totals,
+    avgPx: totals.cumQty.isZero() ? null : totals.executedNotional.dividedBy(totals.cumQty),
+    updatedAt,
+  };
+  const status = deriveStatus({ ...next, leavesQty: Decimal.ZERO });
+  const leavesQty =
+    status === 'CANCELED' || status === 'EXPIRED' || status === 'REJECTED'
+      ? Decimal.ZERO
+      : next.orderQty.minus(next.cumQty);
+  return { ...next, leavesQty: Decimal.max(leavesQty, Decimal.ZERO), status };
+}
+
+export function totalsOf(order: Pick<Order, 'cumQty' | 'leavesQty' | 'avgPx'>): OrderTotals {
+  return {
+    cumQty: order.cumQty.toString(),
+    leavesQty: order.leavesQty.toString(),
+    avgPx: order.avgPx ? order.avgPx.toString() : null,
+  };
+}
+
+function openOrder(
+  terms: OrderTerms,
+  at: string,
+  closure: OrderClosure | null,
+  rejections: Rejection[],
+): Order {
+  return withTotals(
+    {
+      exists: true,
+      terms: { ...terms },
+      orderQty: dec(terms.quantity),
+      limitPrice: terms.limitPrice === null ? null : dec(terms.limitPrice),
+      cumQty: Decimal.ZERO,
+      leavesQty: Decimal.ZERO,
+      executedNotional: Decimal.ZERO,
+      avgPx: null,
+      overfilledQty: Decimal.ZERO,
+      fees: Decimal.ZERO,
+      fills: [],
+      acknowledged: false,
+      venueOrderIds: {},
+      children: {},
+      closure,
+      pendingCancel: false,
+      pendingReplace: null,
+      rejections,
+      createdAt: at,
+      updatedAt: at,
+    },
+    at,
+  );
+}
+
+function termsOf(data: OrderTerms): OrderTerms {
+  const {
+    orderId,
+    accountId,
+    clientOrderId,
+    instrumentId,
+    side,
+    type,
+    timeInForce,
+    quantity,
+    limitPrice,
+    venueId,
+  } = data;
+  return {
+    orderId,
+    accountId,
+    clientOrderId,
+    instrumentId,
+    side,
+    type,
+    timeInForce,
+    quantity,
+    limitPrice,
+    venueId,
+  };
+}
+
+export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
+  if (event.type === 'OrderAccepted') return openOrder(termsOf(event.data), event.data.acceptedAt, null, []);
+  if (event.type === 'OrderRejected') {
+    return openOrder(termsOf(event.data), event.data.rejectedAt, 'REJECTED', event.data.rejections);
+  }
+  if (!state.exists) return state;
+  const order = state;
+  switch (event.type) {
+    case 'OrderAcknowledged': {
+      const { venueId, childId, venueOrderId, acknowledgedAt } = event.data;
+      const key = childId ?? PARENT_SLICE;
+      const children =
+        childId === null
+          ? order.children
+          : { ...order.children, [childId]: { childId, venueId, venueOrderId } };
+      return withTotals(
+        {
+          ...order,
+          acknowledged: true,
+          venueOrderIds: { ...order.venueOrderIds, [key]: venueOrderId },
+          children,
+        },
+        acknowledgedAt,
+      );
+    }
+    case 'OrderFilled': {
+      const d = event.data;
+      const fill: FillRecord = {
+        execId: d.execId,
+        venueId: d.venueId,
+        childId: d.childId,
+        quantity: dec(d.quantity),
+        price: dec(d.price),
+        fee: dec(d.fee),
+        liquidity: d.liquidity,
+        executedAt: d.executedAt,
+        busted: false,
+      };
+      // A fill proves the venue holds the order, even if its ack was lost or is still in flight.
+      return withTotals({ ...order, acknowledged: true, fills: [...order.fills, fill] }, d.executedAt);
+    }
+    case 'OrderOverfilled':
+      // Informational alert: the overfill quantity is already part of the OrderFilled it follows.
+      return order;
+    case 'OrderRejectedByVenue':
+      return withTotals(
+        { ...order, closure: 'REJECTED', pendingCancel: false, pendingReplace: null },
+        event.data.rejectedAt,
+      );
+    case 'OrderCancelRequested':
+      return withTotals({ ...order, pendingCancel: true }, event.data.requestedAt);
+    case 'OrderCanceled':
+      return withTotals(
+        { ...order, closure: 'CANCELED', pendingCancel: false, pendingReplace: null },
+        event.data.canceledAt,
+      );
+    case 'OrderCancelRejected':
+      return withTotals({ ...order, pendingCancel: false }, event.data.rejectedAt);
+    case 'OrderReplaceRequested':
+      return withTotals(
+        {
+          ...order,
+          pendingReplace: {
+            quantity: dec(event.data.quantity),
+            limitPrice: event.data.limitPrice === null ? null : dec(event.data.limitPrice),
+          },
+        },
+        event.data.requestedAt,
+      );
+    case 'OrderReplaced': {
+      const quantity = dec(event.data.quantity);
+      const limitPrice = event.data.limitPrice === null ? null : dec(event.data.limitPrice);
+      return withTotals(
+        {
+          ...order,
+          terms: { ...order.terms, quantity: event.data.quantity, limitPrice: event.data.limitPrice },
+          orderQty: quantity,
+          limitPrice,
+          pendingReplace: null,
+        },
+        event.data.replacedAt,
+      );
+    }
+    case 'OrderReplaceRejected':
+      return withTotals({ ...order, pendingReplace: null }, event.data.rejectedAt);
+    case 'OrderExpired':
+      return withTotals(
+        { ...order, closure: 'EXPIRED', pendingCancel: false, pendingReplace: null },
+        event.data.expiredAt,
+      );
+    case 'TradeBusted':
+      return withTotals(
+        {
+          ...order,
+          fills: order.fills.map((f) => (f.execId === event.data.execId ? { ...f, busted: true } : f)),
+        },
+        event.data.bustedAt,
+      );
+    case 'TradeCorrected': {
+      const quantity = dec(event.data.quantity);
+      const price = dec(event.data.price);
+      return withTotals(
+        {
+          ...order,
+          fills: order.fills.map((f) => (f.execId === event.data.execId ? { ...f, quantity, price } : f)),
+        },
+        event.data.correctedAt,
+      );
+    }
+    default:
+      return assertNever(event);
+  }
+}
+
+export function isWorking(status: OrderStatus): boolean {
+  return (
+    status === 'PENDING_NEW' ||
+    status === 'NEW' ||
+    status === 'PARTIALLY_FILLED' ||
+    status === 'PENDING_CANCEL' ||
+    status === 'PENDING_REPLACE'
+  );
+}
+
+export function isTerminal(status: OrderStatus): boolean {
+  return !isWorking(status);
+}
