@@ -7,6 +7,7 @@ import {
   dec,
   instrumentFromDefinition,
 } from '@oms/domain';
+import { btcDefinition } from '@oms/domain/testing/fixtures';
 import { BenchFigure, figure, percentile } from './report';
 
 /**
@@ -14,18 +15,7 @@ import { BenchFigure, figure, percentile } from './report';
  * account that already holds positions and open orders, as the command side keeps it hot.
  */
 const NOW = new Date('2026-11-21T10:00:00.000Z');
-const instrument = instrumentFromDefinition({
-  instrumentId: 'BTCUSDT',
-  baseCurrency: 'BTC',
-  quoteCurrency: 'USDT',
-  tickSize: '0.01',
-  lotSize: '0.001',
-  minQuantity: '0.001',
-  maxQuantity: '100',
-  pricePrecision: 2,
-  tradable: true,
-  venueSymbols: {},
-});
+const instrument = instrumentFromDefinition(btcDefinition);
 
 function warmAccount(): AccountState {
   const events: AccountEvent[] = [

@@ -90,30 +90,11 @@ function setRiskLimits(command: SetRiskLimits, state: AccountState): Decision<Ac
   if (problems.length > 0)
     return reject('INVALID_RISK_LIMITS', `Risk limits refused: ${problems.join('; ')}.`);
   const limits = canonicalLimits(command.data.limits);
-  if (state.limits && JSON.stringify(limits) === JSON.stringify(currentLimitsData(state))) return accept();
+  if (state.limits && JSON.stringify(limits) === JSON.stringify(state.limits.source)) return accept();
   return accept({
     type: 'RiskLimitsSet',
     data: { accountId: command.data.accountId, limits, setAt: isoTimestamp(command.metadata.now) },
   });
-}
-
-export function currentLimitsData(state: AccountState): RiskLimitsData | null {
-  const l = state.limits;
-  if (!l) return null;
-  return {
-    maxOrderQuantity: l.maxOrderQuantity.toString(),
-    maxOrderNotional: l.maxOrderNotional.toString(),
-    maxPosition: l.maxPosition.toString(),
-    positionLimits: Object.fromEntries([...l.positionLimits].map(([k, v]) => [k, v.toString()])),
-    maxOpenNotional: l.maxOpenNotional.toString(),
-    priceCollarPercent: l.priceCollarPercent.toString(),
-    staleReferenceAfterMs: l.staleReferenceAfterMs,
-    maxOrdersPerWindow: l.maxOrdersPerWindow,
-    orderRateWindowMs: l.orderRateWindowMs,
-    maxDailyLoss: l.maxDailyLoss.toString(),
-    reduceOnly: l.reduceOnly,
-    allowedInstruments: l.allowedInstruments === null ? null : [...l.allowedInstruments].sort(),
-  };
 }
 
 function reserveExposure(command: ReserveExposure, state: AccountState): Decision<AccountEvent> {

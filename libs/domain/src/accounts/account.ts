@@ -27,6 +27,8 @@ export interface RiskLimitsData {
 }
 
 export interface RiskLimits {
+  /** The canonical data these limits were set from, as recorded in RiskLimitsSet. */
+  source: RiskLimitsData;
   maxOrderQuantity: Decimal;
   maxOrderNotional: Decimal;
   maxPosition: Decimal;
@@ -45,6 +47,7 @@ export interface RiskLimits {
 
 export function riskLimitsFromData(d: RiskLimitsData): RiskLimits {
   return {
+    source: d,
     maxOrderQuantity: dec(d.maxOrderQuantity),
     maxOrderNotional: dec(d.maxOrderNotional),
     maxPosition: dec(d.maxPosition),
