@@ -10,3 +10,4 @@ export * from './accounts/account';
 export * from './accounts/risk-checks';
 export * from './accounts/account.decide';
 export * from './shared/time';
+export * from './orders/order.snapshot';

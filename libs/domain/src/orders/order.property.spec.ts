@@ -3,6 +3,7 @@ import { Decimal, dec } from '../decimal/decimal';
 import { at, terms } from '../testing/fixtures';
 import { Order, OrderEvent, OrderState, computeTotals, isWorking } from './order';
 import { OrderCommand, orderDecider } from './order.decide';
+import { fromOrderSnapshot, toOrderSnapshot } from './order.snapshot';
 
 const orderId = 'o1';
 const execIds = ['E1', 'E2', 'E3', 'E4', 'E5', 'E6'];
@@ -189,6 +190,10 @@ describe('order invariants (property)', () => {
             const again = orderDecider.decide(cmd, state);
             expect(again).toEqual({ accepted: true, events: [] });
           }
+          // The JSON snapshot round-trips to the same state.
+          const snapshot = JSON.parse(JSON.stringify(toOrderSnapshot(order)));
+          expect(fromOrderSnapshot(snapshot)).toEqual(order);
+          expect(toOrderSnapshot(fromOrderSnapshot(snapshot))).toEqual(snapshot);
           // State equals a full replay of its recomputed totals.
           const totals = computeTotals(order.fills, order.orderQty);
           expect(totals.cumQty.eq(order.cumQty)).toBe(true);

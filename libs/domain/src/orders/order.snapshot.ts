@@ -1,0 +1,107 @@
+import { DecimalString, dec } from '../decimal/decimal';
+import { Rejection } from '../shared/decision';
+import { Liquidity } from '../shared/trading';
+import { ChildSlice, Order, OrderClosure, OrderStatus, OrderTerms } from './order';
+
+/**
+ * An order's state as plain JSON (decimals as strings), so a read model or a snapshot can hold it and
+ * later events are applied with the same `evolveOrder` the command side uses.
+ */
+export interface OrderSnapshot {
+  terms: OrderTerms;
+  status: OrderStatus;
+  orderQty: DecimalString;
+  limitPrice: DecimalString | null;
+  cumQty: DecimalString;
+  leavesQty: DecimalString;
+  executedNotional: DecimalString;
+  avgPx: DecimalString | null;
+  overfilledQty: DecimalString;
+  fees: DecimalString;
+  fills: {
+    execId: string;
+    venueId: string;
+    childId: string | null;
+    quantity: DecimalString;
+    price: DecimalString;
+    fee: DecimalString;
+    liquidity: Liquidity;
+    executedAt: string;
+    busted: boolean;
+  }[];
+  acknowledged: boolean;
+  venueOrderIds: Record<string, string>;
+  children: Record<string, ChildSlice>;
+  closure: OrderClosure | null;
+  pendingCancel: boolean;
+  pendingReplace: { quantity: DecimalString; limitPrice: DecimalString | null } | null;
+  rejections: Rejection[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+const text = (d: { toString(): string } | null) => (d === null ? null : d.toString());
+
+export function toOrderSnapshot(order: Order): OrderSnapshot {
+  return {
+    terms: { ...order.terms },
+    status: order.status,
+    orderQty: order.orderQty.toString(),
+    limitPrice: text(order.limitPrice),
+    cumQty: order.cumQty.toString(),
+    leavesQty: order.leavesQty.toString(),
+    executedNotional: order.executedNotional.toString(),
+    avgPx: text(order.avgPx),
+    overfilledQty: order.overfilledQty.toString(),
+    fees: order.fees.toString(),
+    fills: order.fills.map((f) => ({
+      ...f,
+      quantity: f.quantity.toString(),
+      price: f.price.toString(),
+      fee: f.fee.toString(),
+    })),
+    acknowledged: order.acknowledged,
+    venueOrderIds: { ...order.venueOrderIds },
+    children: { ...order.children },
+    closure: order.closure,
+    pendingCancel: order.pendingCancel,
+    pendingReplace: order.pendingReplace && {
+      quantity: order.pendingReplace.quantity.toString(),
+      limitPrice: text(order.pendingReplace.limitPrice),
+    },
+    rejections: order.rejections.map((r) => ({ ...r })),
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+  };
+}
+
+const decimalOrNull = (s: DecimalString | null) => (s === null ? null : dec(s));
+
+export function fromOrderSnapshot(s: OrderSnapshot): Order {
+  return {
+    exists: true,
+    terms: { ...s.terms },
+    status: s.status,
+    orderQty: dec(s.orderQty),
+    limitPrice: decimalOrNull(s.limitPrice),
+    cumQty: dec(s.cumQty),
+    leavesQty: dec(s.leavesQty),
+    executedNotional: dec(s.executedNotional),
+    avgPx: decimalOrNull(s.avgPx),
+    overfilledQty: dec(s.overfilledQty),
+    fees: dec(s.fees),
+    fills: s.fills.map((f) => ({ ...f, quantity: dec(f.quantity), price: dec(f.price), fee: dec(f.fee) })),
+    acknowledged: s.acknowledged,
+    venueOrderIds: { ...s.venueOrderIds },
+    children: { ...s.children },
+    closure: s.closure,
+    pendingCancel: s.pendingCancel,
+    pendingReplace: s.pendingReplace && {
+      quantity: dec(s.pendingReplace.quantity),
+      limitPrice: decimalOrNull(s.pendingReplace.limitPrice),
+    },
+    rejections: s.rejections.map((r) => ({ ...r })),
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+  };
+}
