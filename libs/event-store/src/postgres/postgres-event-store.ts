@@ -1,0 +1,350 @@
+import { randomUUID } from 'crypto';
+import { Client, Pool, PoolConfig } from 'pg';
+import {
+  AppendResult,
+  BatchHandler,
+  DuplicateEventId,
+  EventFilter,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  GlobalPosition,
+  NO_STREAM,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  START,
+  SubscribeToAllOptions,
+  Subscription,
+  WrongExpectedVersion,
+  checkExpectedRevision,
+} from '../event-store';
+import { runSubscription } from '../subscription';
+import { Upcasters } from '../upcasting';
+
+const CHANNEL = 'es_appended';
+const MAX_GROUPS_IN_FLIGHT = 2;
+/** Events per group transaction; also the backlog that justifies a second transaction in flight. */
+const GROUP_EVENT_BUDGET = 500;
+
+interface PendingAppend {
+  stream: string;
+  expectedRevision: ExpectedRevision;
+  events: NewEvent[];
+  ids: string[];
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+interface AppendOutcomeRow {
+  ordinal: number;
+  outcome: string;
+  revision: string | null;
+  last_position: string | null;
+  last_transaction: string | null;
+  detail: string | null;
+}
+
+interface EventRow {
+  position: string;
+  transaction_id: string;
+  stream_name: string;
+  revision: string;
+  event_id: string;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  recorded_at: Date;
+}
+
+const EVENT_COLUMNS = `position, transaction_id::text AS transaction_id, stream_name, revision, event_id, type, data, metadata, recorded_at`;
+
+export interface PostgresEventStoreOptions {
+  connectionString: string;
+  /** Connections for appends and reads (the LISTEN connection is separate). */
+  poolSize?: number;
+  upcasters?: Upcasters;
+}
+
+/**
+ * PostgreSQL event store. Appends are grouped: concurrent appends go to the server together in one
+ * call of `es_append_many` (see the migration): one round trip, one transaction, one commit, each
+ * append in its own subtransaction so a conflict fails only that append. The global order is (transaction id, row position), and readers only
+ * see events of transactions older than the oldest one still running: a transaction that commits late
+ * is never skipped, and one that rolls back leaves no gap to wait for.
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly pool: Pool;
+  private listener: Client | null = null;
+  private listening: Promise<void> | null = null;
+  private readonly waiters = new Set<() => void>();
+  private readonly queue: PendingAppend[] = [];
+  private groupsInFlight = 0;
+  private closed = false;
+
+  constructor(private readonly options: PostgresEventStoreOptions) {
+    const config: PoolConfig = { connectionString: options.connectionString, max: options.poolSize ?? 16 };
+    this.pool = new Pool(config);
+    // An idle client's network error must not crash the process; the next query reconnects.
+    this.pool.on('error', () => undefined);
+  }
+
+  private get upcasters(): Upcasters {
+    return this.options.upcasters ?? NO_UPCASTERS;
+  }
+
+  async appendToStream(
+    stream: string,
+    events: NewEvent[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult> {
+    if (events.length === 0) {
+      const current = await this.streamRevision(stream);
+      checkExpectedRevision(stream, expectedRevision, current);
+      return { nextExpectedRevision: current ?? -1n, position: START };
+    }
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({
+        stream,
+        expectedRevision,
+        events,
+        ids: events.map((e) => e.eventId ?? randomUUID()),
+        resolve,
+        reject,
+      });
+      this.flush();
+    });
+  }
+
+  /**
+   * Group commit. One transaction in flight gathers small appends into large groups (fewer commits);
+   * a second starts only when a full group's worth of events is waiting, which is when parallel
+   * commits pay off. An idle store sends each append at once.
+   */
+  private flush(): void {
+    while (
+      this.queue.length > 0 &&
+      (this.groupsInFlight === 0 ||
+        (this.groupsInFlight < MAX_GROUPS_IN_FLIGHT && this.queuedEvents() >= GROUP_EVENT_BUDGET))
+    ) {
+      let events = 0;
+      let size = 0;
+      while (
+        size < this.queue.length &&
+        (size === 0 || events + this.queue[size].events.length <= GROUP_EVENT_BUDGET)
+      ) {
+        events += this.queue[size].events.length;
+        size++;
+      }
+      const group = this.queue.splice(0, size);
+      this.groupsInFlight++;
+      void this.appendGroup(group).finally(() => {
+        this.groupsInFlight--;
+        this.flush();
+      });
+    }
+  }
+
+  private queuedEvents(): number {
+    let total = 0;
+    for (const append of this.queue) total += append.events.length;
+    return total;
+  }
+
+  private async appendGroup(group: PendingAppend[]): Promise<void> {
+    // One lock order for every group (by stream; arrival order within a stream): groups never deadlock.
+    const sorted = [...group].sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
+    let rows: AppendOutcomeRow[];
+    try {
+      ({ rows } = await this.pool.query<AppendOutcomeRow>(
+        'SELECT * FROM es_append_many($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])',
+        [
+          sorted.map((a) => a.stream),
+          sorted.map((a) =>
+            typeof a.expectedRevision === 'bigint' ? a.expectedRevision.toString() : a.expectedRevision,
+          ),
+          sorted.map((a) => a.events.length),
+          sorted.flatMap((a) => a.ids),
+          sorted.flatMap((a) => a.events.map((e) => e.type)),
+          sorted.flatMap((a) => a.events.map((e) => JSON.stringify(e.data))),
+          sorted.flatMap((a) => a.events.map((e) => JSON.stringify(e.metadata))),
+        ],
+      ));
+    } catch (error) {
+      for (const append of sorted) append.reject(error);
+      return;
+    }
+    for (const row of rows) {
+      const append = sorted[row.ordinal - 1];
+      if (row.outcome === 'appended' || row.outcome === 'duplicate') {
+        append.resolve({
+          nextExpectedRevision: BigInt(row.revision as string),
+          position: {
+            commit: BigInt(row.last_transaction as string),
+            prepare: BigInt(row.last_position as string),
+          },
+        });
+      } else if (row.outcome === 'wrong_expected_version') {
+        const actual = BigInt(row.detail ?? '-1');
+        append.reject(
+          new WrongExpectedVersion(append.stream, append.expectedRevision, actual < 0n ? NO_STREAM : actual),
+        );
+      } else if (row.outcome === 'duplicate_event_id') {
+        append.reject(new DuplicateEventId(append.stream, append.ids));
+      } else {
+        append.reject(new Error(`Append to ${append.stream} failed: ${row.outcome} ${row.detail ?? ''}`));
+      }
+    }
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const from = options.fromRevision ?? (backwards ? 'end' : 'start');
+    const limit = options.maxCount ?? null;
+    const bound =
+      from === 'start' ? (backwards ? -1n : 0n) : from === 'end' ? (backwards ? null : 1n << 62n) : from;
+    const { rows } = await this.pool.query<EventRow>(
+      backwards
+        ? `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream_name = $1 AND ($2::bigint IS NULL OR revision <= $2)
+           ORDER BY revision DESC LIMIT $3`
+        : `SELECT ${EVENT_COLUMNS} FROM es_events WHERE stream_name = $1 AND revision >= $2
+           ORDER BY revision ASC LIMIT $3`,
+      [stream, bound === null ? null : bound.toString(), limit],
+    );
+    return rows.map((r) => this.toRecorded(r));
+  }
+
+  async streamRevision(stream: string): Promise<bigint | null> {
+    const { rows } = await this.pool.query<{ revision: string }>(
+      'SELECT revision FROM es_streams WHERE stream_name = $1 AND revision >= 0',
+      [stream],
+    );
+    return rows.length === 0 ? null : BigInt(rows[0].revision);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.readPage(options.fromPosition ?? START, options.maxCount ?? 1_000_000, options.filter);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions, handler: BatchHandler): Subscription {
+    // Per subscription: its last short read left committed events hidden behind an older open transaction.
+    let behindOpenTransaction = false;
+    return runSubscription(
+      {
+        readPage: async (from, max, o) => {
+          const events = await this.readPage(from, max, o.filter);
+          behindOpenTransaction =
+            events.length < max && (await this.hasHiddenEvents(events.at(-1)?.position ?? from));
+          return events;
+        },
+        waitForAppends: (timeoutMs) =>
+          this.waitForAppends(behindOpenTransaction ? Math.min(timeoutMs, 20) : timeoutMs),
+      },
+      options,
+      handler,
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const wake of this.waiters) wake();
+    if (this.listener) await this.listener.end().catch(() => undefined);
+    await this.pool.end();
+  }
+
+  /** Raw access for migrations-free tooling (benchmarks, tests); not part of the port. */
+  get connectionPool(): Pool {
+    return this.pool;
+  }
+
+  private async readPage(from: GlobalPosition, max: number, filter?: EventFilter): Promise<RecordedEvent[]> {
+    const start = from.commit < 0n ? { commit: 0n, prepare: 0n } : from;
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM es_events
+        WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
+          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND ($3::text[] IS NULL OR split_part(stream_name, '-', 1) = ANY ($3))
+          AND ($4::text[] IS NULL OR type = ANY ($4))
+        ORDER BY transaction_id, position
+        LIMIT $5`,
+      [
+        start.commit.toString(),
+        start.prepare.toString(),
+        filter?.streamCategories ?? null,
+        filter?.eventTypes ?? null,
+        max,
+      ],
+    );
+    return rows.map((r) => this.toRecorded(r));
+  }
+
+  /** Committed events after `from` that may not be handed out yet because an older transaction is open. */
+  private async hasHiddenEvents(from: GlobalPosition): Promise<boolean> {
+    const start = from.commit < 0n ? { commit: 0n, prepare: 0n } : from;
+    const { rows } = await this.pool.query<{ hidden: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM es_events
+                       WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
+                         AND transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS hidden`,
+      [start.commit.toString(), start.prepare.toString()],
+    );
+    return rows[0].hidden;
+  }
+
+  /**
+   * Woken by NOTIFY (sent by every append on commit). The timeout is only a safety net: it is short
+   * while committed events are hidden behind an older open transaction (which may roll back without
+   * notifying anyone), and long otherwise.
+   */
+  private async waitForAppends(wait: number): Promise<void> {
+    if (this.closed) return;
+    await this.ensureListening();
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, wait);
+      this.waiters.add(wake);
+    });
+  }
+
+  private ensureListening(): Promise<void> {
+    if (!this.listening) {
+      this.listening = (async () => {
+        const client = new Client({ connectionString: this.options.connectionString });
+        client.on('notification', () => {
+          for (const wake of [...this.waiters]) wake();
+        });
+        // If the LISTEN connection drops, listen again on the next wait; the safety timeout covers the gap.
+        client.on('error', () => {
+          this.listener = null;
+          this.listening = null;
+        });
+        await client.connect();
+        await client.query(`LISTEN ${CHANNEL}`);
+        this.listener = client;
+      })().catch((error) => {
+        this.listening = null;
+        throw error;
+      });
+    }
+    return this.listening;
+  }
+
+  private toRecorded(r: EventRow): RecordedEvent {
+    return this.upcasters.apply({
+      eventId: r.event_id,
+      streamName: r.stream_name,
+      revision: BigInt(r.revision),
+      position: { commit: BigInt(r.transaction_id), prepare: BigInt(r.position) },
+      type: r.type,
+      data: r.data,
+      metadata: r.metadata,
+      recordedAt: r.recorded_at,
+    });
+  }
+}
+
+const NO_UPCASTERS = new Upcasters();

@@ -1,0 +1,68 @@
+import {
+  BatchHandler,
+  GlobalPosition,
+  RecordedEvent,
+  START,
+  SubscribeToAllOptions,
+  Subscription,
+} from './event-store';
+
+export interface LogReader {
+  /** Events strictly after `from` that match the filter, at most `max`, in log order. */
+  readPage(from: GlobalPosition, max: number, options: SubscribeToAllOptions): Promise<RecordedEvent[]>;
+  /** Resolves when new events may be readable, or after `timeoutMs` at the latest. */
+  waitForAppends(timeoutMs: number): Promise<void>;
+  /** True while committed events exist that the last read could not hand out yet. */
+  isBehind?(): boolean;
+}
+
+/**
+ * The one subscription loop: read a page after the last delivered position, hand it over, wait for
+ * the handler, repeat; when a page comes back short the subscriber is caught up and the loop sleeps
+ * until an append is signalled. Batches never overlap and nothing is skipped or repeated, because
+ * the position only moves past what the handler has finished.
+ */
+export function runSubscription(
+  reader: LogReader,
+  options: SubscribeToAllOptions,
+  handler: BatchHandler,
+  idleWakeMs = 1_000,
+): Subscription {
+  const batchSize = options.batchSize ?? 500;
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  let markCaughtUp!: () => void;
+  const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
+
+  const done = (async () => {
+    let position = options.fromPosition ?? START;
+    while (!stopped) {
+      const page = await reader.readPage(position, batchSize, options);
+      if (stopped) break;
+      if (page.length > 0) {
+        await handler(page);
+        position = page[page.length - 1].position;
+      }
+      if (page.length < batchSize) {
+        if (!reader.isBehind?.()) markCaughtUp();
+        await Promise.race([
+          reader.waitForAppends(idleWakeMs),
+          new Promise<void>((resolve) => (wake = resolve)),
+        ]);
+        wake = null;
+      }
+    }
+  })();
+  // The caller awaits `done`; keep an unobserved failure from crashing the process before it does.
+  done.catch(() => undefined);
+
+  return {
+    caughtUp,
+    done,
+    async stop() {
+      stopped = true;
+      wake?.();
+      await done.catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { DataSource, MigrationInterface } from 'typeorm';
+import { EventStore1763700000000 } from './1763700000000-event-store';
+
+/** Every migration, in order. Listed explicitly (no globs) so jest, ts-node and the build agree. */
+export const MIGRATIONS: (new () => MigrationInterface)[] = [EventStore1763700000000];
+
+/**
+ * Brings a database up to date. Safe when several processes start at once: each migration runs in
+ * its own transaction under TypeORM's lock on the migrations table.
+ */
+export async function runMigrations(connectionString: string): Promise<string[]> {
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: connectionString,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    logging: false,
+  });
+  await dataSource.initialize();
+  // Serialise concurrent starters on one session's advisory lock: the second waits, then finds
+  // nothing left to run.
+  const lock = dataSource.createQueryRunner();
+  try {
+    await lock.connect();
+    await lock.query('SELECT pg_advisory_lock(727274)');
+    const ran = await dataSource.runMigrations();
+    return ran.map((m) => m.name);
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock(727274)').catch(() => undefined);
+    await lock.release();
+    await dataSource.destroy();
+  }
+}
