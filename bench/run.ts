@@ -8,6 +8,7 @@ interface BenchSuite {
 
 const suites: BenchSuite[] = [
   { name: 'pre-trade risk', run: () => import('./risk.bench').then((m) => m.run()) },
+  { name: 'event store', run: () => import('./event-store.bench').then((m) => m.run()) },
 ];
 
 async function main(): Promise<void> {

@@ -1,0 +1,173 @@
+import {
+  GlobalPosition,
+  NO_STREAM,
+  NewEvent,
+  PostgresEventStore,
+  createDatabaseIfMissing,
+  startEmbeddedPostgres,
+} from '@oms/event-store';
+import { runMigrations } from '@oms/migrations';
+import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
+import { randomUUID } from 'crypto';
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { Pool } from 'pg';
+import { BenchFigure, figure } from './report';
+
+/**
+ * Append and read throughput of the PostgreSQL event store, beside the raw capacity of the same
+ * server (plain INSERTs of rows shaped like events) and beside Emmett's PostgreSQL event store, with
+ * the same 16 concurrent writers, in the same run.
+ */
+const WRITERS = 16;
+const SECONDS = 3;
+const BATCH = 100;
+
+const payload = { orderId: 'o-1', side: 'BUY', quantity: '0.013', price: '9680.25', venueId: 'SIM-A' };
+const metadata = { correlationId: 'c-1', causationId: null, actor: 'bench' };
+
+/** Runs `writers` loops of `op` for SECONDS and returns operations per second. */
+async function throughput(op: (writer: number, i: number) => Promise<number>): Promise<number> {
+  const until = Date.now() + SECONDS * 1000;
+  const started = process.hrtime.bigint();
+  const counts = await Promise.all(
+    Array.from({ length: WRITERS }, async (_, writer) => {
+      let done = 0;
+      for (let i = 0; Date.now() < until; i++) done += await op(writer, i);
+      return done;
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return counts.reduce((a, b) => a + b, 0) / seconds;
+}
+
+const RAW_TABLE = `CREATE TABLE IF NOT EXISTS raw_events (
+  position bigserial PRIMARY KEY, stream_name text NOT NULL, event_id uuid NOT NULL UNIQUE, type text NOT NULL,
+  data jsonb NOT NULL, metadata jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())`;
+
+async function rawInsert(pool: Pool, writer: number, rows: number): Promise<number> {
+  const values: string[] = [];
+  const params: unknown[] = [];
+  for (let r = 0; r < rows; r++) {
+    const b = r * 5;
+    values.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5})`);
+    params.push(
+      `raw-${writer}`,
+      randomUUID(),
+      'OrderFilled',
+      JSON.stringify(payload),
+      JSON.stringify(metadata),
+    );
+  }
+  await pool.query(
+    `INSERT INTO raw_events (stream_name, event_id, type, data, metadata) VALUES ${values.join(', ')}`,
+    params,
+  );
+  return rows;
+}
+
+const events = (n: number): NewEvent[] =>
+  Array.from({ length: n }, () => ({ type: 'OrderFilled', data: payload, metadata }));
+
+export async function run(): Promise<BenchFigure[]> {
+  const server = await startEmbeddedPostgres({
+    dataDir: mkdtempSync(join(tmpdir(), 'oms-bench-pg-')),
+    persistent: false,
+    database: 'raw',
+  });
+  const admin = server.connectionString.replace(/\/raw$/, '/postgres');
+  for (const db of ['oms', 'emmett']) await createDatabaseIfMissing(admin, db);
+  const url = (db: string) => server.connectionString.replace(/\/raw$/, `/${db}`);
+  await runMigrations(url('oms'));
+
+  const raw = new Pool({ connectionString: url('raw'), max: WRITERS });
+  await raw.query(RAW_TABLE);
+  const ours = new PostgresEventStore({ connectionString: url('oms'), poolSize: WRITERS });
+  const emmett = getPostgreSQLEventStore(url('emmett'));
+  await emmett.appendToStream('warmup-1', [{ type: 'OrderFilled', data: payload }]); // creates its schema
+
+  try {
+    const revision = new Map<string, bigint>();
+    const appendOurs = async (stream: string, n: number) => {
+      const result = await ours.appendToStream(stream, events(n), revision.get(stream) ?? NO_STREAM);
+      revision.set(stream, result.nextExpectedRevision);
+      return n;
+    };
+    const appendEmmett = async (stream: string, n: number) => {
+      await emmett.appendToStream(
+        stream,
+        Array.from({ length: n }, () => ({ type: 'OrderFilled', data: payload })),
+      );
+      return n;
+    };
+
+    const rawSingle = await throughput((w) => rawInsert(raw, w, 1));
+    const oursSingle = await throughput((w) => appendOurs(`order-single${w}`, 1));
+    const emmettSingle = await throughput((w) => appendEmmett(`order-single${w}`, 1));
+    const rawBatch = await throughput((w) => rawInsert(raw, w, BATCH));
+    const oursBatch = await throughput((w) => appendOurs(`order-batch${w}`, BATCH));
+    const emmettBatch = await throughput((w) => appendEmmett(`order-batch${w}`, BATCH));
+
+    const readStarted = process.hrtime.bigint();
+    let read = 0;
+    let from: GlobalPosition | undefined;
+    for (;;) {
+      const page = await ours.readAll({ fromPosition: from, maxCount: 1000 });
+      if (page.length === 0) break;
+      read += page.length;
+      from = page[page.length - 1].position;
+    }
+    const oursRead = read / (Number(process.hrtime.bigint() - readStarted) / 1e9);
+    const rawReadStarted = process.hrtime.bigint();
+    let rawRead = 0;
+    let last = 0;
+    for (;;) {
+      const { rows } = await raw.query(
+        'SELECT * FROM raw_events WHERE position > $1 ORDER BY position LIMIT 1000',
+        [last],
+      );
+      if (rows.length === 0) break;
+      rawRead += rows.length;
+      last = Number(rows[rows.length - 1].position);
+    }
+    const rawReadRate = rawRead / (Number(process.hrtime.bigint() - rawReadStarted) / 1e9);
+
+    return [
+      figure('raw INSERT, 1 row per commit (16 clients)', rawSingle, 'rows/s'),
+      figure('event store: single-event appends (16 writers)', oursSingle, 'events/s', {
+        ratio: oursSingle / rawSingle,
+        comparedWith: 'raw single-row commits (target >= 0.6)',
+      }),
+      figure('event store single appends vs raw', oursSingle / rawSingle, 'ratio', { atLeast: 0.6 }),
+      figure('Emmett PostgreSQL: single-event appends (16 writers)', emmettSingle, 'events/s'),
+      figure('event store single appends vs Emmett', oursSingle / emmettSingle, 'ratio', { atLeast: 1.0 }),
+      figure(`raw INSERT, ${BATCH} rows per statement (16 clients)`, rawBatch, 'rows/s'),
+      figure(`event store: ${BATCH}-event appends (16 writers)`, oursBatch, 'events/s', {
+        ratio: oursBatch / rawBatch,
+        comparedWith: 'raw batched inserts (target >= 0.5)',
+      }),
+      figure('event store batched appends vs raw', oursBatch / rawBatch, 'ratio', { atLeast: 0.5 }),
+      figure(`Emmett PostgreSQL: ${BATCH}-event appends (16 writers)`, emmettBatch, 'events/s'),
+      figure('event store batched appends vs Emmett', oursBatch / emmettBatch, 'ratio', { atLeast: 1.0 }),
+      figure('event store: readAll (pages of 1000)', oursRead, 'events/s', {
+        ratio: oursRead / rawReadRate,
+        comparedWith: 'raw paged SELECT',
+      }),
+      figure('raw paged SELECT', rawReadRate, 'rows/s'),
+    ];
+  } finally {
+    await ours.close();
+    await emmett.close();
+    await raw.end();
+    // A pool inside Emmett may still hold an idle connection with no error listener; the server's
+    // shutdown notice (57P01) to it is expected here and nothing else is ignored.
+    const shutdownNotice = (error: Error & { code?: string }) => {
+      if (error.code !== '57P01') throw error;
+    };
+    process.on('uncaughtException', shutdownNotice);
+    await server.stop();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    process.off('uncaughtException', shutdownNotice);
+  }
+}
