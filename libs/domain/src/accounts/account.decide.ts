@@ -17,6 +17,11 @@ export type HaltTrading = Command<'HaltTrading', { accountId: string; reason: st
 export type ResumeTrading = Command<'ResumeTrading', { accountId: string }>;
 /** The pre-trade risk decision: reserves the order's exposure or reports every failed check. */
 export type ReserveExposure = Command<'ReserveExposure', { accountId: string; request: PreTradeRequest }>;
+/** A replace re-runs pre-trade risk with the new terms, as if the order's current reservation were gone. */
+export type ReserveReplacement = Command<
+  'ReserveReplacement',
+  { accountId: string; request: PreTradeRequest }
+>;
 export type ReleaseExposure = Command<
   'ReleaseExposure',
   { accountId: string; orderId: string; reason: string; sourceSequence: string | null }
@@ -38,7 +43,13 @@ export type BookFill = Command<
 >;
 
 export type AccountCommand =
-  SetRiskLimits | HaltTrading | ResumeTrading | ReserveExposure | ReleaseExposure | BookFill;
+  | SetRiskLimits
+  | HaltTrading
+  | ResumeTrading
+  | ReserveExposure
+  | ReserveReplacement
+  | ReleaseExposure
+  | BookFill;
 
 function limitProblems(l: RiskLimitsData): string[] {
   const problems: string[] = [];
@@ -218,6 +229,22 @@ export function decideAccount(command: AccountCommand, state: AccountState): Dec
       });
     case 'ReserveExposure':
       return reserveExposure(command, state);
+    case 'ReserveReplacement': {
+      const { accountId, request } = command.data;
+      const withoutCurrent = evolveAccount(state, {
+        type: 'ExposureReleased',
+        data: {
+          accountId,
+          orderId: request.order.orderId,
+          quantity: '0',
+          notional: '0',
+          reason: 'replace',
+          releasedAt: isoTimestamp(command.metadata.now),
+          sourceSequence: null,
+        },
+      });
+      return reserveExposure({ ...command, type: 'ReserveExposure' }, withoutCurrent);
+    }
     case 'ReleaseExposure':
       return releaseExposure(command, state);
     case 'BookFill':

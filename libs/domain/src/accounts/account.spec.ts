@@ -273,7 +273,7 @@ describe('account: pre-trade risk', () => {
   describe('position limit counts open orders, not only fills', () => {
     const history = [
       limitsSet({ maxPosition: '3' }),
-      booked('f', 'BUY', '1', '9680', '1'),
+      booked('f', 'BUY', '1', '9680', '0001'),
       reserved('o9', 'BUY', '1.5'),
     ];
 
@@ -312,7 +312,7 @@ describe('account: pre-trade risk', () => {
   });
 
   describe('reduce-only', () => {
-    const long2 = [limitsSet({ reduceOnly: true }), booked('f', 'BUY', '2', '9680', '1')];
+    const long2 = [limitsSet({ reduceOnly: true }), booked('f', 'BUY', '2', '9680', '0001')];
     it('lets a sell reduce a long', () => {
       expect(
         accountDecider.decide(reserve(preTrade({ side: 'SELL', quantity: '2' })), spec.given(...long2).state)
@@ -421,20 +421,20 @@ describe('account: ledger (fills and releases)', () => {
   it('books a fill into the position and consumes the reservation', () => {
     const state = spec
       .given(limitsSet(), reserved('o1', 'BUY', '2'))
-      .when(bookFill('o1', 'BUY', '0.5', '9679', '10', '0.2'))
+      .when(bookFill('o1', 'BUY', '0.5', '9679', '0010', '0.2'))
       .then({
         type: 'FillBooked',
         data: {
           accountId,
           orderId: 'o1',
-          execId: 'x-10',
+          execId: 'x-0010',
           instrumentId: 'BTCUSDT',
           side: 'BUY',
           quantity: '0.5',
           price: '9679',
           fee: '0.2',
           executedAt: iso(),
-          sourceSequence: '10',
+          sourceSequence: '0010',
           position: { quantity: '0.5', averagePrice: '9679', realizedPnl: '0', fees: '0.2' },
         },
       });
@@ -445,12 +445,12 @@ describe('account: ledger (fills and releases)', () => {
 
   it('ignores a redelivered event (sequence at or below the last booked)', () => {
     spec
-      .given(limitsSet(), booked('o1', 'BUY', '1', '9680', '10'))
-      .when(bookFill('o1', 'BUY', '1', '9680', '10'))
+      .given(limitsSet(), booked('o1', 'BUY', '1', '9680', '0010'))
+      .when(bookFill('o1', 'BUY', '1', '9680', '0010'))
       .thenNothing();
     spec
-      .given(limitsSet(), booked('o1', 'BUY', '1', '9680', '10'))
-      .when(bookFill('o1', 'BUY', '1', '9680', '9'))
+      .given(limitsSet(), booked('o1', 'BUY', '1', '9680', '0010'))
+      .when(bookFill('o1', 'BUY', '1', '9680', '0009'))
       .thenNothing();
   });
 
@@ -459,7 +459,7 @@ describe('account: ledger (fills and releases)', () => {
       .given(limitsSet(), reserved('o1', 'BUY', '2'))
       .when({
         type: 'ReleaseExposure',
-        data: { accountId, orderId: 'o1', reason: 'OrderCanceled', sourceSequence: '11' },
+        data: { accountId, orderId: 'o1', reason: 'OrderCanceled', sourceSequence: '0011' },
         metadata: at(),
       })
       .then({
@@ -471,7 +471,7 @@ describe('account: ledger (fills and releases)', () => {
           notional: '19360',
           reason: 'OrderCanceled',
           releasedAt: iso(),
-          sourceSequence: '11',
+          sourceSequence: '0011',
         },
       });
     expect(state.openNotional.isZero()).toBe(true);
@@ -480,31 +480,31 @@ describe('account: ledger (fills and releases)', () => {
       .given(limitsSet())
       .when({
         type: 'ReleaseExposure',
-        data: { accountId, orderId: 'nope', reason: 'x', sourceSequence: '12' },
+        data: { accountId, orderId: 'nope', reason: 'x', sourceSequence: '0012' },
         metadata: at(),
       })
       .thenNothing();
   });
 
   it('halts the account automatically when the day’s realised loss reaches the limit', () => {
-    const history = [limitsSet({ maxDailyLoss: '100' }), booked('o1', 'BUY', '1', '9680', '1')];
+    const history = [limitsSet({ maxDailyLoss: '100' }), booked('o1', 'BUY', '1', '9680', '0001')];
     spec
       .given(...history)
-      .when(bookFill('o2', 'SELL', '1', '9585', '2', '5'))
+      .when(bookFill('o2', 'SELL', '1', '9585', '0002', '5'))
       .then(
         {
           type: 'FillBooked',
           data: {
             accountId,
             orderId: 'o2',
-            execId: 'x-2',
+            execId: 'x-0002',
             instrumentId: 'BTCUSDT',
             side: 'SELL',
             quantity: '1',
             price: '9585',
             fee: '5',
             executedAt: iso(),
-            sourceSequence: '2',
+            sourceSequence: '0002',
             position: { quantity: '0', averagePrice: '0', realizedPnl: '-95', fees: '5' },
           },
         },
@@ -526,21 +526,21 @@ describe('account: ledger (fills and releases)', () => {
 
   it('does not halt below the loss limit', () => {
     spec
-      .given(limitsSet({ maxDailyLoss: '100' }), booked('o1', 'BUY', '1', '9680', '1'))
-      .when(bookFill('o2', 'SELL', '1', '9600', '2'))
+      .given(limitsSet({ maxDailyLoss: '100' }), booked('o1', 'BUY', '1', '9680', '0001'))
+      .when(bookFill('o2', 'SELL', '1', '9600', '0002'))
       .then({
         type: 'FillBooked',
         data: {
           accountId,
           orderId: 'o2',
-          execId: 'x-2',
+          execId: 'x-0002',
           instrumentId: 'BTCUSDT',
           side: 'SELL',
           quantity: '1',
           price: '9600',
           fee: '0',
           executedAt: iso(),
-          sourceSequence: '2',
+          sourceSequence: '0002',
           position: { quantity: '0', averagePrice: '0', realizedPnl: '-80', fees: '0' },
         },
       });
@@ -549,17 +549,59 @@ describe('account: ledger (fills and releases)', () => {
   it('a new day starts a new loss tally', () => {
     const state: AccountState = [
       limitsSet(),
-      booked('o1', 'BUY', '1', '9680', '1'),
-      booked('o2', 'SELL', '1', '9580', '2'),
+      booked('o1', 'BUY', '1', '9680', '0001'),
+      booked('o2', 'SELL', '1', '9580', '0002'),
     ].reduce(accountDecider.evolve, accountDecider.initialState());
     expect(state.dailyPnl.realizedNet.toString()).toBe('-100');
     const nextDay = accountDecider.evolve(state, {
-      ...(booked('o3', 'BUY', '1', '9600', '3') as { type: 'FillBooked'; data: Record<string, unknown> }),
+      ...(booked('o3', 'BUY', '1', '9600', '0003') as { type: 'FillBooked'; data: Record<string, unknown> }),
       data: {
-        ...(booked('o3', 'BUY', '1', '9600', '3').data as object),
+        ...(booked('o3', 'BUY', '1', '9600', '0003').data as object),
         executedAt: '2026-11-22T00:00:01.000Z',
       },
     } as AccountEvent);
     expect(nextDay.dailyPnl).toEqual({ day: '2026-11-22', realizedNet: dec('0') });
+  });
+});
+
+describe('account: replace re-runs pre-trade risk', () => {
+  const replacement = (quantity: string, limitPrice = '9680'): AccountCommand => ({
+    type: 'ReserveReplacement',
+    data: { accountId, request: preTrade({ quantity, limitPrice }) },
+    metadata: at(),
+  });
+
+  it('resizes the order’s reservation instead of adding a second one', () => {
+    const state = spec
+      .given(limitsSet(), reserved('o1', 'BUY', '1'))
+      .when(replacement('2', '9690'))
+      .then({
+        type: 'ExposureReserved',
+        data: {
+          accountId,
+          orderId: 'o1',
+          clientOrderId: 'c1',
+          instrumentId: 'BTCUSDT',
+          side: 'BUY',
+          quantity: '2',
+          price: '9690',
+          notional: '19380',
+          reservedAt: iso(),
+        },
+      });
+    expect(state.reservations.size).toBe(1);
+    expect(state.openNotional.toString()).toBe('19380');
+    expect(state.openQuantity.get('BTCUSDT')?.buy.toString()).toBe('2');
+  });
+
+  it('refuses an up-size that breaks a limit, with the usual codes', () => {
+    spec
+      .given(limitsSet({ maxPosition: '2' }), reserved('o1', 'BUY', '1'))
+      .when(replacement('3'))
+      .thenRejects('POSITION_LIMIT_EXCEEDED');
+    spec
+      .given(limitsSet(), reserved('o1', 'BUY', '1'))
+      .when(replacement('1', '11000'))
+      .thenRejects('PRICE_COLLAR_BREACHED');
   });
 });

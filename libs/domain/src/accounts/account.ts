@@ -162,8 +162,8 @@ export interface AccountState {
   /** Realised P&L net of fees for the UTC day of the latest booked fill. */
   dailyPnl: { day: string; realizedNet: Decimal };
   /**
-   * Highest source sequence (global log position of the order event) the ledger has applied: a
-   * redelivered event at or below it is a duplicate. Kept as a string, compared as an integer.
+   * Highest source sequence (the log position of the order event, as a fixed-width key whose lexical
+   * order is log order) the ledger has applied: a redelivered event at or below it is a duplicate.
    */
   ledgerSequence: string | null;
 }
@@ -191,9 +191,10 @@ export function positionQuantityOf(state: AccountState, instrumentId: string): D
   return state.positions.get(instrumentId)?.quantity ?? Decimal.ZERO;
 }
 
+/** Sequences are fixed-width keys (the event store's position key): lexical order is log order. */
 export function isNewerSequence(sequence: string | null, last: string | null): boolean {
   if (sequence === null || last === null) return true;
-  return BigInt(sequence) > BigInt(last);
+  return sequence > last;
 }
 
 function adjustOpen(
