@@ -80,6 +80,8 @@ export class PostgresEventStore implements EventStore {
   private listening: Promise<void> | null = null;
   private readonly waiters = new Set<() => void>();
   private readonly queue: PendingAppend[] = [];
+  /** Notifications received so far: a wait that starts after one arrived returns at once (no lost wake-ups). */
+  private notifications = 0;
   private groupsInFlight = 0;
   private closed = false;
 
@@ -230,16 +232,22 @@ export class PostgresEventStore implements EventStore {
   subscribeToAll(options: SubscribeToAllOptions, handler: BatchHandler): Subscription {
     // Per subscription: its last short read left committed events hidden behind an older open transaction.
     let behindOpenTransaction = false;
+    let notificationsAtRead = 0;
     return runSubscription(
       {
         readPage: async (from, max, o) => {
+          notificationsAtRead = this.notifications;
           const events = await this.readPage(from, max, o.filter);
           behindOpenTransaction =
             events.length < max && (await this.hasHiddenEvents(events.at(-1)?.position ?? from));
           return events;
         },
         waitForAppends: (timeoutMs) =>
-          this.waitForAppends(behindOpenTransaction ? Math.min(timeoutMs, 20) : timeoutMs),
+          this.waitForAppends(
+            behindOpenTransaction ? Math.min(timeoutMs, 20) : timeoutMs,
+            notificationsAtRead,
+          ),
+        isBehind: () => behindOpenTransaction,
       },
       options,
       handler,
@@ -296,9 +304,10 @@ export class PostgresEventStore implements EventStore {
    * while committed events are hidden behind an older open transaction (which may roll back without
    * notifying anyone), and long otherwise.
    */
-  private async waitForAppends(wait: number): Promise<void> {
+  private async waitForAppends(wait: number, notificationsAtRead: number): Promise<void> {
     if (this.closed) return;
     await this.ensureListening();
+    if (this.notifications !== notificationsAtRead) return; // an append committed since the last read
     await new Promise<void>((resolve) => {
       const wake = () => {
         clearTimeout(timer);
@@ -315,6 +324,7 @@ export class PostgresEventStore implements EventStore {
       this.listening = (async () => {
         const client = new Client({ connectionString: this.options.connectionString });
         client.on('notification', () => {
+          this.notifications++;
           for (const wake of [...this.waiters]) wake();
         });
         // If the LISTEN connection drops, listen again on the next wait; the safety timeout covers the gap.
