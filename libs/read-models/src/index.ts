@@ -1,5 +1,3 @@
-/**
- * TypeORM entities and query services shared by the projector (writer) and the api (reader)
- * (ARCHITECTURE section 7). Empty until the read-model issue builds them.
- */
-export {};
+/** TypeORM entities and query services shared by the projector (writer) and the api (reader). */
+export * from './decimal-column';
+export * from './entities';
