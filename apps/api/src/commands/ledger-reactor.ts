@@ -1,0 +1,120 @@
+import { AccountCommand, OrderEvent, OrderTerms, orderDecider } from '@oms/domain';
+import {
+  EventStore,
+  RecordedEvent,
+  START,
+  Subscription,
+  parsePositionKey,
+  positionKey,
+} from '@oms/event-store';
+import { DataSource } from 'typeorm';
+import { OrderCommands } from './order-commands';
+import { orderStream } from './streams';
+
+const LEDGER_EVENTS = ['OrderFilled', 'OrderCanceled', 'OrderExpired', 'OrderRejectedByVenue'];
+const CHECKPOINT = 'account-ledger';
+
+/**
+ * The account ledger: a durable subscription over order events that books fills into the account
+ * (positions, P&L, the post-trade loss limit) and releases exposure when an order stops working.
+ * Idempotent: each account command carries the event's log position, and the account ignores anything
+ * at or below the last one it applied, so redelivery after a crash changes nothing.
+ */
+export class LedgerReactor {
+  private subscription: Subscription | null = null;
+  private readonly terms = new Map<string, OrderTerms>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly dataSource: DataSource,
+    private readonly commands: OrderCommands,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async start(): Promise<void> {
+    const [row] = (await this.dataSource.query('SELECT position FROM rm_checkpoints WHERE projection = $1', [
+      CHECKPOINT,
+    ])) as {
+      position: string;
+    }[];
+    const from = row ? parsePositionKey(row.position) : START;
+    this.subscription = this.store.subscribeToAll(
+      { fromPosition: from, filter: { eventTypes: LEDGER_EVENTS } },
+      async (events) => {
+        for (const event of events) await this.handle(event);
+        await this.dataSource.query(
+          `INSERT INTO rm_checkpoints (projection, position, updated_at) VALUES ($1, $2, now())
+         ON CONFLICT (projection) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
+          [CHECKPOINT, positionKey(events[events.length - 1].position)],
+        );
+      },
+    );
+  }
+
+  async whenCaughtUp(): Promise<void> {
+    await this.subscription?.caughtUp;
+  }
+
+  get done(): Promise<void> {
+    return this.subscription?.done ?? Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+  }
+
+  private async handle(recorded: RecordedEvent): Promise<void> {
+    const event = { type: recorded.type, data: recorded.data } as OrderEvent;
+    const orderId = recorded.streamName.slice('order-'.length);
+    const terms = await this.orderTerms(orderId);
+    if (!terms) return;
+    const sourceSequence = positionKey(recorded.position);
+    const ctx = {
+      actor: 'system:account-ledger',
+      correlationId: recorded.metadata.correlationId,
+      causationId: recorded.eventId,
+    };
+    const now = this.clock();
+    let command: AccountCommand;
+    if (event.type === 'OrderFilled') {
+      const d = event.data;
+      command = {
+        type: 'BookFill',
+        data: {
+          accountId: terms.accountId,
+          orderId,
+          execId: d.execId,
+          instrumentId: terms.instrumentId,
+          side: terms.side,
+          quantity: d.quantity,
+          price: d.price,
+          fee: d.fee,
+          executedAt: d.executedAt,
+          sourceSequence,
+        },
+        metadata: { now },
+      };
+    } else {
+      command = {
+        type: 'ReleaseExposure',
+        data: { accountId: terms.accountId, orderId, reason: event.type, sourceSequence },
+        metadata: { now },
+      };
+    }
+    await this.commands.withAccount(terms.accountId, ctx, () => command);
+  }
+
+  private async orderTerms(orderId: string): Promise<OrderTerms | null> {
+    const cached = this.terms.get(orderId);
+    if (cached) return cached;
+    const [first] = await this.store.readStream(orderStream(orderId), { maxCount: 1 });
+    if (!first) return null;
+    const state = orderDecider.evolve(orderDecider.initialState(), {
+      type: first.type,
+      data: first.data,
+    } as OrderEvent);
+    if (!state.exists) return null;
+    this.terms.set(orderId, state.terms);
+    return state.terms;
+  }
+}
