@@ -1,9 +1,20 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { Response } from 'express';
+import { OmsRuntime } from './runtime/oms-runtime';
 
 @Controller('health')
 export class HealthController {
+  constructor(private readonly oms: OmsRuntime) {}
+
+  /** 200 once the API is up and the projector has caught up with the log; 503 before. */
   @Get()
-  health(): { status: 'ok' } {
-    return { status: 'ok' };
+  health(@Res() res: Response): void {
+    const ready = this.oms.ready;
+    res.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({
+      status: ready ? 'ok' : 'starting',
+      api: 'ok',
+      projector: this.oms.projector.isCaughtUp ? 'ok' : 'catching up',
+      gateway: 'not deployed yet (execution issue)',
+    });
   }
 }

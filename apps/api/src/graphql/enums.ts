@@ -1,0 +1,23 @@
+import { LIQUIDITY, ORDER_STATUSES, ORDER_TYPES, SIDES, TIMES_IN_FORCE } from '@oms/domain';
+import { registerEnumType } from '@nestjs/graphql';
+
+/** GraphQL enums mirror the domain's literal unions, so the two cannot drift apart. */
+function enumOf<T extends string>(values: readonly T[]): { [K in T]: K } {
+  return Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+}
+
+export const SideEnum = enumOf(SIDES);
+export const OrderTypeEnum = enumOf(ORDER_TYPES);
+export const TimeInForceEnum = enumOf(TIMES_IN_FORCE);
+export const OrderStatusEnum = enumOf(ORDER_STATUSES);
+export const LiquidityEnum = enumOf(LIQUIDITY);
+export const HALT_SCOPES = ['GLOBAL', 'ACCOUNT', 'INSTRUMENT'] as const;
+export type HaltScope = (typeof HALT_SCOPES)[number];
+export const HaltScopeEnum = enumOf(HALT_SCOPES);
+
+registerEnumType(SideEnum, { name: 'Side' });
+registerEnumType(OrderTypeEnum, { name: 'OrderType' });
+registerEnumType(TimeInForceEnum, { name: 'TimeInForce' });
+registerEnumType(OrderStatusEnum, { name: 'OrderStatus' });
+registerEnumType(LiquidityEnum, { name: 'Liquidity' });
+registerEnumType(HaltScopeEnum, { name: 'HaltScope', description: 'Where a kill switch applies.' });

@@ -1,0 +1,242 @@
+import { Decimal } from '@oms/domain';
+import { Args, Context, ID, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
+import { CommandBus } from '@nestjs/cqrs';
+import { randomUUID } from 'crypto';
+import { PubSub } from 'graphql-subscriptions';
+import {
+  CancelOrderCommand,
+  HaltTradingCommand,
+  PlaceOrderCommand,
+  ReplaceOrderCommand,
+  ResumeTradingCommand,
+  SetRiskLimitsCommand,
+} from '../commands/handlers';
+import { CommandContext, HaltScope, PlaceOrderOutcome } from '../commands/order-commands';
+import { OmsRuntime, OrderUpdate } from '../runtime/oms-runtime';
+import { HaltScopeEnum, OrderStatusEnum } from './enums';
+import { OmsUserError } from './errors';
+import { DateTimeScalar, DecimalScalar } from './scalars';
+import {
+  Order,
+  OrderConnection,
+  OrderEvent,
+  Pnl,
+  PlaceOrderInput,
+  PlaceOrderResult,
+  Position,
+  RiskLimits,
+  RiskLimitsInput,
+} from './types';
+import { OmsQueries, orderView } from './views';
+
+export interface RequestContext {
+  req?: { headers: Record<string, string | string[] | undefined> };
+}
+
+/** Who is asking and which request this is: recorded on every event the request causes. */
+function commandContext(context: RequestContext): CommandContext {
+  const header = (name: string) => {
+    const value = context.req?.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  return {
+    actor: `user:${header('x-oms-actor') ?? 'anonymous'}`,
+    correlationId: header('x-correlation-id') ?? randomUUID(),
+  };
+}
+
+const MAX_PAGE = 500;
+
+@Resolver()
+export class OmsResolver {
+  private readonly pubsub = new PubSub<{ order: OrderUpdate }>();
+
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly oms: OmsRuntime,
+    private readonly queries: OmsQueries,
+  ) {
+    oms.orderUpdates.on('order', (update: OrderUpdate) => void this.pubsub.publish('order', update));
+  }
+
+  @Mutation(() => PlaceOrderResult, {
+    description:
+      'Place an order. Repeating the same clientOrderId with the same terms returns the same result.',
+  })
+  async placeOrder(
+    @Args('input') input: PlaceOrderInput,
+    @Context() context: RequestContext,
+  ): Promise<PlaceOrderResult> {
+    const outcome: PlaceOrderOutcome = await this.commands.execute(
+      new PlaceOrderCommand(
+        {
+          accountId: input.accountId,
+          clientOrderId: input.clientOrderId,
+          instrumentId: input.instrumentId,
+          side: input.side,
+          type: input.type,
+          quantity: input.quantity,
+          limitPrice: input.limitPrice ?? null,
+          timeInForce: input.timeInForce,
+          venueId: input.venueId ?? null,
+        },
+        commandContext(context),
+      ),
+    );
+    return { accepted: outcome.accepted, order: orderView(outcome.order), rejections: outcome.rejections };
+  }
+
+  @Mutation(() => Order, {
+    description: 'Request a cancel; the order is PENDING_CANCEL until the venue answers.',
+  })
+  async cancelOrder(
+    @Args('orderId', { type: () => ID }) orderId: string,
+    @Args('reason', { type: () => String, nullable: true }) reason: string | null,
+    @Context() context: RequestContext,
+  ): Promise<Order> {
+    return orderView(
+      await this.commands.execute(new CancelOrderCommand(orderId, reason ?? null, commandContext(context))),
+    );
+  }
+
+  @Mutation(() => Order, {
+    description: 'Request a new quantity and/or limit price; pre-trade risk runs again.',
+  })
+  async replaceOrder(
+    @Args('orderId', { type: () => ID }) orderId: string,
+    @Args('quantity', { type: () => DecimalScalar, nullable: true }) quantity: Decimal | null,
+    @Args('limitPrice', { type: () => DecimalScalar, nullable: true }) limitPrice: Decimal | null,
+    @Context() context: RequestContext,
+  ): Promise<Order> {
+    return orderView(
+      await this.commands.execute(
+        new ReplaceOrderCommand(orderId, quantity ?? null, limitPrice ?? null, commandContext(context)),
+      ),
+    );
+  }
+
+  @Mutation(() => RiskLimits)
+  async setRiskLimits(
+    @Args('accountId', { type: () => ID }) accountId: string,
+    @Args('limits') limits: RiskLimitsInput,
+    @Context() context: RequestContext,
+  ): Promise<RiskLimits> {
+    const state = await this.commands.execute(
+      new SetRiskLimitsCommand(
+        accountId,
+        {
+          maxOrderQuantity: limits.maxOrderQuantity.toString(),
+          maxOrderNotional: limits.maxOrderNotional.toString(),
+          maxPosition: limits.maxPosition.toString(),
+          positionLimits: {},
+          maxOpenNotional: limits.maxOpenNotional.toString(),
+          priceCollarPercent: limits.priceCollarPercent.toString(),
+          staleReferenceAfterMs: limits.staleReferenceAfterMs,
+          maxOrdersPerWindow: limits.maxOrdersPerWindow,
+          orderRateWindowMs: limits.orderRateWindowMs,
+          maxDailyLoss: limits.maxDailyLoss.toString(),
+          reduceOnly: limits.reduceOnly,
+          allowedInstruments: limits.allowedInstruments ?? null,
+        },
+        commandContext(context),
+      ),
+    );
+    return {
+      accountId,
+      ...limits,
+      allowedInstruments: limits.allowedInstruments ?? null,
+      halted: state.halt !== null,
+      haltReason: state.halt?.reason ?? null,
+    };
+  }
+
+  @Mutation(() => Boolean, { description: 'Kill switch. Cancels still go through while halted.' })
+  async haltTrading(
+    @Args('scope', { type: () => HaltScopeEnum }) scope: HaltScope,
+    @Args('id', { type: () => ID, nullable: true }) id: string | null,
+    @Args('reason') reason: string,
+    @Context() context: RequestContext,
+  ): Promise<boolean> {
+    if (reason.trim().length < 3)
+      throw new OmsUserError('REASON_REQUIRED', 'A halt needs a reason of at least 3 characters.');
+    await this.commands.execute(
+      new HaltTradingCommand(scope, id ?? null, reason.trim(), commandContext(context)),
+    );
+    return true;
+  }
+
+  @Mutation(() => Boolean)
+  async resumeTrading(
+    @Args('scope', { type: () => HaltScopeEnum }) scope: HaltScope,
+    @Args('id', { type: () => ID, nullable: true }) id: string | null,
+    @Context() context: RequestContext,
+  ): Promise<boolean> {
+    await this.commands.execute(new ResumeTradingCommand(scope, id ?? null, commandContext(context)));
+    return true;
+  }
+
+  @Query(() => Order, { nullable: true })
+  order(@Args('id', { type: () => ID }) id: string): Promise<Order | null> {
+    return this.queries.order(id);
+  }
+
+  @Query(() => OrderConnection, { description: 'Newest first.' })
+  orders(
+    @Args('accountId', { type: () => ID, nullable: true }) accountId: string | null,
+    @Args('status', { type: () => [OrderStatusEnum], nullable: true }) status: string[] | null,
+    @Args('first', { type: () => Int, nullable: true, defaultValue: 50 }) first: number,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+  ): Promise<OrderConnection> {
+    if (first < 1 || first > MAX_PAGE)
+      throw new OmsUserError('INVALID_PAGE_SIZE', `first must be between 1 and ${MAX_PAGE}.`);
+    return this.queries.orders({ accountId, status, first, after });
+  }
+
+  @Query(() => [Position])
+  positions(@Args('accountId', { type: () => ID }) accountId: string): Promise<Position[]> {
+    return this.queries.positions(accountId);
+  }
+
+  @Query(() => Pnl)
+  pnl(@Args('accountId', { type: () => ID }) accountId: string): Promise<Pnl> {
+    return this.queries.pnl(accountId);
+  }
+
+  @Query(() => RiskLimits, { nullable: true })
+  riskLimits(@Args('accountId', { type: () => ID }) accountId: string): Promise<RiskLimits | null> {
+    return this.queries.riskLimits(accountId);
+  }
+
+  @Query(() => [OrderEvent], {
+    description: 'Every event of the order, from the event store: what happened, when, who and why.',
+  })
+  async orderHistory(@Args('orderId', { type: () => ID }) orderId: string): Promise<OrderEvent[]> {
+    const history = await this.queries.orderHistory(orderId);
+    if (history.length === 0) throw new OmsUserError('ORDER_NOT_FOUND', `Order ${orderId} does not exist.`);
+    return history;
+  }
+
+  @Query(() => Order, {
+    nullable: true,
+    description: 'The order rebuilt from its events up to a revision and/or an instant.',
+  })
+  orderAsOf(
+    @Args('orderId', { type: () => ID }) orderId: string,
+    @Args('revision', { type: () => Int, nullable: true }) revision: number | null,
+    @Args('at', { type: () => DateTimeScalar, nullable: true }) at: Date | null,
+  ): Promise<Order | null> {
+    return this.queries.orderAsOf(orderId, revision ?? null, at ?? null);
+  }
+
+  @Subscription(() => Order, {
+    description: 'Orders of an account as the projector records their changes.',
+    filter: (update: OrderUpdate, variables: { accountId: string }) =>
+      update.accountId === variables.accountId,
+    resolve(this: OmsResolver, update: OrderUpdate) {
+      return this.queries.order(update.orderId);
+    },
+  })
+  orderUpdated(@Args('accountId', { type: () => ID }) _accountId: string) {
+    return this.pubsub.asyncIterableIterator('order');
+  }
+}

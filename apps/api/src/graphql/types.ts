@@ -1,0 +1,182 @@
+import { Decimal, Liquidity, OrderStatus, OrderType, Side, TimeInForce } from '@oms/domain';
+import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { IsBoolean, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { DateTimeScalar, DecimalScalar, JsonScalar } from './scalars';
+import { LiquidityEnum, OrderStatusEnum, OrderTypeEnum, SideEnum, TimeInForceEnum } from './enums';
+
+/** Ids name event streams (`order-<id>`, `account-<id>`): letters, digits and `_.:`, no `-` in account ids. */
+const ACCOUNT_ID = /^[A-Za-z0-9_.:]{1,64}$/;
+const CLIENT_ORDER_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+const INSTRUMENT_ID = /^[A-Za-z0-9_.:]{1,32}$/;
+
+@ObjectType({
+  description: 'Why something was refused: a stable code for machines and a sentence for people.',
+})
+export class Rejection {
+  @Field() code!: string;
+  @Field() message!: string;
+}
+
+@ObjectType({ description: 'One execution at a venue.' })
+export class Fill {
+  @Field() execId!: string;
+  @Field() venueId!: string;
+  @Field(() => DecimalScalar) quantity!: Decimal;
+  @Field(() => DecimalScalar) price!: Decimal;
+  @Field(() => DecimalScalar) fee!: Decimal;
+  @Field(() => LiquidityEnum) liquidity!: Liquidity;
+  @Field(() => DateTimeScalar) executedAt!: Date;
+  @Field({ description: 'True when the venue cancelled this trade (FIX ExecType H).' }) busted!: boolean;
+}
+
+@ObjectType()
+export class Order {
+  @Field(() => ID) id!: string;
+  @Field() accountId!: string;
+  @Field() clientOrderId!: string;
+  @Field() instrumentId!: string;
+  @Field(() => SideEnum) side!: Side;
+  @Field(() => OrderTypeEnum) type!: OrderType;
+  @Field(() => TimeInForceEnum) timeInForce!: TimeInForce;
+  @Field(() => DecimalScalar) quantity!: Decimal;
+  @Field(() => DecimalScalar, { nullable: true }) limitPrice!: Decimal | null;
+  @Field(() => String, { nullable: true, description: 'Venue the order was directed to, if any.' }) venueId!:
+    string | null;
+  @Field(() => OrderStatusEnum) status!: OrderStatus;
+  @Field(() => DecimalScalar) filledQuantity!: Decimal;
+  @Field(() => DecimalScalar) leavesQuantity!: Decimal;
+  @Field(() => DecimalScalar, { nullable: true }) averagePrice!: Decimal | null;
+  @Field(() => DecimalScalar, {
+    description: 'Executed quantity beyond the order quantity (an alert when not zero).',
+  })
+  overfilledQuantity!: Decimal;
+  @Field(() => [Rejection]) rejections!: Rejection[];
+  @Field(() => [Fill]) fills!: Fill[];
+  @Field(() => DateTimeScalar) createdAt!: Date;
+  @Field(() => DateTimeScalar) updatedAt!: Date;
+}
+
+@ObjectType()
+export class PlaceOrderResult {
+  @Field() accepted!: boolean;
+  @Field(() => Order) order!: Order;
+  @Field(() => [Rejection]) rejections!: Rejection[];
+}
+
+@InputType()
+export class PlaceOrderInput {
+  @Field()
+  @Matches(ACCOUNT_ID, { message: 'accountId: 1–64 letters, digits, "_", "." or ":"' })
+  accountId!: string;
+  @Field()
+  @Matches(CLIENT_ORDER_ID, { message: 'clientOrderId: 1–64 letters, digits, "_", ".", ":" or "-"' })
+  clientOrderId!: string;
+  @Field()
+  @Matches(INSTRUMENT_ID, { message: 'instrumentId: 1–32 letters, digits, "_", "." or ":"' })
+  instrumentId!: string;
+  @Field(() => SideEnum) side!: Side;
+  @Field(() => OrderTypeEnum) type!: OrderType;
+  @Field(() => DecimalScalar) quantity!: Decimal;
+  @Field(() => DecimalScalar, { nullable: true }) limitPrice?: Decimal | null;
+  @Field(() => TimeInForceEnum, { defaultValue: 'DAY' }) timeInForce!: TimeInForce;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Route directly to this venue instead of the smart order router.',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 32)
+  venueId?: string | null;
+}
+
+@ObjectType()
+export class Position {
+  @Field() accountId!: string;
+  @Field() instrumentId!: string;
+  @Field(() => DecimalScalar, { description: 'Signed: long > 0, short < 0.' }) quantity!: Decimal;
+  @Field(() => DecimalScalar) averagePrice!: Decimal;
+  @Field(() => DecimalScalar) realizedPnl!: Decimal;
+  @Field(() => DecimalScalar, { nullable: true, description: 'Null when no mark price is known.' })
+  unrealizedPnl!: Decimal | null;
+  @Field(() => DecimalScalar) fees!: Decimal;
+  @Field(() => DecimalScalar, { nullable: true }) markPrice!: Decimal | null;
+}
+
+@ObjectType()
+export class Pnl {
+  @Field() accountId!: string;
+  @Field(() => DecimalScalar) realized!: Decimal;
+  @Field(() => DecimalScalar) unrealized!: Decimal;
+  @Field(() => DecimalScalar) fees!: Decimal;
+  @Field(() => DecimalScalar, { description: 'realized + unrealized − fees' }) net!: Decimal;
+  @Field(() => [String], {
+    description: 'Instruments held without a mark price (their unrealised P&L is not in the sum).',
+  })
+  unmarkedInstruments!: string[];
+}
+
+@ObjectType()
+export class RiskLimits {
+  @Field() accountId!: string;
+  @Field(() => DecimalScalar) maxOrderQuantity!: Decimal;
+  @Field(() => DecimalScalar) maxOrderNotional!: Decimal;
+  @Field(() => DecimalScalar) maxPosition!: Decimal;
+  @Field(() => DecimalScalar) maxOpenNotional!: Decimal;
+  @Field(() => DecimalScalar) priceCollarPercent!: Decimal;
+  @Field(() => Int) staleReferenceAfterMs!: number;
+  @Field(() => Int) maxOrdersPerWindow!: number;
+  @Field(() => Int) orderRateWindowMs!: number;
+  @Field(() => DecimalScalar) maxDailyLoss!: Decimal;
+  @Field() reduceOnly!: boolean;
+  @Field(() => [String], { nullable: true }) allowedInstruments!: string[] | null;
+  @Field() halted!: boolean;
+  @Field(() => String, { nullable: true }) haltReason!: string | null;
+}
+
+@InputType()
+export class RiskLimitsInput {
+  @Field(() => DecimalScalar) maxOrderQuantity!: Decimal;
+  @Field(() => DecimalScalar) maxOrderNotional!: Decimal;
+  @Field(() => DecimalScalar) maxPosition!: Decimal;
+  @Field(() => DecimalScalar) maxOpenNotional!: Decimal;
+  @Field(() => DecimalScalar) priceCollarPercent!: Decimal;
+  @Field(() => Int) @IsInt() @Min(1) @Max(86_400_000) staleReferenceAfterMs!: number;
+  @Field(() => Int) @IsInt() @Min(1) maxOrdersPerWindow!: number;
+  @Field(() => Int) @IsInt() @Min(1) @Max(86_400_000) orderRateWindowMs!: number;
+  @Field(() => DecimalScalar) maxDailyLoss!: Decimal;
+  @Field({ defaultValue: false }) @IsBoolean() reduceOnly!: boolean;
+  @Field(() => [String], { nullable: true }) @IsOptional() @IsString({ each: true }) allowedInstruments?:
+    string[] | null;
+}
+
+@ObjectType({ description: 'One recorded event of an order, for audit.' })
+export class OrderEvent {
+  @Field(() => Int, { description: 'Position in the order stream, from 0.' }) revision!: number;
+  @Field() type!: string;
+  @Field(() => DateTimeScalar) recordedAt!: Date;
+  @Field(() => JsonScalar) data!: unknown;
+  @Field(() => String, { nullable: true }) correlationId!: string | null;
+  @Field(() => String, { nullable: true }) causationId!: string | null;
+  @Field(() => String, { nullable: true, description: 'Who or what caused it: a user, a venue, a service.' })
+  actor!: string | null;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field() hasNextPage!: boolean;
+  @Field() hasPreviousPage!: boolean;
+  @Field(() => String, { nullable: true }) startCursor!: string | null;
+  @Field(() => String, { nullable: true }) endCursor!: string | null;
+}
+
+@ObjectType()
+export class OrderEdge {
+  @Field() cursor!: string;
+  @Field(() => Order) node!: Order;
+}
+
+@ObjectType()
+export class OrderConnection {
+  @Field(() => [OrderEdge]) edges!: OrderEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+}

@@ -1,0 +1,42 @@
+import { Decimal, InstrumentDefinition, RiskLimitsData } from '@oms/domain';
+import { OrderCommands } from '../commands/order-commands';
+import { SeededReferencePrices } from '../commands/reference-prices';
+
+export const DEMO_ACCOUNT = 'demo';
+
+export const BTCUSDT: InstrumentDefinition = {
+  instrumentId: 'BTCUSDT',
+  baseCurrency: 'BTC',
+  quoteCurrency: 'USDT',
+  tickSize: '0.01',
+  lotSize: '0.001',
+  minQuantity: '0.001',
+  maxQuantity: '100',
+  pricePrecision: 2,
+  tradable: true,
+  venueSymbols: { 'SIM-A': 'BTCUSDT', 'SIM-B': 'BTCUSDT' },
+};
+
+/** Sensible limits for a demo strategy trading up to a few BTC. */
+export const DEMO_LIMITS: RiskLimitsData = {
+  maxOrderQuantity: '5',
+  maxOrderNotional: '50000',
+  maxPosition: '10',
+  positionLimits: {},
+  maxOpenNotional: '250000',
+  priceCollarPercent: '5',
+  staleReferenceAfterMs: 10_000,
+  maxOrdersPerWindow: 50,
+  orderRateWindowMs: 1_000,
+  maxDailyLoss: '5000',
+  reduceOnly: false,
+  allowedInstruments: null,
+};
+
+/** Seeds the demo idempotently: the deciders treat identical definitions and limits as no-ops. */
+export async function seedDemo(commands: OrderCommands, prices: SeededReferencePrices): Promise<void> {
+  const ctx = { actor: 'system:seed', correlationId: 'seed-demo' };
+  await commands.defineInstrument(BTCUSDT, ctx);
+  await commands.setRiskLimits(DEMO_ACCOUNT, DEMO_LIMITS, ctx);
+  prices.set('BTCUSDT', Decimal.parse('9680'));
+}

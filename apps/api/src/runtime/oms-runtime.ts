@@ -1,0 +1,129 @@
+import { EventStore, RunningPostgres, createEventStore, startEmbeddedPostgres } from '@oms/event-store';
+import { runMigrations } from '@oms/migrations';
+import { READ_MODEL_ENTITIES } from '@oms/read-models';
+import { EventEmitter } from 'events';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { ORDER_UPDATED_CHANNEL, Projector } from '../../../projector/src/projector';
+import { READ_MODEL_PROJECTIONS } from '../../../projector/src/projections';
+import { LedgerReactor } from '../commands/ledger-reactor';
+import { OrderCommands } from '../commands/order-commands';
+import { SeededReferencePrices } from '../commands/reference-prices';
+import { seedDemo } from './demo-seed';
+import { OmsSettings } from './settings';
+
+export interface OrderUpdate {
+  orderId: string;
+  accountId: string;
+}
+
+/**
+ * Everything one OMS process runs, wired without a framework: the database (embedded or DATABASE_URL),
+ * migrations, the event store, the read-model connection, the command side, the projector, the
+ * account ledger and the order-update feed. Nest modules only hand these to resolvers.
+ */
+export class OmsRuntime {
+  readonly orderUpdates = new EventEmitter();
+  private sweeper: NodeJS.Timeout | null = null;
+  private listener: Client | null = null;
+  private stopped = false;
+
+  private constructor(
+    readonly databaseUrl: string,
+    private readonly embedded: RunningPostgres | null,
+    readonly store: EventStore,
+    readonly dataSource: DataSource,
+    readonly prices: SeededReferencePrices,
+    readonly commands: OrderCommands,
+    readonly projector: Projector,
+    readonly ledger: LedgerReactor,
+  ) {
+    this.orderUpdates.setMaxListeners(0);
+  }
+
+  static async start(
+    settings: OmsSettings,
+    log: (line: string) => void = () => undefined,
+  ): Promise<OmsRuntime> {
+    const embedded = settings.databaseUrl
+      ? null
+      : await startEmbeddedPostgres({ dataDir: settings.dataDir, log });
+    const databaseUrl = settings.databaseUrl ?? (embedded as RunningPostgres).connectionString;
+    try {
+      const ran = await runMigrations(databaseUrl);
+      if (ran.length > 0) log(`migrations applied: ${ran.join(', ')}`);
+      const store = await createEventStore({ EVENT_STORE: settings.eventStore, ...process.env }, databaseUrl);
+      const dataSource = await new DataSource({
+        type: 'postgres',
+        url: databaseUrl,
+        entities: READ_MODEL_ENTITIES,
+      }).initialize();
+      const prices = new SeededReferencePrices();
+      const commands = new OrderCommands(store, prices);
+      if (settings.seedDemo) await seedDemo(commands, prices);
+      const projector = new Projector(store, dataSource, READ_MODEL_PROJECTIONS);
+      const ledger = new LedgerReactor(store, dataSource, commands);
+      const runtime = new OmsRuntime(
+        databaseUrl,
+        embedded,
+        store,
+        dataSource,
+        prices,
+        commands,
+        projector,
+        ledger,
+      );
+      await runtime.listenForOrderUpdates();
+      await projector.start();
+      await ledger.start();
+      runtime.sweeper = setInterval(() => {
+        void commands
+          .sweepOrphanedReservations(30_000, {
+            actor: 'system:reservation-sweeper',
+            correlationId: 'sweeper',
+          })
+          .catch((e) => log(`sweeper: ${String(e)}`));
+      }, 10_000);
+      runtime.sweeper.unref();
+      return runtime;
+    } catch (error) {
+      await embedded?.stop();
+      throw error;
+    }
+  }
+
+  /** Ready: the projector and the ledger have caught up with the log. */
+  async whenReady(): Promise<void> {
+    await Promise.all([this.projector.whenCaughtUp(), this.ledger.whenCaughtUp()]);
+  }
+
+  get ready(): boolean {
+    return this.projector.isCaughtUp;
+  }
+
+  /** Projector notifications (pg_notify on commit) become in-process events for GraphQL subscriptions. */
+  private async listenForOrderUpdates(): Promise<void> {
+    const client = new Client({ connectionString: this.databaseUrl });
+    client.on('notification', (message) => {
+      if (message.channel === ORDER_UPDATED_CHANNEL && message.payload) {
+        this.orderUpdates.emit('order', JSON.parse(message.payload) as OrderUpdate);
+      }
+    });
+    client.on('error', () => undefined);
+    await client.connect();
+    await client.query(`LISTEN ${ORDER_UPDATED_CHANNEL}`);
+    this.listener = client;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    await this.ledger.stop();
+    await this.projector.stop();
+    await this.listener?.end().catch(() => undefined);
+    await this.store.close();
+    await this.dataSource.destroy();
+    await this.embedded?.stop();
+  }
+}
