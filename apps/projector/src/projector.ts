@@ -33,6 +33,7 @@ export class Projector {
     private readonly dataSource: DataSource,
     private readonly projections: Projection[],
     private readonly name = 'read-models',
+    private readonly batchSize = 500,
   ) {}
 
   get isCaughtUp(): boolean {
@@ -52,7 +53,7 @@ export class Projector {
     this.checkpoint = row ? parsePositionKey(row.position) : START;
     const eventTypes = [...new Set(this.projections.flatMap((p) => p.canHandle))];
     this.subscription = this.store.subscribeToAll(
-      { fromPosition: this.checkpoint, filter: { eventTypes }, batchSize: 500 },
+      { fromPosition: this.checkpoint, filter: { eventTypes }, batchSize: this.batchSize },
       (events) => this.applyBatch(events),
     );
     void this.subscription.caughtUp.then(() => (this.caughtUp = true));
