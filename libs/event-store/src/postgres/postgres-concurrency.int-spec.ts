@@ -114,3 +114,46 @@ describe('PostgreSQL event store under concurrency', () => {
     await store.close();
   }, 60_000);
 });
+
+describe('PostgreSQL event store across transaction ids of different lengths', () => {
+  it('orders by transaction id as a number (999 before 1000), in reads and subscriptions', async () => {
+    const database = await createTestDatabase();
+    const store = new PostgresEventStore({ connectionString: database.connectionString });
+    const client = new Client({ connectionString: database.connectionString });
+    await client.connect();
+    try {
+      // Burn transaction ids (one committed transaction each, server-side, without waiting for disk)
+      // until the next one is a few below a power of ten, where text order and number order part.
+      const { rows } = await client.query('SELECT pg_current_xact_id()::text AS xid');
+      const current = Number(rows[0].xid);
+      const burn = 10 ** String(current).length - current - 5;
+      await client.query('SET synchronous_commit = off');
+      await client.query(
+        `DO $$ BEGIN FOR i IN 1..${burn} LOOP PERFORM pg_current_xact_id(); COMMIT; END LOOP; END $$`,
+      );
+      const metadata = { correlationId: 'c', causationId: null, actor: 'test' };
+      for (let i = 0; i < 12; i++) {
+        await store.appendToStream(`digits-${i}`, [{ type: 'Tick', data: { i }, metadata }], NO_STREAM);
+      }
+      const all = await store.readAll({ filter: { streamCategories: ['digits'] } });
+      expect(all.map((e) => (e.data as { i: number }).i)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+      const digits = new Set(all.map((e) => e.position.commit.toString().length));
+      expect(digits.size).toBeGreaterThan(1); // the ids really crossed a power of ten
+
+      const seen: number[] = [];
+      const subscription = store.subscribeToAll(
+        { filter: { streamCategories: ['digits'] }, batchSize: 5 },
+        async (events) => {
+          seen.push(...events.map((e) => (e.data as { i: number }).i));
+        },
+      );
+      await subscription.caughtUp;
+      await subscription.stop();
+      expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    } finally {
+      await client.end();
+      await store.close();
+      await database.drop();
+    }
+  });
+});

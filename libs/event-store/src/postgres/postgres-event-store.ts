@@ -48,7 +48,7 @@ interface AppendOutcomeRow {
 
 interface EventRow {
   position: string;
-  transaction_id: string;
+  transaction_text: string;
   stream_name: string;
   revision: string;
   event_id: string;
@@ -58,7 +58,8 @@ interface EventRow {
   recorded_at: Date;
 }
 
-const EVENT_COLUMNS = `position, transaction_id::text AS transaction_id, stream_name, revision, event_id, type, data, metadata, recorded_at`;
+// The text form gets its own name: an alias `transaction_id` would make ORDER BY sort ids as text.
+const EVENT_COLUMNS = `position, transaction_id::text AS transaction_text, stream_name, revision, event_id, type, data, metadata, recorded_at`;
 
 export interface PostgresEventStoreOptions {
   connectionString: string;
@@ -348,7 +349,7 @@ export class PostgresEventStore implements EventStore {
       eventId: r.event_id,
       streamName: r.stream_name,
       revision: BigInt(r.revision),
-      position: { commit: BigInt(r.transaction_id), prepare: BigInt(r.position) },
+      position: { commit: BigInt(r.transaction_text), prepare: BigInt(r.position) },
       type: r.type,
       data: r.data,
       metadata: r.metadata,
