@@ -144,6 +144,7 @@ describe('projector killed at any point, then restarted', () => {
       await reset();
       const dying = await projectAll(dyingAfter(n));
       await expect(dying.done).rejects.toBeInstanceOf(Killed);
+      await dying.stop(); // what the process's exit does: its session, and with it the lock, ends
       const restarted = await projectAll();
       await restarted.whenCaughtUp();
       await restarted.stop();
@@ -151,6 +152,36 @@ describe('projector killed at any point, then restarted', () => {
         killedAt: n,
         readModel: expected,
       });
+    }
+  });
+});
+
+describe('one active projector per projection', () => {
+  it('a second instance stands by and takes over when the first stops', async () => {
+    const database = await createTestDatabase();
+    const store = new PostgresEventStore({ connectionString: database.connectionString });
+    const dataSource = await new DataSource({
+      type: 'postgres',
+      url: database.connectionString,
+    }).initialize();
+    try {
+      const prices = new SeededReferencePrices();
+      await seedDemo(new OrderCommands(store, prices), prices);
+      const first = new Projector(store, dataSource, READ_MODEL_PROJECTIONS);
+      const second = new Projector(store, dataSource, READ_MODEL_PROJECTIONS);
+      await first.start();
+      await first.whenCaughtUp();
+      await second.start();
+      await second.whenReadyOrStandby();
+      expect([first.isCaughtUp, second.isStandby]).toEqual([true, true]);
+      await first.stop();
+      await second.whenCaughtUp(); // took the lock on its next try
+      expect(second.isStandby).toBe(false);
+      await second.stop();
+    } finally {
+      await dataSource.destroy();
+      await store.close();
+      await database.drop();
     }
   });
 });

@@ -7,7 +7,8 @@ import {
   parsePositionKey,
   positionKey,
 } from '@oms/event-store';
-import { DataSource } from 'typeorm';
+import { createHash } from 'crypto';
+import { DataSource, QueryRunner } from 'typeorm';
 import { Projection, ProjectionChanges } from './projections';
 
 export const ORDER_UPDATED_CHANNEL = 'oms_order_updated';
@@ -27,6 +28,16 @@ export class Projector {
   private subscription: Subscription | null = null;
   private checkpoint: GlobalPosition = START;
   private caughtUp = false;
+  private standby = false;
+  private stopped = false;
+  /** The session that holds this projection's advisory lock while this instance is the active one. */
+  private lock: QueryRunner | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private markReady!: () => void;
+  private readonly readyOrStandby = new Promise<void>((resolve) => (this.markReady = resolve));
+  private markCaughtUp!: () => void;
+  private readonly caughtUpOnce = new Promise<void>((resolve) => (this.markCaughtUp = resolve));
+  private releasing: Promise<void> | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -40,11 +51,45 @@ export class Projector {
     return this.caughtUp;
   }
 
+  /** Another instance holds the lock; this one waits to take over. */
+  get isStandby(): boolean {
+    return this.standby;
+  }
+
+  /** Resolves once this instance is caught up, or standing by behind the active one. */
+  whenReadyOrStandby(): Promise<void> {
+    return this.readyOrStandby;
+  }
+
   get position(): GlobalPosition {
     return this.checkpoint;
   }
 
+  /**
+   * One active instance per projection: the first to take the advisory lock projects; others stand by
+   * and try again every few seconds, taking over if the active one goes away (its session ends).
+   */
   async start(): Promise<void> {
+    this.lock = this.dataSource.createQueryRunner();
+    await this.lock.connect();
+    await this.tryToBecomeActive();
+  }
+
+  private async tryToBecomeActive(): Promise<void> {
+    if (this.stopped || !this.lock) return;
+    const [{ acquired }] = (await this.lock.query('SELECT pg_try_advisory_lock($1) AS acquired', [
+      lockKey(this.name),
+    ])) as {
+      acquired: boolean;
+    }[];
+    if (!acquired) {
+      this.standby = true;
+      this.markReady();
+      this.retry = setTimeout(() => void this.tryToBecomeActive(), 2_000);
+      this.retry.unref();
+      return;
+    }
+    this.standby = false;
     const [row] = (await this.dataSource.query('SELECT position FROM rm_checkpoints WHERE projection = $1', [
       this.name,
     ])) as {
@@ -56,12 +101,18 @@ export class Projector {
       { fromPosition: this.checkpoint, filter: { eventTypes }, batchSize: this.batchSize },
       (events) => this.applyBatch(events),
     );
-    void this.subscription.caughtUp.then(() => (this.caughtUp = true));
+    void this.subscription.caughtUp.then(() => {
+      this.caughtUp = true;
+      this.markCaughtUp();
+      this.markReady();
+    });
+    // A failed batch stops this instance; letting go of the lock lets a standby take over.
+    this.subscription.done.catch(() => this.releaseLock());
   }
 
-  /** Resolves once every event that existed at start is projected. */
+  /** Resolves once this instance is active and has projected everything that existed when it became so. */
   async whenCaughtUp(): Promise<void> {
-    await this.subscription?.caughtUp;
+    await this.caughtUpOnce;
   }
 
   /** Resolves when the subscription ends; rejects if a batch failed. */
@@ -70,7 +121,21 @@ export class Projector {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
     await this.subscription?.stop();
+    await this.releaseLock();
+  }
+
+  private releaseLock(): Promise<void> {
+    const lock = this.lock;
+    if (lock && !this.releasing) {
+      this.releasing = (async () => {
+        await lock.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+        await lock.release();
+      })();
+    }
+    return this.releasing ?? Promise.resolve();
   }
 
   private async applyBatch(events: RecordedEvent[]): Promise<void> {
@@ -96,4 +161,12 @@ export class Projector {
     });
     this.checkpoint = next;
   }
+}
+
+/** A stable 64-bit advisory lock key per projection name. */
+function lockKey(name: string): string {
+  return BigInt.asIntN(
+    64,
+    BigInt(`0x${createHash('sha256').update(`oms-projection:${name}`).digest('hex').slice(0, 16)}`),
+  ).toString();
 }
