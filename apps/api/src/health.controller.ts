@@ -13,7 +13,11 @@ export class HealthController {
     res.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({
       status: ready ? 'ok' : 'starting',
       api: 'ok',
-      projector: this.oms.projector.isCaughtUp ? 'ok' : 'catching up',
+      projector: this.oms.projector.isCaughtUp
+        ? 'ok'
+        : this.oms.projector.isStandby
+          ? 'standby (another instance is active)'
+          : 'catching up or not in this process',
       gateway: 'not deployed yet (execution issue)',
     });
   }

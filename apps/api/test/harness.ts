@@ -26,6 +26,7 @@ export interface GqlResponse<T> {
 export async function startOms(database?: TestDatabase): Promise<RunningOms & { database: TestDatabase }> {
   const db = database ?? (await createTestDatabase());
   const runtime = await OmsRuntime.start({
+    roles: new Set(['api', 'projector', 'ledger'] as const),
     port: 0,
     dataDir: '',
     databaseUrl: db.connectionString,

@@ -123,6 +123,14 @@ describe('OMS over HTTP (GraphQL)', () => {
         'INVALID_DECIMAL',
       ],
       [
+        '"abc" as a Decimal literal',
+        () =>
+          oms.gql(
+            'mutation { placeOrder(input: {accountId: "demo", clientOrderId: "x", instrumentId: "BTCUSDT", side: BUY, type: LIMIT, quantity: "abc", limitPrice: "1"}) { accepted } }',
+          ),
+        'INVALID_DECIMAL',
+      ],
+      [
         'a LIMIT order without a limit price',
         () => oms.gql(PLACE, { input: limitBuy({ limitPrice: null }) }),
         'LIMIT_PRICE_REQUIRED',

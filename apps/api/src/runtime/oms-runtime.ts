@@ -27,6 +27,7 @@ export class OmsRuntime {
   private sweeper: NodeJS.Timeout | null = null;
   private listener: Client | null = null;
   private stopped = false;
+  private roles: OmsSettings['roles'] = new Set();
 
   private constructor(
     readonly databaseUrl: string,
@@ -73,9 +74,10 @@ export class OmsRuntime {
         projector,
         ledger,
       );
-      await runtime.listenForOrderUpdates();
-      await projector.start();
-      await ledger.start();
+      runtime.roles = settings.roles;
+      if (settings.roles.has('api')) await runtime.listenForOrderUpdates();
+      if (settings.roles.has('projector')) await projector.start();
+      if (settings.roles.has('ledger')) await ledger.start();
       runtime.sweeper = setInterval(() => {
         void commands
           .sweepOrphanedReservations(30_000, {
@@ -92,13 +94,16 @@ export class OmsRuntime {
     }
   }
 
-  /** Ready: the projector and the ledger have caught up with the log. */
+  /** Ready: the projector and the ledger this process runs have caught up with the log. */
   async whenReady(): Promise<void> {
-    await Promise.all([this.projector.whenCaughtUp(), this.ledger.whenCaughtUp()]);
+    await Promise.all([
+      this.roles.has('projector') ? this.projector.whenReadyOrStandby() : undefined,
+      this.roles.has('ledger') ? this.ledger.whenCaughtUp() : undefined,
+    ]);
   }
 
   get ready(): boolean {
-    return this.projector.isCaughtUp;
+    return !this.roles.has('projector') || this.projector.isCaughtUp || this.projector.isStandby;
   }
 
   /** Projector notifications (pg_notify on commit) become in-process events for GraphQL subscriptions. */

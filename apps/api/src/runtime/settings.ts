@@ -1,6 +1,11 @@
 import { EventStoreKind, eventStoreKind } from '@oms/event-store';
 
+export const ROLES = ['api', 'projector', 'ledger'] as const;
+export type Role = (typeof ROLES)[number];
+
 export interface OmsSettings {
+  /** What this process runs: all of it for `npm start`, one part per container in docker compose. */
+  roles: ReadonlySet<Role>;
   port: number;
   dataDir: string;
   /** null: start an embedded PostgreSQL in dataDir. */
@@ -23,7 +28,18 @@ export function loadSettings(env: NodeJS.ProcessEnv): OmsSettings {
   }
   const seed = (env.OMS_SEED_DEMO ?? 'true').toLowerCase();
   if (!['true', 'false'].includes(seed)) throw new SettingsError('OMS_SEED_DEMO must be true or false.');
+  const roles = (env.OMS_ROLES ?? ROLES.join(','))
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (roles.length === 0 || unknown.length > 0) {
+    throw new SettingsError(
+      `OMS_ROLES=${JSON.stringify(env.OMS_ROLES)} must list some of ${ROLES.join(', ')}.`,
+    );
+  }
   return {
+    roles: new Set(roles as Role[]),
     port,
     dataDir: env.OMS_DATA_DIR?.trim() || './.oms-data',
     databaseUrl,
