@@ -44,7 +44,11 @@ function validationMessages(error: unknown): string | null {
  */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-  const code = String(formatted.extensions?.code ?? '');
+  // A scalar's own reason (INVALID_DECIMAL…) is more useful than the generic validation code around it.
+  const ownCode = original instanceof GraphQLError ? original.extensions?.code : undefined;
+  const code = String(
+    typeof ownCode === 'string' && CALLER_CODES.has(ownCode) ? ownCode : (formatted.extensions?.code ?? ''),
+  );
   const validation = validationMessages(original);
   const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
   if (validation !== null && original instanceof HttpException && original.getStatus() < 500) {
@@ -56,7 +60,12 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
     };
   }
   if (original instanceof OmsUserError || CALLER_CODES.has(code)) {
-    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions };
+    return {
+      message: formatted.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { ...extensions, code },
+    };
   }
   const reference = randomUUID();
   logger.error(
