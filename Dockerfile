@@ -1,0 +1,17 @@
+# One image for every OMS process; docker-compose.yml picks the entry point and OMS_ROLES.
+FROM node:20-bookworm-slim AS build
+WORKDIR /oms
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /oms
+ENV NODE_ENV=production
+COPY --from=build /oms/node_modules ./node_modules
+COPY --from=build /oms/dist ./dist
+COPY package.json ./
+USER node
+EXPOSE 4000
+CMD ["node", "dist/apps/api/apps/api/src/main.js"]
