@@ -73,7 +73,7 @@ export async function startEmbeddedPostgres(options: {
   }
   const admin = `postgres://postgres:postgres@127.0.0.1:${port}`;
   await createDatabaseIfMissing(`${admin}/postgres`, database);
-  options.log?.(`embedded PostgreSQL on port ${port}, data in ${dataDir}`);
+  options.log?.(`embedded PostgreSQL on port ${port}, data in ${options.dataDir}`);
   return {
     connectionString: `${admin}/${database}`,
     stop: () => server.stop(),
