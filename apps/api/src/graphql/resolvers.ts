@@ -175,6 +175,13 @@ export class OmsResolver {
     return true;
   }
 
+  @Mutation(() => Boolean, {
+    description: 'Does nothing: measures the API’s own cost per mutation (probes, benchmarks).',
+  })
+  ping(): boolean {
+    return true;
+  }
+
   @Query(() => Order, { nullable: true })
   order(@Args('id', { type: () => ID }) id: string): Promise<Order | null> {
     return this.queries.order(id);
