@@ -55,4 +55,24 @@ describe('two API instances on one database', () => {
     );
     expect(state.openQuantity.get('BTCUSDT')?.buy.toString()).toBe('10');
   });
+
+  it('an account created on one instance is known on the other, even after it was looked up there first', async () => {
+    const input = {
+      accountId: 'late',
+      clientOrderId: 'l-1',
+      instrumentId: 'BTCUSDT',
+      side: 'BUY',
+      type: 'LIMIT',
+      quantity: '0.1',
+      limitPrice: '9600',
+    };
+    const before = await b.gql(PLACE, { input });
+    expect(before.errors?.[0].extensions?.code).toBe('UNKNOWN_ACCOUNT');
+    await a.runtime.commands.setRiskLimits('late', (await import('../src/runtime/demo-seed')).DEMO_LIMITS, {
+      actor: 'test',
+      correlationId: 'late',
+    });
+    const after = await b.gql<{ placeOrder: { accepted: boolean } }>(PLACE, { input });
+    expect(after.data?.placeOrder.accepted).toBe(true);
+  });
 });

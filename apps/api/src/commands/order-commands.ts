@@ -168,6 +168,8 @@ export class OrderCommands {
   private reserve(accountId: string, command: AccountCommand, ctx: CommandContext): Promise<Rejection[]> {
     return this.accountQueue.run(accountId, async () => {
       let account = await this.hotAccount(accountId);
+      // Not known here yet; another instance may have created it since this one looked.
+      if (account.revision === null) account = await this.refreshAccount(accountId);
       if (account.revision === null)
         throw new OmsUserError('UNKNOWN_ACCOUNT', `Account ${accountId} does not exist.`);
       for (let attempt = 0; ; attempt++) {
