@@ -4,11 +4,11 @@ import {
   RecordedEvent,
   START,
   Subscription,
-  parsePositionKey,
   positionKey,
 } from '@oms/event-store';
 import { createHash } from 'crypto';
 import { DataSource, QueryRunner } from 'typeorm';
+import { loadCheckpoint } from '@oms/read-models';
 import { Projection, ProjectionChanges } from './projections';
 
 export const ORDER_UPDATED_CHANNEL = 'oms_order_updated';
@@ -90,12 +90,7 @@ export class Projector {
       return;
     }
     this.standby = false;
-    const [row] = (await this.dataSource.query('SELECT position FROM rm_checkpoints WHERE projection = $1', [
-      this.name,
-    ])) as {
-      position: string;
-    }[];
-    this.checkpoint = row ? parsePositionKey(row.position) : START;
+    this.checkpoint = await loadCheckpoint(this.dataSource, this.name);
     const eventTypes = [...new Set(this.projections.flatMap((p) => p.canHandle))];
     this.subscription = this.store.subscribeToAll(
       { fromPosition: this.checkpoint, filter: { eventTypes }, batchSize: this.batchSize },

@@ -1,13 +1,7 @@
 import { AccountCommand, OrderEvent, OrderTerms, orderDecider } from '@oms/domain';
-import {
-  EventStore,
-  RecordedEvent,
-  START,
-  Subscription,
-  parsePositionKey,
-  positionKey,
-} from '@oms/event-store';
+import { EventStore, RecordedEvent, Subscription, positionKey } from '@oms/event-store';
 import { DataSource } from 'typeorm';
+import { loadCheckpoint } from '@oms/read-models';
 import { OrderCommands } from './order-commands';
 import { orderStream } from './streams';
 
@@ -32,12 +26,7 @@ export class LedgerReactor {
   ) {}
 
   async start(): Promise<void> {
-    const [row] = (await this.dataSource.query('SELECT position FROM rm_checkpoints WHERE projection = $1', [
-      CHECKPOINT,
-    ])) as {
-      position: string;
-    }[];
-    const from = row ? parsePositionKey(row.position) : START;
+    const from = await loadCheckpoint(this.dataSource, CHECKPOINT);
     this.subscription = this.store.subscribeToAll(
       { fromPosition: from, filter: { eventTypes: LEDGER_EVENTS } },
       async (events) => {
