@@ -53,12 +53,7 @@ export class AggregateStore {
     let current = loaded ?? (await this.load(decider, stream));
     for (let attempt = 0; ; attempt++) {
       const decision = decider.decide(command, current.state);
-      if (!decision.accepted) {
-        const [first] = decision.rejections;
-        throw new OmsUserError(first.code, decision.rejections.map((r) => r.message).join(' '), {
-          rejections: decision.rejections,
-        });
-      }
+      if (!decision.accepted) throw OmsUserError.fromRejections(decision.rejections);
       if (decision.events.length === 0) return { events: [], after: current };
       try {
         const result = await this.store.appendToStream(

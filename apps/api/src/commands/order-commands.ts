@@ -106,19 +106,12 @@ export class OrderCommands {
     const existing = await this.aggregates.load(orderDecider, stream);
     if (existing.state.exists) return this.repeated(existing.state, terms);
 
-    const instrument = await this.aggregates.load(instrumentDecider, instrumentStream(request.instrumentId));
-    if (!instrument.state.instrument) {
+    const now = this.clock();
+    const market = await this.marketInputs(request.instrumentId, now);
+    if (!market.instrument) {
       throw new OmsUserError('UNKNOWN_INSTRUMENT', `Instrument ${request.instrumentId} is not defined.`);
     }
-    const controls = await this.aggregates.load(controlsDecider, CONTROLS_STREAM);
-    const now = this.clock();
-    const preTrade: PreTradeRequest = {
-      order: terms,
-      instrument: instrument.state.instrument,
-      instrumentHalt: instrument.state.halt,
-      globalHalt: controls.state.halt,
-      referencePrice: this.prices.referencePrice(request.instrumentId, now),
-    };
+    const preTrade: PreTradeRequest = { order: terms, ...market };
     const rejections = await this.reserve(
       request.accountId,
       {
@@ -250,10 +243,7 @@ export class OrderCommands {
       { type: 'PlaceOrder', data: { terms, rejections: [] }, metadata: { now: this.clock() } },
       order,
     );
-    if (!decision.accepted) {
-      const [first] = decision.rejections;
-      throw new OmsUserError(first.code, first.message);
-    }
+    if (!decision.accepted) throw OmsUserError.fromRejections(decision.rejections);
     return {
       accepted: order.status !== 'REJECTED' || order.rejections.length === 0,
       order,
@@ -294,20 +284,11 @@ export class OrderCommands {
         metadata: { now },
       };
       const lifecycle = orderDecider.decide(command, loaded.state);
-      if (!lifecycle.accepted) {
-        throw new OmsUserError(
-          lifecycle.rejections[0].code,
-          lifecycle.rejections.map((r) => r.message).join(' '),
-        );
-      }
+      if (!lifecycle.accepted) throw OmsUserError.fromRejections(lifecycle.rejections);
       const order = loaded.state as Order;
       const requested = lifecycle.events[0];
       if (requested?.type !== 'OrderReplaceRequested') throw new Error('replace produced no request');
-      const instrument = await this.aggregates.load(
-        instrumentDecider,
-        instrumentStream(order.terms.instrumentId),
-      );
-      const controls = await this.aggregates.load(controlsDecider, CONTROLS_STREAM);
+      const market = await this.marketInputs(order.terms.instrumentId, now);
       const rejections = await this.reserve(
         order.terms.accountId,
         {
@@ -321,21 +302,14 @@ export class OrderCommands {
                 quantity: Decimal.parse(requested.data.quantity).minus(order.cumQty).toString(),
                 limitPrice: requested.data.limitPrice,
               },
-              instrument: instrument.state.instrument,
-              instrumentHalt: instrument.state.halt,
-              globalHalt: controls.state.halt,
-              referencePrice: this.prices.referencePrice(order.terms.instrumentId, now),
+              ...market,
             },
           },
           metadata: { now },
         },
         ctx,
       );
-      if (rejections.length > 0) {
-        throw new OmsUserError(rejections[0].code, rejections.map((r) => r.message).join(' '), {
-          rejections,
-        });
-      }
+      if (rejections.length > 0) throw OmsUserError.fromRejections(rejections);
       const { after } = await this.aggregates.execute(orderDecider, stream, command, metadataOf(ctx), loaded);
       return after.state as Order;
     });
@@ -352,62 +326,65 @@ export class OrderCommands {
     }));
   }
 
-  async haltTrading(scope: HaltScope, id: string | null, reason: string, ctx: CommandContext): Promise<void> {
+  haltTrading(scope: HaltScope, id: string | null, reason: string, ctx: CommandContext): Promise<void> {
+    return this.switchTrading(scope, id, reason, ctx);
+  }
+
+  resumeTrading(scope: HaltScope, id: string | null, ctx: CommandContext): Promise<void> {
+    return this.switchTrading(scope, id, null, ctx);
+  }
+
+  /** The kill switch at one scope: halted with a reason, or resumed (reason null). */
+  private async switchTrading(
+    scope: HaltScope,
+    id: string | null,
+    reason: string | null,
+    ctx: CommandContext,
+  ): Promise<void> {
     const now = this.clock();
     if (scope === 'GLOBAL') {
       await this.aggregates.execute(
         controlsDecider,
         CONTROLS_STREAM,
-        { type: 'HaltGlobalTrading', data: { reason }, metadata: { now } },
+        reason === null
+          ? { type: 'ResumeGlobalTrading', data: {}, metadata: { now } }
+          : { type: 'HaltGlobalTrading', data: { reason }, metadata: { now } },
         metadataOf(ctx),
       );
     } else if (scope === 'ACCOUNT') {
       const accountId = requireId(scope, id);
       if (!(await this.accountExists(accountId)))
         throw new OmsUserError('UNKNOWN_ACCOUNT', `Account ${accountId} does not exist.`);
-      await this.withAccount(accountId, ctx, () => ({
-        type: 'HaltTrading',
-        data: { accountId, reason },
-        metadata: { now },
-      }));
+      await this.withAccount(accountId, ctx, () =>
+        reason === null
+          ? { type: 'ResumeTrading', data: { accountId }, metadata: { now } }
+          : { type: 'HaltTrading', data: { accountId, reason }, metadata: { now } },
+      );
     } else {
       const instrumentId = requireId(scope, id);
       await this.aggregates.execute(
         instrumentDecider,
         instrumentStream(instrumentId),
-        { type: 'HaltInstrument', data: { instrumentId, reason }, metadata: { now } },
+        reason === null
+          ? { type: 'ResumeInstrument', data: { instrumentId }, metadata: { now } }
+          : { type: 'HaltInstrument', data: { instrumentId, reason }, metadata: { now } },
         metadataOf(ctx),
       );
     }
   }
 
-  async resumeTrading(scope: HaltScope, id: string | null, ctx: CommandContext): Promise<void> {
-    const now = this.clock();
-    if (scope === 'GLOBAL') {
-      await this.aggregates.execute(
-        controlsDecider,
-        CONTROLS_STREAM,
-        { type: 'ResumeGlobalTrading', data: {}, metadata: { now } },
-        metadataOf(ctx),
-      );
-    } else if (scope === 'ACCOUNT') {
-      const accountId = requireId(scope, id);
-      if (!(await this.accountExists(accountId)))
-        throw new OmsUserError('UNKNOWN_ACCOUNT', `Account ${accountId} does not exist.`);
-      await this.withAccount(accountId, ctx, () => ({
-        type: 'ResumeTrading',
-        data: { accountId },
-        metadata: { now },
-      }));
-    } else {
-      const instrumentId = requireId(scope, id);
-      await this.aggregates.execute(
-        instrumentDecider,
-        instrumentStream(instrumentId),
-        { type: 'ResumeInstrument', data: { instrumentId }, metadata: { now } },
-        metadataOf(ctx),
-      );
-    }
+  /** What pre-trade risk needs besides the order and the account: reference data, halts, a price. */
+  private async marketInputs(instrumentId: string, now: Date): Promise<Omit<PreTradeRequest, 'order'>> {
+    const [instrument, controls] = await Promise.all([
+      this.aggregates.load(instrumentDecider, instrumentStream(instrumentId)),
+      this.aggregates.load(controlsDecider, CONTROLS_STREAM),
+    ]);
+    return {
+      instrument: instrument.state.instrument,
+      instrumentHalt: instrument.state.halt,
+      globalHalt: controls.state.halt,
+      referencePrice: this.prices.referencePrice(instrumentId, now),
+    };
   }
 
   /**

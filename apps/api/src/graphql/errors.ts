@@ -10,6 +10,11 @@ export class OmsUserError extends GraphQLError {
   constructor(code: string, message: string, details?: Record<string, unknown>) {
     super(message, { extensions: { code, ...(details ?? {}) } });
   }
+
+  /** A decider's refusal: the first reason's code, every reason's sentence, the list in `rejections`. */
+  static fromRejections(rejections: { code: string; message: string }[]): OmsUserError {
+    return new OmsUserError(rejections[0].code, rejections.map((r) => r.message).join(' '), { rejections });
+  }
 }
 
 /** Codes that mean "your request was wrong", from GraphQL itself, Apollo, our scalars and our handlers. */
