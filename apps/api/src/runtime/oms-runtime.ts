@@ -53,7 +53,7 @@ export class OmsRuntime {
     try {
       const ran = await runMigrations(databaseUrl);
       if (ran.length > 0) log(`migrations applied: ${ran.join(', ')}`);
-      const store = await createEventStore({ EVENT_STORE: settings.eventStore, ...process.env }, databaseUrl);
+      const store = await createEventStore({ ...process.env, EVENT_STORE: settings.eventStore }, databaseUrl);
       const dataSource = await new DataSource({
         type: 'postgres',
         url: databaseUrl,
