@@ -70,8 +70,8 @@ export interface PostgresEventStoreOptions {
 
 /**
  * PostgreSQL event store. Appends are grouped: concurrent appends go to the server together in one
- * call of `es_append_many` (see the migration): one round trip, one transaction, one commit, each
- * append in its own subtransaction so a conflict fails only that append. The global order is (transaction id, row position), and readers only
+ * call of `es_append_many` (see the migrations): one round trip, one transaction, one commit, each
+ * append decided on its own so a conflict fails only that append. The global order is (transaction id, row position), and readers only
  * see events of transactions older than the oldest one still running: a transaction that commits late
  * is never skipped, and one that rolls back leaves no gap to wait for.
  */

@@ -1,0 +1,176 @@
+import { randomUUID } from 'crypto';
+import { Client } from 'pg';
+import { TestDatabase, createTestDatabase } from '../testing/test-database';
+
+/**
+ * `es_append_many` decides a whole group at once. These tests call it directly with groups the store
+ * builds under load (several appends to one stream, failures beside successes, retried ids, a race on
+ * an id) and check each append's outcome and what the log and the stream table hold afterwards.
+ */
+interface Append {
+  stream: string;
+  expected: string;
+  ids: string[];
+}
+
+interface Outcome {
+  ordinal: number;
+  outcome: string;
+  revision: string | null;
+  last_position: string | null;
+  last_transaction: string | null;
+  detail: string | null;
+}
+
+async function appendGroup(client: Client, group: Append[]): Promise<Outcome[]> {
+  const ids = group.flatMap((a) => a.ids);
+  const { rows } = await client.query<Outcome>(
+    'SELECT * FROM es_append_many($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])',
+    [
+      group.map((a) => a.stream),
+      group.map((a) => a.expected),
+      group.map((a) => a.ids.length),
+      ids,
+      ids.map(() => 'Tick'),
+      ids.map((id) => JSON.stringify({ id })),
+      ids.map(() => JSON.stringify({ actor: 'test' })),
+    ],
+  );
+  return rows;
+}
+
+const ids = (n: number) => Array.from({ length: n }, () => randomUUID());
+
+describe('PostgreSQL group append (es_append_many)', () => {
+  let database: TestDatabase;
+  let client: Client;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    client = new Client({ connectionString: database.connectionString });
+    await client.connect();
+  });
+
+  afterAll(async () => {
+    await client.end();
+    await database.drop();
+  });
+
+  const streamRow = async (stream: string) =>
+    (await client.query('SELECT revision FROM es_streams WHERE stream_name = $1', [stream])).rows[0]
+      ?.revision;
+  const stored = async (stream: string) =>
+    (
+      await client.query<{ revision: string; id: string }>(
+        `SELECT revision, data->>'id' AS id FROM es_events WHERE stream_name = $1 ORDER BY revision`,
+        [stream],
+      )
+    ).rows;
+
+  it('decides each append against the revision the earlier appends of the group left', async () => {
+    const first = ids(2);
+    const second = ids(1);
+    const existing = ids(1);
+    await appendGroup(client, [{ stream: 'g1-existing', expected: 'no_stream', ids: existing }]);
+
+    const outcomes = await appendGroup(client, [
+      { stream: 'g1-a', expected: 'no_stream', ids: first },
+      { stream: 'g1-a', expected: '1', ids: second },
+      { stream: 'g1-a', expected: 'no_stream', ids: ids(1) },
+      { stream: 'g1-existing', expected: 'any', ids: ids(1) },
+      { stream: 'g1-existing', expected: '0', ids: ids(1) },
+      { stream: 'g1-missing', expected: '5', ids: ids(1) },
+      { stream: 'g1-missing2', expected: 'stream_exists', ids: ids(1) },
+    ]);
+
+    expect(outcomes.map((o) => [o.ordinal, o.outcome, o.revision, o.detail])).toEqual([
+      [1, 'appended', '1', null],
+      [2, 'appended', '2', null],
+      [3, 'wrong_expected_version', null, '2'],
+      [4, 'appended', '1', null],
+      [5, 'wrong_expected_version', null, '1'],
+      [6, 'wrong_expected_version', null, '-1'],
+      [7, 'wrong_expected_version', null, '-1'],
+    ]);
+    // Later appends of the group come later in the log, and all of it is one transaction.
+    expect(BigInt(outcomes[1].last_position!)).toBeGreaterThan(BigInt(outcomes[0].last_position!));
+    expect(new Set(outcomes.filter((o) => o.last_transaction).map((o) => o.last_transaction)).size).toBe(1);
+    expect(await stored('g1-a')).toEqual([
+      { revision: '0', id: first[0] },
+      { revision: '1', id: first[1] },
+      { revision: '2', id: second[0] },
+    ]);
+    expect(await streamRow('g1-a')).toBe('2');
+    expect(await streamRow('g1-existing')).toBe('1');
+    // A stream whose only append failed is left as if nobody had tried.
+    expect(await streamRow('g1-missing')).toBeUndefined();
+    expect(await streamRow('g1-missing2')).toBeUndefined();
+    expect(await appendGroup(client, [{ stream: 'g1-missing', expected: 'no_stream', ids: ids(1) }])).toEqual(
+      [expect.objectContaining({ outcome: 'appended', revision: '0' })],
+    );
+  });
+
+  it('answers a retried append as a duplicate while appending the rest of its group', async () => {
+    const retried = ids(2);
+    const [original] = await appendGroup(client, [{ stream: 'g2-a', expected: 'no_stream', ids: retried }]);
+
+    const outcomes = await appendGroup(client, [
+      { stream: 'g2-a', expected: 'no_stream', ids: retried },
+      { stream: 'g2-b', expected: 'no_stream', ids: ids(1) },
+      { stream: 'g2-c', expected: 'no_stream', ids: [retried[0], randomUUID()] },
+    ]);
+
+    expect(outcomes.map((o) => [o.outcome, o.revision])).toEqual([
+      ['duplicate', '1'],
+      ['appended', '0'],
+      ['duplicate_event_id', null],
+    ]);
+    expect(outcomes[0].last_position).toBe(original.last_position);
+    expect(await stored('g2-a')).toHaveLength(2);
+    expect(await stored('g2-b')).toHaveLength(1);
+    expect(await streamRow('g2-c')).toBeUndefined();
+  });
+
+  it('stores an id given twice in one group once', async () => {
+    const same = ids(1);
+    const outcomes = await appendGroup(client, [
+      { stream: 'g3-a', expected: 'no_stream', ids: same },
+      { stream: 'g3-a', expected: 'no_stream', ids: same },
+    ]);
+
+    expect(outcomes.map((o) => [o.outcome, o.revision])).toEqual([
+      ['appended', '0'],
+      ['duplicate', '0'],
+    ]);
+    expect(await stored('g3-a')).toHaveLength(1);
+  });
+
+  it('loses no append when another transaction commits one of its ids first', async () => {
+    const contested = randomUUID();
+    const other = new Client({ connectionString: database.connectionString });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await appendGroup(other, [{ stream: 'g4-first', expected: 'no_stream', ids: [contested] }]);
+
+      // Our group cannot see the open transaction's id yet, so it takes the fast path, then waits on
+      // the unique index; the other commits, and the group is decided again append by append.
+      const ours = appendGroup(client, [
+        { stream: 'g4-second', expected: 'no_stream', ids: [contested] },
+        { stream: 'g4-third', expected: 'no_stream', ids: ids(1) },
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await other.query('COMMIT');
+
+      expect((await ours).map((o) => [o.outcome, o.revision])).toEqual([
+        ['duplicate_event_id', null],
+        ['appended', '0'],
+      ]);
+      expect(await stored('g4-first')).toEqual([{ revision: '0', id: contested }]);
+      expect(await stored('g4-second')).toEqual([]);
+      expect(await stored('g4-third')).toHaveLength(1);
+    } finally {
+      await other.end();
+    }
+  });
+});
