@@ -7,9 +7,18 @@ import {
   Subscription,
 } from './event-store';
 
-export interface LogReader {
+export interface LogPage {
   /** Events strictly after `from` that match the filter, at most `max`, in log order. */
-  readPage(from: GlobalPosition, max: number, options: SubscribeToAllOptions): Promise<RecordedEvent[]>;
+  events: RecordedEvent[];
+  /**
+   * How far the read looked: at or after the last event returned. A filtered read that skipped
+   * events nobody asked for moves past them, so the next read does not look at them again.
+   */
+  scannedTo?: GlobalPosition;
+}
+
+export interface LogReader {
+  readPage(from: GlobalPosition, max: number, options: SubscribeToAllOptions): Promise<LogPage>;
   /** Resolves when new events may be readable, or after `timeoutMs` at the latest. */
   waitForAppends(timeoutMs: number): Promise<void>;
   /** True while committed events exist that the last read could not hand out yet. */
@@ -37,13 +46,14 @@ export function runSubscription(
   const done = (async () => {
     let position = options.fromPosition ?? START;
     while (!stopped) {
-      const page = await reader.readPage(position, batchSize, options);
+      const { events, scannedTo } = await reader.readPage(position, batchSize, options);
       if (stopped) break;
-      if (page.length > 0) {
-        await handler(page);
-        position = page[page.length - 1].position;
+      if (events.length > 0) {
+        await handler(events);
+        position = events[events.length - 1].position;
       }
-      if (page.length < batchSize) {
+      if (scannedTo) position = scannedTo;
+      if (events.length < batchSize) {
         if (!reader.isBehind?.()) markCaughtUp();
         await Promise.race([
           reader.waitForAppends(idleWakeMs),

@@ -18,7 +18,7 @@ import {
   comparePositions,
   matchesFilter,
 } from '../event-store';
-import { runSubscription } from '../subscription';
+import { LogPage, runSubscription } from '../subscription';
 import { Upcasters } from '../upcasting';
 
 /** The same semantics as the durable stores, in one process's memory: unit tests and fast backtests. */
@@ -110,7 +110,7 @@ export class MemoryEventStore implements EventStore {
       options.fromPosition ?? START,
       options.maxCount ?? Number.MAX_SAFE_INTEGER,
       options.filter,
-    );
+    ).events;
   }
 
   subscribeToAll(options: SubscribeToAllOptions, handler: BatchHandler): Subscription {
@@ -137,16 +137,18 @@ export class MemoryEventStore implements EventStore {
     this.appended.removeAllListeners();
   }
 
-  private page(from: GlobalPosition, max: number, filter: ReadAllOptions['filter']): RecordedEvent[] {
-    const result: RecordedEvent[] = [];
+  private page(from: GlobalPosition, max: number, filter: ReadAllOptions['filter']): LogPage {
+    const events: RecordedEvent[] = [];
+    let scannedTo: GlobalPosition | undefined;
     // The log is in position order; start after `from`.
     let i = from.commit < 0n ? 0 : Number(from.commit) + 1;
-    for (; i < this.log.length && result.length < max; i++) {
+    for (; i < this.log.length && events.length < max; i++) {
       const e = this.log[i];
-      if (comparePositions(e.position, from) > 0 && matchesFilter(filter, e.streamName, e.type))
-        result.push(this.copy(e));
+      if (comparePositions(e.position, from) <= 0) continue;
+      scannedTo = e.position;
+      if (matchesFilter(filter, e.streamName, e.type)) events.push(this.copy(e));
     }
-    return result;
+    return { events, scannedTo };
   }
 
   private headPosition(): GlobalPosition {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'crypto';
 import { Client } from 'pg';
-import { NO_STREAM, RecordedEvent, comparePositions } from '../event-store';
+import { GlobalPosition, NO_STREAM, RecordedEvent, comparePositions } from '../event-store';
 import { TestDatabase, createTestDatabase } from '../testing/test-database';
 import { PostgresEventStore } from './postgres-event-store';
 
@@ -96,6 +96,56 @@ describe('PostgreSQL event store under concurrency', () => {
     for (let i = 1; i < delivered.length; i++) {
       expect(comparePositions(delivered[i - 1].position, delivered[i].position)).toBe(-1);
     }
+  });
+
+  it('a filtered subscriber moves past what it skips, yet gets a match that commits late', async () => {
+    const store = new PostgresEventStore({ connectionString: database.connectionString });
+    const reads: GlobalPosition[] = [];
+    const reader = store as unknown as { readPage(from: GlobalPosition, ...rest: unknown[]): unknown };
+    const readPage = reader.readPage.bind(store);
+    jest.spyOn(reader, 'readPage').mockImplementation((from, ...rest) => {
+      reads.push(from);
+      return readPage(from, ...rest);
+    });
+    const delivered: RecordedEvent[] = [];
+    const subscription = store.subscribeToAll(
+      { filter: { streamCategories: ['wanted'] } },
+      async (events) => {
+        delivered.push(...events);
+      },
+    );
+    await subscription.caughtUp;
+
+    // The match's transaction starts first (older id, earlier in the log) and commits after the noise.
+    const late = randomUUID();
+    const slow = appendInOpenTransaction(database.connectionString, 'wanted-late', [late], 300, 'commit');
+    await sleep(50);
+    let lastNoise: GlobalPosition = { commit: 0n, prepare: 0n };
+    for (let i = 0; i < 50; i++) {
+      const result = await store.appendToStream(
+        `noise-${i}`,
+        [{ type: 'Tick', data: { i }, metadata: JSON.parse(metadata) }],
+        NO_STREAM,
+      );
+      lastNoise = result.position;
+    }
+    await slow;
+    const deadline = Date.now() + 5_000;
+    while (delivered.length < 1 && Date.now() < deadline) await sleep(10);
+    // One more append wakes the subscriber: it reads on from where the last read looked, not from
+    // its last match (which would be every noise event again on every wake).
+    const readsBefore = reads.length;
+    await store.appendToStream(
+      'noise-wake',
+      [{ type: 'Tick', data: {}, metadata: JSON.parse(metadata) }],
+      NO_STREAM,
+    );
+    while (reads.length === readsBefore && Date.now() < deadline) await sleep(10);
+
+    expect(delivered.map((e) => e.eventId)).toEqual([late]);
+    expect(comparePositions(reads[readsBefore], lastNoise)).toBeGreaterThanOrEqual(0);
+    await subscription.stop();
+    await store.close();
   });
 
   it('completes 1,000 concurrent appends right after connecting', async () => {

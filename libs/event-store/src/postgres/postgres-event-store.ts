@@ -20,7 +20,7 @@ import {
   WrongExpectedVersion,
   checkExpectedRevision,
 } from '../event-store';
-import { runSubscription } from '../subscription';
+import { LogPage, runSubscription } from '../subscription';
 import { Upcasters } from '../upcasting';
 
 const CHANNEL = 'es_appended';
@@ -227,7 +227,8 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    return this.readPage(options.fromPosition ?? START, options.maxCount ?? 1_000_000, options.filter);
+    return (await this.readPage(options.fromPosition ?? START, options.maxCount ?? 1_000_000, options.filter))
+      .events;
   }
 
   subscribeToAll(options: SubscribeToAllOptions, handler: BatchHandler): Subscription {
@@ -238,10 +239,10 @@ export class PostgresEventStore implements EventStore {
       {
         readPage: async (from, max, o) => {
           notificationsAtRead = this.notifications;
-          const events = await this.readPage(from, max, o.filter);
-          behindOpenTransaction =
-            events.length < max && (await this.hasHiddenEvents(events.at(-1)?.position ?? from));
-          return events;
+          const page = await this.readPage(from, max, o.filter);
+          const seen = page.scannedTo ?? page.events.at(-1)?.position ?? from;
+          behindOpenTransaction = page.events.length < max && (await this.hasHiddenEvents(seen));
+          return page;
         },
         waitForAppends: (timeoutMs) =>
           this.waitForAppends(
@@ -267,25 +268,47 @@ export class PostgresEventStore implements EventStore {
     return this.pool;
   }
 
-  private async readPage(from: GlobalPosition, max: number, filter?: EventFilter): Promise<RecordedEvent[]> {
+  private async readPage(from: GlobalPosition, max: number, filter?: EventFilter): Promise<LogPage> {
     const start = from.commit < 0n ? { commit: 0n, prepare: 0n } : from;
-    const { rows } = await this.pool.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM es_events
-        WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
-          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-          AND ($3::text[] IS NULL OR split_part(stream_name, '-', 1) = ANY ($3))
-          AND ($4::text[] IS NULL OR type = ANY ($4))
-        ORDER BY transaction_id, position
-        LIMIT $5`,
+    // One statement, so one snapshot: the page and the last event below the horizon agree, and a
+    // filtered read can move past what it skipped without stepping over a later match.
+    const { rows } = await this.pool.query<
+      EventRow & { scanned_tx: string | null; scanned_position: string | null }
+    >(
+      `WITH page AS (
+         SELECT ${EVENT_COLUMNS}, transaction_id AS tx FROM es_events
+          WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
+            AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+            AND ($3::text[] IS NULL OR split_part(stream_name, '-', 1) = ANY ($3))
+            AND ($4::text[] IS NULL OR type = ANY ($4))
+          ORDER BY transaction_id, position
+          LIMIT $5
+       ), scanned AS (
+         SELECT transaction_id::text AS scanned_tx, position AS scanned_position FROM es_events
+          WHERE $6 AND (transaction_id, position) > ($1::text::xid8, $2::bigint)
+            AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          ORDER BY transaction_id DESC, position DESC
+          LIMIT 1
+       )
+       SELECT page.*, scanned.* FROM (SELECT) one LEFT JOIN scanned ON true LEFT JOIN page ON true
+        ORDER BY page.tx, page.position`,
       [
         start.commit.toString(),
         start.prepare.toString(),
         filter?.streamCategories ?? null,
         filter?.eventTypes ?? null,
         max,
+        filter !== undefined,
       ],
     );
-    return rows.map((r) => this.toRecorded(r));
+    const events = rows.filter((r) => r.event_id !== null).map((r) => this.toRecorded(r));
+    const scanned = rows[0]?.scanned_tx ?? null;
+    // A full page stops at its last event; a short one has looked through everything below the horizon.
+    const scannedTo =
+      scanned === null || events.length === max
+        ? undefined
+        : { commit: BigInt(scanned), prepare: BigInt(rows[0].scanned_position as string) };
+    return { events, scannedTo };
   }
 
   /** Committed events after `from` that may not be handed out yet because an older transaction is open. */
