@@ -1,6 +1,6 @@
 import { accountDecider } from '@oms/domain';
 import { RunningOms, startOms } from './harness';
-import { accountStream } from '../src/commands/streams';
+import { accountStream, orderStream } from '../src/commands/streams';
 
 jest.setTimeout(60_000);
 
@@ -74,5 +74,52 @@ describe('two API instances on one database', () => {
     });
     const after = await b.gql<{ placeOrder: { accepted: boolean } }>(PLACE, { input });
     expect(after.data?.placeOrder.accepted).toBe(true);
+  });
+
+  it('a request repeated on the other instance answers as the first time and leaves no reservation behind', async () => {
+    const ORDER = `mutation Place($input: PlaceOrderInput!) {
+      placeOrder(input: $input) { accepted rejections { code } order { id status rejections { code } } }
+    }`;
+    type Placed = {
+      placeOrder: {
+        accepted: boolean;
+        rejections: { code: string }[];
+        order: { id: string; status: string };
+      };
+    };
+    const accepted = {
+      accountId: 'demo',
+      clientOrderId: 'repeat-accepted',
+      instrumentId: 'BTCUSDT',
+      side: 'SELL',
+      type: 'LIMIT',
+      quantity: '0.25',
+      limitPrice: '9700',
+    };
+    const refused = { ...accepted, clientOrderId: 'repeat-refused', quantity: '5000' };
+    const firstAccepted = await a.gql<Placed>(ORDER, { input: accepted });
+    const firstRefused = await a.gql<Placed>(ORDER, { input: refused });
+    expect(firstAccepted.data?.placeOrder.accepted).toBe(true);
+    expect(firstRefused.data?.placeOrder.accepted).toBe(false);
+
+    // Instance b has never seen these requests, so it does not look the orders up first.
+    expect(await b.gql<Placed>(ORDER, { input: accepted })).toEqual(firstAccepted);
+    expect(await b.gql<Placed>(ORDER, { input: refused })).toEqual(firstRefused);
+    const clash = await b.gql(ORDER, { input: { ...accepted, limitPrice: '9800' } });
+    expect(clash.errors?.[0].extensions?.code).toBe('DUPLICATE_CLIENT_ORDER_ID');
+
+    const orderId = firstAccepted.data!.placeOrder.order.id;
+    for (const instance of [a, b]) {
+      const history = await instance.runtime.store.readStream(orderStream(orderId));
+      expect(history.map((e) => e.type)).toEqual(['OrderAccepted']);
+    }
+    const events = await a.runtime.store.readStream(accountStream('demo'));
+    const state = events.reduce(
+      (s, e) => accountDecider.evolve(s, { type: e.type, data: e.data } as never),
+      accountDecider.initialState(),
+    );
+    // Exactly the first reservation remains for the order: 0.25 open to sell.
+    expect(state.reservations.get(orderId)?.quantity.toString()).toBe('0.25');
+    expect(state.openQuantity.get('BTCUSDT')?.sell.toString()).toBe('0.25');
   });
 });

@@ -1,10 +1,11 @@
 import {
   AccountCommand,
-  AccountEvent,
   AccountState,
   Decimal,
   InstrumentDefinition,
   Order,
+  OrderEvent,
+  OrderState,
   OrderTerms,
   OrderType,
   PreTradeRequest,
@@ -12,19 +13,19 @@ import {
   RiskLimitsData,
   Side,
   TimeInForce,
-  accountDecider,
   controlsDecider,
-  decideAccount,
   instrumentDecider,
   orderDecider,
 } from '@oms/domain';
-import { EventMetadata, EventStore, NO_STREAM, WrongExpectedVersion } from '@oms/event-store';
+import { EventMetadata, EventStore } from '@oms/event-store';
 import { OmsUserError } from '../graphql/errors';
 import { orderIdFor } from '../orders/order-id';
 import { AggregateStore, Loaded } from './aggregate-store';
+import { HotAccounts } from './hot-accounts';
 import { KeyedQueue } from './keyed-queue';
+import { ReferenceData } from './reference-data';
 import { ReferencePriceSource } from './reference-prices';
-import { CONTROLS_STREAM, accountStream, instrumentStream, orderStream } from './streams';
+import { CONTROLS_STREAM, instrumentStream, orderStream } from './streams';
 
 export interface CommandContext {
   actor: string;
@@ -53,6 +54,11 @@ export interface PlaceOrderOutcome {
 
 export type HaltScope = 'GLOBAL' | 'ACCOUNT' | 'INSTRUMENT';
 
+/** How many recently placed order ids are remembered as likely retries. */
+const RECENT_ORDERS = 100_000;
+
+const NEW_ORDER: Loaded<OrderState> = { state: orderDecider.initialState(), revision: null };
+
 const metadataOf = (ctx: CommandContext): EventMetadata => ({
   correlationId: ctx.correlationId,
   causationId: ctx.causationId ?? null,
@@ -67,9 +73,11 @@ const metadataOf = (ctx: CommandContext): EventMetadata => ({
  */
 export class OrderCommands {
   private readonly aggregates: AggregateStore;
-  private readonly accounts = new Map<string, Loaded<AccountState>>();
-  private readonly accountQueue = new KeyedQueue();
+  private readonly accounts: HotAccounts;
+  private readonly reference: ReferenceData;
   private readonly orderQueue = new KeyedQueue();
+  /** Order ids placed here lately, oldest first: a request for one of them is most likely a retry. */
+  private readonly recentOrders = new Set<string>();
 
   constructor(
     private readonly store: EventStore,
@@ -77,6 +85,17 @@ export class OrderCommands {
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.aggregates = new AggregateStore(store);
+    this.accounts = new HotAccounts(store, this.aggregates);
+    this.reference = new ReferenceData(store, this.aggregates);
+  }
+
+  /** Follows reference data and halts from the log (also started by the first order). */
+  start(): Promise<void> {
+    return this.reference.ready();
+  }
+
+  async stop(): Promise<void> {
+    await this.reference.stop();
   }
 
   placeOrder(request: PlaceOrderRequest, ctx: CommandContext): Promise<PlaceOrderOutcome> {
@@ -103,8 +122,13 @@ export class OrderCommands {
       venueId: request.venueId,
     };
     const stream = orderStream(orderId);
-    const existing = await this.aggregates.load(orderDecider, stream);
-    if (existing.state.exists) return this.repeated(existing.state, terms);
+    // A retry of an order placed here lately: answer from the order without touching the account.
+    // Any other existing order is found by the order append below (expected: no stream).
+    if (this.recentOrders.has(orderId)) {
+      const existing = await this.aggregates.load(orderDecider, stream);
+      if (existing.state.exists) return this.repeated(existing.state, terms);
+    }
+    this.remember(orderId);
 
     const now = this.clock();
     const market = await this.marketInputs(request.instrumentId, now);
@@ -122,118 +146,77 @@ export class OrderCommands {
       ctx,
     );
 
+    let placed: { events: OrderEvent[]; after: Loaded<OrderState> } | null = null;
+    let refusal: OmsUserError | null = null;
     try {
-      const { after } = await this.aggregates.execute(
+      placed = await this.aggregates.execute(
         orderDecider,
         stream,
         { type: 'PlaceOrder', data: { terms, rejections }, metadata: { now } },
         metadataOf(ctx),
-        existing,
+        NEW_ORDER,
       );
-      return { accepted: rejections.length === 0, order: after.state as Order, rejections };
     } catch (error) {
-      // Another process created this order between our read and our append: its outcome stands.
-      if (!(error instanceof WrongExpectedVersion) && !(error instanceof OmsUserError)) throw error;
-      if (rejections.length === 0) {
-        await this.withAccount(
-          request.accountId,
-          ctx,
-          () =>
-            ({
-              type: 'ReleaseExposure',
-              data: {
-                accountId: request.accountId,
-                orderId,
-                reason: 'duplicate request placed elsewhere',
-                sourceSequence: null,
-              },
-              metadata: { now: this.clock() },
-            }) as AccountCommand,
-        ).catch(() => undefined); // the sweeper releases it otherwise
-      }
-      const current = await this.aggregates.load(orderDecider, stream);
-      if (!current.state.exists) throw error;
-      return this.repeated(current.state, terms);
+      // A refusal means the order exists with other terms; anything else leaves the reservation to
+      // the sweeper.
+      if (!(error instanceof OmsUserError)) throw error;
+      refusal = error;
+    }
+    if (placed && placed.events.length > 0) {
+      return { accepted: rejections.length === 0, order: placed.after.state as Order, rejections };
+    }
+    // The order existed already (placed before, or by another process just now): its outcome stands,
+    // and what was reserved for this request is released. So it is when the order was refused.
+    if (rejections.length === 0) {
+      await this.withAccount(request.accountId, ctx, () => ({
+        type: 'ReleaseExposure',
+        data: {
+          accountId: request.accountId,
+          orderId,
+          reason: 'repeated request for an existing order',
+          sourceSequence: null,
+        },
+        metadata: { now: this.clock() },
+      })).catch(() => undefined); // the sweeper releases it otherwise
+    }
+    const current = placed?.after ?? (await this.aggregates.load(orderDecider, stream));
+    if (!current.state.exists) throw refusal ?? new Error(`Order ${orderId} was neither placed nor found.`);
+    return this.repeated(current.state, terms);
+  }
+
+  private remember(orderId: string): void {
+    this.recentOrders.delete(orderId);
+    this.recentOrders.add(orderId);
+    if (this.recentOrders.size > RECENT_ORDERS) {
+      this.recentOrders.delete(this.recentOrders.values().next().value as string);
     }
   }
 
   /** The pre-trade decision on the hot account: reserves exposure, or returns every failed check. */
-  private reserve(accountId: string, command: AccountCommand, ctx: CommandContext): Promise<Rejection[]> {
-    return this.accountQueue.run(accountId, async () => {
-      let account = await this.hotAccount(accountId);
-      // Not known here yet; another instance may have created it since this one looked.
-      if (account.revision === null) account = await this.refreshAccount(accountId);
-      if (account.revision === null)
-        throw new OmsUserError('UNKNOWN_ACCOUNT', `Account ${accountId} does not exist.`);
-      for (let attempt = 0; ; attempt++) {
-        const decision = decideAccount(command, account.state);
-        if (!decision.accepted) return decision.rejections;
-        try {
-          await this.appendAccount(accountId, account, decision.events, ctx);
-          return [];
-        } catch (error) {
-          if (!(error instanceof WrongExpectedVersion) || attempt >= 20) throw error;
-          account = await this.refreshAccount(accountId);
-        }
-      }
-    });
+  private async reserve(
+    accountId: string,
+    command: AccountCommand,
+    ctx: CommandContext,
+  ): Promise<Rejection[]> {
+    const outcome = await this.accounts.decide(accountId, () => command, metadataOf(ctx), true);
+    return outcome.rejections;
   }
 
-  /** Runs an account command through the decider (refusals throw OmsUserError) and keeps the cache hot. */
-  withAccount(
+  /** Runs an account command through the decider (refusals throw OmsUserError) on the hot account. */
+  async withAccount(
     accountId: string,
     ctx: CommandContext,
     make: (account: AccountState) => AccountCommand,
   ): Promise<AccountState> {
-    return this.accountQueue.run(accountId, async () => {
-      const loaded = await this.hotAccount(accountId);
-      const { after } = await this.aggregates.execute(
-        accountDecider,
-        accountStream(accountId),
-        make(loaded.state),
-        metadataOf(ctx),
-        loaded,
-      );
-      this.accounts.set(accountId, after);
-      return after.state;
-    });
-  }
-
-  private async appendAccount(
-    accountId: string,
-    account: Loaded<AccountState>,
-    events: AccountEvent[],
-    ctx: CommandContext,
-  ): Promise<void> {
-    const result = await this.store.appendToStream(
-      accountStream(accountId),
-      events.map((e) => ({ type: e.type, data: e.data, metadata: metadataOf(ctx) })),
-      account.revision ?? NO_STREAM,
-    );
-    this.accounts.set(accountId, {
-      state: events.reduce(accountDecider.evolve, account.state),
-      revision: result.nextExpectedRevision,
-    });
-  }
-
-  private async hotAccount(accountId: string): Promise<Loaded<AccountState>> {
-    return this.accounts.get(accountId) ?? this.refreshAccount(accountId);
-  }
-
-  private async refreshAccount(accountId: string): Promise<Loaded<AccountState>> {
-    const loaded = await this.aggregates.load(
-      accountDecider,
-      accountStream(accountId),
-      this.accounts.get(accountId),
-    );
-    this.accounts.set(accountId, loaded);
-    return loaded;
+    const outcome = await this.accounts.decide(accountId, make, metadataOf(ctx), false);
+    if (outcome.rejections.length > 0) throw OmsUserError.fromRejections(outcome.rejections);
+    return outcome.state;
   }
 
   async accountExists(accountId: string): Promise<boolean> {
     return (
-      (await this.hotAccount(accountId)).revision !== null ||
-      (await this.refreshAccount(accountId)).revision !== null
+      (await this.accounts.get(accountId)).revision !== null ||
+      (await this.accounts.refresh(accountId)).revision !== null
     );
   }
 
@@ -351,6 +334,7 @@ export class OrderCommands {
           : { type: 'HaltGlobalTrading', data: { reason }, metadata: { now } },
         metadataOf(ctx),
       );
+      await this.reference.refresh(CONTROLS_STREAM);
     } else if (scope === 'ACCOUNT') {
       const accountId = requireId(scope, id);
       if (!(await this.accountExists(accountId)))
@@ -370,19 +354,18 @@ export class OrderCommands {
           : { type: 'HaltInstrument', data: { instrumentId, reason }, metadata: { now } },
         metadataOf(ctx),
       );
+      await this.reference.refresh(instrumentStream(instrumentId));
     }
   }
 
   /** What pre-trade risk needs besides the order and the account: reference data, halts, a price. */
   private async marketInputs(instrumentId: string, now: Date): Promise<Omit<PreTradeRequest, 'order'>> {
-    const [instrument, controls] = await Promise.all([
-      this.aggregates.load(instrumentDecider, instrumentStream(instrumentId)),
-      this.aggregates.load(controlsDecider, CONTROLS_STREAM),
-    ]);
+    await this.reference.ready();
+    const instrument = this.reference.instrument(instrumentId);
     return {
-      instrument: instrument.state.instrument,
-      instrumentHalt: instrument.state.halt,
-      globalHalt: controls.state.halt,
+      instrument: instrument.instrument,
+      instrumentHalt: instrument.halt,
+      globalHalt: this.reference.globalControls.halt,
       referencePrice: this.prices.referencePrice(instrumentId, now),
     };
   }
@@ -394,7 +377,7 @@ export class OrderCommands {
   async sweepOrphanedReservations(olderThanMs: number, ctx: CommandContext): Promise<number> {
     let released = 0;
     const cutoff = this.clock().getTime() - olderThanMs;
-    for (const [accountId, loaded] of [...this.accounts]) {
+    for (const [accountId, loaded] of this.accounts.held()) {
       for (const reservation of loaded.state.reservations.values()) {
         if (Date.parse(reservation.reservedAt) > cutoff) continue;
         if ((await this.store.streamRevision(orderStream(reservation.orderId))) !== null) continue;
@@ -421,6 +404,7 @@ export class OrderCommands {
       { type: 'DefineInstrument', data: definition, metadata: { now: this.clock() } },
       metadataOf(ctx),
     );
+    await this.reference.refresh(instrumentStream(definition.instrumentId));
   }
 }
 

@@ -61,6 +61,7 @@ export class OmsRuntime {
       }).initialize();
       const prices = new SeededReferencePrices();
       const commands = new OrderCommands(store, prices);
+      await commands.start();
       if (settings.seedDemo) await seedDemo(commands, prices);
       const projector = new Projector(store, dataSource, READ_MODEL_PROJECTIONS);
       const ledger = new LedgerReactor(store, dataSource, commands);
@@ -126,6 +127,7 @@ export class OmsRuntime {
     if (this.sweeper) clearInterval(this.sweeper);
     await this.ledger.stop();
     await this.projector.stop();
+    await this.commands.stop();
     await this.listener?.end().catch(() => undefined);
     await this.store.close();
     await this.dataSource.destroy();
