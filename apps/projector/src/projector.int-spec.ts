@@ -37,6 +37,7 @@ describe('projector killed at any point, then restarted', () => {
   let database: TestDatabase;
   let store: PostgresEventStore;
   let dataSource: DataSource;
+  let commands: OrderCommands | undefined;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -44,7 +45,7 @@ describe('projector killed at any point, then restarted', () => {
     dataSource = await new DataSource({ type: 'postgres', url: database.connectionString }).initialize();
     // A history with every kind of change: accepted and rejected orders, cancels, fills, limits, a halt.
     const prices = new SeededReferencePrices();
-    const commands = new OrderCommands(store, prices);
+    commands = new OrderCommands(store, prices);
     await seedDemo(commands, prices);
     const ctx = { actor: 'test', correlationId: 'kill-test' };
     for (let i = 0; i < 12; i++) {
@@ -111,6 +112,7 @@ describe('projector killed at any point, then restarted', () => {
   });
 
   afterAll(async () => {
+    await commands?.stop();
     await dataSource?.destroy();
     await store?.close();
     await database?.drop();
@@ -122,7 +124,7 @@ describe('projector killed at any point, then restarted', () => {
 
   async function projectAll(projections = READ_MODEL_PROJECTIONS): Promise<Projector> {
     // Small batches, so a kill lands after some batches have committed and inside a later one.
-    const projector = new Projector(store, dataSource, projections, 'read-models', 4);
+    const projector = new Projector(store, dataSource, projections, { batchSize: 4 });
     await projector.start();
     return projector;
   }

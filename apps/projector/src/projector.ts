@@ -15,8 +15,16 @@ export const ORDER_UPDATED_CHANNEL = 'oms_order_updated';
 
 export class CheckpointMoved extends Error {
   constructor(name: string) {
-    super(`Checkpoint of ${name} moved under this projector: another instance is running.`);
+    super(`Checkpoint of ${name} moved under this projector (a rebuild switched its tables over).`);
   }
+}
+
+export interface ProjectorOptions {
+  /** The checkpoint row and the advisory lock are per name. */
+  name?: string;
+  batchSize?: number;
+  /** Tell API instances which orders changed (off while rebuilding tables nobody reads yet). */
+  notify?: boolean;
 }
 
 /**
@@ -39,13 +47,20 @@ export class Projector {
   private readonly caughtUpOnce = new Promise<void>((resolve) => (this.markCaughtUp = resolve));
   private releasing: Promise<void> | null = null;
 
+  private readonly name: string;
+  private readonly batchSize: number;
+  private readonly notify: boolean;
+
   constructor(
     private readonly store: EventStore,
     private readonly dataSource: DataSource,
     private readonly projections: Projection[],
-    private readonly name = 'read-models',
-    private readonly batchSize = 500,
-  ) {}
+    options: ProjectorOptions = {},
+  ) {
+    this.name = options.name ?? 'read-models';
+    this.batchSize = options.batchSize ?? 500;
+    this.notify = options.notify ?? true;
+  }
 
   get isCaughtUp(): boolean {
     return this.caughtUp;
@@ -90,19 +105,29 @@ export class Projector {
       return;
     }
     this.standby = false;
+    await this.follow();
+  }
+
+  /** Projects from the stored checkpoint until stopped or a batch fails. */
+  private async follow(): Promise<void> {
     this.checkpoint = await loadCheckpoint(this.dataSource, this.name);
     const eventTypes = [...new Set(this.projections.flatMap((p) => p.canHandle))];
-    this.subscription = this.store.subscribeToAll(
+    const subscription = this.store.subscribeToAll(
       { fromPosition: this.checkpoint, filter: { eventTypes }, batchSize: this.batchSize },
       (events) => this.applyBatch(events),
     );
-    void this.subscription.caughtUp.then(() => {
+    this.subscription = subscription;
+    void subscription.caughtUp.then(() => {
       this.caughtUp = true;
       this.markCaughtUp();
       this.markReady();
     });
-    // A failed batch stops this instance; letting go of the lock lets a standby take over.
-    this.subscription.done.catch(() => this.releaseLock());
+    subscription.done.catch((error: unknown) => {
+      // The tables were switched under this instance (a rebuild): carry on from their checkpoint.
+      if (error instanceof CheckpointMoved && !this.stopped) return this.follow();
+      // Any other failed batch stops this instance; letting go of the lock lets a standby take over.
+      return this.releaseLock();
+    });
   }
 
   /** Resolves once this instance is active and has projected everything that existed when it became so. */
@@ -150,6 +175,7 @@ export class Projector {
         [this.name, positionKey(next), positionKey(this.checkpoint)],
       )) as unknown[];
       if (moved.length === 0) throw new CheckpointMoved(this.name);
+      if (!this.notify) return;
       for (const change of changes.orders.values()) {
         await tx.query('SELECT pg_notify($1, $2)', [ORDER_UPDATED_CHANNEL, JSON.stringify(change)]);
       }

@@ -133,6 +133,8 @@ export interface EventStore {
   /** Current revision of a stream, or null when it does not exist. */
   streamRevision(stream: string): Promise<bigint | null>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Position of the last event a reader can see now; START for an empty log. */
+  headPosition(): Promise<GlobalPosition>;
   subscribeToAll(options: SubscribeToAllOptions, handler: BatchHandler): Subscription;
   close(): Promise<void>;
 }

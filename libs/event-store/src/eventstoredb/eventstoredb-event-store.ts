@@ -112,6 +112,14 @@ export class EventStoreDbEventStore implements EventStore {
     return this.readPage(options.fromPosition ?? START, options.maxCount ?? 1_000_000, options.filter);
   }
 
+  async headPosition(): Promise<GlobalPosition> {
+    for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: END })) {
+      const event = fromEsdbEvent(resolved);
+      if (event) return event.position;
+    }
+    return START;
+  }
+
   /**
    * A native catch-up subscription with the server-side filter. Events are pulled one at a time
    * (async iteration), so nothing more is read while the handler works; a dropped connection

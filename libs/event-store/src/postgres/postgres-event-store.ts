@@ -231,6 +231,15 @@ export class PostgresEventStore implements EventStore {
       .events;
   }
 
+  async headPosition(): Promise<GlobalPosition> {
+    const { rows } = await this.pool.query<{ tx: string; position: string }>(
+      `SELECT transaction_id::text AS tx, position FROM es_events
+        WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY transaction_id DESC, position DESC LIMIT 1`,
+    );
+    return rows.length === 0 ? START : { commit: BigInt(rows[0].tx), prepare: BigInt(rows[0].position) };
+  }
+
   subscribeToAll(options: SubscribeToAllOptions, handler: BatchHandler): Subscription {
     // Per subscription: its last short read left committed events hidden behind an older open transaction.
     let behindOpenTransaction = false;

@@ -185,6 +185,15 @@ export function describeEventStoreContract(name: string, open: () => Promise<Con
         const two = await store.readAll({ filter: { streamCategories: [c] }, maxCount: 2 });
         expect(two).toHaveLength(2);
       });
+
+      it('knows the position of the last event (the head)', async () => {
+        const c = category();
+        await store.appendToStream(`${c}-a`, [event('A', 1), event('A', 2)], NO_STREAM);
+        const head = await store.headPosition();
+        const mine = await store.readAll({ filter: { streamCategories: [c] } });
+        expect(head).toEqual(mine[mine.length - 1].position);
+        expect(await store.readAll({ fromPosition: head })).toEqual([]);
+      });
     });
 
     describe('subscribeToAll', () => {
