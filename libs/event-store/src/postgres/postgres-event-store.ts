@@ -249,8 +249,7 @@ export class PostgresEventStore implements EventStore {
         readPage: async (from, max, o) => {
           notificationsAtRead = this.notifications;
           const page = await this.readPage(from, max, o.filter);
-          const seen = page.scannedTo ?? page.events.at(-1)?.position ?? from;
-          behindOpenTransaction = page.events.length < max && (await this.hasHiddenEvents(seen));
+          behindOpenTransaction = page.events.length < max && page.hidden;
           return page;
         },
         waitForAppends: (timeoutMs) =>
@@ -277,12 +276,16 @@ export class PostgresEventStore implements EventStore {
     return this.pool;
   }
 
-  private async readPage(from: GlobalPosition, max: number, filter?: EventFilter): Promise<LogPage> {
+  private async readPage(
+    from: GlobalPosition,
+    max: number,
+    filter?: EventFilter,
+  ): Promise<LogPage & { hidden: boolean }> {
     const start = from.commit < 0n ? { commit: 0n, prepare: 0n } : from;
     // One statement, so one snapshot: the page and the last event below the horizon agree, and a
     // filtered read can move past what it skipped without stepping over a later match.
     const { rows } = await this.pool.query<
-      EventRow & { scanned_tx: string | null; scanned_position: string | null }
+      EventRow & { scanned_tx: string | null; scanned_position: string | null; hidden: boolean }
     >(
       `WITH page AS (
          SELECT ${EVENT_COLUMNS}, transaction_id AS tx FROM es_events
@@ -299,7 +302,12 @@ export class PostgresEventStore implements EventStore {
           ORDER BY transaction_id DESC, position DESC
           LIMIT 1
        )
-       SELECT page.*, scanned.* FROM (SELECT) one LEFT JOIN scanned ON true LEFT JOIN page ON true
+       SELECT page.*, scanned.*,
+              -- Committed events after the start position that cannot be handed out yet: an older transaction is open.
+              EXISTS (SELECT 1 FROM es_events
+                       WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
+                         AND transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS hidden
+         FROM (SELECT) one LEFT JOIN scanned ON true LEFT JOIN page ON true
         ORDER BY page.tx, page.position`,
       [
         start.commit.toString(),
@@ -317,19 +325,7 @@ export class PostgresEventStore implements EventStore {
       scanned === null || events.length === max
         ? undefined
         : { commit: BigInt(scanned), prepare: BigInt(rows[0].scanned_position as string) };
-    return { events, scannedTo };
-  }
-
-  /** Committed events after `from` that may not be handed out yet because an older transaction is open. */
-  private async hasHiddenEvents(from: GlobalPosition): Promise<boolean> {
-    const start = from.commit < 0n ? { commit: 0n, prepare: 0n } : from;
-    const { rows } = await this.pool.query<{ hidden: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM es_events
-                       WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
-                         AND transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS hidden`,
-      [start.commit.toString(), start.prepare.toString()],
-    );
-    return rows[0].hidden;
+    return { events, scannedTo, hidden: rows[0]?.hidden ?? false };
   }
 
   /**
