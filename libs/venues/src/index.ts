@@ -1,5 +1,9 @@
 /**
- * Venue port, simulated venues, FIX adapter, smart order router, rate limiter, circuit breaker and
- * market-data normalisation (ARCHITECTURE section 6). Empty until the execution issue builds them.
+ * Venues and what they need (ARCHITECTURE section 6): the market-data model and readers (tardis CSV,
+ * the synthetic demo feed), books, and — as the execution issue proceeds — the matching engine, the
+ * venue port, simulated venues and the FIX adapter.
  */
-export {};
+export * from './market-data/market-data';
+export * from './market-data/tardis';
+export * from './market-data/l2-book';
+export * from './market-data/synthetic';
