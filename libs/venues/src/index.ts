@@ -7,3 +7,4 @@ export * from './market-data/market-data';
 export * from './market-data/tardis';
 export * from './market-data/l2-book';
 export * from './market-data/synthetic';
+export * from './matching/matching-engine';
