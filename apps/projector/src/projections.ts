@@ -26,6 +26,10 @@ export interface Projection {
 const ORDER_EVENTS = [
   'OrderAccepted',
   'OrderRejected',
+  'OrderRouted',
+  'VenueOrderSubmitted',
+  'VenueOrderUnconfirmed',
+  'VenueOrderClosed',
   'OrderAcknowledged',
   'OrderFilled',
   'OrderOverfilled',

@@ -3,8 +3,11 @@ import { Command, Decision, Rejection, accept, assertNever, reject } from '../sh
 import { Liquidity } from '../shared/trading';
 import { isoTimestamp } from '../shared/time';
 import {
+  ChildClosure,
   Order,
   OrderEvent,
+  RouteSlice,
+  WORKING_CHILD_STATUSES,
   OrderState,
   OrderTerms,
   PARENT_SLICE,
@@ -53,8 +56,23 @@ export type CorrectTrade = Command<
   { orderId: string; execId: string; quantity: DecimalString; price: DecimalString; reason: string }
 >;
 
+/** The router's decision: the slices to send, and why. Written before anything is sent. */
+export type RouteOrder = Command<'RouteOrder', { orderId: string; slices: RouteSlice[]; rationale: string }>;
+export type MarkUnconfirmed = Command<
+  'MarkUnconfirmed',
+  { orderId: string; childId: string; reason: string }
+>;
+/** A slice ended at its venue with quantity unfilled; the parent follows when no slice is working. */
+export type CloseVenueOrder = Command<
+  'CloseVenueOrder',
+  { orderId: string; childId: string; outcome: ChildClosure; reason: string }
+>;
+
 export type OrderCommand =
   | PlaceOrder
+  | RouteOrder
+  | MarkUnconfirmed
+  | CloseVenueOrder
   | AcknowledgeOrder
   | RecordFill
   | RecordVenueReject
@@ -241,7 +259,7 @@ function recordVenueReject(command: RecordVenueReject, state: OrderState): Decis
   });
 }
 
-const PAST_TENSE = { cancel: 'canceled', replace: 'replaced', expire: 'expired' } as const;
+const PAST_TENSE = { cancel: 'canceled', replace: 'replaced', expire: 'expired', route: 'routed' } as const;
 
 function closedOrFilled(order: Order, action: keyof typeof PAST_TENSE): Decision<OrderEvent> | null {
   if (order.status === 'FILLED') {
@@ -471,10 +489,137 @@ function correctTrade(command: CorrectTrade, state: OrderState): Decision<OrderE
   return accept({ type: 'TradeCorrected', data: { ...data, ...totalsOf(after) } });
 }
 
+function routeOrder(command: RouteOrder, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  const { orderId, slices, rationale } = command.data;
+  if (Object.keys(order.children).length > 0) {
+    const same =
+      slices.length === Object.keys(order.children).length &&
+      slices.every((s) => order.children[s.childId]?.venueId === s.venueId);
+    if (same) return accept(); // the same decision again (a redelivered OrderAccepted)
+    return refuse('INVALID_TRANSITION', `Order ${orderId} was already routed.`);
+  }
+  const refusal = closedOrFilled(order, 'route');
+  if (refusal) return refusal;
+  if (order.pendingCancel) {
+    return refuse('CANCEL_ALREADY_PENDING', `Order ${orderId} is being canceled; it is not sent anywhere.`);
+  }
+  if (slices.length === 0)
+    return refuse('INVALID_TRANSITION', `Routing order ${orderId} needs at least one slice.`);
+  let total = Decimal.ZERO;
+  for (const slice of slices) {
+    const quantity = tryDecimal(slice.quantity);
+    if (!quantity || !quantity.isPositive()) {
+      return refuse(
+        'INVALID_TRANSITION',
+        `Slice ${slice.childId} needs a positive quantity (got ${slice.quantity}).`,
+      );
+    }
+    total = total.plus(quantity);
+  }
+  if (!total.eq(order.leavesQty)) {
+    return refuse(
+      'INVALID_TRANSITION',
+      `Slices of order ${orderId} add up to ${total}, not the ${order.leavesQty} open.`,
+    );
+  }
+  const at = isoTimestamp(command.metadata.now);
+  return accept<OrderEvent>(
+    {
+      type: 'OrderRouted',
+      data: { orderId, slices: slices.map((s) => ({ ...s })), rationale, routedAt: at },
+    },
+    ...slices.map((s) => ({
+      type: 'VenueOrderSubmitted' as const,
+      data: { ...s, orderId, submittedAt: at },
+    })),
+  );
+}
+
+function markUnconfirmed(command: MarkUnconfirmed, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  const { orderId, childId, reason } = command.data;
+  const child = order.children[childId];
+  if (!child) return refuse('UNKNOWN_EXECUTION', `Order ${orderId} has no slice ${childId}.`);
+  if (child.status !== 'SUBMITTED') return accept(); // already heard of, or already flagged
+  return accept({
+    type: 'VenueOrderUnconfirmed',
+    data: { orderId, childId, venueId: child.venueId, reason, at: isoTimestamp(command.metadata.now) },
+  });
+}
+
+/**
+ * A slice ended with quantity unfilled. When no slice is working any more and the order is not filled,
+ * the order ends too: canceled if that was asked, rejected if every slice was rejected and nothing
+ * traded, expired if the venue expired it, otherwise canceled with the unfilled rest (IOC, market).
+ */
+function closeVenueOrder(command: CloseVenueOrder, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  const { orderId, childId, outcome, reason } = command.data;
+  const child = order.children[childId];
+  if (!child) return refuse('UNKNOWN_EXECUTION', `Order ${orderId} has no slice ${childId}.`);
+  if (!WORKING_CHILD_STATUSES.includes(child.status)) return accept(); // already closed or filled
+  const at = isoTimestamp(command.metadata.now);
+  const closed: OrderEvent = {
+    type: 'VenueOrderClosed',
+    data: {
+      orderId,
+      childId,
+      venueId: child.venueId,
+      outcome,
+      unfilledQty: Decimal.max(
+        Decimal.parse(child.quantity).minus(Decimal.parse(child.cumQty)),
+        Decimal.ZERO,
+      ).toString(),
+      reason,
+      closedAt: at,
+    },
+  };
+  const after = evolveOrder(order, closed) as Order;
+  const children = Object.values(after.children);
+  if (
+    children.some((c) => WORKING_CHILD_STATUSES.includes(c.status)) ||
+    after.status === 'FILLED' ||
+    after.closure
+  ) {
+    return accept<OrderEvent>(closed);
+  }
+  const leaves = after.leavesQty.toString();
+  let last: OrderEvent;
+  if (after.pendingCancel) {
+    last = {
+      type: 'OrderCanceled',
+      data: { orderId, canceledQty: leaves, reason: 'canceled on request', canceledAt: at },
+    };
+  } else if (after.cumQty.isZero() && children.every((c) => c.status === 'REJECTED')) {
+    last = {
+      type: 'OrderRejectedByVenue',
+      data: { orderId, venueId: child.venueId, childId: null, reason, rejectedAt: at },
+    };
+  } else if (outcome === 'EXPIRED') {
+    last = { type: 'OrderExpired', data: { orderId, expiredQty: leaves, reason, expiredAt: at } };
+  } else {
+    last = {
+      type: 'OrderCanceled',
+      data: { orderId, canceledQty: leaves, reason: `unfilled: ${reason}`, canceledAt: at },
+    };
+  }
+  return accept<OrderEvent>(closed, last);
+}
+
 export function decideOrder(command: OrderCommand, state: OrderState): Decision<OrderEvent> {
   switch (command.type) {
     case 'PlaceOrder':
       return placeOrder(command, state);
+    case 'RouteOrder':
+      return routeOrder(command, state);
+    case 'MarkUnconfirmed':
+      return markUnconfirmed(command, state);
+    case 'CloseVenueOrder':
+      return closeVenueOrder(command, state);
     case 'AcknowledgeOrder':
       return acknowledge(command, state);
     case 'RecordFill':

@@ -122,8 +122,49 @@ export type TradeCorrected = DomainEvent<
   } & OrderTotals
 >;
 
+/** One venue slice the router chose: the child order id is deterministic (`<orderId>.<n>`). */
+export interface RouteSlice {
+  childId: string;
+  venueId: string;
+  quantity: DecimalString;
+  limitPrice: DecimalString | null;
+}
+
+/** The smart order router's decision and why (auditors read this). */
+export type OrderRouted = DomainEvent<
+  'OrderRouted',
+  { orderId: string; slices: RouteSlice[]; rationale: string; routedAt: string }
+>;
+/** Written before the slice is sent (write-ahead): after a crash the gateway knows what may be out. */
+export type VenueOrderSubmitted = DomainEvent<
+  'VenueOrderSubmitted',
+  RouteSlice & { orderId: string; submittedAt: string }
+>;
+/** No acknowledgement in time: the slice's fate is asked of the venue, never guessed. */
+export type VenueOrderUnconfirmed = DomainEvent<
+  'VenueOrderUnconfirmed',
+  { orderId: string; childId: string; venueId: string; reason: string; at: string }
+>;
+/** A slice stopped working without filling completely (canceled, rejected or expired at the venue). */
+export type VenueOrderClosed = DomainEvent<
+  'VenueOrderClosed',
+  {
+    orderId: string;
+    childId: string;
+    venueId: string;
+    outcome: ChildClosure;
+    unfilledQty: DecimalString;
+    reason: string;
+    closedAt: string;
+  }
+>;
+
 export type OrderEvent =
   | OrderAccepted
+  | OrderRouted
+  | VenueOrderSubmitted
+  | VenueOrderUnconfirmed
+  | VenueOrderClosed
   | OrderRejected
   | OrderAcknowledged
   | OrderFilled
@@ -153,10 +194,19 @@ export interface FillRecord {
   busted: boolean;
 }
 
+export type ChildClosure = 'CANCELED' | 'REJECTED' | 'EXPIRED';
+export type ChildStatus = 'SUBMITTED' | 'UNCONFIRMED' | 'ACKNOWLEDGED' | 'FILLED' | ChildClosure;
+export const WORKING_CHILD_STATUSES: readonly ChildStatus[] = ['SUBMITTED', 'UNCONFIRMED', 'ACKNOWLEDGED'];
+
+/** A venue slice of the order (decimals as strings: this is bookkeeping, the totals are the parent's). */
 export interface ChildSlice {
   childId: string;
   venueId: string;
   venueOrderId: string | null;
+  quantity: DecimalString;
+  limitPrice: DecimalString | null;
+  cumQty: DecimalString;
+  status: ChildStatus;
 }
 
 /** Why an order stopped working, when it did so before being filled. */
@@ -324,10 +374,31 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
     case 'OrderAcknowledged': {
       const { venueId, childId, venueOrderId, acknowledgedAt } = event.data;
       const key = childId ?? PARENT_SLICE;
-      const children =
-        childId === null
-          ? order.children
-          : { ...order.children, [childId]: { childId, venueId, venueOrderId } };
+      let children = order.children;
+      if (childId !== null) {
+        const known = order.children[childId];
+        children = {
+          ...order.children,
+          [childId]: known
+            ? {
+                ...known,
+                venueOrderId,
+                status:
+                  known.status === 'SUBMITTED' || known.status === 'UNCONFIRMED'
+                    ? 'ACKNOWLEDGED'
+                    : known.status,
+              }
+            : {
+                childId,
+                venueId,
+                venueOrderId,
+                quantity: order.leavesQty.toString(),
+                limitPrice: order.limitPrice === null ? null : order.limitPrice.toString(),
+                cumQty: '0',
+                status: 'ACKNOWLEDGED',
+              },
+        };
+      }
       return withTotals(
         {
           ...order,
@@ -336,6 +407,40 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
           children,
         },
         acknowledgedAt,
+      );
+    }
+    case 'OrderRouted':
+      return withTotals(order, event.data.routedAt);
+    case 'VenueOrderSubmitted': {
+      const d = event.data;
+      const child: ChildSlice = {
+        childId: d.childId,
+        venueId: d.venueId,
+        venueOrderId: null,
+        quantity: d.quantity,
+        limitPrice: d.limitPrice,
+        cumQty: '0',
+        status: 'SUBMITTED',
+      };
+      return withTotals({ ...order, children: { ...order.children, [d.childId]: child } }, d.submittedAt);
+    }
+    case 'VenueOrderUnconfirmed': {
+      const child = order.children[event.data.childId];
+      if (!child || child.status !== 'SUBMITTED') return order;
+      return withTotals(
+        { ...order, children: { ...order.children, [child.childId]: { ...child, status: 'UNCONFIRMED' } } },
+        event.data.at,
+      );
+    }
+    case 'VenueOrderClosed': {
+      const child = order.children[event.data.childId];
+      if (!child) return order;
+      return withTotals(
+        {
+          ...order,
+          children: { ...order.children, [child.childId]: { ...child, status: event.data.outcome } },
+        },
+        event.data.closedAt,
       );
     }
     case 'OrderFilled': {
@@ -352,7 +457,21 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         busted: false,
       };
       // A fill proves the venue holds the order, even if its ack was lost or is still in flight.
-      return withTotals({ ...order, acknowledged: true, fills: [...order.fills, fill] }, d.executedAt);
+      let children = order.children;
+      const child = d.childId === null ? undefined : order.children[d.childId];
+      if (child) {
+        const cumQty = dec(child.cumQty).plus(fill.quantity);
+        const status: ChildStatus = cumQty.gte(dec(child.quantity))
+          ? 'FILLED'
+          : child.status === 'SUBMITTED' || child.status === 'UNCONFIRMED'
+            ? 'ACKNOWLEDGED'
+            : child.status;
+        children = { ...children, [child.childId]: { ...child, cumQty: cumQty.toString(), status } };
+      }
+      return withTotals(
+        { ...order, acknowledged: true, fills: [...order.fills, fill], children },
+        d.executedAt,
+      );
     }
     case 'OrderOverfilled':
       // Informational alert: the overfill quantity is already part of the OrderFilled it follows.
