@@ -8,3 +8,8 @@ export * from './market-data/tardis';
 export * from './market-data/l2-book';
 export * from './market-data/synthetic';
 export * from './matching/matching-engine';
+export * from './clock';
+export * from './venue';
+export * from './resilience/token-bucket';
+export * from './resilience/circuit-breaker';
+export * from './simulated/simulated-venue';

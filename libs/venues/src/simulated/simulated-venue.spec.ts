@@ -1,0 +1,135 @@
+import { Decimal } from '@oms/domain';
+import { VirtualClock } from '../clock';
+import { MarketEvent } from '../market-data/market-data';
+import { ExecutionReport, VenueCapabilities, VenueOrderRequest, VenueUnavailable } from '../venue';
+import { SimulatedVenue, SimulatedVenueOptions } from './simulated-venue';
+
+const d = (v: string) => Decimal.parse(v);
+const capabilities = (venueId = 'SIM-A'): VenueCapabilities => ({
+  venueId,
+  orderTypes: ['MARKET', 'LIMIT'],
+  timesInForce: ['DAY', 'GTC', 'IOC', 'FOK'],
+  instruments: { BTCUSDT: { symbol: 'BTCUSDT', tickSize: d('0.01'), lotSize: d('0.001') } },
+  rateLimit: { perSecond: 50, burst: 5 },
+  fees: { maker: d('0.0001'), taker: d('0.0004') },
+});
+const book = (at: number, bid: string, ask: string, size = '1'): MarketEvent => ({
+  kind: 'book',
+  exchange: 'test',
+  symbol: 'BTCUSDT',
+  timestamp: at * 1000,
+  localTimestamp: at * 1000,
+  snapshot: true,
+  bids: [{ price: d(bid), quantity: d(size) }],
+  asks: [{ price: d(ask), quantity: d(size) }],
+});
+const order = (clientOrderId: string, over: Partial<VenueOrderRequest> = {}): VenueOrderRequest => ({
+  clientOrderId,
+  instrumentId: 'BTCUSDT',
+  side: 'BUY',
+  type: 'MARKET',
+  timeInForce: 'IOC',
+  quantity: d('0.5'),
+  limitPrice: null,
+  ...over,
+});
+
+async function venue(options: Partial<SimulatedVenueOptions> = {}) {
+  const clock = new VirtualClock(1_000_000);
+  const v = new SimulatedVenue({
+    capabilities: capabilities(),
+    clock,
+    seed: 1,
+    latency: { fixedMs: 5, jitterMs: 0 },
+    feeds: { BTCUSDT: [book(0, '9680', '9681'), book(100, '9685', '9686')] },
+    ...options,
+  });
+  const reports: ExecutionReport[] = [];
+  v.onReport((r) => reports.push(r));
+  await v.connect();
+  clock.advance(1); // the first book
+  return { v, clock, reports };
+}
+const kinds = (reports: ExecutionReport[]) =>
+  reports.map((r) =>
+    r.kind === 'fill' ? `fill ${r.quantity}@${r.price} ${r.liquidity} fee ${r.fee}` : r.kind,
+  );
+
+describe('simulated venue', () => {
+  it('fills a market order from the replayed book after its latency, with the taker fee', async () => {
+    const { v, clock, reports } = await venue();
+    await v.submit(order('c1'));
+    clock.advance(4);
+    expect(reports).toEqual([]); // still on the wire
+    clock.advance(6);
+    expect(kinds(reports)).toEqual(['ack', 'fill 0.5@9681 TAKER fee 1.9362']);
+    expect(await v.queryOrder('c1')).toMatchObject({ state: 'FILLED', filledQuantity: d('0.5') });
+    expect((await v.fillsSince(0)).map((f) => f.execId)).toEqual(['SIM-A-E1']);
+  });
+
+  it('rests a limit order, fills it when the market moves across it, cancels what is left', async () => {
+    const { v, clock, reports } = await venue({
+      feeds: { BTCUSDT: [book(0, '9680', '9681'), book(100, '9670', '9671', '0.2')] },
+    });
+    await v.submit(order('c1', { type: 'LIMIT', timeInForce: 'GTC', limitPrice: d('9675') }));
+    clock.advance(20);
+    expect(kinds(reports)).toEqual(['ack']);
+    clock.advance(100);
+    expect(kinds(reports)).toEqual(['ack', 'fill 0.2@9675 MAKER fee 0.1935']);
+    await v.cancel('c1');
+    clock.advance(20);
+    expect(reports.at(-1)).toMatchObject({ kind: 'canceled', leavesQuantity: d('0.3') });
+    expect(await v.openOrders()).toEqual([]);
+  });
+
+  it('refuses a second order under one client order id', async () => {
+    const { v, clock, reports } = await venue();
+    await v.submit(order('c1', { type: 'LIMIT', timeInForce: 'GTC', limitPrice: d('1') }));
+    await v.submit(order('c1', { type: 'LIMIT', timeInForce: 'GTC', limitPrice: d('1') }));
+    clock.advance(20);
+    expect(kinds(reports)).toEqual(['ack', 'rejected']);
+    expect(reports[1]).toMatchObject({ reason: 'duplicate client order id' });
+  });
+
+  it('while disconnected refuses requests and loses reports; the venue still knows what happened', async () => {
+    const { v, clock, reports } = await venue();
+    await v.submit(order('c1'));
+    await v.disconnect();
+    await expect(v.submit(order('c2'))).rejects.toBeInstanceOf(VenueUnavailable);
+    clock.advance(20);
+    expect(reports).toEqual([]);
+    await v.connect();
+    expect(await v.queryOrder('c1')).toMatchObject({ state: 'FILLED' });
+    expect(await v.fillsSince(0)).toHaveLength(1);
+    expect(await v.queryOrder('c2')).toBeNull();
+  });
+
+  it('drops acks, duplicates reports and rejects orders when told to, the same way for the same seed', async () => {
+    const run = async () => {
+      const { v, clock, reports } = await venue({
+        faults: { dropAckProbability: 0.3, duplicateProbability: 0.3, rejectProbability: 0.2 },
+        capabilities: { ...capabilities(), rateLimit: { perSecond: 1000, burst: 100 } },
+      });
+      for (let i = 0; i < 20; i++)
+        await v.submit(order(`c${i}`, { type: 'LIMIT', timeInForce: 'GTC', limitPrice: d('9000') }));
+      clock.advance(50);
+      return reports.map((r) => `${r.clientOrderId} ${r.kind}`);
+    };
+    const first = await run();
+    expect(first.filter((k) => k.endsWith(' ack')).length).toBeLessThan(20);
+    expect(first.filter((k) => k.endsWith(' rejected')).length).toBeGreaterThan(0);
+    expect(new Set(first).size).toBeLessThan(first.length); // some report came twice
+    expect(await run()).toEqual(first);
+  });
+
+  it('enforces its own rate limit', async () => {
+    const { v } = await venue();
+    for (let i = 0; i < 5; i++) await v.submit(order(`c${i}`));
+    await expect(v.submit(order('c5'))).rejects.toThrow('rate limit exceeded');
+  });
+
+  it('a thinner venue shows a scaled-down book', async () => {
+    const { v } = await venue({ liquidityScale: d('0.25') });
+    expect(v.book('BTCUSDT')?.bestAsk?.quantity).toEqual(d('0.25'));
+  });
+});

@@ -1,0 +1,414 @@
+import { Decimal } from '@oms/domain';
+import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
+import { Clock } from '../clock';
+import { MarketEvent, PriceLevel } from '../market-data/market-data';
+import { EngineReport, MatchingEngine } from '../matching/matching-engine';
+import { TokenBucket } from '../resilience/token-bucket';
+import {
+  ExecutionReport,
+  Venue,
+  VenueCapabilities,
+  VenueFill,
+  VenueOrderRequest,
+  VenueOrderState,
+  VenueOrderStatus,
+  VenueUnavailable,
+} from '../venue';
+
+export interface SimulatedFaults {
+  /** Probability a new order is rejected by the venue. */
+  rejectProbability?: number;
+  /** Probability an acknowledgement never arrives (the order still works at the venue). */
+  dropAckProbability?: number;
+  /** Probability a report is delivered twice. */
+  duplicateProbability?: number;
+}
+
+export interface SimulatedVenueOptions {
+  capabilities: VenueCapabilities;
+  clock: Clock;
+  /** Same seed, same latencies, faults and order ids. */
+  seed: number;
+  /** One way, each direction: fixed + uniform jitter (jitter reorders reports). */
+  latency?: { fixedMs: number; jitterMs: number };
+  faults?: SimulatedFaults;
+  /** Market data per instrument id: an endless or finite sequence, replayed on the venue's clock. */
+  feeds?: Record<string, Iterable<MarketEvent>>;
+  /** Multiplies the feed's book sizes (0.25: a thinner venue). */
+  liquidityScale?: Decimal;
+}
+
+interface Held {
+  request: VenueOrderRequest;
+  venueOrderId: string;
+  state: VenueOrderState;
+  filled: Decimal;
+  leaves: Decimal;
+}
+
+const PROBABILITY_SCALE = 1_000_000;
+
+/**
+ * A venue in process: a matching engine per instrument fed by replayed market data, behind the venue
+ * port, with a latency model, injected faults (rejects, dropped acks, duplicate and reordered reports,
+ * disconnects) and its own rate limit. Deterministic for a seed on a virtual clock. While disconnected
+ * it refuses requests and its reports are lost, as on a real line; the orders keep working and what
+ * happened can be asked for afterwards (queryOrder, openOrders, fillsSince).
+ */
+export class SimulatedVenue implements Venue {
+  readonly capabilities: VenueCapabilities;
+  private readonly engines = new Map<string, MatchingEngine>();
+  private readonly orders = new Map<string, Held>();
+  private readonly fills: VenueFill[] = [];
+  private readonly reportHandlers = new Set<(report: ExecutionReport) => void>();
+  private readonly connectionHandlers = new Set<(connected: boolean) => void>();
+  private readonly marketHandlers = new Set<(event: MarketEvent, instrumentId: string) => void>();
+  private readonly feedTimers = new Map<string, unknown>();
+  private readonly limiter: TokenBucket;
+  private readonly rng;
+  private isConnected = false;
+  private venueOrderSeq = 0;
+
+  constructor(private readonly options: SimulatedVenueOptions) {
+    this.capabilities = options.capabilities;
+    this.rng = xoroshiro128plus(options.seed);
+    this.limiter = new TokenBucket(
+      options.capabilities.rateLimit.perSecond,
+      options.capabilities.rateLimit.burst,
+      options.clock,
+    );
+    for (const instrumentId of Object.keys(options.capabilities.instruments)) {
+      this.engines.set(
+        instrumentId,
+        new MatchingEngine({
+          makerFee: options.capabilities.fees.maker,
+          takerFee: options.capabilities.fees.taker,
+          execIdPrefix: `${options.capabilities.venueId}-E`,
+        }),
+      );
+    }
+  }
+
+  get connected(): boolean {
+    return this.isConnected;
+  }
+
+  get venueId(): string {
+    return this.capabilities.venueId;
+  }
+
+  async connect(): Promise<void> {
+    if (this.isConnected) return;
+    this.isConnected = true;
+    for (const [instrumentId, feed] of Object.entries(this.options.feeds ?? {})) {
+      if (!this.feedTimers.has(instrumentId)) this.pump(instrumentId, feed[Symbol.iterator](), null);
+    }
+    for (const handler of this.connectionHandlers) handler(true);
+  }
+
+  /** The line drops: requests fail and reports are lost until connect(); the market goes on. */
+  async disconnect(): Promise<void> {
+    if (!this.isConnected) return;
+    this.isConnected = false;
+    for (const handler of this.connectionHandlers) handler(false);
+  }
+
+  /** Stops the market data (for shutdown). */
+  stop(): void {
+    for (const timer of this.feedTimers.values()) this.options.clock.clearTimeout(timer);
+    this.feedTimers.clear();
+    this.isConnected = false;
+  }
+
+  async submit(request: VenueOrderRequest): Promise<void> {
+    this.checkLine();
+    this.later(() => this.accept(request));
+  }
+
+  async cancel(clientOrderId: string): Promise<void> {
+    this.checkLine();
+    this.later(() => {
+      const held = this.orders.get(clientOrderId);
+      const engine = held && this.engines.get(held.request.instrumentId);
+      if (!held || !engine || !engine.order(clientOrderId)) {
+        this.report({ kind: 'cancel-rejected', clientOrderId, reason: 'unknown or no longer working' });
+        return;
+      }
+      this.apply(held, engine.cancel(clientOrderId), 'cancel');
+    });
+  }
+
+  async replace(clientOrderId: string, quantity: Decimal, limitPrice: Decimal | null): Promise<void> {
+    this.checkLine();
+    this.later(() => {
+      const held = this.orders.get(clientOrderId);
+      const engine = held && this.engines.get(held.request.instrumentId);
+      if (!held || !engine || !engine.order(clientOrderId)) {
+        this.report({ kind: 'replace-rejected', clientOrderId, reason: 'unknown or no longer working' });
+        return;
+      }
+      this.apply(held, engine.replace(clientOrderId, quantity, limitPrice), 'replace');
+    });
+  }
+
+  async queryOrder(clientOrderId: string): Promise<VenueOrderStatus | null> {
+    this.checkLine();
+    const held = this.orders.get(clientOrderId);
+    return held ? statusOf(held) : null;
+  }
+
+  async openOrders(): Promise<VenueOrderStatus[]> {
+    this.checkLine();
+    return [...this.orders.values()]
+      .filter((h) => h.state === 'NEW' || h.state === 'PARTIALLY_FILLED')
+      .map(statusOf);
+  }
+
+  async fillsSince(sequence: number): Promise<VenueFill[]> {
+    this.checkLine();
+    return this.fills.filter((f) => f.sequence > sequence);
+  }
+
+  onReport(handler: (report: ExecutionReport) => void): () => void {
+    this.reportHandlers.add(handler);
+    return () => this.reportHandlers.delete(handler);
+  }
+
+  onConnection(handler: (connected: boolean) => void): () => void {
+    this.connectionHandlers.add(handler);
+    return () => this.connectionHandlers.delete(handler);
+  }
+
+  onMarketData(handler: (event: MarketEvent, instrumentId: string) => void): () => void {
+    this.marketHandlers.add(handler);
+    return () => this.marketHandlers.delete(handler);
+  }
+
+  /** The venue's book for an instrument, as its engine sees it now. */
+  book(instrumentId: string) {
+    return this.engines.get(instrumentId)?.book ?? null;
+  }
+
+  private checkLine(): void {
+    if (!this.isConnected) throw new VenueUnavailable(this.venueId, 'not connected');
+    if (!this.limiter.tryTake()) throw new VenueUnavailable(this.venueId, 'rate limit exceeded');
+  }
+
+  private accept(request: VenueOrderRequest): void {
+    const { clientOrderId } = request;
+    if (this.orders.has(clientOrderId)) {
+      this.report({ kind: 'rejected', clientOrderId, reason: 'duplicate client order id' });
+      return;
+    }
+    const engine = this.engines.get(request.instrumentId);
+    const venueOrderId = `${this.venueId}-${++this.venueOrderSeq}`;
+    const held: Held = {
+      request,
+      venueOrderId,
+      state: 'NEW',
+      filled: Decimal.ZERO,
+      leaves: request.quantity,
+    };
+    this.orders.set(clientOrderId, held);
+    if (
+      !engine ||
+      !this.capabilities.orderTypes.includes(request.type) ||
+      !this.capabilities.timesInForce.includes(request.timeInForce)
+    ) {
+      held.state = 'REJECTED';
+      held.leaves = Decimal.ZERO;
+      this.report({
+        kind: 'rejected',
+        clientOrderId,
+        reason: engine ? 'order type or time in force not supported' : 'instrument not traded here',
+      });
+      return;
+    }
+    if (this.chance(this.options.faults?.rejectProbability)) {
+      held.state = 'REJECTED';
+      held.leaves = Decimal.ZERO;
+      this.report({ kind: 'rejected', clientOrderId, reason: 'rejected by venue (simulated)' });
+      return;
+    }
+    this.apply(
+      held,
+      engine.submit({
+        orderId: clientOrderId,
+        side: request.side,
+        type: request.type,
+        timeInForce: request.timeInForce,
+        quantity: request.quantity,
+        limitPrice: request.limitPrice,
+      }),
+      'submit',
+    );
+  }
+
+  /** Engine reports become the venue's state and execution reports. */
+  private apply(
+    first: Held,
+    reports: EngineReport[],
+    request: 'submit' | 'cancel' | 'replace' | 'market',
+  ): void {
+    for (const r of reports) {
+      const held = r.orderId === first.request.clientOrderId ? first : this.orders.get(r.orderId);
+      if (!held) continue;
+      const clientOrderId = held.request.clientOrderId;
+      switch (r.type) {
+        case 'accepted':
+          if (!this.chance(this.options.faults?.dropAckProbability)) {
+            this.report({ kind: 'ack', clientOrderId, venueOrderId: held.venueOrderId });
+          }
+          break;
+        case 'fill': {
+          held.filled = held.filled.plus(r.quantity);
+          held.leaves = r.leavesQuantity;
+          held.state = r.leavesQuantity.isZero() ? 'FILLED' : 'PARTIALLY_FILLED';
+          const fill: VenueFill = {
+            clientOrderId,
+            execId: r.execId,
+            price: r.price,
+            quantity: r.quantity,
+            fee: r.fee,
+            liquidity: r.liquidity,
+            at: this.options.clock.now(),
+            sequence: this.fills.length + 1,
+          };
+          this.fills.push(fill);
+          this.report({
+            kind: 'fill',
+            clientOrderId,
+            execId: r.execId,
+            price: r.price,
+            quantity: r.quantity,
+            fee: r.fee,
+            liquidity: r.liquidity,
+            leavesQuantity: r.leavesQuantity,
+          });
+          break;
+        }
+        case 'canceled':
+          held.state = 'CANCELED';
+          held.leaves = Decimal.ZERO;
+          this.report({
+            kind: 'canceled',
+            clientOrderId,
+            leavesQuantity: r.leavesQuantity,
+            reason: r.reason,
+          });
+          break;
+        case 'replaced':
+          held.request = { ...held.request, quantity: r.quantity, limitPrice: r.limitPrice };
+          held.leaves = r.leavesQuantity;
+          this.report({
+            kind: 'replaced',
+            clientOrderId,
+            quantity: r.quantity,
+            limitPrice: r.limitPrice,
+            leavesQuantity: r.leavesQuantity,
+          });
+          break;
+        case 'rejected':
+          if (request === 'submit') {
+            held.state = 'REJECTED';
+            held.leaves = Decimal.ZERO;
+          }
+          this.report({
+            kind:
+              request === 'cancel'
+                ? 'cancel-rejected'
+                : request === 'replace'
+                  ? 'replace-rejected'
+                  : 'rejected',
+            clientOrderId,
+            reason: r.reason,
+          });
+          break;
+      }
+    }
+  }
+
+  /** Sends a report after the latency; lost while disconnected; sometimes twice. */
+  private report(report: DistributiveOmit<ExecutionReport, 'venueId' | 'at'>): void {
+    const full = { ...report, venueId: this.venueId, at: this.options.clock.now() } as ExecutionReport;
+    const times = this.chance(this.options.faults?.duplicateProbability) ? 2 : 1;
+    for (let i = 0; i < times; i++) {
+      this.later(() => {
+        if (!this.isConnected) return;
+        for (const handler of this.reportHandlers) handler(full);
+      });
+    }
+  }
+
+  private later(task: () => void): void {
+    const latency = this.options.latency ?? { fixedMs: 0, jitterMs: 0 };
+    const delay = latency.fixedMs + (latency.jitterMs > 0 ? this.int(0, latency.jitterMs) : 0);
+    this.options.clock.setTimeout(task, delay);
+  }
+
+  /** Replays one instrument's feed on the clock: each event at its own time after the previous one. */
+  private pump(instrumentId: string, feed: Iterator<MarketEvent>, previous: number | null): void {
+    const next = feed.next();
+    if (next.done) {
+      this.feedTimers.delete(instrumentId);
+      return;
+    }
+    const event = this.scaled(next.value);
+    const waitMs = previous === null ? 0 : Math.max(0, (event.timestamp - previous) / 1000);
+    this.feedTimers.set(
+      instrumentId,
+      this.options.clock.setTimeout(() => {
+        const engine = this.engines.get(instrumentId);
+        if (engine) {
+          const reports = engine.onMarketData(event);
+          for (const r of reports) {
+            const held = this.orders.get(r.orderId);
+            if (held) this.apply(held, [r], 'market');
+          }
+        }
+        for (const handler of this.marketHandlers) handler(event, instrumentId);
+        this.pump(instrumentId, feed, event.timestamp);
+      }, waitMs),
+    );
+  }
+
+  private scaled(event: MarketEvent): MarketEvent {
+    const scale = this.options.liquidityScale;
+    if (!scale || event.kind === 'trade') return event;
+    const lots = this.capabilities.instruments[Object.keys(this.capabilities.instruments)[0]]?.lotSize;
+    const size = (l: PriceLevel): PriceLevel => {
+      if (!l.quantity.isPositive()) return l; // a removal stays a removal
+      let quantity = l.quantity.times(scale);
+      if (lots) quantity = quantity.dividedBy(lots, 0).times(lots);
+      return { price: l.price, quantity: quantity.isPositive() ? quantity : (lots ?? l.quantity) };
+    };
+    if (event.kind === 'quote') {
+      return { ...event, bid: event.bid && size(event.bid), ask: event.ask && size(event.ask) };
+    }
+    return { ...event, bids: event.bids.map(size), asks: event.asks.map(size) };
+  }
+
+  private chance(probability: number | undefined): boolean {
+    if (!probability) return false;
+    return this.int(0, PROBABILITY_SCALE - 1) < probability * PROBABILITY_SCALE;
+  }
+
+  private int(min: number, max: number): number {
+    return unsafeUniformIntDistribution(min, max, this.rng);
+  }
+}
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
+function statusOf(held: Held): VenueOrderStatus {
+  return {
+    clientOrderId: held.request.clientOrderId,
+    venueOrderId: held.venueOrderId,
+    instrumentId: held.request.instrumentId,
+    side: held.request.side,
+    state: held.state,
+    quantity: held.request.quantity,
+    filledQuantity: held.filled,
+    leavesQuantity: held.leaves,
+  };
+}

@@ -1,0 +1,116 @@
+import { Decimal, Liquidity, OrderType, Side, TimeInForce } from '@oms/domain';
+import { MarketEvent } from './market-data/market-data';
+
+/**
+ * The one internal API every venue hides behind (simulated, FIX, ...). The OMS speaks in its own
+ * instrument ids and its own child client order ids; a venue maps them to its symbols and order ids.
+ * Answers come back as execution reports on a stream, never as return values, because real venues
+ * answer late, twice, out of order, or not at all.
+ */
+export interface VenueCapabilities {
+  venueId: string;
+  orderTypes: readonly OrderType[];
+  timesInForce: readonly TimeInForce[];
+  /** Instruments traded here, by the OMS's instrument id. */
+  instruments: Record<string, { symbol: string; tickSize: Decimal; lotSize: Decimal }>;
+  /** Requests (submit, cancel, replace) the venue accepts per second, and the burst above that. */
+  rateLimit: { perSecond: number; burst: number };
+  /** Fractions of notional; negative is a rebate. */
+  fees: { maker: Decimal; taker: Decimal };
+}
+
+export interface VenueOrderRequest {
+  /** The OMS's child order id; the venue refuses a second order under the same id. */
+  clientOrderId: string;
+  instrumentId: string;
+  side: Side;
+  type: OrderType;
+  timeInForce: TimeInForce;
+  quantity: Decimal;
+  limitPrice: Decimal | null;
+}
+
+interface ReportBase {
+  venueId: string;
+  clientOrderId: string;
+  /** Venue time, ms since the epoch. */
+  at: number;
+}
+
+/** Venue-neutral execution reports; the gateway turns each into one order command. */
+export type ExecutionReport =
+  | (ReportBase & { kind: 'ack'; venueOrderId: string })
+  | (ReportBase & {
+      kind: 'fill';
+      execId: string;
+      price: Decimal;
+      quantity: Decimal;
+      fee: Decimal;
+      liquidity: Liquidity;
+      leavesQuantity: Decimal;
+    })
+  | (ReportBase & { kind: 'canceled' | 'expired'; leavesQuantity: Decimal; reason: string })
+  | (ReportBase & { kind: 'rejected'; reason: string })
+  | (ReportBase & {
+      kind: 'replaced';
+      quantity: Decimal;
+      limitPrice: Decimal | null;
+      leavesQuantity: Decimal;
+    })
+  | (ReportBase & { kind: 'cancel-rejected' | 'replace-rejected'; reason: string });
+
+export type VenueOrderState = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED';
+
+/** What the venue says about one order when asked (reconciliation, unconfirmed orders). */
+export interface VenueOrderStatus {
+  clientOrderId: string;
+  venueOrderId: string;
+  instrumentId: string;
+  side: Side;
+  state: VenueOrderState;
+  quantity: Decimal;
+  filledQuantity: Decimal;
+  leavesQuantity: Decimal;
+}
+
+export interface VenueFill {
+  clientOrderId: string;
+  execId: string;
+  price: Decimal;
+  quantity: Decimal;
+  fee: Decimal;
+  liquidity: Liquidity;
+  at: number;
+  /** Position in the venue's own fill sequence, for fillsSince. */
+  sequence: number;
+}
+
+export class VenueUnavailable extends Error {
+  constructor(
+    readonly venueId: string,
+    reason: string,
+  ) {
+    super(`${venueId}: ${reason}`);
+  }
+}
+
+export interface Venue {
+  readonly capabilities: VenueCapabilities;
+  readonly connected: boolean;
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  /** Resolves once the request is on its way; throws VenueUnavailable when it cannot be sent. */
+  submit(request: VenueOrderRequest): Promise<void>;
+  cancel(clientOrderId: string): Promise<void>;
+  replace(clientOrderId: string, quantity: Decimal, limitPrice: Decimal | null): Promise<void>;
+  /** null: the venue has never seen this order id. */
+  queryOrder(clientOrderId: string): Promise<VenueOrderStatus | null>;
+  openOrders(): Promise<VenueOrderStatus[]>;
+  /** Fills after a sequence number (0: all), in order. */
+  fillsSince(sequence: number): Promise<VenueFill[]>;
+  onReport(handler: (report: ExecutionReport) => void): () => void;
+  /** Connection changes (the gateway reconciles on every reconnect). */
+  onConnection(handler: (connected: boolean) => void): () => void;
+  /** The venue's own market data, when it has some. */
+  onMarketData?(handler: (event: MarketEvent, instrumentId: string) => void): () => void;
+}
