@@ -61,6 +61,7 @@ export async function run(): Promise<BenchFigure[]> {
     databaseUrl: server.connectionString,
     eventStore: 'postgres',
     seedDemo: true,
+    marketDataFile: null,
   });
   const ctx = { actor: 'bench', correlationId: 'bench' };
   await runtime.commands.setRiskLimits('demo', BENCH_LIMITS, ctx);

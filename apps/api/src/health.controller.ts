@@ -18,7 +18,7 @@ export class HealthController {
         : this.oms.projector.isStandby
           ? 'standby (another instance is active)'
           : 'catching up or not in this process',
-      gateway: 'not deployed yet (execution issue)',
+      gateway: this.oms.gateway ? (this.oms.gatewayReady ? 'ok' : 'starting') : 'not in this process',
     });
   }
 }

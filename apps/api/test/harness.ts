@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { createTestDatabase, TestDatabase } from '../../../libs/event-store/src/testing/test-database';
 import { createApiApp } from '../src/app';
 import { OmsRuntime } from '../src/runtime/oms-runtime';
+import { Role } from '../src/runtime/settings';
 
 export interface RunningOms {
   runtime: OmsRuntime;
@@ -23,15 +24,19 @@ export interface GqlResponse<T> {
 }
 
 /** A real OMS over HTTP on a fresh, migrated database (seeded with the demo account and BTCUSDT). */
-export async function startOms(database?: TestDatabase): Promise<RunningOms & { database: TestDatabase }> {
+export async function startOms(
+  database?: TestDatabase,
+  roles: Role[] = ['api', 'projector', 'ledger'],
+): Promise<RunningOms & { database: TestDatabase }> {
   const db = database ?? (await createTestDatabase());
   const runtime = await OmsRuntime.start({
-    roles: new Set(['api', 'projector', 'ledger'] as const),
+    roles: new Set(roles),
     port: 0,
     dataDir: '',
     databaseUrl: db.connectionString,
     eventStore: 'postgres',
     seedDemo: true,
+    marketDataFile: null,
   });
   await runtime.whenReady();
   const app = await createApiApp(runtime, { logger: false });

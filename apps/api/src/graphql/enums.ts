@@ -14,6 +14,8 @@ export const LiquidityEnum = enumOf(LIQUIDITY);
 export const HALT_SCOPES = ['GLOBAL', 'ACCOUNT', 'INSTRUMENT'] as const;
 export type HaltScope = (typeof HALT_SCOPES)[number];
 export const HaltScopeEnum = enumOf(HALT_SCOPES);
+export const BREAKER_STATES = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
+export const BreakerStateEnum = enumOf(BREAKER_STATES);
 
 registerEnumType(SideEnum, { name: 'Side' });
 registerEnumType(OrderTypeEnum, { name: 'OrderType' });
@@ -21,3 +23,7 @@ registerEnumType(TimeInForceEnum, { name: 'TimeInForce' });
 registerEnumType(OrderStatusEnum, { name: 'OrderStatus' });
 registerEnumType(LiquidityEnum, { name: 'Liquidity' });
 registerEnumType(HaltScopeEnum, { name: 'HaltScope', description: 'Where a kill switch applies.' });
+registerEnumType(BreakerStateEnum, {
+  name: 'BreakerState',
+  description: 'A venue circuit breaker: CLOSED sends, OPEN refuses, HALF_OPEN lets one probe through.',
+});

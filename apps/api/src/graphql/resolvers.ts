@@ -26,6 +26,7 @@ import {
   Position,
   RiskLimits,
   RiskLimitsInput,
+  VenueStatus,
 } from './types';
 import { OmsQueries, orderView } from './views';
 
@@ -180,6 +181,13 @@ export class OmsResolver {
   })
   ping(): boolean {
     return true;
+  }
+
+  @Query(() => [VenueStatus], {
+    description: 'Venues: connection, circuit breaker, rate-limit use, last error.',
+  })
+  venues(): VenueStatus[] {
+    return this.oms.gateway?.status() ?? [];
   }
 
   @Query(() => Order, { nullable: true })

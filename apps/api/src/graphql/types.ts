@@ -1,8 +1,15 @@
 import { Decimal, Liquidity, OrderStatus, OrderType, Side, TimeInForce } from '@oms/domain';
-import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { IsBoolean, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { DateTimeScalar, DecimalScalar, JsonScalar } from './scalars';
-import { LiquidityEnum, OrderStatusEnum, OrderTypeEnum, SideEnum, TimeInForceEnum } from './enums';
+import {
+  BreakerStateEnum,
+  LiquidityEnum,
+  OrderStatusEnum,
+  OrderTypeEnum,
+  SideEnum,
+  TimeInForceEnum,
+} from './enums';
 
 /** Ids name event streams (`order-<id>`, `account-<id>`): letters, digits and `_.:`, no `-` in account ids. */
 const ACCOUNT_ID = /^[A-Za-z0-9_.:]{1,64}$/;
@@ -147,6 +154,17 @@ export class RiskLimitsInput {
   @Field({ defaultValue: false }) @IsBoolean() reduceOnly!: boolean;
   @Field(() => [String], { nullable: true }) @IsOptional() @IsString({ each: true }) allowedInstruments?:
     string[] | null;
+}
+
+@ObjectType({ description: 'A venue as the execution gateway sees it.' })
+export class VenueStatus {
+  @Field(() => ID) id!: string;
+  @Field() connected!: boolean;
+  @Field(() => BreakerStateEnum) breaker!: string;
+  @Field(() => Float, { description: 'Share of the rate-limit burst in use, 0–1.' }) rateLimitUsage!: number;
+  @Field(() => String, { nullable: true }) lastError!: string | null;
+  @Field(() => [String], { description: 'Venue orders the last reconciliation could not explain.' })
+  unexplainedOrders!: string[];
 }
 
 @ObjectType({ description: 'One recorded event of an order, for audit.' })

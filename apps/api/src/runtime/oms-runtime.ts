@@ -6,9 +6,13 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ORDER_UPDATED_CHANNEL, Projector } from '../../../projector/src/projector';
 import { READ_MODEL_PROJECTIONS } from '../../../projector/src/projections';
+import { ExecutionGateway } from '../../../gateway/src/execution-gateway';
+import { MarketDataHandler } from '../../../gateway/src/market-data-handler';
+import { demoVenues } from '../../../gateway/src/demo-venues';
+import { systemClock } from '@oms/venues';
 import { LedgerReactor } from '../commands/ledger-reactor';
 import { OrderCommands } from '../commands/order-commands';
-import { SeededReferencePrices } from '../commands/reference-prices';
+import { ReferencePriceSource, SeededReferencePrices } from '../commands/reference-prices';
 import { seedDemo } from './demo-seed';
 import { OmsSettings } from './settings';
 
@@ -28,16 +32,18 @@ export class OmsRuntime {
   private listener: Client | null = null;
   private stopped = false;
   private roles: OmsSettings['roles'] = new Set();
+  private gatewayStarted = false;
 
   private constructor(
     readonly databaseUrl: string,
     private readonly embedded: RunningPostgres | null,
     readonly store: EventStore,
     readonly dataSource: DataSource,
-    readonly prices: SeededReferencePrices,
+    readonly prices: ReferencePriceSource,
     readonly commands: OrderCommands,
     readonly projector: Projector,
     readonly ledger: LedgerReactor,
+    readonly gateway: ExecutionGateway | null,
   ) {
     this.orderUpdates.setMaxListeners(0);
   }
@@ -59,12 +65,27 @@ export class OmsRuntime {
         url: databaseUrl,
         entities: READ_MODEL_ENTITIES,
       }).initialize();
-      const prices = new SeededReferencePrices();
+      const seeded = new SeededReferencePrices();
+      // With the gateway in this process, risk uses the venues' market data; otherwise the seeded prices.
+      const marketData = settings.roles.has('gateway')
+        ? new MarketDataHandler(() => systemClock.now())
+        : null;
+      const prices = marketData ?? seeded;
       const commands = new OrderCommands(store, prices);
       await commands.start();
-      if (settings.seedDemo) await seedDemo(commands, prices);
+      if (settings.seedDemo) await seedDemo(commands, seeded);
       const projector = new Projector(store, dataSource, READ_MODEL_PROJECTIONS);
       const ledger = new LedgerReactor(store, dataSource, commands);
+      const gateway = marketData
+        ? new ExecutionGateway(
+            store,
+            dataSource,
+            await demoVenues(systemClock, settings.marketDataFile),
+            marketData,
+            systemClock,
+            { log },
+          )
+        : null;
       const runtime = new OmsRuntime(
         databaseUrl,
         embedded,
@@ -74,11 +95,16 @@ export class OmsRuntime {
         commands,
         projector,
         ledger,
+        gateway,
       );
       runtime.roles = settings.roles;
       if (settings.roles.has('api')) await runtime.listenForOrderUpdates();
       if (settings.roles.has('projector')) await projector.start();
       if (settings.roles.has('ledger')) await ledger.start();
+      if (gateway) {
+        await gateway.start();
+        runtime.gatewayStarted = true;
+      }
       runtime.sweeper = setInterval(() => {
         void commands
           .sweepOrphanedReservations(30_000, {
@@ -104,7 +130,13 @@ export class OmsRuntime {
   }
 
   get ready(): boolean {
-    return !this.roles.has('projector') || this.projector.isCaughtUp || this.projector.isStandby;
+    const projector = !this.roles.has('projector') || this.projector.isCaughtUp || this.projector.isStandby;
+    return projector && this.gatewayReady;
+  }
+
+  /** The gateway (when this process runs it) has connected its venues and caught up with the log. */
+  get gatewayReady(): boolean {
+    return this.gateway === null || this.gatewayStarted;
   }
 
   /** Projector notifications (pg_notify on commit) become in-process events for GraphQL subscriptions. */
@@ -125,6 +157,7 @@ export class OmsRuntime {
     if (this.stopped) return;
     this.stopped = true;
     if (this.sweeper) clearInterval(this.sweeper);
+    await this.gateway?.stop();
     await this.ledger.stop();
     await this.projector.stop();
     await this.commands.stop();

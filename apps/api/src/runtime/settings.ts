@@ -1,6 +1,6 @@
 import { EventStoreKind, eventStoreKind } from '@oms/event-store';
 
-export const ROLES = ['api', 'projector', 'ledger'] as const;
+export const ROLES = ['api', 'projector', 'ledger', 'gateway'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface OmsSettings {
@@ -12,6 +12,8 @@ export interface OmsSettings {
   databaseUrl: string | null;
   eventStore: EventStoreKind;
   seedDemo: boolean;
+  /** A tardis CSV file the simulated venues replay (looped); null: the synthetic BTCUSDT feed. */
+  marketDataFile: string | null;
 }
 
 export class SettingsError extends Error {}
@@ -45,5 +47,6 @@ export function loadSettings(env: NodeJS.ProcessEnv): OmsSettings {
     databaseUrl,
     eventStore: eventStoreKind(env),
     seedDemo: seed === 'true',
+    marketDataFile: env.OMS_MARKET_DATA?.trim() || null,
   };
 }

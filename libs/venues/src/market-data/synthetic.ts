@@ -86,3 +86,19 @@ export function* syntheticFeed(options: SyntheticFeedOptions): Generator<MarketE
     }
   }
 }
+
+/**
+ * A recorded feed played again and again: each pass shifted in time past the previous one, so time
+ * keeps moving forward (the demo's OMS_MARKET_DATA file, looped forever).
+ */
+export function* loopFeed(events: readonly MarketEvent[]): Generator<MarketEvent> {
+  if (events.length === 0) return;
+  const first = events[0].timestamp;
+  const span = events[events.length - 1].timestamp - first + 100_000;
+  for (let pass = 0; ; pass++) {
+    const shift = pass * span;
+    for (const event of events) {
+      yield { ...event, timestamp: event.timestamp + shift, localTimestamp: event.localTimestamp + shift };
+    }
+  }
+}

@@ -1,0 +1,555 @@
+import {
+  ChildSlice,
+  Decimal,
+  Order,
+  OrderCommand,
+  RouteSlice,
+  WORKING_CHILD_STATUSES,
+  orderDecider,
+} from '@oms/domain';
+import { EventMetadata, EventStore, RecordedEvent, Subscription, positionKey } from '@oms/event-store';
+import { loadCheckpoint } from '@oms/read-models';
+import {
+  BreakerState,
+  CircuitBreaker,
+  Clock,
+  ExecutionReport,
+  TokenBucket,
+  Venue,
+  VenueOrderStatus,
+} from '@oms/venues';
+import { DataSource } from 'typeorm';
+import { AggregateStore } from '../../api/src/commands/aggregate-store';
+import { KeyedQueue } from '../../api/src/commands/keyed-queue';
+import { orderStream } from '../../api/src/commands/streams';
+import { OmsUserError } from '../../api/src/graphql/errors';
+import { MarketDataHandler } from './market-data-handler';
+import { routeOrder } from './router';
+
+const CHECKPOINT = 'execution-gateway';
+const GATEWAY_EVENTS = ['OrderAccepted', 'OrderCancelRequested'];
+
+export interface GatewayOptions {
+  /** No acknowledgement within this: the slice is flagged unconfirmed and asked about. */
+  ackTimeoutMs?: number;
+  /** How long a slice may wait for its venue's rate limit before it is refused. */
+  maxRateWaitMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface VenueStatus {
+  id: string;
+  connected: boolean;
+  breaker: BreakerState;
+  rateLimitUsage: number;
+  lastError: string | null;
+  /** Venue orders the OMS could not explain at the last reconciliation. */
+  unexplainedOrders: string[];
+}
+
+interface Line {
+  venue: Venue;
+  breaker: CircuitBreaker;
+  limiter: TokenBucket;
+  /** Last venue fill sequence applied (reconciliation asks for fills after it). */
+  lastFillSequence: number;
+  unexplained: string[];
+}
+
+/** An order command before the gateway stamps its time. */
+type Intent = OrderCommand extends infer C ? (C extends OrderCommand ? Omit<C, 'metadata'> : never) : never;
+
+/** `<orderId>.<n>` → orderId. */
+export const orderIdOfChild = (childId: string) => childId.slice(0, childId.lastIndexOf('.'));
+
+/**
+ * The execution gateway: a durable, checkpointed subscription over order events. An accepted order is
+ * routed (smart order router, or direct), the decision and every slice are appended to the order's
+ * stream before anything is sent (write-ahead), then each slice goes through its venue's rate limiter
+ * and circuit breaker to the venue. Execution reports come back as order commands (ack, fill, venue
+ * reject, canceled, expired); duplicates fall away in the order decider (exec ids, known acks). A slice
+ * not acknowledged in time is flagged unconfirmed and resolved by asking the venue — never rejected on
+ * a guess, and re-sent only under its own id (the venue refuses a second order under one id). On start
+ * and on every reconnect each venue is reconciled: fills since last seen, open orders, and the state of
+ * every slice still working here.
+ */
+export class ExecutionGateway {
+  private readonly lines = new Map<string, Line>();
+  private readonly aggregates: AggregateStore;
+  private readonly queue = new KeyedQueue();
+  /** Slices working at venues, per venue: childId → orderId. */
+  private readonly working = new Map<string, Map<string, string>>();
+  private subscription: Subscription | null = null;
+  private readonly ackTimeoutMs: number;
+  private readonly maxRateWaitMs: number;
+  private readonly log: (line: string) => void;
+  private stopped = false;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly dataSource: DataSource,
+    venues: Venue[],
+    private readonly marketData: MarketDataHandler,
+    private readonly clock: Clock,
+    options: GatewayOptions = {},
+  ) {
+    this.aggregates = new AggregateStore(store);
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 2_000;
+    this.maxRateWaitMs = options.maxRateWaitMs ?? 1_000;
+    this.log = options.log ?? (() => undefined);
+    for (const venue of venues) {
+      const { venueId, rateLimit } = venue.capabilities;
+      this.lines.set(venueId, {
+        venue,
+        breaker: new CircuitBreaker(clock),
+        // A little under the venue's own limit: the gateway never sends over it.
+        limiter: new TokenBucket(rateLimit.perSecond, rateLimit.burst, clock),
+        lastFillSequence: 0,
+        unexplained: [],
+      });
+      this.working.set(venueId, new Map());
+    }
+  }
+
+  async start(): Promise<void> {
+    for (const line of this.lines.values()) {
+      const venueId = line.venue.capabilities.venueId;
+      line.venue.onReport((report) => void this.onReport(report));
+      line.venue.onMarketData?.((event, instrumentId) =>
+        this.marketData.onMarketData(venueId, instrumentId, event),
+      );
+      line.venue.onConnection((connected) => {
+        if (connected && !this.stopped)
+          void this.reconcile(line).catch((e) => this.log(`reconcile ${venueId}: ${String(e)}`));
+      });
+      await line.venue.connect();
+    }
+    await this.loadWorkingSlices();
+    const from = await loadCheckpoint(this.dataSource, CHECKPOINT);
+    this.subscription = this.store.subscribeToAll(
+      { fromPosition: from, filter: { eventTypes: GATEWAY_EVENTS } },
+      async (events) => {
+        for (const event of events) await this.handle(event);
+        await this.dataSource.query(
+          `INSERT INTO rm_checkpoints (projection, position, updated_at) VALUES ($1, $2, now())
+         ON CONFLICT (projection) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
+          [CHECKPOINT, positionKey(events[events.length - 1].position)],
+        );
+      },
+    );
+    await Promise.race([this.subscription.caughtUp, this.subscription.done]);
+    for (const line of this.lines.values())
+      await this.reconcile(line).catch((e) => this.log(`reconcile: ${String(e)}`));
+  }
+
+  async whenCaughtUp(): Promise<void> {
+    await this.subscription?.caughtUp;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.subscription?.stop();
+  }
+
+  status(): VenueStatus[] {
+    return [...this.lines.values()].map((line) => ({
+      id: line.venue.capabilities.venueId,
+      connected: line.venue.connected,
+      breaker: line.breaker.state,
+      rateLimitUsage: line.limiter.usage,
+      lastError: line.breaker.lastError,
+      unexplainedOrders: [...line.unexplained],
+    }));
+  }
+
+  private handle(event: RecordedEvent): Promise<void> {
+    const orderId = event.streamName.slice('order-'.length);
+    return this.queue.run(orderId, async () => {
+      const { state } = await this.aggregates.load(orderDecider, orderStream(orderId));
+      if (!state.exists) return;
+      if (event.type === 'OrderAccepted') await this.route(state, event);
+      else await this.cancelSlices(state, event);
+    });
+  }
+
+  /** Routes a new order, or makes sure the slices of one routed before a crash are at their venues. */
+  private async route(order: Order, cause: RecordedEvent): Promise<void> {
+    if (Object.keys(order.children).length > 0) {
+      for (const child of Object.values(order.children)) {
+        if (WORKING_CHILD_STATUSES.includes(child.status)) await this.resolve(order, child);
+      }
+      return;
+    }
+    if (order.closure || order.status === 'FILLED') return;
+    const orderId = order.terms.orderId;
+    const decision = routeOrder(
+      {
+        orderId,
+        instrumentId: order.terms.instrumentId,
+        side: order.terms.side,
+        limitPrice: order.limitPrice,
+        quantity: order.leavesQty,
+        venueId: order.terms.venueId,
+      },
+      [...this.lines.values()].map((line) => ({
+        capabilities: line.venue.capabilities,
+        connected: line.venue.connected,
+        breaker: line.breaker.state,
+        book: this.marketData.book(line.venue.capabilities.venueId, order.terms.instrumentId),
+      })),
+    );
+    const metadata = this.metadata(cause.metadata.correlationId, cause.eventId, 'system:execution-gateway');
+    if ('refused' in decision) {
+      if (order.pendingCancel) {
+        await this.command(
+          orderId,
+          { type: 'ConfirmCancel', data: { orderId, reason: 'canceled before it was sent' } },
+          metadata,
+        );
+      } else {
+        await this.command(
+          orderId,
+          {
+            type: 'RecordVenueReject',
+            data: { orderId, venueId: order.terms.venueId ?? 'router', reason: decision.refused },
+          },
+          metadata,
+        );
+      }
+      return;
+    }
+    const routed = await this.command(
+      orderId,
+      { type: 'RouteOrder', data: { orderId, ...decision } },
+      metadata,
+    );
+    if (!routed) {
+      // Refused: most likely a cancel arrived first. Nothing was sent, so the cancel can be confirmed.
+      if (order.pendingCancel) {
+        await this.command(
+          orderId,
+          { type: 'ConfirmCancel', data: { orderId, reason: 'canceled before it was sent' } },
+          metadata,
+        );
+      }
+      return;
+    }
+    for (const slice of decision.slices) await this.send(order, slice);
+  }
+
+  /** Rate limit, breaker, then the venue. A slice that cannot go is closed as rejected, with the reason. */
+  private async send(order: Order, slice: RouteSlice): Promise<void> {
+    const orderId = order.terms.orderId;
+    const line = this.lines.get(slice.venueId);
+    const refuse = (reason: string) =>
+      this.command(
+        orderId,
+        { type: 'CloseVenueOrder', data: { orderId, childId: slice.childId, outcome: 'REJECTED', reason } },
+        this.metadata(slice.childId, null, 'system:execution-gateway'),
+      );
+    if (!line) return void (await refuse(`unknown venue ${slice.venueId}`));
+    const waited = await this.takeToken(line);
+    if (!waited)
+      return void (await refuse(`rate limit of ${slice.venueId}: no room within ${this.maxRateWaitMs} ms`));
+    if (!line.breaker.allow()) return void (await refuse(`circuit breaker of ${slice.venueId} is open`));
+    try {
+      await line.venue.submit({
+        clientOrderId: slice.childId,
+        instrumentId: order.terms.instrumentId,
+        side: order.terms.side,
+        type: order.terms.type,
+        timeInForce: order.terms.timeInForce,
+        quantity: Decimal.parse(slice.quantity),
+        limitPrice: slice.limitPrice === null ? null : Decimal.parse(slice.limitPrice),
+      });
+    } catch (error) {
+      // Not sent at all (no line, over the venue's limit): safe to close, and a mark against the venue.
+      line.breaker.failure(String((error as Error).message ?? error));
+      await refuse(`not sent: ${(error as Error).message}`);
+      return;
+    }
+    this.working.get(slice.venueId)?.set(slice.childId, orderId);
+    this.clock.setTimeout(() => void this.checkAck(orderId, slice.childId), this.ackTimeoutMs);
+  }
+
+  private async takeToken(line: Line): Promise<boolean> {
+    let waited = 0;
+    for (;;) {
+      if (line.limiter.tryTake()) return true;
+      const wait = line.limiter.waitMs();
+      if (waited + wait > this.maxRateWaitMs) return false;
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, wait));
+      waited += wait;
+    }
+  }
+
+  private checkAck(orderId: string, childId: string): Promise<void> {
+    return this.queue.run(orderId, async () => {
+      const { state } = await this.aggregates.load(orderDecider, orderStream(orderId));
+      if (!state.exists) return;
+      const child = state.children[childId];
+      if (!child || child.status !== 'SUBMITTED') return;
+      await this.command(
+        orderId,
+        {
+          type: 'MarkUnconfirmed',
+          data: { orderId, childId, reason: `no acknowledgement within ${this.ackTimeoutMs} ms` },
+        },
+        this.metadata(childId, null, 'system:execution-gateway'),
+      );
+      await this.resolve(state, child);
+    });
+  }
+
+  /** Asks the venue about a slice and records what it says; one it never saw is sent again under its own id. */
+  private async resolve(order: Order, child: ChildSlice): Promise<void> {
+    const line = this.lines.get(child.venueId);
+    if (!line || !line.venue.connected) return; // reconciliation on reconnect takes it from here
+    const status = await line.venue.queryOrder(child.childId).catch(() => undefined);
+    if (status === undefined) return;
+    if (status === null) {
+      this.log(`${child.childId} is not at ${child.venueId}: sending it (same id)`);
+      await this.send(order, {
+        childId: child.childId,
+        venueId: child.venueId,
+        quantity: child.quantity,
+        limitPrice: child.limitPrice,
+      });
+      return;
+    }
+    await this.applyStatus(line, status);
+  }
+
+  private async applyStatus(line: Line, status: VenueOrderStatus): Promise<void> {
+    const venueId = line.venue.capabilities.venueId;
+    const orderId = orderIdOfChild(status.clientOrderId);
+    const metadata = this.metadata(status.clientOrderId, null, `venue:${venueId}`);
+    const childId = status.clientOrderId;
+    await this.command(
+      orderId,
+      { type: 'AcknowledgeOrder', data: { orderId, venueId, childId, venueOrderId: status.venueOrderId } },
+      metadata,
+    );
+    const fills = (await line.venue.fillsSince(0)).filter((f) => f.clientOrderId === childId);
+    for (const f of fills) {
+      await this.command(
+        orderId,
+        {
+          type: 'RecordFill',
+          data: {
+            orderId,
+            execId: f.execId,
+            venueId,
+            childId,
+            quantity: f.quantity.toString(),
+            price: f.price.toString(),
+            fee: f.fee.toString(),
+            liquidity: f.liquidity,
+            executedAt: new Date(f.at).toISOString(),
+          },
+        },
+        metadata,
+      );
+    }
+    const outcome = { CANCELED: 'CANCELED', REJECTED: 'REJECTED', EXPIRED: 'EXPIRED' } as const;
+    if (status.state in outcome) {
+      await this.command(
+        orderId,
+        {
+          type: 'CloseVenueOrder',
+          data: {
+            orderId,
+            childId,
+            outcome: outcome[status.state as keyof typeof outcome],
+            reason: `venue reports ${status.state}`,
+          },
+        },
+        metadata,
+      );
+    }
+    if (!['NEW', 'PARTIALLY_FILLED'].includes(status.state)) this.working.get(venueId)?.delete(childId);
+  }
+
+  private cancelSlices(order: Order, cause: RecordedEvent): Promise<void> {
+    const orderId = order.terms.orderId;
+    const metadata = this.metadata(cause.metadata.correlationId, cause.eventId, 'system:execution-gateway');
+    if (!order.pendingCancel) return Promise.resolve();
+    const live = Object.values(order.children).filter((c) => WORKING_CHILD_STATUSES.includes(c.status));
+    if (Object.keys(order.children).length === 0) {
+      return this.command(
+        orderId,
+        { type: 'ConfirmCancel', data: { orderId, reason: 'canceled before it was sent' } },
+        metadata,
+      ).then(() => undefined);
+    }
+    return (async () => {
+      for (const child of live) {
+        const line = this.lines.get(child.venueId);
+        if (!line) continue;
+        if (!(await this.takeToken(line))) {
+          this.log(
+            `cancel of ${child.childId} waits for ${child.venueId}'s rate limit; retried on the next reconciliation`,
+          );
+          continue;
+        }
+        await line.venue.cancel(child.childId).catch((e) => {
+          line.breaker.failure(String((e as Error).message));
+          this.log(`cancel of ${child.childId} not sent: ${(e as Error).message}`);
+        });
+      }
+    })();
+  }
+
+  /** One execution report → one order command, in order per order. */
+  private onReport(report: ExecutionReport): Promise<void> {
+    const orderId = orderIdOfChild(report.clientOrderId);
+    const childId = report.clientOrderId;
+    const line = this.lines.get(report.venueId);
+    line?.breaker.success();
+    const metadata = this.metadata(childId, null, `venue:${report.venueId}`);
+    return this.queue.run(orderId, async () => {
+      let command: Intent;
+      switch (report.kind) {
+        case 'ack':
+          command = {
+            type: 'AcknowledgeOrder',
+            data: { orderId, venueId: report.venueId, childId, venueOrderId: report.venueOrderId },
+          };
+          break;
+        case 'fill':
+          command = {
+            type: 'RecordFill',
+            data: {
+              orderId,
+              execId: report.execId,
+              venueId: report.venueId,
+              childId,
+              quantity: report.quantity.toString(),
+              price: report.price.toString(),
+              fee: report.fee.toString(),
+              liquidity: report.liquidity,
+              executedAt: new Date(report.at).toISOString(),
+            },
+          };
+          break;
+        case 'canceled':
+        case 'expired':
+        case 'rejected':
+          command = {
+            type: 'CloseVenueOrder',
+            data: {
+              orderId,
+              childId,
+              outcome:
+                report.kind === 'canceled' ? 'CANCELED' : report.kind === 'expired' ? 'EXPIRED' : 'REJECTED',
+              reason: report.reason,
+            },
+          };
+          this.working.get(report.venueId)?.delete(childId);
+          break;
+        case 'cancel-rejected':
+        case 'replace-rejected':
+        case 'replaced':
+          this.log(`${report.venueId} ${report.kind} for ${childId}`);
+          return;
+      }
+      const after = await this.command(orderId, command, metadata);
+      // A cancel asked for before the venue acknowledged the slice goes out now.
+      if (report.kind === 'ack' && after?.pendingCancel && line)
+        await line.venue.cancel(childId).catch(() => undefined);
+    });
+  }
+
+  /** Venue side first: fills since last seen, then open orders, then every slice still working here. */
+  private async reconcile(line: Line): Promise<void> {
+    if (!line.venue.connected) return;
+    const venueId = line.venue.capabilities.venueId;
+    const fills = await line.venue.fillsSince(line.lastFillSequence);
+    for (const f of fills) {
+      const orderId = orderIdOfChild(f.clientOrderId);
+      await this.queue.run(orderId, () =>
+        this.command(
+          orderId,
+          {
+            type: 'RecordFill',
+            data: {
+              orderId,
+              execId: f.execId,
+              venueId,
+              childId: f.clientOrderId,
+              quantity: f.quantity.toString(),
+              price: f.price.toString(),
+              fee: f.fee.toString(),
+              liquidity: f.liquidity,
+              executedAt: new Date(f.at).toISOString(),
+            },
+          },
+          this.metadata(f.clientOrderId, null, `venue:${venueId}`),
+        ),
+      );
+      line.lastFillSequence = Math.max(line.lastFillSequence, f.sequence);
+    }
+    const open = await line.venue.openOrders();
+    const unexplained: string[] = [];
+    for (const status of open) {
+      const orderId = orderIdOfChild(status.clientOrderId);
+      const { state } = await this.aggregates.load(orderDecider, orderStream(orderId));
+      if (!state.exists || !state.children[status.clientOrderId])
+        unexplained.push(`${status.venueOrderId} (${status.clientOrderId})`);
+      else this.working.get(venueId)?.set(status.clientOrderId, orderId);
+    }
+    line.unexplained = unexplained;
+    if (unexplained.length > 0)
+      this.log(`${venueId}: venue orders the OMS cannot explain: ${unexplained.join(', ')}`);
+    const openIds = new Set(open.map((o) => o.clientOrderId));
+    for (const [childId, orderId] of [...(this.working.get(venueId) ?? [])]) {
+      await this.queue.run(orderId, async () => {
+        const { state } = await this.aggregates.load(orderDecider, orderStream(orderId));
+        const child = state.exists ? state.children[childId] : undefined;
+        if (!state.exists || !child || !WORKING_CHILD_STATUSES.includes(child.status)) {
+          this.working.get(venueId)?.delete(childId);
+          return;
+        }
+        if (openIds.has(childId) && child.status !== 'SUBMITTED' && child.status !== 'UNCONFIRMED') return;
+        await this.resolve(state, child);
+      });
+    }
+  }
+
+  /** Slices that were working when the gateway last stopped, from the orders read model. */
+  private async loadWorkingSlices(): Promise<void> {
+    const rows = (await this.dataSource.query(
+      `SELECT order_id, snapshot->'children' AS children FROM rm_orders
+        WHERE status IN ('PENDING_NEW', 'NEW', 'PARTIALLY_FILLED', 'PENDING_CANCEL', 'PENDING_REPLACE')`,
+    )) as { order_id: string; children: Record<string, ChildSlice> | null }[];
+    for (const row of rows) {
+      for (const child of Object.values(row.children ?? {})) {
+        if (WORKING_CHILD_STATUSES.includes(child.status))
+          this.working.get(child.venueId)?.set(child.childId, row.order_id);
+      }
+    }
+  }
+
+  /** Runs an order command; a refusal (a duplicate, a late report) is logged, not thrown. */
+  private async command(orderId: string, command: Intent, metadata: EventMetadata): Promise<Order | null> {
+    try {
+      const { after } = await this.aggregates.execute(
+        orderDecider,
+        orderStream(orderId),
+        { ...command, metadata: { now: new Date(this.clock.now()) } } as OrderCommand,
+        metadata,
+      );
+      return after.state.exists ? after.state : null;
+    } catch (error) {
+      if (error instanceof OmsUserError) {
+        this.log(`${command.type} on ${orderId} refused: ${error.message}`);
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  private metadata(correlationId: string, causationId: string | null, actor: string): EventMetadata {
+    return { correlationId, causationId, actor };
+  }
+}

@@ -1,0 +1,41 @@
+import { Decimal, ReferencePrice } from '@oms/domain';
+import { L2Book, MarketEvent } from '@oms/venues';
+
+/**
+ * Books per venue and instrument, fed by every venue's market data, and reference prices for
+ * pre-trade risk: the mid of the freshest book across venues, stamped with when it was seen (risk
+ * rejects a reference older than the account's staleness limit).
+ */
+export class MarketDataHandler {
+  private readonly books = new Map<string, L2Book>();
+  private readonly seenAt = new Map<string, number>();
+
+  constructor(private readonly now: () => number) {}
+
+  onMarketData(venueId: string, instrumentId: string, event: MarketEvent): void {
+    const key = `${venueId}|${instrumentId}`;
+    let book = this.books.get(key);
+    if (!book) this.books.set(key, (book = new L2Book()));
+    book.apply(event);
+    if (event.kind !== 'trade') this.seenAt.set(key, this.now());
+  }
+
+  book(venueId: string, instrumentId: string): L2Book | null {
+    return this.books.get(`${venueId}|${instrumentId}`) ?? null;
+  }
+
+  referencePrice(instrumentId: string): ReferencePrice | null {
+    let best: { price: Decimal; observedAt: number } | null = null;
+    for (const [key, book] of this.books) {
+      if (!key.endsWith(`|${instrumentId}`)) continue;
+      const mid = book.mid;
+      const observedAt = this.seenAt.get(key) ?? 0;
+      if (mid && (!best || observedAt > best.observedAt)) best = { price: mid, observedAt };
+    }
+    return best;
+  }
+
+  markPrice(instrumentId: string): Decimal | null {
+    return this.referencePrice(instrumentId)?.price ?? null;
+  }
+}
