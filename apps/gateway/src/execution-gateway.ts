@@ -77,6 +77,8 @@ export class ExecutionGateway {
   private readonly lines = new Map<string, Line>();
   private readonly aggregates: AggregateStore;
   private readonly queue = new KeyedQueue();
+  /** When this process last sent each slice: a slice still on the wire is not sent again. */
+  private readonly sentAt = new Map<string, number>();
   /** Slices working at venues, per venue: childId → orderId. */
   private readonly working = new Map<string, Map<string, string>>();
   private subscription: Subscription | null = null;
@@ -269,6 +271,7 @@ export class ExecutionGateway {
       return;
     }
     this.working.get(slice.venueId)?.set(slice.childId, orderId);
+    this.sentAt.set(slice.childId, this.clock.now());
     this.clock.setTimeout(() => void this.checkAck(orderId, slice.childId), this.ackTimeoutMs);
   }
 
@@ -308,6 +311,8 @@ export class ExecutionGateway {
     const status = await line.venue.queryOrder(child.childId).catch(() => undefined);
     if (status === undefined) return;
     if (status === null) {
+      const sent = this.sentAt.get(child.childId);
+      if (sent !== undefined && this.clock.now() - sent < this.ackTimeoutMs) return; // still on the wire
       this.log(`${child.childId} is not at ${child.venueId}: sending it (same id)`);
       await this.send(order, {
         childId: child.childId,

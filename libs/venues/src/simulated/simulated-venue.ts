@@ -121,12 +121,12 @@ export class SimulatedVenue implements Venue {
   }
 
   async submit(request: VenueOrderRequest): Promise<void> {
-    this.checkLine();
+    this.checkLine(true);
     this.later(() => this.accept(request));
   }
 
   async cancel(clientOrderId: string): Promise<void> {
-    this.checkLine();
+    this.checkLine(true);
     this.later(() => {
       const held = this.orders.get(clientOrderId);
       const engine = held && this.engines.get(held.request.instrumentId);
@@ -139,7 +139,7 @@ export class SimulatedVenue implements Venue {
   }
 
   async replace(clientOrderId: string, quantity: Decimal, limitPrice: Decimal | null): Promise<void> {
-    this.checkLine();
+    this.checkLine(true);
     this.later(() => {
       const held = this.orders.get(clientOrderId);
       const engine = held && this.engines.get(held.request.instrumentId);
@@ -184,14 +184,27 @@ export class SimulatedVenue implements Venue {
     return () => this.marketHandlers.delete(handler);
   }
 
+  /** One market event now (the feed's own events come this way; tests and backtests add their own). */
+  publish(instrumentId: string, event: MarketEvent): void {
+    const engine = this.engines.get(instrumentId);
+    if (engine) {
+      for (const r of engine.onMarketData(event)) {
+        const held = this.orders.get(r.orderId);
+        if (held) this.apply(held, [r], 'market');
+      }
+    }
+    for (const handler of this.marketHandlers) handler(event, instrumentId);
+  }
+
   /** The venue's book for an instrument, as its engine sees it now. */
   book(instrumentId: string) {
     return this.engines.get(instrumentId)?.book ?? null;
   }
 
-  private checkLine(): void {
+  /** Order entry (submit, cancel, replace) counts against the rate limit; queries only need the line. */
+  private checkLine(orderEntry = false): void {
     if (!this.isConnected) throw new VenueUnavailable(this.venueId, 'not connected');
-    if (!this.limiter.tryTake()) throw new VenueUnavailable(this.venueId, 'rate limit exceeded');
+    if (orderEntry && !this.limiter.tryTake()) throw new VenueUnavailable(this.venueId, 'rate limit exceeded');
   }
 
   private accept(request: VenueOrderRequest): void {
@@ -358,15 +371,7 @@ export class SimulatedVenue implements Venue {
     this.feedTimers.set(
       instrumentId,
       this.options.clock.setTimeout(() => {
-        const engine = this.engines.get(instrumentId);
-        if (engine) {
-          const reports = engine.onMarketData(event);
-          for (const r of reports) {
-            const held = this.orders.get(r.orderId);
-            if (held) this.apply(held, [r], 'market');
-          }
-        }
-        for (const handler of this.marketHandlers) handler(event, instrumentId);
+        this.publish(instrumentId, event);
         this.pump(instrumentId, feed, event.timestamp);
       }, waitMs),
     );
