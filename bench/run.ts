@@ -11,6 +11,7 @@ const suites: BenchSuite[] = [
   { name: 'event store', run: () => import('./event-store.bench').then((m) => m.run()) },
   { name: 'command path', run: () => import('./api.bench').then((m) => m.run()) },
   { name: 'matching engine', run: () => import('./matching.bench').then((m) => m.run()) },
+  { name: 'execution', run: () => import('./execution.bench').then((m) => m.run()) },
 ];
 
 async function main(): Promise<void> {

@@ -86,6 +86,8 @@ export class ExecutionGateway {
   private readonly maxRateWaitMs: number;
   private readonly log: (line: string) => void;
   private stopped = false;
+  /** ms from the slice's write-ahead append to the venue taking it, last 10,000 slices. */
+  private readonly sendLatencies: number[] = [];
 
   constructor(
     private readonly store: EventStore,
@@ -236,11 +238,17 @@ export class ExecutionGateway {
       }
       return;
     }
-    for (const slice of decision.slices) await this.send(order, slice);
+    const appendedAt = performance.now();
+    for (const slice of decision.slices) await this.send(order, slice, appendedAt);
+  }
+
+  /** Order-to-venue latency inside the gateway (after the durable append), recent slices, ascending. */
+  sendLatencySamples(): Float64Array {
+    return Float64Array.from(this.sendLatencies).sort();
   }
 
   /** Rate limit, breaker, then the venue. A slice that cannot go is closed as rejected, with the reason. */
-  private async send(order: Order, slice: RouteSlice): Promise<void> {
+  private async send(order: Order, slice: RouteSlice, appendedAt?: number): Promise<void> {
     const orderId = order.terms.orderId;
     const line = this.lines.get(slice.venueId);
     const refuse = (reason: string) =>
@@ -269,6 +277,10 @@ export class ExecutionGateway {
       line.breaker.failure(String((error as Error).message ?? error));
       await refuse(`not sent: ${(error as Error).message}`);
       return;
+    }
+    if (appendedAt !== undefined) {
+      this.sendLatencies.push(performance.now() - appendedAt);
+      if (this.sendLatencies.length > 10_000) this.sendLatencies.shift();
     }
     this.working.get(slice.venueId)?.set(slice.childId, orderId);
     this.sentAt.set(slice.childId, this.clock.now());

@@ -3,6 +3,7 @@ import {
   Order,
   OrderEvent,
   OrderSnapshot,
+  OrderState,
   evolveOrder,
   fromOrderSnapshot,
   initialOrderState,
@@ -16,11 +17,12 @@ export interface ProjectionChanges {
   orders: Map<string, { orderId: string; accountId: string }>;
 }
 
-/** A read model declared as data: which events it reads and how one event changes its rows. */
+/** A read model declared as data: which events it reads and how a batch of them changes its rows. */
 export interface Projection {
   name: string;
   canHandle: readonly string[];
-  apply(tx: EntityManager, event: RecordedEvent, changes: ProjectionChanges): Promise<void>;
+  /** The batch's events this projection handles, in log order, inside the batch's transaction. */
+  apply(tx: EntityManager, events: RecordedEvent[], changes: ProjectionChanges): Promise<void>;
 }
 
 const ORDER_EVENTS = [
@@ -45,41 +47,63 @@ const ORDER_EVENTS = [
   'TradeCorrected',
 ] as const satisfies readonly OrderEvent['type'][];
 
-/** Orders and their fills. The row keeps the order's snapshot, so each event applies with evolveOrder. */
+/**
+ * Orders and their fills. The row keeps the order's snapshot, so each event applies with evolveOrder.
+ * A batch reads every order it touches in one query, applies the events in memory, and writes each
+ * changed order and fill once, in one statement each.
+ */
 export const ordersProjection: Projection = {
   name: 'orders',
   canHandle: ORDER_EVENTS,
-  async apply(tx, recorded, changes) {
-    const orderId = recorded.streamName.slice('order-'.length);
-    const [row] = (await tx.query('SELECT snapshot, revision FROM rm_orders WHERE order_id = $1 FOR UPDATE', [
-      orderId,
-    ])) as {
-      snapshot: OrderSnapshot;
-      revision: string;
-    }[];
-    if (row && BigInt(row.revision) >= recorded.revision) return; // applied already
-    const before = row ? fromOrderSnapshot(row.snapshot) : initialOrderState();
-    const after = evolveOrder(before, { type: recorded.type, data: recorded.data } as OrderEvent);
-    if (!after.exists) return;
-    await upsertOrder(tx, after, recorded.revision);
-    await projectFill(tx, after, recorded);
-    changes.orders.set(orderId, { orderId, accountId: after.terms.accountId });
+  async apply(tx, events, changes) {
+    const orderIdOf = (e: RecordedEvent) => e.streamName.slice('order-'.length);
+    const ids = [...new Set(events.map(orderIdOf))];
+    const rows = (await tx.query(
+      'SELECT order_id, snapshot, revision FROM rm_orders WHERE order_id = ANY ($1) ORDER BY order_id FOR UPDATE',
+      [ids],
+    )) as { order_id: string; snapshot: OrderSnapshot; revision: string }[];
+    const orders = new Map<string, { state: OrderState; revision: bigint; changed: boolean }>();
+    for (const row of rows) {
+      orders.set(row.order_id, {
+        state: fromOrderSnapshot(row.snapshot),
+        revision: BigInt(row.revision),
+        changed: false,
+      });
+    }
+    const fills = new Map<string, FillRow>();
+    for (const recorded of events) {
+      const orderId = orderIdOf(recorded);
+      const known = orders.get(orderId) ?? { state: initialOrderState(), revision: -1n, changed: false };
+      if (known.revision >= recorded.revision) continue; // applied already
+      const after = evolveOrder(known.state, { type: recorded.type, data: recorded.data } as OrderEvent);
+      orders.set(orderId, { state: after, revision: recorded.revision, changed: true });
+      if (!after.exists) continue;
+      const fill = fillRow(after, recorded);
+      if (fill) fills.set(`${orderId}|${fill.execId}`, fill);
+      changes.orders.set(orderId, { orderId, accountId: after.terms.accountId });
+    }
+    const changed = [...orders.values()].filter((o) => o.changed && o.state.exists);
+    await upsertOrders(
+      tx,
+      changed.map((o) => ({ order: o.state as Order, revision: o.revision })),
+    );
+    await upsertFills(tx, [...fills.values()]);
   },
 };
 
-async function upsertOrder(tx: EntityManager, order: Order, revision: bigint): Promise<void> {
-  const t = order.terms;
-  await tx.query(
-    `INSERT INTO rm_orders (order_id, account_id, client_order_id, instrument_id, side, type, time_in_force, quantity,
-        limit_price, venue_id, status, filled_quantity, leaves_quantity, average_price, overfilled_quantity, rejections,
-        snapshot, revision, created_at, updated_at)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
-     ON CONFLICT (order_id) DO UPDATE SET quantity = EXCLUDED.quantity, limit_price = EXCLUDED.limit_price,
-        status = EXCLUDED.status, filled_quantity = EXCLUDED.filled_quantity, leaves_quantity = EXCLUDED.leaves_quantity,
-        average_price = EXCLUDED.average_price, overfilled_quantity = EXCLUDED.overfilled_quantity,
-        rejections = EXCLUDED.rejections, snapshot = EXCLUDED.snapshot, revision = EXCLUDED.revision,
-        updated_at = EXCLUDED.updated_at`,
-    [
+/** Rows as parameter lists: `($1,$2,…), ($n+1,…)` for `width` columns per row. */
+function placeholders(rows: number, width: number): string {
+  return Array.from(
+    { length: rows },
+    (_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(',')})`,
+  ).join(', ');
+}
+
+async function upsertOrders(tx: EntityManager, orders: { order: Order; revision: bigint }[]): Promise<void> {
+  if (orders.length === 0) return;
+  const params = orders.flatMap(({ order, revision }) => {
+    const t = order.terms;
+    return [
       t.orderId,
       t.accountId,
       t.clientOrderId,
@@ -100,40 +124,87 @@ async function upsertOrder(tx: EntityManager, order: Order, revision: bigint): P
       revision.toString(),
       order.createdAt,
       order.updatedAt,
-    ],
+    ];
+  });
+  await tx.query(
+    `INSERT INTO rm_orders (order_id, account_id, client_order_id, instrument_id, side, type, time_in_force, quantity,
+        limit_price, venue_id, status, filled_quantity, leaves_quantity, average_price, overfilled_quantity, rejections,
+        snapshot, revision, created_at, updated_at)
+     VALUES ${placeholders(orders.length, 20)}
+     ON CONFLICT (order_id) DO UPDATE SET quantity = EXCLUDED.quantity, limit_price = EXCLUDED.limit_price,
+        status = EXCLUDED.status, filled_quantity = EXCLUDED.filled_quantity, leaves_quantity = EXCLUDED.leaves_quantity,
+        average_price = EXCLUDED.average_price, overfilled_quantity = EXCLUDED.overfilled_quantity,
+        rejections = EXCLUDED.rejections, snapshot = EXCLUDED.snapshot, revision = EXCLUDED.revision,
+        updated_at = EXCLUDED.updated_at`,
+    params,
   );
 }
 
-async function projectFill(tx: EntityManager, order: Order, recorded: RecordedEvent): Promise<void> {
+interface FillRow {
+  orderId: string;
+  execId: string;
+  accountId: string;
+  instrumentId: string;
+  venueId: string;
+  side: string;
+  quantity: string;
+  price: string;
+  fee: string;
+  liquidity: string;
+  executedAt: string;
+  busted: boolean;
+}
+
+/** The fill an execution, bust or correction event left on the order, as its read-model row. */
+function fillRow(order: Order, recorded: RecordedEvent): FillRow | null {
   if (
     recorded.type !== 'OrderFilled' &&
     recorded.type !== 'TradeBusted' &&
     recorded.type !== 'TradeCorrected'
-  )
-    return;
+  ) {
+    return null;
+  }
   const execId = (recorded.data as { execId: string }).execId;
   const fill = order.fills.find((f) => f.execId === execId);
-  if (!fill) return;
+  if (!fill) return null;
+  return {
+    orderId: order.terms.orderId,
+    execId: fill.execId,
+    accountId: order.terms.accountId,
+    instrumentId: order.terms.instrumentId,
+    venueId: fill.venueId,
+    side: order.terms.side,
+    quantity: fill.quantity.toString(),
+    price: fill.price.toString(),
+    fee: fill.fee.toString(),
+    liquidity: fill.liquidity,
+    executedAt: fill.executedAt,
+    busted: fill.busted,
+  };
+}
+
+async function upsertFills(tx: EntityManager, fills: FillRow[]): Promise<void> {
+  if (fills.length === 0) return;
   await tx.query(
     `INSERT INTO rm_fills (order_id, exec_id, account_id, instrument_id, venue_id, side, quantity, price, fee, liquidity,
         executed_at, busted)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+     VALUES ${placeholders(fills.length, 12)}
      ON CONFLICT (order_id, exec_id) DO UPDATE SET quantity = EXCLUDED.quantity, price = EXCLUDED.price,
         busted = EXCLUDED.busted`,
-    [
-      order.terms.orderId,
-      fill.execId,
-      order.terms.accountId,
-      order.terms.instrumentId,
-      fill.venueId,
-      order.terms.side,
-      fill.quantity.toString(),
-      fill.price.toString(),
-      fill.fee.toString(),
-      fill.liquidity,
-      fill.executedAt,
-      fill.busted,
-    ],
+    fills.flatMap((f) => [
+      f.orderId,
+      f.execId,
+      f.accountId,
+      f.instrumentId,
+      f.venueId,
+      f.side,
+      f.quantity,
+      f.price,
+      f.fee,
+      f.liquidity,
+      f.executedAt,
+      f.busted,
+    ]),
   );
 }
 
@@ -141,32 +212,42 @@ async function projectFill(tx: EntityManager, order: Order, recorded: RecordedEv
 export const positionsProjection: Projection = {
   name: 'positions',
   canHandle: ['FillBooked'],
-  async apply(tx, recorded) {
-    const d = (recorded as unknown as { data: Extract<AccountEvent, { type: 'FillBooked' }>['data'] }).data;
-    await tx.query(
-      `INSERT INTO rm_positions (account_id, instrument_id, quantity, average_price, realized_pnl, fees, updated_at)
+  async apply(tx, events) {
+    for (const recorded of events) await applyFillBooked(tx, recorded);
+  },
+};
+
+async function applyFillBooked(tx: EntityManager, recorded: RecordedEvent): Promise<void> {
+  const d = (recorded as unknown as { data: Extract<AccountEvent, { type: 'FillBooked' }>['data'] }).data;
+  await tx.query(
+    `INSERT INTO rm_positions (account_id, instrument_id, quantity, average_price, realized_pnl, fees, updated_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7)
        ON CONFLICT (account_id, instrument_id) DO UPDATE SET quantity = EXCLUDED.quantity,
          average_price = EXCLUDED.average_price, realized_pnl = EXCLUDED.realized_pnl, fees = EXCLUDED.fees,
          updated_at = EXCLUDED.updated_at`,
-      [
-        d.accountId,
-        d.instrumentId,
-        d.position.quantity,
-        d.position.averagePrice,
-        d.position.realizedPnl,
-        d.position.fees,
-        d.executedAt,
-      ],
-    );
-  },
-};
+    [
+      d.accountId,
+      d.instrumentId,
+      d.position.quantity,
+      d.position.averagePrice,
+      d.position.realizedPnl,
+      d.position.fees,
+      d.executedAt,
+    ],
+  );
+}
 
 /** Risk limits and the account's halt state. */
 export const riskLimitsProjection: Projection = {
   name: 'risk-limits',
   canHandle: ['RiskLimitsSet', 'TradingHalted', 'TradingResumed'],
-  async apply(tx, recorded) {
+  async apply(tx, events) {
+    for (const recorded of events) await applyRiskEvent(tx, recorded);
+  },
+};
+
+async function applyRiskEvent(tx: EntityManager, recorded: RecordedEvent): Promise<void> {
+  {
     const event = { type: recorded.type, data: recorded.data } as AccountEvent;
     const at = recorded.recordedAt;
     if (event.type === 'RiskLimitsSet') {
@@ -187,8 +268,8 @@ export const riskLimitsProjection: Projection = {
         [event.data.accountId, at],
       );
     }
-  },
-};
+  }
+}
 
 export const READ_MODEL_PROJECTIONS: Projection[] = [
   ordersProjection,

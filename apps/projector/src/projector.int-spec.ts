@@ -26,9 +26,15 @@ function dyingAfter(n: number): Projection[] {
   let applied = 0;
   return READ_MODEL_PROJECTIONS.map((p) => ({
     ...p,
-    async apply(tx, event, changes) {
-      if (++applied === n) throw new Killed(`killed at event ${n}`);
-      await p.apply(tx, event, changes);
+    async apply(tx, events, changes) {
+      const dieAt = n - applied; // 1-based within this call
+      applied += events.length;
+      if (dieAt >= 1 && dieAt <= events.length) {
+        // What was applied before the n-th event is in the same transaction, and dies with it.
+        if (dieAt > 1) await p.apply(tx, events.slice(0, dieAt - 1), changes);
+        throw new Killed(`killed at event ${n}`);
+      }
+      await p.apply(tx, events, changes);
     },
   }));
 }

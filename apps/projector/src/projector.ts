@@ -162,10 +162,9 @@ export class Projector {
     const next = events[events.length - 1].position;
     await this.dataSource.transaction(async (tx) => {
       const changes: ProjectionChanges = { orders: new Map() };
-      for (const event of events) {
-        for (const projection of this.projections) {
-          if (projection.canHandle.includes(event.type)) await projection.apply(tx, event, changes);
-        }
+      for (const projection of this.projections) {
+        const mine = events.filter((e) => projection.canHandle.includes(e.type));
+        if (mine.length > 0) await projection.apply(tx, mine, changes);
       }
       const moved = (await tx.query(
         `INSERT INTO rm_checkpoints (projection, position, updated_at) VALUES ($1, $2, now())

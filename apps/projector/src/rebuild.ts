@@ -57,12 +57,16 @@ export class ReadModelRebuild {
 
       const head = await this.store.headPosition();
       let events = 0;
+      let reported = 0;
       const projections = READ_MODEL_PROJECTIONS.map((projection) => ({
         ...projection,
         apply: async (...args: Parameters<typeof projection.apply>) => {
           await projection.apply(...args);
-          events++;
-          if (events % 500 === 0) onProgress({ events, position: args[1].position, head });
+          events += args[1].length;
+          if (events - reported >= 500) {
+            reported = events;
+            onProgress({ events, position: args[1][args[1].length - 1].position, head });
+          }
         },
       }));
       const projector = new Projector(this.store, build, projections, {
