@@ -1,11 +1,6 @@
-import { Decimal, RiskLimitsData } from '@oms/domain';
-import { startEmbeddedPostgres } from '@oms/event-store';
-import { mkdtempSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
+import { Decimal } from '@oms/domain';
 import { createApiApp } from '../apps/api/src/app';
-import { OmsRuntime } from '../apps/api/src/runtime/oms-runtime';
-import { DEMO_LIMITS } from '../apps/api/src/runtime/demo-seed';
+import { BENCH_LIMITS, startBenchOms } from './oms';
 import { BenchFigure, figure, percentile } from './report';
 
 /**
@@ -19,13 +14,6 @@ const IN_PROCESS_CALLERS = 256;
 /** An open-loop rate this machine sustains, for latency without queueing beside the 1,000/s target. */
 const LIGHT_RATE = 100;
 const SECONDS = 5;
-
-const BENCH_LIMITS: RiskLimitsData = {
-  ...DEMO_LIMITS,
-  maxPosition: '1000000000',
-  maxOpenNotional: '1000000000000',
-  maxOrdersPerWindow: 1_000_000,
-};
 
 const PLACE = `mutation P($input: PlaceOrderInput!) { placeOrder(input: $input) { accepted order { id status } } }`;
 
@@ -50,19 +38,7 @@ async function closedLoop(
 }
 
 export async function run(): Promise<BenchFigure[]> {
-  const server = await startEmbeddedPostgres({
-    dataDir: mkdtempSync(join(tmpdir(), 'oms-bench-api-')),
-    persistent: false,
-  });
-  const runtime = await OmsRuntime.start({
-    roles: new Set(['api', 'projector', 'ledger'] as const),
-    port: 0,
-    dataDir: '',
-    databaseUrl: server.connectionString,
-    eventStore: 'postgres',
-    seedDemo: true,
-    marketDataFile: null,
-  });
+  const { server, runtime } = await startBenchOms('api');
   const ctx = { actor: 'bench', correlationId: 'bench' };
   await runtime.commands.setRiskLimits('demo', BENCH_LIMITS, ctx);
   const app = await createApiApp(runtime, { logger: false });

@@ -1,13 +1,9 @@
-import { Decimal, RiskLimitsData } from '@oms/domain';
-import { startEmbeddedPostgres } from '@oms/event-store';
+import { Decimal } from '@oms/domain';
 import { MarketEvent, SimulatedVenue, systemClock } from '@oms/venues';
-import { mkdtempSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
-import { OmsRuntime, OrderUpdate } from '../apps/api/src/runtime/oms-runtime';
-import { DEMO_LIMITS } from '../apps/api/src/runtime/demo-seed';
+import { OrderUpdate } from '../apps/api/src/runtime/oms-runtime';
 import { ExecutionGateway } from '../apps/gateway/src/execution-gateway';
 import { MarketDataHandler } from '../apps/gateway/src/market-data-handler';
+import { BENCH_LIMITS, startBenchOms } from './oms';
 import { BenchFigure, figure, percentile } from './report';
 
 /**
@@ -19,13 +15,6 @@ import { BenchFigure, figure, percentile } from './report';
 const RATE = 1_000;
 const SECONDS = 5;
 const d = (v: string) => Decimal.parse(v);
-
-const LIMITS: RiskLimitsData = {
-  ...DEMO_LIMITS,
-  maxPosition: '1000000000',
-  maxOpenNotional: '1000000000000',
-  maxOrdersPerWindow: 1_000_000,
-};
 
 const BOOK: MarketEvent = {
   kind: 'book',
@@ -39,19 +28,7 @@ const BOOK: MarketEvent = {
 };
 
 export async function run(): Promise<BenchFigure[]> {
-  const server = await startEmbeddedPostgres({
-    dataDir: mkdtempSync(join(tmpdir(), 'oms-bench-exec-')),
-    persistent: false,
-  });
-  const runtime = await OmsRuntime.start({
-    roles: new Set(['api', 'projector', 'ledger'] as const),
-    port: 0,
-    dataDir: '',
-    databaseUrl: server.connectionString,
-    eventStore: 'postgres',
-    seedDemo: true,
-    marketDataFile: null,
-  });
+  const { server, runtime } = await startBenchOms('exec');
   const venue = new SimulatedVenue({
     capabilities: {
       venueId: 'BENCH',
@@ -74,7 +51,7 @@ export async function run(): Promise<BenchFigure[]> {
   );
   const ctx = { actor: 'bench', correlationId: 'bench' };
   try {
-    await runtime.commands.setRiskLimits('demo', LIMITS, ctx);
+    await runtime.commands.setRiskLimits('demo', BENCH_LIMITS, ctx);
     await gateway.start();
     const placedAt = new Map<string, number>();
     const lags: number[] = [];

@@ -1,14 +1,15 @@
 import {
   ChildSlice,
   Decimal,
+  Liquidity,
   Order,
   OrderCommand,
   RouteSlice,
   WORKING_CHILD_STATUSES,
   orderDecider,
 } from '@oms/domain';
-import { EventMetadata, EventStore, RecordedEvent, Subscription, positionKey } from '@oms/event-store';
-import { loadCheckpoint } from '@oms/read-models';
+import { EventMetadata, EventStore, RecordedEvent, Subscription } from '@oms/event-store';
+import { loadCheckpoint, saveCheckpoint } from '@oms/read-models';
 import {
   BreakerState,
   CircuitBreaker,
@@ -58,6 +59,35 @@ interface Line {
 
 /** An order command before the gateway stamps its time. */
 type Intent = OrderCommand extends infer C ? (C extends OrderCommand ? Omit<C, 'metadata'> : never) : never;
+
+/** One execution, from a live report or from the venue's fill record, as the order command. */
+function recordFill(
+  venueId: string,
+  fill: {
+    clientOrderId: string;
+    execId: string;
+    quantity: Decimal;
+    price: Decimal;
+    fee: Decimal;
+    liquidity: Liquidity;
+    at: number;
+  },
+): Intent {
+  return {
+    type: 'RecordFill',
+    data: {
+      orderId: orderIdOfChild(fill.clientOrderId),
+      execId: fill.execId,
+      venueId,
+      childId: fill.clientOrderId,
+      quantity: fill.quantity.toString(),
+      price: fill.price.toString(),
+      fee: fill.fee.toString(),
+      liquidity: fill.liquidity,
+      executedAt: new Date(fill.at).toISOString(),
+    },
+  };
+}
 
 /** `<orderId>.<n>` → orderId. */
 export const orderIdOfChild = (childId: string) => childId.slice(0, childId.lastIndexOf('.'));
@@ -134,11 +164,7 @@ export class ExecutionGateway {
       { fromPosition: from, filter: { eventTypes: GATEWAY_EVENTS } },
       async (events) => {
         for (const event of events) await this.handle(event);
-        await this.dataSource.query(
-          `INSERT INTO rm_checkpoints (projection, position, updated_at) VALUES ($1, $2, now())
-         ON CONFLICT (projection) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
-          [CHECKPOINT, positionKey(events[events.length - 1].position)],
-        );
+        await saveCheckpoint(this.dataSource, CHECKPOINT, events[events.length - 1].position);
       },
     );
     await Promise.race([this.subscription.caughtUp, this.subscription.done]);
@@ -349,24 +375,7 @@ export class ExecutionGateway {
     );
     const fills = (await line.venue.fillsSince(0)).filter((f) => f.clientOrderId === childId);
     for (const f of fills) {
-      await this.command(
-        orderId,
-        {
-          type: 'RecordFill',
-          data: {
-            orderId,
-            execId: f.execId,
-            venueId,
-            childId,
-            quantity: f.quantity.toString(),
-            price: f.price.toString(),
-            fee: f.fee.toString(),
-            liquidity: f.liquidity,
-            executedAt: new Date(f.at).toISOString(),
-          },
-        },
-        metadata,
-      );
+      await this.command(orderId, recordFill(venueId, f), metadata);
     }
     const outcome = { CANCELED: 'CANCELED', REJECTED: 'REJECTED', EXPIRED: 'EXPIRED' } as const;
     if (status.state in outcome) {
@@ -434,20 +443,7 @@ export class ExecutionGateway {
           };
           break;
         case 'fill':
-          command = {
-            type: 'RecordFill',
-            data: {
-              orderId,
-              execId: report.execId,
-              venueId: report.venueId,
-              childId,
-              quantity: report.quantity.toString(),
-              price: report.price.toString(),
-              fee: report.fee.toString(),
-              liquidity: report.liquidity,
-              executedAt: new Date(report.at).toISOString(),
-            },
-          };
+          command = recordFill(report.venueId, report);
           break;
         case 'canceled':
         case 'expired':
@@ -487,20 +483,7 @@ export class ExecutionGateway {
       await this.queue.run(orderId, () =>
         this.command(
           orderId,
-          {
-            type: 'RecordFill',
-            data: {
-              orderId,
-              execId: f.execId,
-              venueId,
-              childId: f.clientOrderId,
-              quantity: f.quantity.toString(),
-              price: f.price.toString(),
-              fee: f.fee.toString(),
-              liquidity: f.liquidity,
-              executedAt: new Date(f.at).toISOString(),
-            },
-          },
+          recordFill(venueId, f),
           this.metadata(f.clientOrderId, null, `venue:${venueId}`),
         ),
       );

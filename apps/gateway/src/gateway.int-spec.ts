@@ -1,4 +1,4 @@
-import { Decimal, Order, OrderState, orderDecider } from '@oms/domain';
+import { Decimal, Order, OrderState, RouteSlice, orderDecider } from '@oms/domain';
 import { PostgresEventStore } from '@oms/event-store';
 import {
   MarketEvent,
@@ -137,6 +137,20 @@ describe('execution gateway under faults', () => {
     }
   }
 
+  /** What a gateway that died right after its write-ahead append left in the log. */
+  async function writeAhead(orderId: string, slices: RouteSlice[]): Promise<void> {
+    await new AggregateStore(store).execute(
+      orderDecider,
+      orderStream(orderId),
+      {
+        type: 'RouteOrder',
+        data: { orderId, slices, rationale: 'test' },
+        metadata: { now: new Date(clock.now()) },
+      },
+      { correlationId: 'crash', causationId: null, actor: 'system:execution-gateway' },
+    );
+  }
+
   const settled = (orderId: string, status: string) => async () => (await load(orderId)).status === status;
 
   it('a dropped ack: the slice is flagged unconfirmed, the venue is asked, one venue order, right state', async () => {
@@ -185,20 +199,9 @@ describe('execution gateway under faults', () => {
     const placed = await commands.placeOrder(order('crash-before-send'), ctx);
     const orderId = placed.order.terms.orderId;
     // What the gateway had written when it died: the decision and the slice, nothing sent.
-    await new AggregateStore(store).execute(
-      orderDecider,
-      orderStream(orderId),
-      {
-        type: 'RouteOrder',
-        data: {
-          orderId,
-          slices: [{ childId: `${orderId}.1`, venueId: 'SIM-A', quantity: '1', limitPrice: null }],
-          rationale: 'test',
-        },
-        metadata: { now: new Date(clock.now()) },
-      },
-      { correlationId: 'crash', causationId: null, actor: 'system:execution-gateway' },
-    );
+    await writeAhead(orderId, [
+      { childId: `${orderId}.1`, venueId: 'SIM-A', quantity: '1', limitPrice: null },
+    ]);
     const sim = venue('SIM-A');
     const submit = jest.spyOn(sim, 'submit');
     await startGateway([sim]);
@@ -217,20 +220,7 @@ describe('execution gateway under faults', () => {
     );
     const orderId = placed.order.terms.orderId;
     const childId = `${orderId}.1`;
-    await new AggregateStore(store).execute(
-      orderDecider,
-      orderStream(orderId),
-      {
-        type: 'RouteOrder',
-        data: {
-          orderId,
-          slices: [{ childId, venueId: 'SIM-A', quantity: '0.3', limitPrice: '9681' }],
-          rationale: 'test',
-        },
-        metadata: { now: new Date(clock.now()) },
-      },
-      { correlationId: 'crash', causationId: null, actor: 'system:execution-gateway' },
-    );
+    await writeAhead(orderId, [{ childId, venueId: 'SIM-A', quantity: '0.3', limitPrice: '9681' }]);
     // The old gateway sent it; its reports died with it.
     await sim.connect();
     clock.advance(1);

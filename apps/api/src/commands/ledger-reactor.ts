@@ -1,7 +1,7 @@
 import { AccountCommand, OrderEvent, OrderTerms, orderDecider } from '@oms/domain';
 import { EventStore, RecordedEvent, Subscription, positionKey } from '@oms/event-store';
 import { DataSource } from 'typeorm';
-import { loadCheckpoint } from '@oms/read-models';
+import { loadCheckpoint, saveCheckpoint } from '@oms/read-models';
 import { OrderCommands } from './order-commands';
 import { orderStream } from './streams';
 
@@ -31,11 +31,7 @@ export class LedgerReactor {
       { fromPosition: from, filter: { eventTypes: LEDGER_EVENTS } },
       async (events) => {
         for (const event of events) await this.handle(event);
-        await this.dataSource.query(
-          `INSERT INTO rm_checkpoints (projection, position, updated_at) VALUES ($1, $2, now())
-         ON CONFLICT (projection) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
-          [CHECKPOINT, positionKey(events[events.length - 1].position)],
-        );
+        await saveCheckpoint(this.dataSource, CHECKPOINT, events[events.length - 1].position);
       },
     );
   }

@@ -58,6 +58,12 @@ interface EventRow {
   recorded_at: Date;
 }
 
+/** Events after ($1, $2) in log order, below the oldest open transaction, of categories $3 and types $4. */
+const PAGE_CONDITION = `(transaction_id, position) > ($1::text::xid8, $2::bigint)
+  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  AND ($3::text[] IS NULL OR split_part(stream_name, '-', 1) = ANY ($3))
+  AND ($4::text[] IS NULL OR type = ANY ($4))`;
+
 // The text form gets its own name: an alias `transaction_id` would make ORDER BY sort ids as text.
 const EVENT_COLUMNS = `position, transaction_id::text AS transaction_text, stream_name, revision, event_id, type, data, metadata, recorded_at`;
 
@@ -227,8 +233,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    return (await this.readPage(options.fromPosition ?? START, options.maxCount ?? 1_000_000, options.filter))
-      .events;
+    return this.readEvents(options.fromPosition ?? START, options.maxCount ?? 1_000_000, options.filter);
   }
 
   async headPosition(): Promise<GlobalPosition> {
@@ -276,6 +281,27 @@ export class PostgresEventStore implements EventStore {
     return this.pool;
   }
 
+  /** A page of the log for a reader (readAll): events only. */
+  private async readEvents(
+    from: GlobalPosition,
+    max: number,
+    filter?: EventFilter,
+  ): Promise<RecordedEvent[]> {
+    const start = from.commit < 0n ? { commit: 0n, prepare: 0n } : from;
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM es_events WHERE ${PAGE_CONDITION} ORDER BY transaction_id, position LIMIT $5`,
+      [
+        start.commit.toString(),
+        start.prepare.toString(),
+        filter?.streamCategories ?? null,
+        filter?.eventTypes ?? null,
+        max,
+      ],
+    );
+    return rows.map((r) => this.toRecorded(r));
+  }
+
+  /** A page for a subscriber: the events, how far the read looked, and whether it is held back. */
   private async readPage(
     from: GlobalPosition,
     max: number,
@@ -288,11 +314,7 @@ export class PostgresEventStore implements EventStore {
       EventRow & { scanned_tx: string | null; scanned_position: string | null; hidden: boolean }
     >(
       `WITH page AS (
-         SELECT ${EVENT_COLUMNS}, transaction_id AS tx FROM es_events
-          WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
-            AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-            AND ($3::text[] IS NULL OR split_part(stream_name, '-', 1) = ANY ($3))
-            AND ($4::text[] IS NULL OR type = ANY ($4))
+         SELECT ${EVENT_COLUMNS}, transaction_id AS tx FROM es_events WHERE ${PAGE_CONDITION}
           ORDER BY transaction_id, position
           LIMIT $5
        ), scanned AS (
@@ -303,10 +325,13 @@ export class PostgresEventStore implements EventStore {
           LIMIT 1
        )
        SELECT page.*, scanned.*,
-              -- Committed events after the start position that cannot be handed out yet: an older transaction is open.
-              EXISTS (SELECT 1 FROM es_events
-                       WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
-                         AND transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS hidden
+              -- Only for a short page: committed events after the start that an older open
+              -- transaction still holds back (an index range from the horizon, not the whole log).
+              CASE WHEN (SELECT count(*) FROM page) < $5 THEN
+                EXISTS (SELECT 1 FROM es_events
+                         WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
+                           AND (transaction_id, position) > ($1::text::xid8, $2::bigint))
+              ELSE false END AS hidden
          FROM (SELECT) one LEFT JOIN scanned ON true LEFT JOIN page ON true
         ORDER BY page.tx, page.position`,
       [

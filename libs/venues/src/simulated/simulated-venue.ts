@@ -127,28 +127,31 @@ export class SimulatedVenue implements Venue {
 
   async cancel(clientOrderId: string): Promise<void> {
     this.checkLine(true);
-    this.later(() => {
-      const held = this.orders.get(clientOrderId);
-      const engine = held && this.engines.get(held.request.instrumentId);
-      if (!held || !engine || !engine.order(clientOrderId)) {
-        this.report({ kind: 'cancel-rejected', clientOrderId, reason: 'unknown or no longer working' });
-        return;
-      }
-      this.apply(held, engine.cancel(clientOrderId), 'cancel');
-    });
+    this.later(() => this.onWorking(clientOrderId, 'cancel', (engine) => engine.cancel(clientOrderId)));
   }
 
   async replace(clientOrderId: string, quantity: Decimal, limitPrice: Decimal | null): Promise<void> {
     this.checkLine(true);
-    this.later(() => {
-      const held = this.orders.get(clientOrderId);
-      const engine = held && this.engines.get(held.request.instrumentId);
-      if (!held || !engine || !engine.order(clientOrderId)) {
-        this.report({ kind: 'replace-rejected', clientOrderId, reason: 'unknown or no longer working' });
-        return;
-      }
-      this.apply(held, engine.replace(clientOrderId, quantity, limitPrice), 'replace');
-    });
+    this.later(() =>
+      this.onWorking(clientOrderId, 'replace', (engine) =>
+        engine.replace(clientOrderId, quantity, limitPrice),
+      ),
+    );
+  }
+
+  /** A cancel or replace reaches the engine only for an order still working there. */
+  private onWorking(
+    clientOrderId: string,
+    request: 'cancel' | 'replace',
+    act: (engine: MatchingEngine) => EngineReport[],
+  ): void {
+    const held = this.orders.get(clientOrderId);
+    const engine = held && this.engines.get(held.request.instrumentId);
+    if (!held || !engine || !engine.order(clientOrderId)) {
+      this.report({ kind: `${request}-rejected`, clientOrderId, reason: 'unknown or no longer working' });
+      return;
+    }
+    this.apply(held, act(engine), request);
   }
 
   async queryOrder(clientOrderId: string): Promise<VenueOrderStatus | null> {
@@ -204,7 +207,8 @@ export class SimulatedVenue implements Venue {
   /** Order entry (submit, cancel, replace) counts against the rate limit; queries only need the line. */
   private checkLine(orderEntry = false): void {
     if (!this.isConnected) throw new VenueUnavailable(this.venueId, 'not connected');
-    if (orderEntry && !this.limiter.tryTake()) throw new VenueUnavailable(this.venueId, 'rate limit exceeded');
+    if (orderEntry && !this.limiter.tryTake())
+      throw new VenueUnavailable(this.venueId, 'rate limit exceeded');
   }
 
   private accept(request: VenueOrderRequest): void {
