@@ -17,6 +17,7 @@ import {
   ExecutionReport,
   TokenBucket,
   Venue,
+  VenueUnavailable,
   VenueOrderStatus,
 } from '@oms/venues';
 import { DataSource } from 'typeorm';
@@ -136,7 +137,7 @@ export class ExecutionGateway {
       this.lines.set(venueId, {
         venue,
         breaker: new CircuitBreaker(clock),
-        // A little under the venue's own limit: the gateway never sends over it.
+        // The venue's own limit: every request this gateway sends passes here first.
         limiter: new TokenBucket(rateLimit.perSecond, rateLimit.burst, clock),
         lastFillSequence: 0,
         unexplained: [],
@@ -159,17 +160,34 @@ export class ExecutionGateway {
       await line.venue.connect();
     }
     await this.loadWorkingSlices();
+    await this.follow();
+    for (const line of this.lines.values())
+      await this.reconcile(line).catch((e) => this.log(`reconcile: ${String(e)}`));
+  }
+
+  /**
+   * Follows the log from the checkpoint. A failed batch (a database that went away, say) does not stop
+   * the gateway: it logs and follows again from the checkpoint a second later; what it handles again
+   * is idempotent (an order routed already is only checked at its venues).
+   */
+  private async follow(): Promise<void> {
     const from = await loadCheckpoint(this.dataSource, CHECKPOINT);
-    this.subscription = this.store.subscribeToAll(
+    const subscription = this.store.subscribeToAll(
       { fromPosition: from, filter: { eventTypes: GATEWAY_EVENTS } },
       async (events) => {
         for (const event of events) await this.handle(event);
         await saveCheckpoint(this.dataSource, CHECKPOINT, events[events.length - 1].position);
       },
     );
-    await Promise.race([this.subscription.caughtUp, this.subscription.done]);
-    for (const line of this.lines.values())
-      await this.reconcile(line).catch((e) => this.log(`reconcile: ${String(e)}`));
+    this.subscription = subscription;
+    subscription.done.catch((error: unknown) => {
+      if (this.stopped) return;
+      this.log(`gateway subscription failed, following again in 1 s: ${String(error)}`);
+      setTimeout(() => {
+        if (!this.stopped) void this.follow().catch((e) => this.log(`gateway: ${String(e)}`));
+      }, 1_000).unref();
+    });
+    await Promise.race([subscription.caughtUp, subscription.done.catch(() => undefined)]);
   }
 
   async whenCaughtUp(): Promise<void> {
@@ -220,6 +238,7 @@ export class ExecutionGateway {
         limitPrice: order.limitPrice,
         quantity: order.leavesQty,
         venueId: order.terms.venueId,
+        timeInForce: order.terms.timeInForce,
       },
       [...this.lines.values()].map((line) => ({
         capabilities: line.venue.capabilities,
@@ -298,9 +317,10 @@ export class ExecutionGateway {
         quantity: Decimal.parse(slice.quantity),
         limitPrice: slice.limitPrice === null ? null : Decimal.parse(slice.limitPrice),
       });
+      line.breaker.success();
     } catch (error) {
       // Not sent at all (no line, over the venue's limit): safe to close, and a mark against the venue.
-      line.breaker.failure(String((error as Error).message ?? error));
+      this.recordFailure(line, error);
       await refuse(`not sent: ${(error as Error).message}`);
       return;
     }
@@ -329,7 +349,8 @@ export class ExecutionGateway {
       const { state } = await this.aggregates.load(orderDecider, orderStream(orderId));
       if (!state.exists) return;
       const child = state.children[childId];
-      if (!child || child.status !== 'SUBMITTED') return;
+      // Submitted and not heard of (or sent again after being flagged): ask the venue.
+      if (!child || (child.status !== 'SUBMITTED' && child.status !== 'UNCONFIRMED')) return;
       await this.command(
         orderId,
         {
@@ -364,6 +385,7 @@ export class ExecutionGateway {
   }
 
   private async applyStatus(line: Line, status: VenueOrderStatus): Promise<void> {
+    this.sentAt.delete(status.clientOrderId);
     const venueId = line.venue.capabilities.venueId;
     const orderId = orderIdOfChild(status.clientOrderId);
     const metadata = this.metadata(status.clientOrderId, null, `venue:${venueId}`);
@@ -393,7 +415,14 @@ export class ExecutionGateway {
         metadata,
       );
     }
-    if (!['NEW', 'PARTIALLY_FILLED'].includes(status.state)) this.working.get(venueId)?.delete(childId);
+    if (!['NEW', 'PARTIALLY_FILLED'].includes(status.state)) {
+      this.working.get(venueId)?.delete(childId);
+      return;
+    }
+    // Still working there: a cancel asked for meanwhile goes out now.
+    const { state } = await this.aggregates.load(orderDecider, orderStream(orderId));
+    const child = state.exists ? state.children[childId] : undefined;
+    if (state.exists && state.pendingCancel && child) await this.cancelSlice(orderId, child);
   }
 
   private cancelSlices(order: Order, cause: RecordedEvent): Promise<void> {
@@ -409,21 +438,46 @@ export class ExecutionGateway {
       ).then(() => undefined);
     }
     return (async () => {
-      for (const child of live) {
-        const line = this.lines.get(child.venueId);
-        if (!line) continue;
-        if (!(await this.takeToken(line))) {
-          this.log(
-            `cancel of ${child.childId} waits for ${child.venueId}'s rate limit; retried on the next reconciliation`,
-          );
-          continue;
-        }
-        await line.venue.cancel(child.childId).catch((e) => {
-          line.breaker.failure(String((e as Error).message));
-          this.log(`cancel of ${child.childId} not sent: ${(e as Error).message}`);
-        });
-      }
+      for (const child of live) await this.cancelSlice(orderId, child);
     })();
+  }
+
+  /**
+   * Sends a cancel for one slice through its venue's rate limiter. One that cannot go now (no room,
+   * no line) is tried again shortly, for as long as the order still wants it canceled.
+   */
+  private async cancelSlice(orderId: string, child: ChildSlice): Promise<void> {
+    const line = this.lines.get(child.venueId);
+    if (!line) return;
+    const retry = (why: string) => {
+      this.log(`cancel of ${child.childId} not sent (${why}); trying again`);
+      this.clock.setTimeout(() => void this.retryCancel(orderId, child.childId), 1_000);
+    };
+    if (!(await this.takeToken(line))) return retry(`rate limit of ${child.venueId}`);
+    try {
+      await line.venue.cancel(child.childId);
+      line.breaker.success();
+    } catch (error) {
+      this.recordFailure(line, error);
+      retry((error as Error).message);
+    }
+  }
+
+  private retryCancel(orderId: string, childId: string): Promise<void> {
+    return this.queue.run(orderId, async () => {
+      if (this.stopped) return;
+      const { state } = await this.aggregates.load(orderDecider, orderStream(orderId));
+      const child = state.exists ? state.children[childId] : undefined;
+      if (state.exists && state.pendingCancel && child && WORKING_CHILD_STATUSES.includes(child.status)) {
+        await this.cancelSlice(orderId, child);
+      }
+    });
+  }
+
+  /** A request that did not reach the venue counts against its breaker, unless only its rate limit said no. */
+  private recordFailure(line: Line, error: unknown): void {
+    if (error instanceof VenueUnavailable && error.reason === 'rate limit exceeded') return;
+    line.breaker.failure(String((error as Error).message ?? error));
   }
 
   /** One execution report → one order command, in order per order. */
@@ -433,6 +487,11 @@ export class ExecutionGateway {
     const line = this.lines.get(report.venueId);
     line?.breaker.success();
     const metadata = this.metadata(childId, null, `venue:${report.venueId}`);
+    if (report.kind === 'rejected' && report.duplicateOrderId) {
+      // A re-send met the original: the slice works on, and reports for itself.
+      this.log(`${report.venueId} already holds ${childId}; the re-send is dropped`);
+      return Promise.resolve();
+    }
     return this.queue.run(orderId, async () => {
       let command: Intent;
       switch (report.kind) {
@@ -445,9 +504,9 @@ export class ExecutionGateway {
         case 'fill':
           command = recordFill(report.venueId, report);
           break;
+        case 'rejected':
         case 'canceled':
         case 'expired':
-        case 'rejected':
           command = {
             type: 'CloseVenueOrder',
             data: {
@@ -466,10 +525,13 @@ export class ExecutionGateway {
           this.log(`${report.venueId} ${report.kind} for ${childId}`);
           return;
       }
+      this.sentAt.delete(childId); // the venue has it (or has ended it)
       const after = await this.command(orderId, command, metadata);
+      const child = after?.children[childId];
+      if (child && !WORKING_CHILD_STATUSES.includes(child.status))
+        this.working.get(report.venueId)?.delete(childId);
       // A cancel asked for before the venue acknowledged the slice goes out now.
-      if (report.kind === 'ack' && after?.pendingCancel && line)
-        await line.venue.cancel(childId).catch(() => undefined);
+      if (report.kind === 'ack' && after?.pendingCancel && child) await this.cancelSlice(orderId, child);
     });
   }
 
@@ -510,7 +572,11 @@ export class ExecutionGateway {
           this.working.get(venueId)?.delete(childId);
           return;
         }
-        if (openIds.has(childId) && child.status !== 'SUBMITTED' && child.status !== 'UNCONFIRMED') return;
+        if (openIds.has(childId) && child.status !== 'SUBMITTED' && child.status !== 'UNCONFIRMED') {
+          // Working at the venue: if the order is being canceled, the cancel may have been lost.
+          if (state.pendingCancel) await this.cancelSlice(orderId, child);
+          return;
+        }
         await this.resolve(state, child);
       });
     }

@@ -1,4 +1,4 @@
-import { Decimal, RouteSlice, Side } from '@oms/domain';
+import { Decimal, RouteSlice, Side, TimeInForce } from '@oms/domain';
 import { BreakerState, L2Book, VenueCapabilities } from '@oms/venues';
 
 export interface RoutableVenue {
@@ -17,6 +17,7 @@ export interface RouteRequest {
   quantity: Decimal;
   /** Direct routing. */
   venueId: string | null;
+  timeInForce: TimeInForce;
 }
 
 export type RouteDecision = { slices: RouteSlice[]; rationale: string } | { refused: string };
@@ -78,6 +79,16 @@ export function routeOrder(request: RouteRequest, venues: RoutableVenue[]): Rout
   }
   takes.sort((a, b) => (buy ? a.effective.cmp(b.effective) : b.effective.cmp(a.effective)));
 
+  const best = takes[0]?.venueId ?? usable[0].capabilities.venueId;
+  if (request.timeInForce === 'FOK') {
+    // All or nothing cannot be split: two venues could each fill part.
+    return {
+      slices: [slice(request, 1, best, request.quantity)],
+      rationale:
+        `FOK ${request.side} ${request.quantity} ${request.instrumentId} whole to ${best}, the best effective price` +
+        (skipped.length ? `; skipped ${skipped.join(', ')}` : ''),
+    };
+  }
   const allocated = new Map<string, { quantity: Decimal; notional: Decimal }>();
   let left = request.quantity;
   for (const take of takes) {
@@ -90,7 +101,6 @@ export function routeOrder(request: RouteRequest, venues: RoutableVenue[]): Rout
     });
     left = left.minus(quantity);
   }
-  const best = takes[0]?.venueId ?? usable[0].capabilities.venueId;
   if (left.isPositive()) {
     const so = allocated.get(best) ?? { quantity: Decimal.ZERO, notional: Decimal.ZERO };
     allocated.set(best, { ...so, quantity: so.quantity.plus(left) });

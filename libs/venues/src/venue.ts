@@ -50,7 +50,12 @@ export type ExecutionReport =
       leavesQuantity: Decimal;
     })
   | (ReportBase & { kind: 'canceled' | 'expired'; leavesQuantity: Decimal; reason: string })
-  | (ReportBase & { kind: 'rejected'; reason: string })
+  | (ReportBase & {
+      kind: 'rejected';
+      reason: string;
+      /** The venue already holds an order under this id (a re-send): the order itself is unaffected. */
+      duplicateOrderId?: boolean;
+    })
   | (ReportBase & {
       kind: 'replaced';
       quantity: Decimal;
@@ -85,10 +90,13 @@ export interface VenueFill {
   sequence: number;
 }
 
+export type UnavailableReason = 'not connected' | 'rate limit exceeded';
+
+/** The request was not sent: no line, or over the venue's limit. */
 export class VenueUnavailable extends Error {
   constructor(
     readonly venueId: string,
-    reason: string,
+    readonly reason: UnavailableReason,
   ) {
     super(`${venueId}: ${reason}`);
   }

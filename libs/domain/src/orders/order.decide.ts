@@ -221,6 +221,15 @@ function recordFill(command: RecordFill, state: OrderState): Decision<OrderEvent
     { type: 'OrderFilled', data: { orderId: d.orderId, ...execution, ...totalsOf(filledState) } },
   ];
   const newOverfill = filledState.overfilledQty.minus(order.overfilledQty);
+  // This slice filled, and the others had already ended short: the order ends with them.
+  const end = parentEnd(
+    filledState,
+    d.venueId,
+    'FILLED',
+    'the other slices ended unfilled',
+    isoTimestamp(command.metadata.now),
+  );
+  if (end) events.push(end);
   if (newOverfill.isPositive()) {
     events.push({
       type: 'OrderOverfilled',
@@ -578,36 +587,46 @@ function closeVenueOrder(command: CloseVenueOrder, state: OrderState): Decision<
       closedAt: at,
     },
   };
-  const after = evolveOrder(order, closed) as Order;
+  const end = parentEnd(evolveOrder(order, closed) as Order, child.venueId, outcome, reason, at);
+  return accept<OrderEvent>(closed, ...(end ? [end] : []));
+}
+
+/**
+ * The parent follows its slices: once none is working and it is not filled, it ends — canceled if that
+ * was asked, rejected if every slice was rejected and nothing traded, expired if the last slice
+ * expired, otherwise canceled with its unfilled rest (IOC, market, or a slice that ended early).
+ */
+function parentEnd(
+  after: Order,
+  venueId: string,
+  outcome: ChildClosure | 'FILLED',
+  reason: string,
+  at: string,
+): OrderEvent | null {
   const children = Object.values(after.children);
-  if (
-    children.some((c) => WORKING_CHILD_STATUSES.includes(c.status)) ||
-    after.status === 'FILLED' ||
-    after.closure
-  ) {
-    return accept<OrderEvent>(closed);
-  }
+  const working = children.some((c) => WORKING_CHILD_STATUSES.includes(c.status));
+  if (children.length === 0 || working || after.status === 'FILLED' || after.closure) return null;
+  const orderId = after.terms.orderId;
   const leaves = after.leavesQty.toString();
-  let last: OrderEvent;
   if (after.pendingCancel) {
-    last = {
+    return {
       type: 'OrderCanceled',
       data: { orderId, canceledQty: leaves, reason: 'canceled on request', canceledAt: at },
     };
-  } else if (after.cumQty.isZero() && children.every((c) => c.status === 'REJECTED')) {
-    last = {
+  }
+  if (after.cumQty.isZero() && children.every((c) => c.status === 'REJECTED')) {
+    return {
       type: 'OrderRejectedByVenue',
-      data: { orderId, venueId: child.venueId, childId: null, reason, rejectedAt: at },
-    };
-  } else if (outcome === 'EXPIRED') {
-    last = { type: 'OrderExpired', data: { orderId, expiredQty: leaves, reason, expiredAt: at } };
-  } else {
-    last = {
-      type: 'OrderCanceled',
-      data: { orderId, canceledQty: leaves, reason: `unfilled: ${reason}`, canceledAt: at },
+      data: { orderId, venueId, childId: null, reason, rejectedAt: at },
     };
   }
-  return accept<OrderEvent>(closed, last);
+  if (outcome === 'EXPIRED') {
+    return { type: 'OrderExpired', data: { orderId, expiredQty: leaves, reason, expiredAt: at } };
+  }
+  return {
+    type: 'OrderCanceled',
+    data: { orderId, canceledQty: leaves, reason: `unfilled: ${reason}`, canceledAt: at },
+  };
 }
 
 export function decideOrder(command: OrderCommand, state: OrderState): Decision<OrderEvent> {

@@ -159,6 +159,26 @@ describe('order routing and venue slices', () => {
     });
   });
 
+  it('when the last working slice fills after another ended short, the order ends with the rest canceled', () => {
+    const base = [accepted, routed, ...submitted];
+    const order = stateAfter(
+      base,
+      childFill('o1.2', 'B1', '2'),
+      close('o1.2', 'CANCELED', 'no more liquidity'),
+      childFill('o1.1', 'A1', '6'),
+    );
+    expect([order.status, order.cumQty.toString(), order.leavesQty.toString()]).toEqual([
+      'CANCELED',
+      '8',
+      '0',
+    ]);
+    const decision = orderDecider.decide(
+      childFill('o1.1', 'A1', '6'),
+      stateAfter(base, childFill('o1.2', 'B1', '2'), close('o1.2', 'CANCELED')),
+    );
+    expect(decision.accepted && decision.events.map((e) => e.type)).toEqual(['OrderFilled', 'OrderCanceled']);
+  });
+
   it('no ack in time flags the slice unconfirmed (once), and an ack or a fill settles it', () => {
     const flag: OrderCommand = {
       type: 'MarkUnconfirmed',

@@ -214,7 +214,7 @@ export class SimulatedVenue implements Venue {
   private accept(request: VenueOrderRequest): void {
     const { clientOrderId } = request;
     if (this.orders.has(clientOrderId)) {
-      this.report({ kind: 'rejected', clientOrderId, reason: 'duplicate client order id' });
+      this.report({ kind: 'rejected', clientOrderId, reason: 'duplicate client order id', duplicateOrderId: true });
       return;
     }
     const engine = this.engines.get(request.instrumentId);
@@ -370,7 +370,7 @@ export class SimulatedVenue implements Venue {
       this.feedTimers.delete(instrumentId);
       return;
     }
-    const event = this.scaled(next.value);
+    const event = this.scaled(instrumentId, next.value);
     const waitMs = previous === null ? 0 : Math.max(0, (event.timestamp - previous) / 1000);
     this.feedTimers.set(
       instrumentId,
@@ -381,10 +381,10 @@ export class SimulatedVenue implements Venue {
     );
   }
 
-  private scaled(event: MarketEvent): MarketEvent {
+  private scaled(instrumentId: string, event: MarketEvent): MarketEvent {
     const scale = this.options.liquidityScale;
     if (!scale || event.kind === 'trade') return event;
-    const lots = this.capabilities.instruments[Object.keys(this.capabilities.instruments)[0]]?.lotSize;
+    const lots = this.capabilities.instruments[instrumentId]?.lotSize;
     const size = (l: PriceLevel): PriceLevel => {
       if (!l.quantity.isPositive()) return l; // a removal stays a removal
       let quantity = l.quantity.times(scale);
