@@ -214,7 +214,12 @@ export class SimulatedVenue implements Venue {
   private accept(request: VenueOrderRequest): void {
     const { clientOrderId } = request;
     if (this.orders.has(clientOrderId)) {
-      this.report({ kind: 'rejected', clientOrderId, reason: 'duplicate client order id', duplicateOrderId: true });
+      this.report({
+        kind: 'rejected',
+        clientOrderId,
+        reason: 'duplicate client order id',
+        duplicateOrderId: true,
+      });
       return;
     }
     const engine = this.engines.get(request.instrumentId);
