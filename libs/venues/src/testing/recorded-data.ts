@@ -11,6 +11,8 @@ export function recordedFile(name: string): string {
     process.env.OMS_MARKET_DATA_DIR,
     join(__dirname, '../../../../../shared/market-data'), // beside the project's root
     join(process.cwd(), '../shared/market-data'),
+    // A clone made elsewhere on the workplace machine (CI checks in /tmp) still finds the shared folder.
+    '/work/shared/market-data',
   ].filter((dir): dir is string => Boolean(dir));
   for (const dir of candidates) {
     const path = resolve(dir, 'tardis', name);
