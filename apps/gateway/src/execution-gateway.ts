@@ -250,11 +250,7 @@ export class ExecutionGateway {
     const metadata = this.metadata(cause.metadata.correlationId, cause.eventId, 'system:execution-gateway');
     if ('refused' in decision) {
       if (order.pendingCancel) {
-        await this.command(
-          orderId,
-          { type: 'ConfirmCancel', data: { orderId, reason: 'canceled before it was sent' } },
-          metadata,
-        );
+        await this.confirmUnsentCancel(orderId, metadata);
       } else {
         await this.command(
           orderId,
@@ -275,11 +271,7 @@ export class ExecutionGateway {
     if (!routed) {
       // Refused: most likely a cancel arrived first. Nothing was sent, so the cancel can be confirmed.
       if (order.pendingCancel) {
-        await this.command(
-          orderId,
-          { type: 'ConfirmCancel', data: { orderId, reason: 'canceled before it was sent' } },
-          metadata,
-        );
+        await this.confirmUnsentCancel(orderId, metadata);
       }
       return;
     }
@@ -425,21 +417,29 @@ export class ExecutionGateway {
     if (state.exists && state.pendingCancel && child) await this.cancelSlice(orderId, child);
   }
 
-  private cancelSlices(order: Order, cause: RecordedEvent): Promise<void> {
+  private async cancelSlices(order: Order, cause: RecordedEvent): Promise<void> {
+    if (!order.pendingCancel) return;
     const orderId = order.terms.orderId;
-    const metadata = this.metadata(cause.metadata.correlationId, cause.eventId, 'system:execution-gateway');
-    if (!order.pendingCancel) return Promise.resolve();
-    const live = Object.values(order.children).filter((c) => WORKING_CHILD_STATUSES.includes(c.status));
-    if (Object.keys(order.children).length === 0) {
-      return this.command(
+    const children = Object.values(order.children);
+    if (children.length === 0) {
+      await this.confirmUnsentCancel(
         orderId,
-        { type: 'ConfirmCancel', data: { orderId, reason: 'canceled before it was sent' } },
-        metadata,
-      ).then(() => undefined);
+        this.metadata(cause.metadata.correlationId, cause.eventId, 'system:execution-gateway'),
+      );
+      return;
     }
-    return (async () => {
-      for (const child of live) await this.cancelSlice(orderId, child);
-    })();
+    for (const child of children) {
+      if (WORKING_CHILD_STATUSES.includes(child.status)) await this.cancelSlice(orderId, child);
+    }
+  }
+
+  /** Nothing was sent, so nothing can still trade: the cancel is confirmed here. */
+  private async confirmUnsentCancel(orderId: string, metadata: EventMetadata): Promise<void> {
+    await this.command(
+      orderId,
+      { type: 'ConfirmCancel', data: { orderId, reason: 'canceled before it was sent' } },
+      metadata,
+    );
   }
 
   /**

@@ -151,7 +151,7 @@ export class SimulatedVenue implements Venue {
       this.report({ kind: `${request}-rejected`, clientOrderId, reason: 'unknown or no longer working' });
       return;
     }
-    this.apply(held, act(engine), request);
+    this.apply(act(engine), request);
   }
 
   async queryOrder(clientOrderId: string): Promise<VenueOrderStatus | null> {
@@ -191,10 +191,7 @@ export class SimulatedVenue implements Venue {
   publish(instrumentId: string, event: MarketEvent): void {
     const engine = this.engines.get(instrumentId);
     if (engine) {
-      for (const r of engine.onMarketData(event)) {
-        const held = this.orders.get(r.orderId);
-        if (held) this.apply(held, [r], 'market');
-      }
+      this.apply(engine.onMarketData(event), 'market');
     }
     for (const handler of this.marketHandlers) handler(event, instrumentId);
   }
@@ -237,23 +234,14 @@ export class SimulatedVenue implements Venue {
       !this.capabilities.orderTypes.includes(request.type) ||
       !this.capabilities.timesInForce.includes(request.timeInForce)
     ) {
-      held.state = 'REJECTED';
-      held.leaves = Decimal.ZERO;
-      this.report({
-        kind: 'rejected',
-        clientOrderId,
-        reason: engine ? 'order type or time in force not supported' : 'instrument not traded here',
-      });
+      this.refuse(held, engine ? 'order type or time in force not supported' : 'instrument not traded here');
       return;
     }
     if (this.chance(this.options.faults?.rejectProbability)) {
-      held.state = 'REJECTED';
-      held.leaves = Decimal.ZERO;
-      this.report({ kind: 'rejected', clientOrderId, reason: 'rejected by venue (simulated)' });
+      this.refuse(held, 'rejected by venue (simulated)');
       return;
     }
     this.apply(
-      held,
       engine.submit({
         orderId: clientOrderId,
         side: request.side,
@@ -267,13 +255,9 @@ export class SimulatedVenue implements Venue {
   }
 
   /** Engine reports become the venue's state and execution reports. */
-  private apply(
-    first: Held,
-    reports: EngineReport[],
-    request: 'submit' | 'cancel' | 'replace' | 'market',
-  ): void {
+  private apply(reports: EngineReport[], request: 'submit' | 'cancel' | 'replace' | 'market'): void {
     for (const r of reports) {
-      const held = r.orderId === first.request.clientOrderId ? first : this.orders.get(r.orderId);
+      const held = this.orders.get(r.orderId);
       if (!held) continue;
       const clientOrderId = held.request.clientOrderId;
       switch (r.type) {
@@ -286,26 +270,27 @@ export class SimulatedVenue implements Venue {
           held.filled = held.filled.plus(r.quantity);
           held.leaves = r.leavesQuantity;
           held.state = r.leavesQuantity.isZero() ? 'FILLED' : 'PARTIALLY_FILLED';
-          const fill: VenueFill = {
+          const { execId, price, quantity, fee, liquidity, leavesQuantity } = r;
+          const at = this.options.clock.now();
+          this.fills.push({
             clientOrderId,
-            execId: r.execId,
-            price: r.price,
-            quantity: r.quantity,
-            fee: r.fee,
-            liquidity: r.liquidity,
-            at: this.options.clock.now(),
+            execId,
+            price,
+            quantity,
+            fee,
+            liquidity,
+            at,
             sequence: this.fills.length + 1,
-          };
-          this.fills.push(fill);
+          });
           this.report({
             kind: 'fill',
             clientOrderId,
-            execId: r.execId,
-            price: r.price,
-            quantity: r.quantity,
-            fee: r.fee,
-            liquidity: r.liquidity,
-            leavesQuantity: r.leavesQuantity,
+            execId,
+            price,
+            quantity,
+            fee,
+            liquidity,
+            leavesQuantity,
           });
           break;
         }
@@ -331,23 +316,20 @@ export class SimulatedVenue implements Venue {
           });
           break;
         case 'rejected':
-          if (request === 'submit') {
-            held.state = 'REJECTED';
-            held.leaves = Decimal.ZERO;
+          if (request === 'cancel' || request === 'replace') {
+            this.report({ kind: `${request}-rejected`, clientOrderId, reason: r.reason });
+          } else {
+            this.refuse(held, r.reason);
           }
-          this.report({
-            kind:
-              request === 'cancel'
-                ? 'cancel-rejected'
-                : request === 'replace'
-                  ? 'replace-rejected'
-                  : 'rejected',
-            clientOrderId,
-            reason: r.reason,
-          });
           break;
       }
     }
+  }
+
+  private refuse(held: Held, reason: string): void {
+    held.state = 'REJECTED';
+    held.leaves = Decimal.ZERO;
+    this.report({ kind: 'rejected', clientOrderId: held.request.clientOrderId, reason });
   }
 
   /** Sends a report after the latency; lost while disconnected; sometimes twice. */
