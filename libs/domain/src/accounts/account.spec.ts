@@ -216,6 +216,26 @@ describe('account: pre-trade risk', () => {
       const later = preTrade({}, { referencePrice: { price: dec('9680'), observedAt: T0.getTime() + 100 } });
       expect(accountDecider.decide(reserve(later, 150), spec.given(...history).state).accepted).toBe(true);
     });
+
+    it('keeps only the acceptances the throttle can count: inside the window, at most the limit', () => {
+      const many = Array.from({ length: 40 }, (_, i) =>
+        reserved(`t${i}`, 'BUY', '0.001', '9680', -800 + i * 10),
+      );
+      const state = spec.given(limitsSet({ maxOrdersPerWindow: 5, orderRateWindowMs: 1000 }), ...many).state;
+      expect(state.recentOrderTimes).toHaveLength(6);
+      expect(state.recentOrderTimes[5]).toBe(T0.getTime() - 800 + 39 * 10);
+      spec
+        .given(limitsSet({ maxOrdersPerWindow: 5, orderRateWindowMs: 1000 }), ...many)
+        .when(reserve(preTrade()))
+        .thenRejects('ORDER_RATE_LIMIT_EXCEEDED');
+      // A reservation stamped earlier than the last one (another instance's clock) still counts in order.
+      const late = spec.given(
+        limitsSet({ maxOrdersPerWindow: 10, orderRateWindowMs: 1000 }),
+        reserved('x', 'BUY', '0.001', '9680', -100),
+        reserved('y', 'BUY', '0.001', '9680', -300),
+      ).state;
+      expect(late.recentOrderTimes).toEqual([T0.getTime() - 300, T0.getTime() - 100]);
+    });
   });
 
   describe('fails closed', () => {

@@ -1,3 +1,4 @@
+import { Map as PersistentMap } from 'immutable';
 import { Decimal, DecimalString, dec } from '../decimal/decimal';
 import { Halt } from '../instruments/instrument';
 import { Position, applyFill, flatPosition } from '../positions/position';
@@ -152,7 +153,11 @@ export interface AccountState {
   accountId: string | null;
   limits: RiskLimits | null;
   halt: Halt | null;
-  reservations: ReadonlyMap<string, Reservation>;
+  /**
+   * Open orders' reservations. A persistent map: each event makes a new state that shares all but the
+   * changed entry with the old one, so an account with many open orders evolves in O(log n), not O(n).
+   */
+  reservations: PersistentMap<string, Reservation>;
   /** Open (reserved, unfilled) quantity per instrument and side: kept so every check is O(1). */
   openQuantity: ReadonlyMap<string, OpenQuantity>;
   openNotional: Decimal;
@@ -172,7 +177,7 @@ export const initialAccountState = (): AccountState => ({
   accountId: null,
   limits: null,
   halt: null,
-  reservations: new Map(),
+  reservations: PersistentMap(),
   openQuantity: new Map(),
   openNotional: Decimal.ZERO,
   recentOrderTimes: [],
@@ -218,11 +223,9 @@ function adjustOpen(
 function withoutReservation(state: AccountState, orderId: string): AccountState {
   const reservation = state.reservations.get(orderId);
   if (!reservation) return state;
-  const reservations = new Map(state.reservations);
-  reservations.delete(orderId);
   return {
     ...state,
-    reservations,
+    reservations: state.reservations.delete(orderId),
     ...adjustOpen(
       state,
       reservation.instrumentId,
@@ -241,6 +244,32 @@ function advanceLedger(state: AccountState, sequence: string | null): string | n
 
 function epochMs(iso: string): number {
   return Date.parse(iso);
+}
+
+/** Index of the first time after `start` in ascending `times` (times.length if none). */
+export function firstTimeAfter(times: readonly number[], start: number): number {
+  let low = 0;
+  let high = times.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (times[mid] > start) high = mid;
+    else low = mid + 1;
+  }
+  return low;
+}
+
+/**
+ * The throttle's window after one more acceptance at `at`: times inside the window, and no more of
+ * them than the limit counts (the check only asks whether the window already holds that many).
+ */
+function withOrderTime(times: readonly number[], at: number, limits: RiskLimits | null): readonly number[] {
+  const windowMs = limits?.orderRateWindowMs ?? 0;
+  const keep = Math.max(0, limits?.maxOrdersPerWindow ?? 0);
+  const from = Math.max(firstTimeAfter(times, at - windowMs), times.length - keep);
+  const kept = times.slice(from);
+  // Times arrive in order from one clock; a late one is placed where it belongs.
+  kept.splice(firstTimeAfter(kept, at), 0, at);
+  return kept;
 }
 
 export function evolveAccount(state: AccountState, event: AccountEvent): AccountState {
@@ -269,11 +298,9 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
         notional: dec(d.notional),
         reservedAt: d.reservedAt,
       };
-      const reservations = new Map(base.reservations);
-      reservations.set(d.orderId, reservation);
+      const reservations = base.reservations.set(d.orderId, reservation);
       const at = epochMs(d.reservedAt);
-      const windowMs = state.limits?.orderRateWindowMs ?? 0;
-      const recentOrderTimes = [...base.recentOrderTimes.filter((t) => t > at - windowMs), at];
+      const recentOrderTimes = withOrderTime(base.recentOrderTimes, at, state.limits);
       return {
         ...base,
         reservations,
@@ -316,8 +343,11 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
         const consumed = Decimal.min(quantity, reservation.quantity);
         const remaining = reservation.quantity.minus(consumed);
         const notional = remaining.times(reservation.price);
-        const reservations = new Map(next.reservations);
-        reservations.set(d.orderId, { ...reservation, quantity: remaining, notional });
+        const reservations = next.reservations.set(d.orderId, {
+          ...reservation,
+          quantity: remaining,
+          notional,
+        });
         next = {
           ...next,
           reservations,

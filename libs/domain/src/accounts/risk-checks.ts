@@ -2,7 +2,14 @@ import { Decimal } from '../decimal/decimal';
 import { Halt, Instrument } from '../instruments/instrument';
 import { OrderTerms } from '../orders/order';
 import { Rejection } from '../shared/decision';
-import { AccountState, RiskLimits, openQuantityOf, positionLimitFor, positionQuantityOf } from './account';
+import {
+  AccountState,
+  RiskLimits,
+  firstTimeAfter,
+  openQuantityOf,
+  positionLimitFor,
+  positionQuantityOf,
+} from './account';
 
 export const RISK_REJECTION_CODES = [
   'TRADING_HALTED_GLOBAL',
@@ -275,22 +282,12 @@ export const openNotionalLimit: RiskCheck = ({ account, limits, notional }) => {
     : null;
 };
 
-/** How many of the ascending `times` are later than `start` (binary search: the window can be large). */
-function countAfter(times: readonly number[], start: number): number {
-  let low = 0;
-  let high = times.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (times[mid] > start) high = mid;
-    else low = mid + 1;
-  }
-  return times.length - low;
-}
-
 /** Sliding window over acceptance times: at most maxOrdersPerWindow orders in any orderRateWindowMs. */
 export const orderRateThrottle: RiskCheck = ({ account, limits, nowMs }) => {
   if (!limits) return null;
-  const inWindow = countAfter(account.recentOrderTimes, nowMs - limits.orderRateWindowMs);
+  const inWindow =
+    account.recentOrderTimes.length -
+    firstTimeAfter(account.recentOrderTimes, nowMs - limits.orderRateWindowMs);
   return inWindow >= limits.maxOrdersPerWindow
     ? rejection(
         'ORDER_RATE_LIMIT_EXCEEDED',
