@@ -175,9 +175,12 @@ export class Projector {
       )) as unknown[];
       if (moved.length === 0) throw new CheckpointMoved(this.name);
       if (!this.notify) return;
-      for (const change of changes.orders.values()) {
-        await tx.query('SELECT pg_notify($1, $2)', [ORDER_UPDATED_CHANNEL, JSON.stringify(change)]);
-      }
+      if (changes.orders.size === 0) return;
+      // One statement for the whole batch; each notification is still delivered on its own on commit.
+      await tx.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [
+        ORDER_UPDATED_CHANNEL,
+        [...changes.orders.values()].map((change) => JSON.stringify(change)),
+      ]);
     });
     this.checkpoint = next;
   }
