@@ -88,6 +88,35 @@ describe('execution through the demo venues (GraphQL end to end)', () => {
     expect(order.leavesQuantity).toBe('0');
   });
 
+  it('replaces a resting LIMIT order at its venue: new size and price, PENDING_REPLACE until the venue answers', async () => {
+    const id = await place({
+      clientOrderId: 'e2e-replace',
+      side: 'BUY',
+      type: 'LIMIT',
+      quantity: '0.01',
+      limitPrice: '9300',
+    });
+    await until(id, (o) => o.status === 'NEW');
+    const replace = await oms.gql<{ replaceOrder: { status: string } }>(
+      `mutation { replaceOrder(orderId: "${id}", quantity: "0.02", limitPrice: "9310") { status } }`,
+    );
+    expect(replace.errors).toBeUndefined();
+    expect(replace.data?.replaceOrder.status).toBe('PENDING_REPLACE');
+    await until(id, (o) => o.status === 'NEW' && o.leavesQuantity === '0.02');
+    const { data } = await oms.gql<{ order: { quantity: string; limitPrice: string } }>(
+      `{ order(id: "${id}") { quantity limitPrice } }`,
+    );
+    expect(data?.order).toEqual({ quantity: '0.02', limitPrice: '9310' });
+    const history = await oms.gql<{ orderHistory: { type: string; actor: string }[] }>(
+      `{ orderHistory(orderId: "${id}") { type actor } }`,
+    );
+    expect(history.data?.orderHistory.slice(-3)).toEqual([
+      { type: 'VenueReplaceSubmitted', actor: 'system:execution-gateway' },
+      { type: 'VenueOrderReplaced', actor: expect.stringMatching(/^venue:SIM-/) },
+      { type: 'OrderReplaced', actor: expect.stringMatching(/^venue:SIM-/) },
+    ]);
+  });
+
   it('splits a large order across SIM-A and SIM-B and records why', async () => {
     const id = await place({ clientOrderId: 'e2e-large', side: 'BUY', type: 'MARKET', quantity: '3' });
     await until(id, (o) => o.status === 'FILLED' || o.status === 'CANCELED');

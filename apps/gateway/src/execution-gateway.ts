@@ -26,10 +26,11 @@ import { KeyedQueue } from '../../api/src/commands/keyed-queue';
 import { orderStream } from '../../api/src/commands/streams';
 import { OmsUserError } from '../../api/src/graphql/errors';
 import { MarketDataHandler } from './market-data-handler';
+import { planReplace } from './replace-plan';
 import { routeOrder } from './router';
 
 const CHECKPOINT = 'execution-gateway';
-const GATEWAY_EVENTS = ['OrderAccepted', 'OrderCancelRequested'];
+const GATEWAY_EVENTS = ['OrderAccepted', 'OrderCancelRequested', 'OrderReplaceRequested'];
 
 export interface GatewayOptions {
   /** No acknowledgement within this: the slice is flagged unconfirmed and asked about. */
@@ -110,6 +111,8 @@ export class ExecutionGateway {
   private readonly queue = new KeyedQueue();
   /** When this process last sent each slice: a slice still on the wire is not sent again. */
   private readonly sentAt = new Map<string, number>();
+  /** When this process last sent a replace for each slice (cleared by the venue's answer). */
+  private readonly replaceSentAt = new Map<string, number>();
   /** Slices working at venues, per venue: childId → orderId. */
   private readonly working = new Map<string, Map<string, string>>();
   private subscription: Subscription | null = null;
@@ -216,6 +219,7 @@ export class ExecutionGateway {
       const { state } = await this.aggregates.load(orderDecider, orderStream(orderId));
       if (!state.exists) return;
       if (event.type === 'OrderAccepted') await this.route(state, event);
+      else if (event.type === 'OrderReplaceRequested') await this.replaceSlices(state, event);
       else await this.cancelSlices(state, event);
     });
   }
@@ -433,6 +437,86 @@ export class ExecutionGateway {
     }
   }
 
+  /**
+   * A replace reaches every working slice: the plan (each slice's new terms and why) is appended first
+   * (write-ahead), then each slice's replace goes through its venue's rate limiter. Handled again after
+   * a restart, only slices that have not answered are asked again (a venue answers a repeat with the
+   * same terms). With nothing at any venue yet, or nothing to change there, it is confirmed here.
+   */
+  private async replaceSlices(order: Order, cause: RecordedEvent): Promise<void> {
+    if (!order.pendingReplace) return;
+    const orderId = order.terms.orderId;
+    const metadata = this.metadata(cause.metadata.correlationId, cause.eventId, 'system:execution-gateway');
+    const underWay = Object.values(order.children).some((c) => c.replace);
+    if (!underWay) {
+      const plan =
+        Object.keys(order.children).length === 0
+          ? ({ nothingToSend: true } as const)
+          : planReplace(order, (venueId) => this.lotOf(venueId, order.terms.instrumentId));
+      if ('nothingToSend' in plan) {
+        await this.command(orderId, { type: 'ConfirmReplace', data: { orderId } }, metadata);
+        return;
+      }
+      if ('refused' in plan) {
+        await this.command(
+          orderId,
+          { type: 'RejectReplace', data: { orderId, reason: plan.refused } },
+          metadata,
+        );
+        return;
+      }
+      const planned = await this.command(
+        orderId,
+        { type: 'RouteReplace', data: { orderId, slices: plan.slices, rationale: plan.rationale } },
+        metadata,
+      );
+      if (!planned) return;
+      order = planned;
+    }
+    for (const child of Object.values(order.children)) {
+      if (child.replace && !child.replace.answer) await this.replaceSlice(orderId, child);
+    }
+  }
+
+  private async replaceSlice(orderId: string, child: ChildSlice): Promise<void> {
+    const replace = child.replace;
+    const line = this.lines.get(child.venueId);
+    if (!replace) return;
+    // Sent lately and not answered yet: still on its way (a restart's catch-up and its reconciliation
+    // both find the slice waiting).
+    const sent = this.replaceSentAt.get(child.childId);
+    if (sent !== undefined && this.clock.now() - sent < this.ackTimeoutMs) return;
+    const refuse = (reason: string) =>
+      this.command(
+        orderId,
+        {
+          type: 'RecordSliceReplace',
+          data: { orderId, childId: child.childId, outcome: 'REJECTED', reason },
+        },
+        this.metadata(child.childId, null, 'system:execution-gateway'),
+      );
+    if (!line) return void (await refuse(`unknown venue ${child.venueId}`));
+    if (!(await this.takeToken(line)))
+      return void (await refuse(`rate limit of ${child.venueId}: no room within ${this.maxRateWaitMs} ms`));
+    if (!line.breaker.allow()) return void (await refuse(`circuit breaker of ${child.venueId} is open`));
+    try {
+      await line.venue.replace(
+        child.childId,
+        Decimal.parse(replace.quantity),
+        replace.limitPrice === null ? null : Decimal.parse(replace.limitPrice),
+      );
+      this.replaceSentAt.set(child.childId, this.clock.now());
+      line.breaker.success();
+    } catch (error) {
+      this.recordFailure(line, error);
+      await refuse(`not sent: ${(error as Error).message}`);
+    }
+  }
+
+  private lotOf(venueId: string, instrumentId: string): Decimal {
+    return this.lines.get(venueId)?.venue.capabilities.instruments[instrumentId]?.lotSize ?? Decimal.ZERO;
+  }
+
   /** Nothing was sent, so nothing can still trade: the cancel is confirmed here. */
   private async confirmUnsentCancel(orderId: string, metadata: EventMetadata): Promise<void> {
     await this.command(
@@ -519,10 +603,28 @@ export class ExecutionGateway {
           };
           this.working.get(report.venueId)?.delete(childId);
           break;
-        case 'cancel-rejected':
-        case 'replace-rejected':
         case 'replaced':
-          this.log(`${report.venueId} ${report.kind} for ${childId}`);
+          this.replaceSentAt.delete(childId);
+          command = {
+            type: 'RecordSliceReplace',
+            data: {
+              orderId,
+              childId,
+              outcome: 'REPLACED',
+              quantity: report.quantity.toString(),
+              limitPrice: report.limitPrice === null ? null : report.limitPrice.toString(),
+            },
+          };
+          break;
+        case 'replace-rejected':
+          this.replaceSentAt.delete(childId);
+          command = {
+            type: 'RecordSliceReplace',
+            data: { orderId, childId, outcome: 'REJECTED', reason: report.reason },
+          };
+          break;
+        case 'cancel-rejected':
+          this.log(`${report.venueId} ${report.kind} for ${childId}: ${report.reason}`);
           return;
       }
       this.sentAt.delete(childId); // the venue has it (or has ended it)
@@ -573,8 +675,9 @@ export class ExecutionGateway {
           return;
         }
         if (openIds.has(childId) && child.status !== 'SUBMITTED' && child.status !== 'UNCONFIRMED') {
-          // Working at the venue: if the order is being canceled, the cancel may have been lost.
+          // Working at the venue: a cancel or a replace asked for may have been lost (or never sent).
           if (state.pendingCancel) await this.cancelSlice(orderId, child);
+          else if (child.replace && !child.replace.answer) await this.replaceSlice(orderId, child);
           return;
         }
         await this.resolve(state, child);

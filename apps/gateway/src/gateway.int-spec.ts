@@ -374,4 +374,95 @@ describe('execution gateway under faults', () => {
     expect(reasons).toEqual(Array.from({ length: 15 }, () => 'rate limit of SIM-A: no room within 0 ms'));
     expect((await Promise.all(ids.map(load))).filter((s) => s.status === 'REJECTED')).toHaveLength(15);
   });
+
+  describe('replace of an order working at its venue', () => {
+    const resting = (id: string, over: Partial<PlaceOrderRequest> = {}) =>
+      order(id, { type: 'LIMIT', limitPrice: d('9600'), timeInForce: 'GTC', quantity: d('2'), ...over });
+
+    it('reaches the slice at the venue: the venue works the new terms and the order follows', async () => {
+      const sim = venue('SIM-A');
+      await startGateway([sim]);
+      const placed = await commands.placeOrder(resting('replace-1'), ctx);
+      const orderId = placed.order.terms.orderId;
+      await drive(settled(orderId, 'NEW'));
+
+      const pending = await commands.replaceOrder(orderId, d('3'), d('9650'), ctx);
+      expect(pending.status).toBe('PENDING_REPLACE');
+      await drive(settled(orderId, 'NEW'));
+
+      const after = await load(orderId);
+      expect([after.orderQty.toString(), after.limitPrice?.toString(), after.leavesQty.toString()]).toEqual([
+        '3',
+        '9650',
+        '3',
+      ]);
+      const atVenue = await sim.queryOrder(`${orderId}.1`);
+      expect([atVenue?.quantity.toString(), atVenue?.leavesQuantity.toString()]).toEqual(['3', '3']);
+      const types = (await store.readStream(orderStream(orderId))).map((e) => e.type);
+      expect(types.slice(-4)).toEqual([
+        'OrderReplaceRequested',
+        'VenueReplaceSubmitted',
+        'VenueOrderReplaced',
+        'OrderReplaced',
+      ]);
+    });
+
+    it('a price through the market trades at once; a venue that refuses leaves the order as it was', async () => {
+      const sim = venue('SIM-A');
+      await startGateway([sim]);
+      const a = (await commands.placeOrder(resting('replace-2'), ctx)).order.terms.orderId;
+      await drive(settled(a, 'NEW'));
+      // Up to 9682: crosses the asks (0.4 at 9681, then 9682), the rest of 2 fills too.
+      await commands.replaceOrder(a, null, d('9682'), ctx);
+      await drive(settled(a, 'FILLED'));
+      expect((await load(a)).limitPrice?.toString()).toBe('9682');
+
+      const b = (await commands.placeOrder(resting('replace-3'), ctx)).order.terms.orderId;
+      await drive(settled(b, 'NEW'));
+      // The venue lost the order meanwhile (as after a venue-side cancel we have not heard of yet).
+      jest.spyOn(sim, 'replace').mockImplementationOnce(async (childId) => {
+        await sim.cancel(childId);
+        clock.advance(20);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        throw new Error('venue dropped the line');
+      });
+      await commands.replaceOrder(b, d('5'), null, ctx);
+      await drive(async () => (await load(b)).status !== 'PENDING_REPLACE');
+      const events = (await store.readStream(orderStream(b))).map((e) => e.type);
+      expect(events).toContain('VenueReplaceRejected');
+      expect(events).toContain('OrderReplaceRejected');
+      expect((await load(b)).orderQty.toString()).toBe('2');
+    });
+
+    it('killed after planning the replace, before sending it: after restart the venue gets it once', async () => {
+      const first = venue('SIM-A');
+      const gateway = await startGateway([first]);
+      const orderId = (await commands.placeOrder(resting('replace-4'), ctx)).order.terms.orderId;
+      await drive(settled(orderId, 'NEW'));
+      await gateway.stop();
+      // What a gateway that died after its write-ahead append left: the request and the slice plan.
+      await commands.replaceOrder(orderId, d('4'), null, ctx);
+      await new AggregateStore(store).execute(
+        orderDecider,
+        orderStream(orderId),
+        {
+          type: 'RouteReplace',
+          data: {
+            orderId,
+            slices: [{ childId: `${orderId}.1`, quantity: '4', limitPrice: '9600' }],
+            rationale: 'test',
+          },
+          metadata: { now: new Date(clock.now()) },
+        },
+        { correlationId: 'crash', causationId: null, actor: 'system:execution-gateway' },
+      );
+      const replace = jest.spyOn(first, 'replace');
+      await startGateway([first]);
+      await drive(settled(orderId, 'NEW'));
+
+      expect(replace).toHaveBeenCalledTimes(1);
+      expect((await load(orderId)).orderQty.toString()).toBe('4');
+      expect((await first.queryOrder(`${orderId}.1`))?.quantity.toString()).toBe('4');
+    });
+  });
 });

@@ -32,6 +32,9 @@ const ORDER_EVENTS = [
   'VenueOrderSubmitted',
   'VenueOrderUnconfirmed',
   'VenueOrderClosed',
+  'VenueReplaceSubmitted',
+  'VenueOrderReplaced',
+  'VenueReplaceRejected',
   'OrderAcknowledged',
   'OrderFilled',
   'OrderOverfilled',
@@ -46,6 +49,13 @@ const ORDER_EVENTS = [
   'TradeBusted',
   'TradeCorrected',
 ] as const satisfies readonly OrderEvent['type'][];
+/** Every order event changes the row's snapshot: leaving one out is a compile error here. */
+export const EVERY_ORDER_EVENT_PROJECTED: Exclude<
+  OrderEvent['type'],
+  (typeof ORDER_EVENTS)[number]
+> extends never
+  ? true
+  : never = true;
 
 /**
  * Orders and their fills. The row keeps the order's snapshot, so each event applies with evolveOrder.

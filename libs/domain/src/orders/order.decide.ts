@@ -7,6 +7,7 @@ import {
   Order,
   OrderEvent,
   RouteSlice,
+  SliceReplaceTarget,
   WORKING_CHILD_STATUSES,
   OrderState,
   OrderTerms,
@@ -68,9 +69,33 @@ export type CloseVenueOrder = Command<
   { orderId: string; childId: string; outcome: ChildClosure; reason: string }
 >;
 
+/**
+ * The gateway's plan for a pending replace: each working slice's new terms, written before anything
+ * is sent. Sent again for a replace already under way, it records nothing new.
+ */
+export type RouteReplace = Command<
+  'RouteReplace',
+  { orderId: string; slices: SliceReplaceTarget[]; rationale: string }
+>;
+/** A venue's answer to one slice's replace; the parent's replace ends once every slice has answered. */
+export type RecordSliceReplace = Command<
+  'RecordSliceReplace',
+  {
+    orderId: string;
+    childId: string;
+    outcome: 'REPLACED' | 'REJECTED';
+    /** The venue's terms for a replaced slice; the planned ones when absent. */
+    quantity?: DecimalString | null;
+    limitPrice?: DecimalString | null;
+    reason?: string | null;
+  }
+>;
+
 export type OrderCommand =
   | PlaceOrder
   | RouteOrder
+  | RouteReplace
+  | RecordSliceReplace
   | MarkUnconfirmed
   | CloseVenueOrder
   | AcknowledgeOrder
@@ -629,12 +654,133 @@ function parentEnd(
   };
 }
 
+function routeReplace(command: RouteReplace, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  const { orderId, slices, rationale } = command.data;
+  if (!order.pendingReplace) return refuse('REPLACE_NOT_PENDING', `Order ${orderId} has no replace pending.`);
+  if (Object.values(order.children).some((c) => c.replace)) return accept(); // under way already
+  if (slices.length === 0)
+    return refuse('INVALID_TRANSITION', `Replacing order ${orderId} at its venues needs at least one slice.`);
+  const at = isoTimestamp(command.metadata.now);
+  const events: OrderEvent[] = [];
+  for (const slice of slices) {
+    const child = order.children[slice.childId];
+    if (!child || !WORKING_CHILD_STATUSES.includes(child.status)) {
+      return refuse('INVALID_TRANSITION', `Slice ${slice.childId} of order ${orderId} is not working.`);
+    }
+    const quantity = tryDecimal(slice.quantity);
+    if (!quantity || !quantity.gt(Decimal.parse(child.cumQty))) {
+      return refuse(
+        'INVALID_TRANSITION',
+        `Slice ${slice.childId} needs a quantity above its ${child.cumQty} filled (got ${slice.quantity}).`,
+      );
+    }
+    events.push({
+      type: 'VenueReplaceSubmitted',
+      data: { ...slice, orderId, venueId: child.venueId, rationale, submittedAt: at },
+    });
+  }
+  return accept(...events);
+}
+
+function recordSliceReplace(command: RecordSliceReplace, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  const { orderId, childId, outcome } = command.data;
+  const child = order.children[childId];
+  if (!child) return refuse('UNKNOWN_EXECUTION', `Order ${orderId} has no slice ${childId}.`);
+  if (!child.replace || child.replace.answer) return accept(); // not asked, or answered already
+  const at = isoTimestamp(command.metadata.now);
+  const answer: OrderEvent =
+    outcome === 'REPLACED'
+      ? {
+          type: 'VenueOrderReplaced',
+          data: {
+            orderId,
+            childId,
+            venueId: child.venueId,
+            quantity: command.data.quantity ?? child.replace.quantity,
+            limitPrice:
+              command.data.limitPrice === undefined ? child.replace.limitPrice : command.data.limitPrice,
+            replacedAt: at,
+          },
+        }
+      : {
+          type: 'VenueReplaceRejected',
+          data: {
+            orderId,
+            childId,
+            venueId: child.venueId,
+            reason: command.data.reason ?? 'refused by the venue',
+            rejectedAt: at,
+          },
+        };
+  const end = replaceEnd(evolveOrder(order, answer) as Order, at);
+  return accept<OrderEvent>(answer, ...(end ? [end] : []));
+}
+
+/**
+ * The parent's replace ends once every slice asked has answered: replaced if any slice took it (the
+ * quantity then being what actually works: slices that refused keep their old size), rejected if
+ * none did.
+ */
+function replaceEnd(after: Order, at: string): OrderEvent | null {
+  const asked = Object.values(after.children).filter((c) => c.replace);
+  if (!after.pendingReplace || asked.length === 0 || asked.some((c) => !c.replace?.answer)) return null;
+  const orderId = after.terms.orderId;
+  const refused = asked.filter((c) => c.replace?.answer && !c.replace.answer.replaced);
+  const reasonOf = (c: (typeof asked)[number]) =>
+    c.replace?.answer && !c.replace.answer.replaced ? c.replace.answer.reason : '';
+  if (refused.length === asked.length) {
+    return {
+      type: 'OrderReplaceRejected',
+      data: {
+        orderId,
+        reason: refused.map((c) => `${c.childId} at ${c.venueId}: ${reasonOf(c)}`).join('; '),
+        rejectedAt: at,
+      },
+    };
+  }
+  // Each refusing slice kept its size: the parent works that much less (or more) than asked.
+  let quantity = after.pendingReplace.quantity;
+  for (const c of refused) {
+    quantity = quantity
+      .minus(Decimal.parse(c.replace?.quantity ?? c.quantity))
+      .plus(Decimal.parse(c.quantity));
+  }
+  const totals = computeTotals(after.fills, quantity);
+  const limitPrice = after.pendingReplace.limitPrice;
+  return {
+    type: 'OrderReplaced',
+    data: {
+      orderId,
+      quantity: quantity.toString(),
+      limitPrice: limitPrice ? limitPrice.toString() : null,
+      replacedAt: at,
+      partial:
+        refused.length === 0
+          ? null
+          : `kept their old terms: ${refused.map((c) => `${c.childId} at ${c.venueId} (${reasonOf(c)})`).join('; ')}`,
+      ...totalsOf({
+        cumQty: totals.cumQty,
+        leavesQty: Decimal.max(quantity.minus(totals.cumQty), Decimal.ZERO),
+        avgPx: totals.cumQty.isZero() ? null : totals.executedNotional.dividedBy(totals.cumQty),
+      }),
+    },
+  };
+}
+
 export function decideOrder(command: OrderCommand, state: OrderState): Decision<OrderEvent> {
   switch (command.type) {
     case 'PlaceOrder':
       return placeOrder(command, state);
     case 'RouteOrder':
       return routeOrder(command, state);
+    case 'RouteReplace':
+      return routeReplace(command, state);
+    case 'RecordSliceReplace':
+      return recordSliceReplace(command, state);
     case 'MarkUnconfirmed':
       return markUnconfirmed(command, state);
     case 'CloseVenueOrder':

@@ -201,3 +201,131 @@ describe('order routing and venue slices', () => {
     expect(order.children['o1.1'].status).toBe('ACKNOWLEDGED');
   });
 });
+
+describe('replacing an order that works at venues', () => {
+  const requestReplace = (quantity: string | null, limitPrice: string | null): OrderCommand => ({
+    type: 'RequestReplace',
+    data: { orderId, quantity, limitPrice },
+    metadata: at(4),
+  });
+  const routeReplace = (
+    targets: { childId: string; quantity: string; limitPrice: string | null }[],
+  ): OrderCommand => ({
+    type: 'RouteReplace',
+    data: { orderId, slices: targets, rationale: 'test plan' },
+    metadata: at(5),
+  });
+  const answer = (childId: string, outcome: 'REPLACED' | 'REJECTED', reason?: string): OrderCommand => ({
+    type: 'RecordSliceReplace',
+    data: { orderId, childId, outcome, reason: reason ?? null },
+    metadata: at(6),
+  });
+  const ack = (childId: string): OrderCommand => ({
+    type: 'AcknowledgeOrder',
+    data: { orderId, venueId: childId === 'o1.1' ? 'SIM-A' : 'SIM-B', childId, venueOrderId: `v-${childId}` },
+    metadata: at(2),
+  });
+  const working = [accepted, routed, ...submitted];
+
+  it('writes each slice plan first, and confirms the parent once every slice is replaced', () => {
+    const planned = stateAfter(
+      working,
+      ack('o1.1'),
+      ack('o1.2'),
+      requestReplace('12', '9690'),
+      routeReplace([
+        { childId: 'o1.1', quantity: '8', limitPrice: '9690' },
+        { childId: 'o1.2', quantity: '4', limitPrice: '9690' },
+      ]),
+    );
+    expect(planned.status).toBe('PENDING_REPLACE');
+    expect(planned.children['o1.1'].replace).toEqual({ quantity: '8', limitPrice: '9690', answer: null });
+    const half = stateAfter(
+      working,
+      ack('o1.1'),
+      ack('o1.2'),
+      requestReplace('12', '9690'),
+      routeReplace([
+        { childId: 'o1.1', quantity: '8', limitPrice: '9690' },
+        { childId: 'o1.2', quantity: '4', limitPrice: '9690' },
+      ]),
+      answer('o1.1', 'REPLACED'),
+    );
+    expect(half.status).toBe('PENDING_REPLACE');
+    expect(half.children['o1.1'].quantity).toBe('8');
+    const done = orderDecider.decide(answer('o1.2', 'REPLACED'), half);
+    expect(done.accepted && done.events.map((e) => e.type)).toEqual(['VenueOrderReplaced', 'OrderReplaced']);
+    const after = stateAfter(
+      working,
+      ack('o1.1'),
+      ack('o1.2'),
+      requestReplace('12', '9690'),
+      routeReplace([
+        { childId: 'o1.1', quantity: '8', limitPrice: '9690' },
+        { childId: 'o1.2', quantity: '4', limitPrice: '9690' },
+      ]),
+      answer('o1.1', 'REPLACED'),
+      answer('o1.2', 'REPLACED'),
+      // A late duplicate answer changes nothing.
+      answer('o1.2', 'REJECTED', 'late'),
+    );
+    expect(after.status).toBe('NEW');
+    expect(after.orderQty.toString()).toBe('12');
+    expect(after.limitPrice?.toString()).toBe('9690');
+    expect(after.leavesQty.toString()).toBe('12');
+    expect(Object.values(after.children).map((c) => [c.quantity, c.limitPrice, c.replace])).toEqual([
+      ['8', '9690', null],
+      ['4', '9690', null],
+    ]);
+  });
+
+  it('a replace no slice takes is rejected; one only some take leaves the parent at what really works', () => {
+    const plan = routeReplace([
+      { childId: 'o1.1', quantity: '5', limitPrice: '9680' },
+      { childId: 'o1.2', quantity: '3', limitPrice: '9680' },
+    ]);
+    const base = [ack('o1.1'), ack('o1.2'), requestReplace('8', null), plan];
+    const none = stateAfter(
+      working,
+      ...base,
+      answer('o1.1', 'REJECTED', 'too late'),
+      answer('o1.2', 'REJECTED', 'no'),
+    );
+    expect(none.status).toBe('NEW');
+    expect(none.orderQty.toString()).toBe('10');
+    const some = stateAfter(working, ...base, answer('o1.1', 'REPLACED'));
+    const last = orderDecider.decide(answer('o1.2', 'REJECTED', 'venue busy'), some);
+    if (!last.accepted) throw new Error('refused');
+    const replaced = last.events.find((e) => e.type === 'OrderReplaced');
+    // o1.1 went 6 → 5; o1.2 stayed at 4: 9 work, not the 8 asked for, and the event says why.
+    expect(replaced?.type === 'OrderReplaced' && replaced.data.quantity).toBe('9');
+    expect(replaced?.type === 'OrderReplaced' && replaced.data.partial).toContain(
+      'o1.2 at SIM-B (venue busy)',
+    );
+  });
+
+  it('plans once: a plan while one is under way records nothing; slices must be working and keep a fill', () => {
+    const under = stateAfter(
+      working,
+      ack('o1.1'),
+      requestReplace('11', null),
+      routeReplace([{ childId: 'o1.1', quantity: '7', limitPrice: '9680' }]),
+    );
+    const again = orderDecider.decide(
+      routeReplace([{ childId: 'o1.1', quantity: '7', limitPrice: '9680' }]),
+      under,
+    );
+    expect(again).toEqual({ accepted: true, events: [] });
+    spec
+      .given(...working, {
+        type: 'OrderReplaceRequested',
+        data: { orderId, quantity: '9', limitPrice: null, requestedAt: iso(4) },
+      })
+      .when(routeReplace([{ childId: 'o1.1', quantity: '0', limitPrice: null }]))
+      .thenRejects('INVALID_TRANSITION');
+    spec
+      .given(...working)
+      .when(routeReplace([{ childId: 'o1.1', quantity: '7', limitPrice: null }]))
+      .thenRejects('REPLACE_NOT_PENDING');
+  });
+});

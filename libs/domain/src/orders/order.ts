@@ -92,6 +92,11 @@ export type OrderReplaced = DomainEvent<
     quantity: DecimalString;
     limitPrice: DecimalString | null;
     replacedAt: string;
+    /**
+     * Set when some slices refused the replace: they keep their old terms, the quantity above is what
+     * is actually working, and this says which slices and why.
+     */
+    partial?: string | null;
   } & OrderTotals
 >;
 export type OrderReplaceRejected = DomainEvent<
@@ -159,12 +164,37 @@ export type VenueOrderClosed = DomainEvent<
   }
 >;
 
+/** What a replace asks of one working slice: its new total quantity and limit price. */
+export interface SliceReplaceTarget {
+  childId: string;
+  quantity: DecimalString;
+  limitPrice: DecimalString | null;
+}
+/** Written before the slice's replace is sent (write-ahead), with why the parent's change was split so. */
+export type VenueReplaceSubmitted = DomainEvent<
+  'VenueReplaceSubmitted',
+  SliceReplaceTarget & { orderId: string; venueId: string; rationale: string; submittedAt: string }
+>;
+/** The venue replaced the slice: it now works at these terms. */
+export type VenueOrderReplaced = DomainEvent<
+  'VenueOrderReplaced',
+  SliceReplaceTarget & { orderId: string; venueId: string; replacedAt: string }
+>;
+/** The venue refused to replace the slice (or the request could not be sent): it keeps its terms. */
+export type VenueReplaceRejected = DomainEvent<
+  'VenueReplaceRejected',
+  { orderId: string; childId: string; venueId: string; reason: string; rejectedAt: string }
+>;
+
 export type OrderEvent =
   | OrderAccepted
   | OrderRouted
   | VenueOrderSubmitted
   | VenueOrderUnconfirmed
   | VenueOrderClosed
+  | VenueReplaceSubmitted
+  | VenueOrderReplaced
+  | VenueReplaceRejected
   | OrderRejected
   | OrderAcknowledged
   | OrderFilled
@@ -198,6 +228,13 @@ export type ChildClosure = 'CANCELED' | 'REJECTED' | 'EXPIRED';
 export type ChildStatus = 'SUBMITTED' | 'UNCONFIRMED' | 'ACKNOWLEDGED' | 'FILLED' | ChildClosure;
 export const WORKING_CHILD_STATUSES: readonly ChildStatus[] = ['SUBMITTED', 'UNCONFIRMED', 'ACKNOWLEDGED'];
 
+/** A replace sent to one slice and, once the venue answered, how: null while waiting. */
+export interface SliceReplace {
+  quantity: DecimalString;
+  limitPrice: DecimalString | null;
+  answer: null | { replaced: true } | { replaced: false; reason: string };
+}
+
 /** A venue slice of the order (decimals as strings: this is bookkeeping, the totals are the parent's). */
 export interface ChildSlice {
   childId: string;
@@ -207,6 +244,8 @@ export interface ChildSlice {
   limitPrice: DecimalString | null;
   cumQty: DecimalString;
   status: ChildStatus;
+  /** The slice's part in the parent's pending replace (absent when none is under way). */
+  replace?: SliceReplace | null;
 }
 
 /** Why an order stopped working, when it did so before being filled. */
@@ -363,6 +402,12 @@ function termsOf(data: OrderTerms): OrderTerms {
   };
 }
 
+/** The parent's replace ended: no slice is part of one any more. */
+function withoutSliceReplaces(children: Record<string, ChildSlice>): Record<string, ChildSlice> {
+  if (!Object.values(children).some((c) => c.replace)) return children;
+  return Object.fromEntries(Object.entries(children).map(([id, c]) => [id, { ...c, replace: null }]));
+}
+
 export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
   if (event.type === 'OrderAccepted') return openOrder(termsOf(event.data), event.data.acceptedAt, null, []);
   if (event.type === 'OrderRejected') {
@@ -430,6 +475,44 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
       return withTotals(
         { ...order, children: { ...order.children, [child.childId]: { ...child, status: 'UNCONFIRMED' } } },
         event.data.at,
+      );
+    }
+    case 'VenueReplaceSubmitted': {
+      const d = event.data;
+      const child = order.children[d.childId];
+      if (!child) return order;
+      const replace: SliceReplace = { quantity: d.quantity, limitPrice: d.limitPrice, answer: null };
+      return withTotals(
+        { ...order, children: { ...order.children, [child.childId]: { ...child, replace } } },
+        d.submittedAt,
+      );
+    }
+    case 'VenueOrderReplaced': {
+      const d = event.data;
+      const child = order.children[d.childId];
+      if (!child) return order;
+      const replaced: ChildSlice = {
+        ...child,
+        quantity: d.quantity,
+        limitPrice: d.limitPrice,
+        replace: child.replace && { ...child.replace, answer: { replaced: true } },
+      };
+      return withTotals(
+        { ...order, children: { ...order.children, [child.childId]: replaced } },
+        d.replacedAt,
+      );
+    }
+    case 'VenueReplaceRejected': {
+      const d = event.data;
+      const child = order.children[d.childId];
+      if (!child?.replace) return order;
+      const refused: ChildSlice = {
+        ...child,
+        replace: { ...child.replace, answer: { replaced: false, reason: d.reason } },
+      };
+      return withTotals(
+        { ...order, children: { ...order.children, [child.childId]: refused } },
+        d.rejectedAt,
       );
     }
     case 'VenueOrderClosed': {
@@ -511,12 +594,16 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
           orderQty: quantity,
           limitPrice,
           pendingReplace: null,
+          children: withoutSliceReplaces(order.children),
         },
         event.data.replacedAt,
       );
     }
     case 'OrderReplaceRejected':
-      return withTotals({ ...order, pendingReplace: null }, event.data.rejectedAt);
+      return withTotals(
+        { ...order, pendingReplace: null, children: withoutSliceReplaces(order.children) },
+        event.data.rejectedAt,
+      );
     case 'OrderExpired':
       return withTotals(
         { ...order, closure: 'EXPIRED', pendingCancel: false, pendingReplace: null },
