@@ -299,12 +299,14 @@ export class ExecutionGateway {
         this.metadata(slice.childId, null, 'system:execution-gateway'),
       );
     if (!line) return void (await refuse(`unknown venue ${slice.venueId}`));
-    const waited = await this.takeToken(line);
-    if (!waited)
+    // A token at hand is taken without yielding, so the order goes out in the same turn.
+    const token = line.limiter.tryTake() || (await this.takeToken(line));
+    if (!token)
       return void (await refuse(`rate limit of ${slice.venueId}: no room within ${this.maxRateWaitMs} ms`));
     if (!line.breaker.allow()) return void (await refuse(`circuit breaker of ${slice.venueId} is open`));
+    let handedOver = 0;
     try {
-      await line.venue.submit({
+      const submitted = line.venue.submit({
         clientOrderId: slice.childId,
         instrumentId: order.terms.instrumentId,
         side: order.terms.side,
@@ -313,6 +315,8 @@ export class ExecutionGateway {
         quantity: Decimal.parse(slice.quantity),
         limitPrice: slice.limitPrice === null ? null : Decimal.parse(slice.limitPrice),
       });
+      handedOver = performance.now();
+      await submitted;
       line.breaker.success();
     } catch (error) {
       // Not sent at all (no line, over the venue's limit): safe to close, and a mark against the venue.
@@ -321,7 +325,7 @@ export class ExecutionGateway {
       return;
     }
     if (appendedAt !== undefined) {
-      this.sendLatencies.push(performance.now() - appendedAt);
+      this.sendLatencies.push(handedOver - appendedAt);
       if (this.sendLatencies.length > 10_000) this.sendLatencies.shift();
     }
     this.working.get(slice.venueId)?.set(slice.childId, orderId);
