@@ -1,10 +1,12 @@
 import { RiskLimitsData } from '@oms/domain';
 import { RunningPostgres, startEmbeddedPostgres } from '@oms/event-store';
+import { ChildProcess, fork } from 'child_process';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { DEMO_LIMITS } from '../apps/api/src/runtime/demo-seed';
 import { OmsRuntime } from '../apps/api/src/runtime/oms-runtime';
+import { Role } from '../apps/api/src/runtime/settings';
 
 /** Limits high enough that every benchmark order is accepted (rejected orders would be cheaper). */
 export const BENCH_LIMITS: RiskLimitsData = {
@@ -14,14 +16,22 @@ export const BENCH_LIMITS: RiskLimitsData = {
   maxOrdersPerWindow: 1_000_000,
 };
 
-/** The OMS (api, projector, ledger) on a throw-away embedded PostgreSQL, the demo seeded. */
-export async function startBenchOms(name: string): Promise<{ server: RunningPostgres; runtime: OmsRuntime }> {
+/**
+ * The OMS on a throw-away embedded PostgreSQL, the demo seeded: `roles` in this process (api,
+ * projector and ledger by default, as `npm start` runs them), and `workerRoles`, if any, in a process
+ * of their own, as docker compose runs them (the projector beside the API, say).
+ */
+export async function startBenchOms(
+  name: string,
+  roles: Role[] = ['api', 'projector', 'ledger'],
+  workerRoles: Role[] = [],
+): Promise<{ server: RunningPostgres; runtime: OmsRuntime; stop(): Promise<void> }> {
   const server = await startEmbeddedPostgres({
     dataDir: mkdtempSync(join(tmpdir(), `oms-bench-${name}-`)),
     persistent: false,
   });
   const runtime = await OmsRuntime.start({
-    roles: new Set(['api', 'projector', 'ledger'] as const),
+    roles: new Set(roles),
     port: 0,
     dataDir: '',
     databaseUrl: server.connectionString,
@@ -29,5 +39,37 @@ export async function startBenchOms(name: string): Promise<{ server: RunningPost
     seedDemo: true,
     marketDataFile: null,
   });
-  return { server, runtime };
+  const worker = workerRoles.length > 0 ? await startWorker(server.connectionString, workerRoles) : null;
+  return {
+    server,
+    runtime,
+    async stop() {
+      if (worker) await stopWorker(worker);
+      await runtime.stop();
+      await server.stop();
+    },
+  };
+}
+
+/** The projector's own entry point (it runs any roles OMS_ROLES names), started once it has caught up. */
+async function startWorker(databaseUrl: string, roles: Role[]): Promise<ChildProcess> {
+  const child = fork(join(__dirname, '../apps/projector/src/main.ts'), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
+    env: { ...process.env, DATABASE_URL: databaseUrl, OMS_ROLES: roles.join(',') },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('caught up and running')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`worker (${roles.join(',')}) exited with ${code}`)));
+  });
+  return child;
+}
+
+async function stopWorker(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }

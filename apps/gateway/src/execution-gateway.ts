@@ -283,9 +283,9 @@ export class ExecutionGateway {
     for (const slice of decision.slices) await this.send(order, slice, appendedAt);
   }
 
-  /** Order-to-venue latency inside the gateway (after the durable append), recent slices, ascending. */
-  sendLatencySamples(): Float64Array {
-    return Float64Array.from(this.sendLatencies).sort();
+  /** Order-to-venue latency inside the gateway (after the durable append), the `last` slices, ascending. */
+  sendLatencySamples(last = this.sendLatencies.length): Float64Array {
+    return Float64Array.from(this.sendLatencies.slice(-last)).sort();
   }
 
   /** Rate limit, breaker, then the venue. A slice that cannot go is closed as rejected, with the reason. */
