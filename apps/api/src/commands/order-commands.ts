@@ -78,6 +78,11 @@ export class OrderCommands {
   private readonly orderQueue = new KeyedQueue();
   /** Order ids placed here lately, oldest first: a request for one of them is most likely a retry. */
   private readonly recentOrders = new Set<string>();
+  /**
+   * Reserved orders whose order stream is known to exist: the sweeper looks each reservation up once,
+   * not on every pass (an order may rest for days). Pruned to the reservations still open.
+   */
+  private readonly recordedOrders = new Set<string>();
 
   constructor(
     private readonly store: EventStore,
@@ -163,6 +168,7 @@ export class OrderCommands {
       refusal = error;
     }
     if (placed && placed.events.length > 0) {
+      if (rejections.length === 0) this.recordedOrders.add(orderId);
       return { accepted: rejections.length === 0, order: placed.after.state as Order, rejections };
     }
     // The order existed already (placed before, or by another process just now): its outcome stands,
@@ -377,10 +383,16 @@ export class OrderCommands {
   async sweepOrphanedReservations(olderThanMs: number, ctx: CommandContext): Promise<number> {
     let released = 0;
     const cutoff = this.clock().getTime() - olderThanMs;
+    const open = new Set<string>();
     for (const [accountId, loaded] of this.accounts.held()) {
       for (const reservation of loaded.state.reservations.values()) {
+        open.add(reservation.orderId);
+        if (this.recordedOrders.has(reservation.orderId)) continue;
         if (Date.parse(reservation.reservedAt) > cutoff) continue;
-        if ((await this.store.streamRevision(orderStream(reservation.orderId))) !== null) continue;
+        if ((await this.store.streamRevision(orderStream(reservation.orderId))) !== null) {
+          this.recordedOrders.add(reservation.orderId);
+          continue;
+        }
         await this.withAccount(accountId, ctx, () => ({
           type: 'ReleaseExposure',
           data: {
@@ -394,6 +406,7 @@ export class OrderCommands {
         released++;
       }
     }
+    for (const orderId of this.recordedOrders) if (!open.has(orderId)) this.recordedOrders.delete(orderId);
     return released;
   }
 
