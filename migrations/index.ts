@@ -2,12 +2,14 @@ import { DataSource, MigrationInterface } from 'typeorm';
 import { EventStore1763700000000 } from './1763700000000-event-store';
 import { ReadModels1763700000001 } from './1763700000001-read-models';
 import { SetBasedAppend1763800000000 } from './1763800000000-set-based-append';
+import { AppendNotice1763900000000 } from './1763900000000-append-notice';
 
 /** Every migration, in order. Listed explicitly (no globs) so jest, ts-node and the build agree. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   EventStore1763700000000,
   ReadModels1763700000001,
   SetBasedAppend1763800000000,
+  AppendNotice1763900000000,
 ];
 
 /**

@@ -207,3 +207,40 @@ describe('PostgreSQL event store across transaction ids of different lengths', (
     }
   });
 });
+
+describe('PostgreSQL event store notices', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterAll(() => database.drop());
+
+  it('a filtered subscription sleeps through commits it cannot match, and wakes for one it can', async () => {
+    const store = new PostgresEventStore({ connectionString: database.connectionString });
+    const delivered: RecordedEvent[] = [];
+    const subscription = store.subscribeToAll({ filter: { streamCategories: ['quiet'] } }, async (events) => {
+      delivered.push(...events);
+    });
+    await subscription.caughtUp;
+    await sleep(50); // listening, and asleep
+    const query = jest.spyOn(store.connectionPool, 'query');
+    const pageReads = () =>
+      query.mock.calls.filter(([text]) => typeof text === 'string' && text.includes('WITH page AS')).length;
+    const event = { type: 'Tick', data: {}, metadata: { correlationId: 'c', causationId: null, actor: 't' } };
+    for (let i = 0; i < 20; i++) await store.appendToStream(`noise-${randomUUID()}`, [event], NO_STREAM);
+    await sleep(100);
+    expect(pageReads()).toBe(0);
+
+    const started = performance.now();
+    await store.appendToStream(`quiet-${randomUUID()}`, [event], NO_STREAM);
+    while (delivered.length === 0 && performance.now() - started < 900) await sleep(5);
+    // Woken by the notice, not by the one-second safety timer.
+    expect(delivered).toHaveLength(1);
+    expect(performance.now() - started).toBeLessThan(900);
+    expect(pageReads()).toBeGreaterThan(0);
+    await subscription.stop();
+    await store.close();
+  });
+});

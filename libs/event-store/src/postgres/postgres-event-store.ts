@@ -85,10 +85,9 @@ export class PostgresEventStore implements EventStore {
   private readonly pool: Pool;
   private listener: Client | null = null;
   private listening: Promise<void> | null = null;
-  private readonly waiters = new Set<() => void>();
+  /** One per subscription: the notices its filter could match, and how to wake it. */
+  private readonly watchers = new Set<Watcher>();
   private readonly queue: PendingAppend[] = [];
-  /** Notifications received so far: a wait that starts after one arrived returns at once (no lost wake-ups). */
-  private notifications = 0;
   private groupsInFlight = 0;
   private flushScheduled = false;
   private closed = false;
@@ -262,30 +261,35 @@ export class PostgresEventStore implements EventStore {
   subscribeToAll(options: SubscribeToAllOptions, handler: BatchHandler): Subscription {
     // Per subscription: its last short read left committed events hidden behind an older open transaction.
     let behindOpenTransaction = false;
-    let notificationsAtRead = 0;
-    return runSubscription(
+    const watcher: Watcher = { filter: options.filter, notices: 0, wake: null };
+    let noticesAtRead = 0;
+    this.watchers.add(watcher);
+    const subscription = runSubscription(
       {
         readPage: async (from, max, o) => {
-          notificationsAtRead = this.notifications;
+          noticesAtRead = watcher.notices;
           const page = await this.readPage(from, max, o.filter);
           behindOpenTransaction = page.events.length < max && page.hidden;
           return page;
         },
         waitForAppends: (timeoutMs) =>
           this.waitForAppends(
+            watcher,
             behindOpenTransaction ? Math.min(timeoutMs, 20) : timeoutMs,
-            notificationsAtRead,
+            noticesAtRead,
           ),
         isBehind: () => behindOpenTransaction,
       },
       options,
       handler,
     );
+    void subscription.done.catch(() => undefined).finally(() => this.watchers.delete(watcher));
+    return subscription;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const wake of this.waiters) wake();
+    for (const watcher of this.watchers) watcher.wake?.();
     if (this.listener) await this.listener.end().catch(() => undefined);
     await this.pool.end();
   }
@@ -372,18 +376,20 @@ export class PostgresEventStore implements EventStore {
    * while committed events are hidden behind an older open transaction (which may roll back without
    * notifying anyone), and long otherwise.
    */
-  private async waitForAppends(wait: number, notificationsAtRead: number): Promise<void> {
+  private async waitForAppends(watcher: Watcher, wait: number, noticesAtRead: number): Promise<void> {
     if (this.closed) return;
     await this.ensureListening();
-    if (this.notifications !== notificationsAtRead) return; // an append committed since the last read
+    if (watcher.notices !== noticesAtRead) return; // a matching append committed since the last read
     await new Promise<void>((resolve) => {
-      const wake = () => {
+      const timer = setTimeout(() => {
+        watcher.wake = null;
+        resolve();
+      }, wait);
+      watcher.wake = () => {
         clearTimeout(timer);
-        this.waiters.delete(wake);
+        watcher.wake = null;
         resolve();
       };
-      const timer = setTimeout(wake, wait);
-      this.waiters.add(wake);
     });
   }
 
@@ -391,9 +397,13 @@ export class PostgresEventStore implements EventStore {
     if (!this.listening) {
       this.listening = (async () => {
         const client = new Client({ connectionString: this.options.connectionString });
-        client.on('notification', () => {
-          this.notifications++;
-          for (const wake of [...this.waiters]) wake();
+        client.on('notification', (message) => {
+          const notice = parseNotice(message.payload);
+          for (const watcher of this.watchers) {
+            if (!mayMatch(notice, watcher.filter)) continue;
+            watcher.notices++;
+            watcher.wake?.();
+          }
         });
         // If the LISTEN connection drops, listen again on the next wait; the safety timeout covers the gap.
         client.on('error', () => {
@@ -426,3 +436,32 @@ export class PostgresEventStore implements EventStore {
 }
 
 const NO_UPCASTERS = new Upcasters();
+
+interface Watcher {
+  filter: EventFilter | undefined;
+  /** Notices that may concern this subscription, counted: one after its last read means read again. */
+  notices: number;
+  wake: (() => void) | null;
+}
+
+/** What a commit appended, from its notification; null when it did not say (wake everyone). */
+type Notice = { categories: Set<string>; types: Set<string> } | null;
+
+function parseNotice(payload: string | undefined): Notice {
+  if (!payload) return null;
+  const notice = { categories: new Set<string>(), types: new Set<string>() };
+  for (const tag of payload.split(',')) {
+    if (tag.startsWith('c:')) notice.categories.add(tag.slice(2));
+    else if (tag.startsWith('t:')) notice.types.add(tag.slice(2));
+  }
+  return notice;
+}
+
+/** Could the commit hold an event the filter wants? (Per commit, not per event: it may wake in vain, never miss.) */
+function mayMatch(notice: Notice, filter: EventFilter | undefined): boolean {
+  if (notice === null || filter === undefined) return true;
+  const categoriesOk =
+    !filter.streamCategories || filter.streamCategories.some((c) => notice.categories.has(c));
+  const typesOk = !filter.eventTypes || filter.eventTypes.some((t) => notice.types.has(t));
+  return categoriesOk && typesOk;
+}
