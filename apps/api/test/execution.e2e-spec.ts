@@ -1,4 +1,5 @@
-import { Decimal } from '@oms/domain';
+import { Decimal, accountDecider } from '@oms/domain';
+import { accountStream } from '../src/commands/streams';
 import { RunningOms, startOms } from './harness';
 
 jest.setTimeout(60_000);
@@ -115,6 +116,16 @@ describe('execution through the demo venues (GraphQL end to end)', () => {
       { type: 'VenueOrderReplaced', actor: expect.stringMatching(/^venue:SIM-/) },
       { type: 'OrderReplaced', actor: expect.stringMatching(/^venue:SIM-/) },
     ]);
+    // Risk reserved for the new terms when the replace was asked; they are what the venue works now.
+    const events = await oms.runtime.store.readStream(accountStream('demo'));
+    const held = events
+      .reduce(
+        (s, e) => accountDecider.evolve(s, { type: e.type, data: e.data } as never),
+        accountDecider.initialState(),
+      )
+      .reservations.get(id);
+    const reservation = held && { quantity: held.quantity.toString(), price: held.price.toString() };
+    expect(reservation).toEqual({ quantity: '0.02', price: '9310' });
   });
 
   it('splits a large order across SIM-A and SIM-B and records why', async () => {

@@ -5,12 +5,17 @@ import { loadCheckpoint, saveCheckpoint } from '@oms/read-models';
 import { OrderCommands } from './order-commands';
 import { orderStream } from './streams';
 
-const LEDGER_EVENTS = ['OrderFilled', 'OrderCanceled', 'OrderExpired', 'OrderRejectedByVenue'];
+const RELEASING = ['OrderCanceled', 'OrderExpired', 'OrderRejectedByVenue'];
+/** A replace ended: the reservation follows what works at the venue now. */
+const REPLACE_ENDED = ['OrderReplaced', 'OrderReplaceRejected'];
+const LEDGER_EVENTS = ['OrderFilled', ...RELEASING, ...REPLACE_ENDED];
 const CHECKPOINT = 'account-ledger';
 
 /**
  * The account ledger: a durable subscription over order events that books fills into the account
- * (positions, P&L, the post-trade loss limit) and releases exposure when an order stops working.
+ * (positions, P&L, the post-trade loss limit), releases exposure when an order stops working, and
+ * sets an order's reservation to its open quantity and price once a replace has ended (taken, partly
+ * taken, or refused by the venue: pre-trade risk reserved for the requested terms).
  * Idempotent: each account command carries the event's log position, and the account ignores anything
  * at or below the last one it applied, so redelivery after a crash changes nothing.
  */
@@ -75,6 +80,28 @@ export class LedgerReactor {
           price: d.price,
           fee: d.fee,
           executedAt: d.executedAt,
+          sourceSequence,
+        },
+        metadata: { now },
+      };
+    } else if (REPLACE_ENDED.includes(event.type)) {
+      // The order as this event left it: its open quantity and limit price are what the venue works.
+      const history = await this.store.readStream(orderStream(orderId), {
+        maxCount: Number(recorded.revision) + 1,
+      });
+      const order = history.reduce(
+        (state, e) => orderDecider.evolve(state, { type: e.type, data: e.data } as OrderEvent),
+        orderDecider.initialState(),
+      );
+      if (!order.exists) return;
+      command = {
+        type: 'AdjustReservation',
+        data: {
+          accountId: terms.accountId,
+          orderId,
+          quantity: order.leavesQty.toString(),
+          price: order.limitPrice?.toString() ?? null,
+          reason: event.type,
           sourceSequence,
         },
         metadata: { now },

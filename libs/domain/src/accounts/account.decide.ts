@@ -26,6 +26,23 @@ export type ReleaseExposure = Command<
   'ReleaseExposure',
   { accountId: string; orderId: string; reason: string; sourceSequence: string | null }
 >;
+/**
+ * The ledger sets an order's reservation to what actually works at the venue after a replace ended
+ * (the new terms, or the old ones when the venue refused): a fact, so no limit check can refuse it.
+ */
+export type AdjustReservation = Command<
+  'AdjustReservation',
+  {
+    accountId: string;
+    orderId: string;
+    /** Open quantity to hold exposure for. */
+    quantity: DecimalString;
+    /** null: keep the reservation's price (a market order's collar edge). */
+    price: DecimalString | null;
+    reason: string;
+    sourceSequence: string | null;
+  }
+>;
 export type BookFill = Command<
   'BookFill',
   {
@@ -49,6 +66,7 @@ export type AccountCommand =
   | ReserveExposure
   | ReserveReplacement
   | ReleaseExposure
+  | AdjustReservation
   | BookFill;
 
 function limitProblems(l: RiskLimitsData): string[] {
@@ -154,6 +172,33 @@ function releaseExposure(command: ReleaseExposure, state: AccountState): Decisio
   });
 }
 
+function adjustReservation(command: AdjustReservation, state: AccountState): Decision<AccountEvent> {
+  const { accountId, orderId, reason, sourceSequence } = command.data;
+  if (!isNewerSequence(sourceSequence, state.ledgerSequence)) return accept(); // redelivered
+  const reservation = state.reservations.get(orderId);
+  if (!reservation) return accept(); // released already: nothing is held
+  if (!Decimal.isValid(command.data.quantity) || Decimal.parse(command.data.quantity).isNegative())
+    return reject('INVALID_ADJUSTMENT', `Quantity ${command.data.quantity} is not a decimal ≥ 0.`);
+  if (command.data.price !== null && !Decimal.isValid(command.data.price))
+    return reject('INVALID_ADJUSTMENT', `Price ${command.data.price} is not a decimal.`);
+  const quantity = Decimal.parse(command.data.quantity);
+  const price = command.data.price === null ? reservation.price : Decimal.parse(command.data.price);
+  if (quantity.eq(reservation.quantity) && price.eq(reservation.price)) return accept();
+  return accept({
+    type: 'ExposureAdjusted',
+    data: {
+      accountId,
+      orderId,
+      quantity: quantity.toString(),
+      price: price.toString(),
+      notional: quantity.times(price).toString(),
+      reason,
+      adjustedAt: isoTimestamp(command.metadata.now),
+      sourceSequence,
+    },
+  });
+}
+
 /** Books a fill into the position and applies the post-trade loss limit. */
 function bookFill(command: BookFill, state: AccountState): Decision<AccountEvent> {
   const d = command.data;
@@ -247,6 +292,8 @@ export function decideAccount(command: AccountCommand, state: AccountState): Dec
     }
     case 'ReleaseExposure':
       return releaseExposure(command, state);
+    case 'AdjustReservation':
+      return adjustReservation(command, state);
     case 'BookFill':
       return bookFill(command, state);
     default:

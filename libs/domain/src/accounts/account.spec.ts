@@ -506,6 +506,67 @@ describe('account: ledger (fills and releases)', () => {
       .thenNothing();
   });
 
+  it('sets a reservation to what works at the venue after a replace ended, once, with no limit check', () => {
+    const adjust = (quantity: string, price: string | null, sourceSequence: string): AccountCommand => ({
+      type: 'AdjustReservation',
+      data: { accountId, orderId: 'o1', quantity, price, reason: 'OrderReplaceRejected', sourceSequence },
+      metadata: at(),
+    });
+    // Risk reserved 1 @ 9680 for a requested downsize; the venue refused, so 2 @ 9700 still work.
+    const state = spec
+      .given(limitsSet({ maxOpenNotional: '10000' }), reserved('o1', 'BUY', '1', '9680'))
+      .when(adjust('2', '9700', '0020'))
+      .then({
+        type: 'ExposureAdjusted',
+        data: {
+          accountId,
+          orderId: 'o1',
+          quantity: '2',
+          price: '9700',
+          notional: '19400',
+          reason: 'OrderReplaceRejected',
+          adjustedAt: iso(),
+          sourceSequence: '0020',
+        },
+      });
+    // Beyond the credit limit, and recorded all the same: the exposure exists.
+    expect(state.openNotional.toString()).toBe('19400');
+    expect(state.openQuantity.get('BTCUSDT')?.buy.toString()).toBe('2');
+    expect(state.reservations.get('o1')?.price.toString()).toBe('9700');
+    const after = [
+      {
+        type: 'ExposureAdjusted',
+        data: {
+          accountId,
+          orderId: 'o1',
+          quantity: '2',
+          price: '9700',
+          notional: '19400',
+          reason: 'r',
+          adjustedAt: iso(),
+          sourceSequence: '0020',
+        },
+      },
+    ] as const;
+    // Redelivered (at or below the last applied sequence), unchanged, or for a released order: nothing.
+    spec
+      .given(limitsSet(), reserved('o1', 'BUY', '1', '9680'), ...after)
+      .when(adjust('3', '9700', '0020'))
+      .thenNothing();
+    spec
+      .given(limitsSet(), reserved('o1', 'BUY', '2', '9700'))
+      .when(adjust('2', '9700', '0021'))
+      .thenNothing();
+    spec
+      .given(limitsSet())
+      .when(adjust('2', '9700', '0022'))
+      .thenNothing();
+    spec
+      .given(limitsSet(), reserved('o1', 'BUY', '1'))
+      .when(adjust('-1', null, '0023'))
+      .thenRejects('INVALID_ADJUSTMENT');
+  });
+
   it('halts the account automatically when the day’s realised loss reaches the limit', () => {
     const history = [limitsSet({ maxDailyLoss: '100' }), booked('o1', 'BUY', '1', '9680', '0001')];
     spec

@@ -124,6 +124,20 @@ export type ExposureReleased = DomainEvent<
     sourceSequence: string | null;
   }
 >;
+/** An order's reservation set to what works at the venue after a replace ended (ledger). */
+export type ExposureAdjusted = DomainEvent<
+  'ExposureAdjusted',
+  {
+    accountId: string;
+    orderId: string;
+    quantity: DecimalString;
+    price: DecimalString;
+    notional: DecimalString;
+    reason: string;
+    adjustedAt: string;
+    sourceSequence: string | null;
+  }
+>;
 export type FillBooked = DomainEvent<
   'FillBooked',
   {
@@ -142,7 +156,13 @@ export type FillBooked = DomainEvent<
 >;
 
 export type AccountEvent =
-  RiskLimitsSet | TradingHalted | TradingResumed | ExposureReserved | ExposureReleased | FillBooked;
+  | RiskLimitsSet
+  | TradingHalted
+  | TradingResumed
+  | ExposureReserved
+  | ExposureReleased
+  | ExposureAdjusted
+  | FillBooked;
 
 export interface OpenQuantity {
   buy: Decimal;
@@ -306,6 +326,30 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
         reservations,
         recentOrderTimes,
         ...adjustOpen(base, d.instrumentId, d.side, reservation.quantity, reservation.notional),
+      };
+    }
+    case 'ExposureAdjusted': {
+      const d = event.data;
+      const reservation = state.reservations.get(d.orderId);
+      const ledgerSequence = advanceLedger(state, d.sourceSequence);
+      if (!reservation) return { ...state, ledgerSequence };
+      const adjusted: Reservation = {
+        ...reservation,
+        quantity: dec(d.quantity),
+        price: dec(d.price),
+        notional: dec(d.notional),
+      };
+      return {
+        ...state,
+        reservations: state.reservations.set(d.orderId, adjusted),
+        ledgerSequence,
+        ...adjustOpen(
+          state,
+          reservation.instrumentId,
+          reservation.side,
+          adjusted.quantity.minus(reservation.quantity),
+          adjusted.notional.minus(reservation.notional),
+        ),
       };
     }
     case 'ExposureReleased':
