@@ -76,9 +76,12 @@ export async function run(): Promise<BenchFigure[]> {
     persistent: false,
     database: 'raw',
   });
-  const admin = server.connectionString.replace(/\/raw$/, '/postgres');
-  for (const db of ['oms', 'emmett']) await createDatabaseIfMissing(admin, db);
-  const url = (db: string) => server.connectionString.replace(/\/raw$/, `/${db}`);
+  const url = (db: string) => {
+    const u = new URL(server.connectionString);
+    u.pathname = `/${db}`;
+    return u.toString();
+  };
+  for (const db of ['oms', 'emmett']) await createDatabaseIfMissing(url('postgres'), db);
   await runMigrations(url('oms'));
 
   const raw = new Pool({ connectionString: url('raw'), max: WRITERS });
