@@ -47,7 +47,8 @@ export async function run(): Promise<BenchFigure[]> {
   });
   const load = async (body: string, tag: string, rate?: number) => {
     const result: LoadResult = await runLoad({ url, body, tag, seconds: SECONDS, clients: CLIENTS, rate });
-    if (result.failures > 0) throw new Error(`${tag}: ${result.failures} failed, e.g. ${result.firstFailure}`);
+    if (result.failures > 0)
+      throw new Error(`${tag}: ${result.failures} failed, e.g. ${result.firstFailure}`);
     return { perSecond: result.perSecond, latencies: Float64Array.from(result.latencies) };
   };
 
@@ -100,12 +101,9 @@ export async function run(): Promise<BenchFigure[]> {
       figure(`placeOrder achieved (open loop at ${TARGET_RATE}/s)`, steady.perSecond, 'orders/s'),
       figure(`placeOrder p50 at ${TARGET_RATE}/s`, percentile(steady.latencies, 50), 'ms'),
       figure(`placeOrder p99 at ${TARGET_RATE}/s`, percentile(steady.latencies, 99), 'ms', { atMost: 20 }),
-      figure(
-        `command side in process, 100 accounts (${IN_PROCESS_CALLERS} callers)`,
-        inProcess,
-        'orders/s',
-        { atLeast: 10_000 },
-      ),
+      figure(`command side in process, 100 accounts (${IN_PROCESS_CALLERS} callers)`, inProcess, 'orders/s', {
+        atLeast: 10_000,
+      }),
     ];
   } finally {
     await app.close();
