@@ -243,4 +243,81 @@ describe('PostgreSQL event store notices', () => {
     await subscription.stop();
     await store.close();
   });
+
+  it('a filtered subscription polls only while events it wants are held back', async () => {
+    const store = new PostgresEventStore({ connectionString: database.connectionString });
+    const delivered: RecordedEvent[] = [];
+    const subscription = store.subscribeToAll(
+      { filter: { streamCategories: ['wanted'] } },
+      async (events) => {
+        delivered.push(...events);
+      },
+    );
+    await subscription.caughtUp;
+    await sleep(50);
+    const query = jest.spyOn(store.connectionPool, 'query');
+    const pageReads = () =>
+      query.mock.calls.filter(([text]) => typeof text === 'string' && text.includes('WITH page AS')).length;
+
+    // The wanted event's transaction is older than the open one, so it is below the horizon when it
+    // commits; the noise committed after the open transaction began stays held back until it ends.
+    const wanted = randomUUID();
+    const wantedWrite = appendInOpenTransaction(
+      database.connectionString,
+      'wanted-early',
+      [wanted],
+      100,
+      'commit',
+    );
+    await sleep(20);
+    const holder = appendInOpenTransaction(
+      database.connectionString,
+      'other-holder',
+      [randomUUID()],
+      900,
+      'rollback',
+    );
+    await sleep(20);
+    for (let i = 0; i < 10; i++) {
+      await store.appendToStream(
+        `noise-${randomUUID()}`,
+        [{ type: 'Tick', data: { i }, metadata: JSON.parse(metadata) }],
+        NO_STREAM,
+      );
+    }
+    await wantedWrite;
+    const deadline = Date.now() + 2_000;
+    while (delivered.length === 0 && Date.now() < deadline) await sleep(5);
+    expect(delivered.map((e) => e.eventId)).toEqual([wanted]);
+    const readsAfterDelivery = pageReads();
+    await sleep(500); // the open transaction still holds the noise back
+    // Polling for held-back noise would read every 20 ms (about 25 times here).
+    expect(pageReads() - readsAfterDelivery).toBeLessThanOrEqual(1);
+
+    await holder;
+
+    // A held-back event it wants is still polled for: its holder rolls back, which notifies no one.
+    const blocker = appendInOpenTransaction(
+      database.connectionString,
+      'other-blocker',
+      [randomUUID()],
+      300,
+      'rollback',
+    );
+    await sleep(20);
+    const late = await store.appendToStream(
+      `wanted-${randomUUID()}`,
+      [{ type: 'Tick', data: {}, metadata: JSON.parse(metadata) }],
+      NO_STREAM,
+    );
+    await blocker;
+    const rolledBackAt = performance.now();
+    while (delivered.length < 2 && performance.now() - rolledBackAt < 2_000) await sleep(5);
+    expect(delivered).toHaveLength(2);
+    expect(comparePositions(delivered[1].position, late.position)).toBe(0);
+    // Found by the short poll, not by the one-second idle wake.
+    expect(performance.now() - rolledBackAt).toBeLessThan(500);
+    await subscription.stop();
+    await store.close();
+  });
 });
