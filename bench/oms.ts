@@ -6,6 +6,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { DEMO_LIMITS } from '../apps/api/src/runtime/demo-seed';
 import { OmsRuntime } from '../apps/api/src/runtime/oms-runtime';
+import { fixedPrices } from '../apps/api/test/fixed-prices';
 import { Role } from '../apps/api/src/runtime/settings';
 
 /** Limits high enough that every benchmark order is accepted (rejected orders would be cheaper). */
@@ -30,15 +31,19 @@ export async function startBenchOms(
     dataDir: mkdtempSync(join(tmpdir(), `oms-bench-${name}-`)),
     persistent: false,
   });
-  const runtime = await OmsRuntime.start({
-    roles: new Set(roles),
-    port: 0,
-    dataDir: '',
-    databaseUrl: server.connectionString,
-    eventStore: 'postgres',
-    seedDemo: true,
-    marketDataFile: null,
-  });
+  const runtime = await OmsRuntime.start(
+    {
+      roles: new Set(roles),
+      port: 0,
+      dataDir: '',
+      databaseUrl: server.connectionString,
+      eventStore: 'postgres',
+      seedDemo: true,
+      marketDataFile: null,
+    },
+    undefined,
+    roles.includes('gateway') ? {} : { referencePrices: fixedPrices() },
+  );
   const worker = workerRoles.length > 0 ? await startWorker(server.connectionString, workerRoles) : null;
   return {
     server,

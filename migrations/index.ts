@@ -3,6 +3,7 @@ import { EventStore1763700000000 } from './1763700000000-event-store';
 import { ReadModels1763700000001 } from './1763700000001-read-models';
 import { SetBasedAppend1763800000000 } from './1763800000000-set-based-append';
 import { AppendNotice1763900000000 } from './1763900000000-append-notice';
+import { ReferencePrices1764000000000 } from './1764000000000-reference-prices';
 
 /** Every migration, in order. Listed explicitly (no globs) so jest, ts-node and the build agree. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -10,6 +11,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ReadModels1763700000001,
   SetBasedAppend1763800000000,
   AppendNotice1763900000000,
+  ReferencePrices1764000000000,
 ];
 
 /**

@@ -2,7 +2,8 @@ import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { createTestDatabase, TestDatabase } from '../../../libs/event-store/src/testing/test-database';
 import { createApiApp } from '../src/app';
-import { OmsRuntime } from '../src/runtime/oms-runtime';
+import { fixedPrices } from './fixed-prices';
+import { OmsRuntime, RuntimeOptions } from '../src/runtime/oms-runtime';
 import { Role } from '../src/runtime/settings';
 
 export interface RunningOms {
@@ -27,17 +28,23 @@ export interface GqlResponse<T> {
 export async function startOms(
   database?: TestDatabase,
   roles: Role[] = ['api', 'projector', 'ledger'],
+  // Without a gateway there is no market: risk gets a fixed BTCUSDT price unless told otherwise.
+  options: RuntimeOptions = roles.includes('gateway') ? {} : { referencePrices: fixedPrices() },
 ): Promise<RunningOms & { database: TestDatabase }> {
   const db = database ?? (await createTestDatabase());
-  const runtime = await OmsRuntime.start({
-    roles: new Set(roles),
-    port: 0,
-    dataDir: '',
-    databaseUrl: db.connectionString,
-    eventStore: 'postgres',
-    seedDemo: true,
-    marketDataFile: null,
-  });
+  const runtime = await OmsRuntime.start(
+    {
+      roles: new Set(roles),
+      port: 0,
+      dataDir: '',
+      databaseUrl: db.connectionString,
+      eventStore: 'postgres',
+      seedDemo: true,
+      marketDataFile: null,
+    },
+    undefined,
+    options,
+  );
   await runtime.whenReady();
   const app = await createApiApp(runtime, { logger: false });
   await app.listen(0, '127.0.0.1');

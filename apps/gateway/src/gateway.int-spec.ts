@@ -11,7 +11,7 @@ import { DataSource } from 'typeorm';
 import { TestDatabase, createTestDatabase } from '../../../libs/event-store/src/testing/test-database';
 import { AggregateStore } from '../../api/src/commands/aggregate-store';
 import { OrderCommands, PlaceOrderRequest } from '../../api/src/commands/order-commands';
-import { SeededReferencePrices } from '../../api/src/commands/reference-prices';
+import { fixedPrices } from '../../api/test/fixed-prices';
 import { orderStream } from '../../api/src/commands/streams';
 import { seedDemo } from '../../api/src/runtime/demo-seed';
 import { ExecutionGateway } from './execution-gateway';
@@ -76,9 +76,9 @@ describe('execution gateway under faults', () => {
     database = await createTestDatabase();
     store = new PostgresEventStore({ connectionString: database.connectionString });
     dataSource = await new DataSource({ type: 'postgres', url: database.connectionString }).initialize();
-    const prices = new SeededReferencePrices();
+    const prices = fixedPrices();
     commands = new OrderCommands(store, prices);
-    await seedDemo(commands, prices);
+    await seedDemo(commands);
     clock = new VirtualClock(Date.now());
   });
 

@@ -9,15 +9,24 @@ import { L2Book, MarketEvent } from '@oms/venues';
 export class MarketDataHandler {
   private readonly books = new Map<string, L2Book>();
   private readonly seenAt = new Map<string, number>();
+  private readonly instrumentIds = new Set<string>();
 
   constructor(private readonly now: () => number) {}
 
   onMarketData(venueId: string, instrumentId: string, event: MarketEvent): void {
     const key = `${venueId}|${instrumentId}`;
     let book = this.books.get(key);
-    if (!book) this.books.set(key, (book = new L2Book()));
+    if (!book) {
+      this.books.set(key, (book = new L2Book()));
+      this.instrumentIds.add(instrumentId);
+    }
     book.apply(event);
     if (event.kind !== 'trade') this.seenAt.set(key, this.now());
+  }
+
+  /** Every instrument some venue has sent market data for. */
+  instruments(): Iterable<string> {
+    return this.instrumentIds;
   }
 
   book(venueId: string, instrumentId: string): L2Book | null {

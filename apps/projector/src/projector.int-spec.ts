@@ -3,7 +3,7 @@ import { PostgresEventStore } from '@oms/event-store';
 import { DataSource } from 'typeorm';
 import { TestDatabase, createTestDatabase } from '../../../libs/event-store/src/testing/test-database';
 import { OrderCommands } from '../../api/src/commands/order-commands';
-import { SeededReferencePrices } from '../../api/src/commands/reference-prices';
+import { fixedPrices } from '../../api/test/fixed-prices';
 import { orderStream } from '../../api/src/commands/streams';
 import { seedDemo } from '../../api/src/runtime/demo-seed';
 import { READ_MODEL_PROJECTIONS, Projection } from './projections';
@@ -50,9 +50,9 @@ describe('projector killed at any point, then restarted', () => {
     store = new PostgresEventStore({ connectionString: database.connectionString });
     dataSource = await new DataSource({ type: 'postgres', url: database.connectionString }).initialize();
     // A history with every kind of change: accepted and rejected orders, cancels, fills, limits, a halt.
-    const prices = new SeededReferencePrices();
+    const prices = fixedPrices();
     commands = new OrderCommands(store, prices);
-    await seedDemo(commands, prices);
+    await seedDemo(commands);
     const ctx = { actor: 'test', correlationId: 'kill-test' };
     for (let i = 0; i < 12; i++) {
       const placed = await commands.placeOrder(
@@ -173,8 +173,8 @@ describe('one active projector per projection', () => {
       url: database.connectionString,
     }).initialize();
     try {
-      const prices = new SeededReferencePrices();
-      await seedDemo(new OrderCommands(store, prices), prices);
+      const prices = fixedPrices();
+      await seedDemo(new OrderCommands(store, prices));
       const first = new Projector(store, dataSource, READ_MODEL_PROJECTIONS);
       const second = new Projector(store, dataSource, READ_MODEL_PROJECTIONS);
       await first.start();

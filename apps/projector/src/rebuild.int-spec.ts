@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { TestDatabase, createTestDatabase } from '../../../libs/event-store/src/testing/test-database';
 import { OrderCommands, PlaceOrderRequest } from '../../api/src/commands/order-commands';
-import { SeededReferencePrices } from '../../api/src/commands/reference-prices';
+import { fixedPrices } from '../../api/test/fixed-prices';
 import { seedDemo } from '../../api/src/runtime/demo-seed';
 import { READ_MODEL_PROJECTIONS } from './projections';
 import { Projector } from './projector';
@@ -48,9 +48,9 @@ describe('read-model rebuild', () => {
       url: database.connectionString,
       entities: READ_MODEL_ENTITIES,
     }).initialize();
-    const prices = new SeededReferencePrices();
+    const prices = fixedPrices();
     commands = new OrderCommands(store, prices);
-    await seedDemo(commands, prices);
+    await seedDemo(commands);
     for (let i = 0; i < 8; i++) {
       const placed = await commands.placeOrder(order(`r-${i}`, i === 3 ? '50' : '0.1'), ctx);
       if (i % 3 === 0 && placed.accepted) await commands.cancelOrder(placed.order.terms.orderId, null, ctx);

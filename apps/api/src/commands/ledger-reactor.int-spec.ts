@@ -6,7 +6,7 @@ import { seedDemo } from '../runtime/demo-seed';
 import { AggregateStore } from './aggregate-store';
 import { LedgerReactor } from './ledger-reactor';
 import { OrderCommands } from './order-commands';
-import { SeededReferencePrices } from './reference-prices';
+import { fixedPrices } from '../../test/fixed-prices';
 import { accountStream, orderStream } from './streams';
 
 jest.setTimeout(60_000);
@@ -25,9 +25,9 @@ describe('the account ledger after a replace', () => {
     database = await createTestDatabase();
     store = new PostgresEventStore({ connectionString: database.connectionString });
     dataSource = await new DataSource({ type: 'postgres', url: database.connectionString }).initialize();
-    const prices = new SeededReferencePrices();
+    const prices = fixedPrices();
     commands = new OrderCommands(store, prices);
-    await seedDemo(commands, prices);
+    await seedDemo(commands);
     ledger = new LedgerReactor(store, dataSource, commands);
   });
 

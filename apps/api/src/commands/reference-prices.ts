@@ -1,20 +1,26 @@
 import { Decimal, ReferencePrice } from '@oms/domain';
+import { Client } from 'pg';
+import { REFERENCE_PRICES_CHANNEL } from '../../../gateway/src/reference-price-publisher';
 
-/** Where pre-trade risk gets reference prices (the market-data handler, once venues exist). */
+/**
+ * Where pre-trade risk and the positions' marks get reference prices: the gateway's market-data
+ * handler in its own process, or what it publishes (`PublishedReferencePrices`) in an API process
+ * without it.
+ */
 export interface ReferencePriceSource {
   referencePrice(instrumentId: string, now: Date): ReferencePrice | null;
   markPrice(instrumentId: string): Decimal | null;
 }
 
 /**
- * Seeded reference prices, treated as fresh, until the market-data module (execution issue) feeds real
- * ones. Instruments without a seed have none, so their orders fail closed (REFERENCE_PRICE_MISSING).
+ * Fixed prices that never age, for tests and benchmarks that run the command side without a market.
+ * Instruments without one have none, so their orders fail closed (REFERENCE_PRICE_MISSING).
  */
 export class SeededReferencePrices implements ReferencePriceSource {
-  private readonly prices = new Map<string, Decimal>();
+  private readonly prices: Map<string, Decimal>;
 
-  set(instrumentId: string, price: Decimal): void {
-    this.prices.set(instrumentId, price);
+  constructor(prices: Record<string, string>) {
+    this.prices = new Map(Object.entries(prices).map(([id, price]) => [id, Decimal.parse(price)]));
   }
 
   referencePrice(instrumentId: string, now: Date): ReferencePrice | null {
@@ -24,5 +30,94 @@ export class SeededReferencePrices implements ReferencePriceSource {
 
   markPrice(instrumentId: string): Decimal | null {
     return this.prices.get(instrumentId) ?? null;
+  }
+}
+
+/** How often the table is read even without a notice (a lost notice, a dropped connection). */
+const SAFETY_READ_MS = 1_000;
+
+/**
+ * The reference prices the execution gateway publishes (`md_reference_prices`), held in memory for
+ * risk: read at start, again on every notice, and every second in case one was missed. Each keeps the
+ * time the market showed it, so risk judges its age as the gateway's own process would.
+ */
+export class PublishedReferencePrices implements ReferencePriceSource {
+  private readonly prices = new Map<string, ReferencePrice>();
+  private client: Client | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private reading: Promise<void> | null = null;
+  private readAgain = false;
+  private stopped = false;
+
+  private constructor(private readonly connectionString: string) {}
+
+  static async start(connectionString: string): Promise<PublishedReferencePrices> {
+    const prices = new PublishedReferencePrices(connectionString);
+    await prices.read();
+    prices.timer = setInterval(() => void prices.read().catch(() => undefined), SAFETY_READ_MS);
+    prices.timer.unref();
+    return prices;
+  }
+
+  referencePrice(instrumentId: string): ReferencePrice | null {
+    return this.prices.get(instrumentId) ?? null;
+  }
+
+  markPrice(instrumentId: string): Decimal | null {
+    return this.prices.get(instrumentId)?.price ?? null;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.reading?.catch(() => undefined);
+    await this.client?.end().catch(() => undefined);
+    this.client = null;
+  }
+
+  /** One read at a time; a notice during a read asks for one more. */
+  private read(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.reading) {
+      this.readAgain = true;
+      return this.reading;
+    }
+    this.reading = (async () => {
+      do {
+        this.readAgain = false;
+        await this.readOnce();
+      } while (this.readAgain && !this.stopped);
+    })().finally(() => (this.reading = null));
+    return this.reading;
+  }
+
+  private async readOnce(): Promise<void> {
+    const client = this.client ?? (await this.connect());
+    const { rows } = await client.query<{ instrument_id: string; price: string; observed_ms: string }>(
+      `SELECT instrument_id, price::text AS price,
+              floor(extract(epoch FROM observed_at) * 1000)::bigint AS observed_ms
+         FROM md_reference_prices`,
+    );
+    for (const row of rows) {
+      this.prices.set(row.instrument_id, {
+        price: Decimal.parse(row.price),
+        observedAt: Number(row.observed_ms),
+      });
+    }
+  }
+
+  /** One connection listens and reads; after an error the next read connects again. */
+  private async connect(): Promise<Client> {
+    const client = new Client({ connectionString: this.connectionString });
+    client.on('notification', () => void this.read().catch(() => undefined));
+    client.on('error', () => {
+      if (this.client === client) this.client = null;
+      void client.end().catch(() => undefined);
+    });
+    await client.connect();
+    await client.query(`LISTEN ${REFERENCE_PRICES_CHANNEL}`);
+    this.client = client;
+    return client;
   }
 }

@@ -3,7 +3,7 @@ import { PostgresEventStore } from '@oms/event-store';
 import { TestDatabase, createTestDatabase } from '../../../../libs/event-store/src/testing/test-database';
 import { seedDemo } from '../runtime/demo-seed';
 import { OrderCommands, PlaceOrderRequest } from './order-commands';
-import { SeededReferencePrices } from './reference-prices';
+import { fixedPrices } from '../../test/fixed-prices';
 import { accountStream, orderStream } from './streams';
 
 jest.setTimeout(60_000);
@@ -28,10 +28,10 @@ describe('the reservation sweeper', () => {
   const clock = () => new Date(now);
   const running: OrderCommands[] = [];
   const commandSide = async () => {
-    const prices = new SeededReferencePrices();
+    const prices = fixedPrices();
     const commands = new OrderCommands(store, prices, clock);
     running.push(commands);
-    await seedDemo(commands, prices);
+    await seedDemo(commands);
     return commands;
   };
 

@@ -1,6 +1,5 @@
-import { Decimal, InstrumentDefinition, RiskLimitsData } from '@oms/domain';
+import { InstrumentDefinition, RiskLimitsData } from '@oms/domain';
 import { OrderCommands } from '../commands/order-commands';
-import { SeededReferencePrices } from '../commands/reference-prices';
 
 export const DEMO_ACCOUNT = 'demo';
 
@@ -34,9 +33,8 @@ export const DEMO_LIMITS: RiskLimitsData = {
 };
 
 /** Seeds the demo idempotently: the deciders treat identical definitions and limits as no-ops. */
-export async function seedDemo(commands: OrderCommands, prices: SeededReferencePrices): Promise<void> {
+export async function seedDemo(commands: OrderCommands): Promise<void> {
   const ctx = { actor: 'system:seed', correlationId: 'seed-demo' };
   await commands.defineInstrument(BTCUSDT, ctx);
   await commands.setRiskLimits(DEMO_ACCOUNT, DEMO_LIMITS, ctx);
-  prices.set('BTCUSDT', Decimal.parse('9680'));
 }

@@ -12,9 +12,19 @@ import { demoVenues } from '../../../gateway/src/demo-venues';
 import { systemClock } from '@oms/venues';
 import { LedgerReactor } from '../commands/ledger-reactor';
 import { OrderCommands } from '../commands/order-commands';
-import { ReferencePriceSource, SeededReferencePrices } from '../commands/reference-prices';
+import { ReferencePricePublisher } from '../../../gateway/src/reference-price-publisher';
+import { PublishedReferencePrices, ReferencePriceSource } from '../commands/reference-prices';
 import { seedDemo } from './demo-seed';
 import { OmsSettings } from './settings';
+
+export interface RuntimeOptions {
+  /**
+   * Reference prices for risk instead of the market's: fixed ones, for tests and benchmarks that run
+   * the command side without a gateway. Otherwise the gateway's market data in its own process, or
+   * what it publishes in one without it.
+   */
+  referencePrices?: ReferencePriceSource;
+}
 
 export interface OrderUpdate {
   orderId: string;
@@ -33,6 +43,8 @@ export class OmsRuntime {
   private stopped = false;
   private roles: OmsSettings['roles'] = new Set();
   private gatewayStarted = false;
+  private pricePublisher: ReferencePricePublisher | null = null;
+  private publishedPrices: PublishedReferencePrices | null = null;
 
   private constructor(
     readonly databaseUrl: string,
@@ -51,6 +63,7 @@ export class OmsRuntime {
   static async start(
     settings: OmsSettings,
     log: (line: string) => void = () => undefined,
+    options: RuntimeOptions = {},
   ): Promise<OmsRuntime> {
     const embedded = settings.databaseUrl
       ? null
@@ -65,15 +78,17 @@ export class OmsRuntime {
         url: databaseUrl,
         entities: READ_MODEL_ENTITIES,
       }).initialize();
-      const seeded = new SeededReferencePrices();
-      // With the gateway in this process, risk uses the venues' market data; otherwise the seeded prices.
+      // With the gateway in this process, risk uses the venues' market data, which the gateway also
+      // publishes; an API process without it follows what was published.
       const marketData = settings.roles.has('gateway')
         ? new MarketDataHandler(() => systemClock.now())
         : null;
-      const prices = marketData ?? seeded;
+      const published =
+        options.referencePrices || marketData ? null : await PublishedReferencePrices.start(databaseUrl);
+      const prices = options.referencePrices ?? marketData ?? (published as PublishedReferencePrices);
       const commands = new OrderCommands(store, prices);
       await commands.start();
-      if (settings.seedDemo) await seedDemo(commands, seeded);
+      if (settings.seedDemo) await seedDemo(commands);
       const projector = new Projector(store, dataSource, READ_MODEL_PROJECTIONS);
       const ledger = new LedgerReactor(store, dataSource, commands);
       const gateway = marketData
@@ -98,12 +113,15 @@ export class OmsRuntime {
         gateway,
       );
       runtime.roles = settings.roles;
+      runtime.publishedPrices = published;
       if (settings.roles.has('api')) await runtime.listenForOrderUpdates();
       if (settings.roles.has('projector')) await projector.start();
       if (settings.roles.has('ledger')) await ledger.start();
-      if (gateway) {
+      if (gateway && marketData) {
         await gateway.start();
         runtime.gatewayStarted = true;
+        runtime.pricePublisher = new ReferencePricePublisher(marketData, dataSource, systemClock, log);
+        runtime.pricePublisher.start();
       }
       runtime.sweeper = setInterval(() => {
         void commands
@@ -157,10 +175,12 @@ export class OmsRuntime {
     if (this.stopped) return;
     this.stopped = true;
     if (this.sweeper) clearInterval(this.sweeper);
+    await this.pricePublisher?.stop();
     await this.gateway?.stop();
     await this.ledger.stop();
     await this.projector.stop();
     await this.commands.stop();
+    await this.publishedPrices?.stop();
     await this.listener?.end().catch(() => undefined);
     await this.store.close();
     await this.dataSource.destroy();

@@ -1,0 +1,64 @@
+import { eventually, startOms } from './harness';
+
+jest.setTimeout(60_000);
+
+type Oms = Awaited<ReturnType<typeof startOms>>;
+
+/**
+ * The OMS laid out as docker compose runs it: the gateway (with the venues' market data), projector and
+ * ledger in one process, and an API in another that has no market data of its own. The API's risk and
+ * marks follow the reference prices the gateway publishes.
+ */
+describe('an API process without the gateway (docker compose layout)', () => {
+  let back: Oms;
+  let api: Oms;
+
+  beforeAll(async () => {
+    back = await startOms(undefined, ['gateway', 'projector', 'ledger']);
+    api = await startOms(back.database, ['api'], {});
+  });
+
+  afterAll(async () => {
+    await api?.stop();
+    await back?.stop();
+    await back?.database.drop();
+  });
+
+  it("risk sees the gateway's reference price, seen moments ago on the venues", async () => {
+    const reference = await eventually(
+      async () => api.runtime.prices.referencePrice('BTCUSDT', new Date()),
+      (r) => r !== null,
+      'a published BTCUSDT reference price',
+    );
+    const atGateway = back.runtime.prices.referencePrice('BTCUSDT', new Date());
+    expect(atGateway).not.toBeNull();
+    // Published every 250 ms: the API's copy trails the gateway's by about that.
+    expect(Math.abs(atGateway!.observedAt - reference!.observedAt)).toBeLessThan(2_000);
+    expect(Date.now() - reference!.observedAt).toBeLessThan(2_000);
+  });
+
+  it('a MARKET order placed on the API fills at a venue and is marked at the market', async () => {
+    const placed = await api.gql<{ placeOrder: { accepted: boolean; rejections: { code: string }[] } }>(
+      `mutation { placeOrder(input: {accountId: "demo", clientOrderId: "split-1", instrumentId: "BTCUSDT",
+         side: BUY, type: MARKET, quantity: "0.01"}) { accepted rejections { code } } }`,
+    );
+    expect(placed.errors).toBeUndefined();
+    expect(placed.data?.placeOrder).toEqual({ accepted: true, rejections: [] });
+
+    const positions = await eventually(
+      async () =>
+        (
+          await api.gql<{ positions: { quantity: string; markPrice: string | null }[] }>(
+            `{ positions(accountId: "demo") { quantity markPrice } }`,
+          )
+        ).data?.positions ?? [],
+      (p) => p.length > 0,
+      'the filled position',
+      15_000,
+    );
+    expect(positions).toEqual([{ quantity: '0.01', markPrice: expect.any(String) }]);
+    // The synthetic market trades around 9,600–9,750.
+    expect(Number(positions[0].markPrice)).toBeGreaterThan(9_000);
+    expect(Number(positions[0].markPrice)).toBeLessThan(10_500);
+  });
+});
