@@ -208,6 +208,37 @@ describe('OMS over HTTP (GraphQL)', () => {
     expect(listed.data?.orders.edges.find((e) => e.node.id === id)?.node.status).toBe('PENDING_CANCEL');
   });
 
+  it('a replace refused by pre-trade risk is a typed error, and audited on the order', async () => {
+    const { data } = await oms.gql<PlaceResult>(PLACE, { input: limitBuy() }, { 'x-oms-actor': 'trader-7' });
+    const id = data!.placeOrder.order.id;
+    const before = await oms.eventCount();
+    const refused = await oms.gql<{ replaceOrder: unknown }>(
+      `mutation { replaceOrder(orderId: "${id}", quantity: "0.02", limitPrice: "12000") { status } }`,
+      undefined,
+      { 'x-oms-actor': 'trader-7' },
+    );
+    expect(refused.data).toBeNull();
+    expect(refused.errors?.[0].extensions?.code).toBe('PRICE_COLLAR_BREACHED');
+    expect(refused.errors?.[0].message).toMatch(
+      /Limit price 12000 is outside ±5% of the reference price 9680/,
+    );
+    expect(JSON.stringify(refused.errors)).not.toMatch(/\bat .*\.ts:\d+/);
+    // One event, on the order stream; no reservation moved on the account.
+    expect(await oms.eventCount()).toBe(before + 1);
+
+    const history = await oms.gql<{
+      orderHistory: { type: string; actor: string; data: { rejections?: { code: string }[] } }[];
+    }>(`{ orderHistory(orderId: "${id}") { type actor data } }`);
+    const last = history.data!.orderHistory.at(-1)!;
+    expect(history.data!.orderHistory.map((e) => e.type)).toEqual(['OrderAccepted', 'OrderReplaceRefused']);
+    expect(last.actor).toBe('user:trader-7');
+    expect(last.data.rejections?.map((r) => r.code)).toEqual(['PRICE_COLLAR_BREACHED']);
+    const order = await oms.gql<{ order: { quantity: string; limitPrice: string } }>(
+      `{ order(id: "${id}") { quantity limitPrice } }`,
+    );
+    expect(order.data?.order).toEqual({ quantity: '0.01', limitPrice: '9650' });
+  });
+
   it('books a venue fill into the position and P&L (account ledger and projector)', async () => {
     const { data } = await oms.gql<PlaceResult>(PLACE, {
       input: limitBuy({ quantity: '0.5', limitPrice: '9600' }),

@@ -44,6 +44,7 @@ const ORDER_EVENTS = [
   'OrderCancelRejected',
   'OrderReplaceRequested',
   'OrderReplaced',
+  'OrderReplaceRefused',
   'OrderReplaceRejected',
   'OrderExpired',
   'TradeBusted',

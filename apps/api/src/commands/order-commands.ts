@@ -298,8 +298,15 @@ export class OrderCommands {
         },
         ctx,
       );
+      // A refusal is recorded on the order too (OrderReplaceRefused), then answered as an error.
+      const { after } = await this.aggregates.execute(
+        orderDecider,
+        stream,
+        { ...command, data: { ...command.data, rejections } },
+        metadataOf(ctx),
+        loaded,
+      );
       if (rejections.length > 0) throw OmsUserError.fromRejections(rejections);
-      const { after } = await this.aggregates.execute(orderDecider, stream, command, metadataOf(ctx), loaded);
       return after.state as Order;
     });
   }

@@ -44,9 +44,15 @@ export type RecordVenueReject = Command<
 export type RequestCancel = Command<'RequestCancel', { orderId: string; reason?: string }>;
 export type ConfirmCancel = Command<'ConfirmCancel', { orderId: string; reason?: string }>;
 export type RejectCancel = Command<'RejectCancel', { orderId: string; reason: string }>;
+/** `rejections`: pre-trade risk's verdict on the new terms (as with PlaceOrder); any makes it a refusal. */
 export type RequestReplace = Command<
   'RequestReplace',
-  { orderId: string; quantity?: DecimalString | null; limitPrice?: DecimalString | null }
+  {
+    orderId: string;
+    quantity?: DecimalString | null;
+    limitPrice?: DecimalString | null;
+    rejections?: Rejection[];
+  }
 >;
 export type ConfirmReplace = Command<'ConfirmReplace', { orderId: string }>;
 export type RejectReplace = Command<'RejectReplace', { orderId: string; reason: string }>;
@@ -400,6 +406,19 @@ function requestReplace(command: RequestReplace, state: OrderState): Decision<Or
       : order.limitPrice !== null && limitPrice.eq(order.limitPrice))
   ) {
     return refuse('INVALID_REPLACE', 'The replace changes neither quantity nor limit price.');
+  }
+  const rejections = command.data.rejections ?? [];
+  if (rejections.length > 0) {
+    return accept({
+      type: 'OrderReplaceRefused',
+      data: {
+        orderId,
+        quantity: quantity.toString(),
+        limitPrice: limitPrice ? limitPrice.toString() : null,
+        rejections,
+        refusedAt: isoTimestamp(command.metadata.now),
+      },
+    });
   }
   return accept({
     type: 'OrderReplaceRequested',

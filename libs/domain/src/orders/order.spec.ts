@@ -384,6 +384,31 @@ describe('order decider', () => {
       expect(state.leavesQty.toString()).toBe('8');
     });
 
+    it('records a replace that pre-trade risk refused, and keeps the order as it was', () => {
+      const rejections = [{ code: 'PRICE_COLLAR_BREACHED', message: 'Limit price 12000 is outside ±5%.' }];
+      const refusedReplace = (quantity: string, limitPrice: string | null): OrderCommand => ({
+        type: 'RequestReplace',
+        data: { orderId, quantity, limitPrice, rejections },
+        metadata: at(3),
+      });
+      const state = spec
+        .given(accepted, acknowledged)
+        .when(refusedReplace('12', '12000'))
+        .then({
+          type: 'OrderReplaceRefused',
+          data: { orderId, quantity: '12', limitPrice: '12000', rejections, refusedAt: iso(3) },
+        }) as Order;
+      expect(state.status).toBe('NEW');
+      expect(state.pendingReplace).toBeNull();
+      expect(state.orderQty.toString()).toBe('10');
+      expect(state.limitPrice?.toString()).toBe('9680');
+      // The lifecycle is checked first: a replace the order cannot take is refused, not recorded.
+      spec
+        .given(accepted, acknowledged, replaceRequested)
+        .when(refusedReplace('13', null))
+        .thenRejects('REPLACE_ALREADY_PENDING');
+    });
+
     it('a rejected replace keeps the original terms', () => {
       const state = spec
         .given(accepted, acknowledged, replaceRequested)

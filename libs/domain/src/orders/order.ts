@@ -99,6 +99,17 @@ export type OrderReplaced = DomainEvent<
     partial?: string | null;
   } & OrderTotals
 >;
+/** Pre-trade risk refused the replace: the order keeps its terms; recorded so the refusal is audited. */
+export type OrderReplaceRefused = DomainEvent<
+  'OrderReplaceRefused',
+  {
+    orderId: string;
+    quantity: DecimalString;
+    limitPrice: DecimalString | null;
+    rejections: Rejection[];
+    refusedAt: string;
+  }
+>;
 export type OrderReplaceRejected = DomainEvent<
   'OrderReplaceRejected',
   { orderId: string; reason: string; rejectedAt: string }
@@ -205,6 +216,7 @@ export type OrderEvent =
   | OrderCancelRejected
   | OrderReplaceRequested
   | OrderReplaced
+  | OrderReplaceRefused
   | OrderReplaceRejected
   | OrderExpired
   | TradeBusted
@@ -599,6 +611,9 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         event.data.replacedAt,
       );
     }
+    case 'OrderReplaceRefused':
+      // An audit record: nothing about the order changed.
+      return order;
     case 'OrderReplaceRejected':
       return withTotals(
         { ...order, pendingReplace: null, children: withoutSliceReplaces(order.children) },
