@@ -140,8 +140,9 @@ export class ExecutionGateway {
       this.lines.set(venueId, {
         venue,
         breaker: new CircuitBreaker(clock),
-        // The venue's own limit: every request this gateway sends passes here first.
-        limiter: new TokenBucket(rateLimit.perSecond, rateLimit.burst, clock),
+        // The venue's own limit: every request this gateway sends passes here first. It starts empty:
+        // a previous instance may have used the venue's burst just before it stopped.
+        limiter: new TokenBucket(rateLimit.perSecond, rateLimit.burst, clock, 0),
         lastFillSequence: 0,
         unexplained: [],
       });

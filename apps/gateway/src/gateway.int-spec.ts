@@ -361,7 +361,9 @@ describe('execution gateway under faults', () => {
       },
     );
     running.push({ gateway, venues: [sim] });
-    // Time stands still, so the burst is all the venue allows; start() returns once the log is handled.
+    // The gateway's bucket starts empty; half a second fills it (5). Then time stands still, so that
+    // burst is all the venue allows; start() returns once the log is handled.
+    clock.advance(500);
     await gateway.start();
 
     expect(sent).toHaveLength(5);
@@ -373,6 +375,49 @@ describe('execution gateway under faults', () => {
     }
     expect(reasons).toEqual(Array.from({ length: 15 }, () => 'rate limit of SIM-A: no room within 0 ms'));
     expect((await Promise.all(ids.map(load))).filter((s) => s.status === 'REJECTED')).toHaveLength(15);
+  });
+
+  it('a gateway restarted right after a burst does not send a second burst into the venue limit', async () => {
+    const sent: number[] = [];
+    const sim = limitedVenue(sent);
+    const first = new ExecutionGateway(
+      store,
+      dataSource,
+      [sim],
+      new MarketDataHandler(() => clock.now()),
+      clock,
+      {
+        maxRateWaitMs: 0,
+      },
+    );
+    clock.advance(500);
+    const early = await burst(5);
+    await first.start();
+    await drive(allSettled(early), 20);
+    expect(sent).toHaveLength(5); // the venue's whole burst, used
+    await first.stop(); // and the gateway goes, at that instant
+
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const placed = await commands.placeOrder(
+        order(`after-restart-${i}`, {
+          type: 'LIMIT',
+          limitPrice: d('9300'),
+          timeInForce: 'GTC',
+          quantity: d('0.01'),
+        }),
+        ctx,
+      );
+      ids.push(placed.order.terms.orderId);
+    }
+    await startGateway([sim]);
+    await drive(() => sent.length >= 10, 500);
+    await drive(allSettled(ids), 50);
+
+    // A full bucket at start would send 5 at once into the venue's empty one: refused by the venue.
+    expect((await Promise.all(ids.map(load))).map((s) => s.status)).toEqual(ids.map(() => 'NEW'));
+    for (const t of sent)
+      expect(sent.filter((u) => u >= t && u < t + 1_000).length).toBeLessThanOrEqual(5 + 10);
   });
 
   describe('replace of an order working at its venue', () => {

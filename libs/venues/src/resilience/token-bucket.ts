@@ -2,7 +2,8 @@ import { Clock } from '../clock';
 
 /**
  * A token bucket: `perSecond` tokens a second, at most `burst` saved up. `tryTake` never lets more
- * through than the bucket holds; `waitMs` says how long until the next token.
+ * through than the bucket holds; `waitMs` says how long until the next token. It starts with
+ * `initialTokens` (a full bucket unless told otherwise).
  */
 export class TokenBucket {
   private tokens: number;
@@ -12,8 +13,9 @@ export class TokenBucket {
     private readonly perSecond: number,
     private readonly burst: number,
     private readonly clock: Clock,
+    initialTokens = burst,
   ) {
-    this.tokens = burst;
+    this.tokens = Math.min(burst, initialTokens);
     this.updatedAt = clock.now();
   }
 
