@@ -6,7 +6,7 @@ import { OmsRuntime } from './runtime/oms-runtime';
 export class HealthController {
   constructor(private readonly oms: OmsRuntime) {}
 
-  /** 200 once the API is up and the projector has caught up with the log; 503 before. */
+  /** 200 once the API is up, the projector has caught up and the gateway is sending or standing by; 503 otherwise. */
   @Get()
   health(@Res() res: Response): void {
     const ready = this.oms.ready;
@@ -18,7 +18,7 @@ export class HealthController {
         : this.oms.projector.isStandby
           ? 'standby (another instance is active)'
           : 'catching up or not in this process',
-      gateway: this.oms.gateway ? (this.oms.gatewayReady ? 'ok' : 'starting') : 'not in this process',
+      gateway: this.oms.gatewayStatus,
     });
   }
 }

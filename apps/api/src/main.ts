@@ -18,16 +18,21 @@ async function main(): Promise<void> {
   const runtime = await OmsRuntime.start(settings, (line) => console.log(line));
   const app = await createApiApp(runtime);
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: stopping`);
     await app.close();
     await runtime.stop();
-    process.exit(0);
+    process.exit(exitCode);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // An OMS that accepts orders with no gateway to send them is worse than one that stops and says why.
+  void runtime.gatewayStopped.then(async (reason) => {
+    console.error(`the execution gateway stopped (${reason}); stopping, start again to resume`);
+    await stop('gateway stopped', 1);
+  });
   await app.listen(settings.port);
   await runtime.whenReady();
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');

@@ -6,9 +6,8 @@ import {
   Subscription,
   positionKey,
 } from '@oms/event-store';
-import { createHash } from 'crypto';
-import { DataSource, QueryRunner } from 'typeorm';
-import { loadCheckpoint } from '@oms/read-models';
+import { DataSource } from 'typeorm';
+import { ActiveInstanceLock, loadCheckpoint } from '@oms/read-models';
 import { Projection, ProjectionChanges } from './projections';
 
 export const ORDER_UPDATED_CHANNEL = 'oms_order_updated';
@@ -38,14 +37,12 @@ export class Projector {
   private caughtUp = false;
   private standby = false;
   private stopped = false;
-  /** The session that holds this projection's advisory lock while this instance is the active one. */
-  private lock: QueryRunner | null = null;
-  private retry: NodeJS.Timeout | null = null;
+  /** One active instance per projection. */
+  private readonly lock: ActiveInstanceLock;
   private markReady!: () => void;
   private readonly readyOrStandby = new Promise<void>((resolve) => (this.markReady = resolve));
   private markCaughtUp!: () => void;
   private readonly caughtUpOnce = new Promise<void>((resolve) => (this.markCaughtUp = resolve));
-  private releasing: Promise<void> | null = null;
 
   private readonly name: string;
   private readonly batchSize: number;
@@ -60,6 +57,7 @@ export class Projector {
     this.name = options.name ?? 'read-models';
     this.batchSize = options.batchSize ?? 500;
     this.notify = options.notify ?? true;
+    this.lock = new ActiveInstanceLock(dataSource, `oms-projection:${this.name}`);
   }
 
   get isCaughtUp(): boolean {
@@ -81,31 +79,22 @@ export class Projector {
   }
 
   /**
-   * One active instance per projection: the first to take the advisory lock projects; others stand by
-   * and try again every few seconds, taking over if the active one goes away (its session ends).
+   * One active instance per projection: the first to take the lock projects; others stand by and take
+   * over if the active one goes away. A projector whose lock session ends carries on: the checkpoint's
+   * compare-and-set keeps two projectors from applying a batch twice.
    */
   async start(): Promise<void> {
-    this.lock = this.dataSource.createQueryRunner();
-    await this.lock.connect();
-    await this.tryToBecomeActive();
-  }
-
-  private async tryToBecomeActive(): Promise<void> {
-    if (this.stopped || !this.lock) return;
-    const [{ acquired }] = (await this.lock.query('SELECT pg_try_advisory_lock($1) AS acquired', [
-      lockKey(this.name),
-    ])) as {
-      acquired: boolean;
-    }[];
-    if (!acquired) {
+    const active = await this.lock.run(
+      async () => {
+        this.standby = false;
+        await this.follow();
+      },
+      () => undefined,
+    );
+    if (!active) {
       this.standby = true;
       this.markReady();
-      this.retry = setTimeout(() => void this.tryToBecomeActive(), 2_000);
-      this.retry.unref();
-      return;
     }
-    this.standby = false;
-    await this.follow();
   }
 
   /** Projects from the stored checkpoint until stopped or a batch fails. */
@@ -126,7 +115,7 @@ export class Projector {
       // The tables were switched under this instance (a rebuild): carry on from their checkpoint.
       if (error instanceof CheckpointMoved && !this.stopped) return this.follow();
       // Any other failed batch stops this instance; letting go of the lock lets a standby take over.
-      return this.releaseLock();
+      return this.lock.release();
     });
   }
 
@@ -142,20 +131,8 @@ export class Projector {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.retry) clearTimeout(this.retry);
     await this.subscription?.stop();
-    await this.releaseLock();
-  }
-
-  private releaseLock(): Promise<void> {
-    const lock = this.lock;
-    if (lock && !this.releasing) {
-      this.releasing = (async () => {
-        await lock.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
-        await lock.release();
-      })();
-    }
-    return this.releasing ?? Promise.resolve();
+    await this.lock.release();
   }
 
   private async applyBatch(events: RecordedEvent[]): Promise<void> {
@@ -184,12 +161,4 @@ export class Projector {
     });
     this.checkpoint = next;
   }
-}
-
-/** A stable 64-bit advisory lock key per projection name. */
-function lockKey(name: string): string {
-  return BigInt.asIntN(
-    64,
-    BigInt(`0x${createHash('sha256').update(`oms-projection:${name}`).digest('hex').slice(0, 16)}`),
-  ).toString();
 }

@@ -2,3 +2,4 @@
 export * from './decimal-column';
 export * from './entities';
 export * from './checkpoints';
+export * from './active-instance';

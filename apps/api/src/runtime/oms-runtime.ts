@@ -1,6 +1,6 @@
 import { EventStore, RunningPostgres, createEventStore, startEmbeddedPostgres } from '@oms/event-store';
 import { runMigrations } from '@oms/migrations';
-import { READ_MODEL_ENTITIES } from '@oms/read-models';
+import { ActiveInstanceLock, READ_MODEL_ENTITIES } from '@oms/read-models';
 import { EventEmitter } from 'events';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -26,6 +26,9 @@ export interface RuntimeOptions {
   referencePrices?: ReferencePriceSource;
 }
 
+type GatewayState =
+  { kind: 'starting' } | { kind: 'active' } | { kind: 'standby' } | { kind: 'stopped'; reason: string };
+
 export interface OrderUpdate {
   orderId: string;
   accountId: string;
@@ -42,7 +45,12 @@ export class OmsRuntime {
   private listener: Client | null = null;
   private stopped = false;
   private roles: OmsSettings['roles'] = new Set();
-  private gatewayStarted = false;
+  /** The gateway this process runs (if any): at most one process sends to the venues at a time. */
+  private gatewayState: GatewayState = { kind: 'starting' };
+  private gatewayLock: ActiveInstanceLock | null = null;
+  private markGatewayStopped!: (reason: string) => void;
+  /** Resolves (with why) if this process's gateway stopped under it; the process should then exit. */
+  readonly gatewayStopped = new Promise<string>((resolve) => (this.markGatewayStopped = resolve));
   private pricePublisher: ReferencePricePublisher | null = null;
   private publishedPrices: PublishedReferencePrices | null = null;
 
@@ -118,10 +126,18 @@ export class OmsRuntime {
       if (settings.roles.has('projector')) await projector.start();
       if (settings.roles.has('ledger')) await ledger.start();
       if (gateway && marketData) {
-        await gateway.start();
-        runtime.gatewayStarted = true;
-        runtime.pricePublisher = new ReferencePricePublisher(marketData, dataSource, systemClock, log);
-        runtime.pricePublisher.start();
+        // One gateway sends to the venues; another process with the role stands by until it goes.
+        runtime.gatewayLock = new ActiveInstanceLock(dataSource, 'oms-execution-gateway');
+        const active = await runtime.gatewayLock.run(
+          async () => {
+            await gateway.start();
+            runtime.gatewayState = { kind: 'active' };
+            runtime.pricePublisher = new ReferencePricePublisher(marketData, dataSource, systemClock, log);
+            runtime.pricePublisher.start();
+          },
+          (reason) => void runtime.stopGateway(reason, log),
+        );
+        if (!active) runtime.gatewayState = { kind: 'standby' };
       }
       runtime.sweeper = setInterval(() => {
         void commands
@@ -152,9 +168,34 @@ export class OmsRuntime {
     return projector && this.gatewayReady;
   }
 
-  /** The gateway (when this process runs it) has connected its venues and caught up with the log. */
+  /** The gateway (when this process runs it) is sending, having caught up, or stands by behind another. */
   get gatewayReady(): boolean {
-    return this.gateway === null || this.gatewayStarted;
+    return (
+      this.gateway === null || this.gatewayState.kind === 'active' || this.gatewayState.kind === 'standby'
+    );
+  }
+
+  /** What /health says of the gateway. */
+  get gatewayStatus(): string {
+    if (this.gateway === null) return 'not in this process';
+    const state = this.gatewayState;
+    if (state.kind === 'active') return 'ok';
+    if (state.kind === 'standby') return 'standby (another instance is active)';
+    if (state.kind === 'stopped') return `stopped: ${state.reason}; restart this process`;
+    return 'starting';
+  }
+
+  /**
+   * The lock session ended under a running gateway: another process may take over at once, so this
+   * one stops sending. It does not resume by itself (its venue sessions and timers are gone); restart it.
+   */
+  private async stopGateway(reason: string, log: (line: string) => void): Promise<void> {
+    if (this.gatewayState.kind === 'stopped') return;
+    this.gatewayState = { kind: 'stopped', reason };
+    log(`execution gateway stopped: ${reason}`);
+    await this.pricePublisher?.stop();
+    await this.gateway?.stop();
+    this.markGatewayStopped(reason);
   }
 
   /** Projector notifications (pg_notify on commit) become in-process events for GraphQL subscriptions. */
@@ -177,6 +218,7 @@ export class OmsRuntime {
     if (this.sweeper) clearInterval(this.sweeper);
     await this.pricePublisher?.stop();
     await this.gateway?.stop();
+    await this.gatewayLock?.release();
     await this.ledger.stop();
     await this.projector.stop();
     await this.commands.stop();

@@ -17,6 +17,12 @@ export function runWorkerProcess(defaultRoles: string): void {
     };
     process.on('SIGINT', () => void stop());
     process.on('SIGTERM', () => void stop());
+    // Crash-only: a gateway that had to stop exits, and its restart stands by or takes over cleanly.
+    void runtime.gatewayStopped.then(async (reason) => {
+      console.error(`exiting: the execution gateway stopped (${reason})`);
+      await runtime.stop();
+      process.exit(1);
+    });
   };
   main().catch((error) => {
     console.error(error);

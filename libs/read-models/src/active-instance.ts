@@ -1,0 +1,94 @@
+import { createHash } from 'crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+
+/**
+ * One active instance per name among every process on the database: a session-level advisory lock,
+ * held on a connection of its own for as long as the instance is active. The others stand by, try
+ * again every `retryMs`, and take over once the holder's session ends (its process stopped or died).
+ */
+export class ActiveInstanceLock {
+  private client: Client | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private active = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    /** The lock's name; its key is derived from it, so every process that uses the name agrees. */
+    readonly name: string,
+    private readonly retryMs = 2_000,
+  ) {}
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  /**
+   * Runs `onActive` once this instance holds the lock: at once if it is free, otherwise from a later
+   * retry. Resolves after the first attempt: true if active now, false if standing by. `onLost` runs
+   * if the holding session ends under a running instance: another may take over, so it must stop.
+   */
+  async run(onActive: () => Promise<void>, onLost: (reason: string) => void): Promise<boolean> {
+    if (this.stopped) return false;
+    if (await this.tryAcquire(onLost)) {
+      await onActive();
+      return true;
+    }
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      void this.run(onActive, onLost).catch((error: unknown) => onLost(String(error)));
+    }, this.retryMs);
+    this.retry.unref();
+    return false;
+  }
+
+  async release(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    const client = this.client;
+    this.client = null;
+    this.active = false;
+    if (!client) return;
+    await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
+
+  private async tryAcquire(onLost: (reason: string) => void): Promise<boolean> {
+    const client = new Client({ connectionString: connectionStringOf(this.dataSource) });
+    await client.connect();
+    const { rows } = await client.query<{ acquired: boolean }>(
+      'SELECT pg_try_advisory_lock($1) AS acquired',
+      [lockKey(this.name)],
+    );
+    if (!rows[0].acquired || this.stopped) {
+      await client.end().catch(() => undefined);
+      return false;
+    }
+    const lost = (reason: string) => {
+      if (this.client !== client) return; // released on purpose
+      this.client = null;
+      this.active = false;
+      onLost(`the session holding the ${this.name} lock ended: ${reason}`);
+    };
+    client.on('error', (error) => lost(error.message));
+    client.on('end', () => lost('connection closed'));
+    this.client = client;
+    this.active = true;
+    return true;
+  }
+}
+
+function connectionStringOf(dataSource: DataSource): string {
+  const url = (dataSource.options as { url?: string }).url;
+  if (!url) throw new Error('ActiveInstanceLock needs a DataSource configured with a url.');
+  return url;
+}
+
+/** A stable 64-bit advisory lock key per name. */
+function lockKey(name: string): string {
+  return BigInt.asIntN(
+    64,
+    BigInt(`0x${createHash('sha256').update(name).digest('hex').slice(0, 16)}`),
+  ).toString();
+}
