@@ -60,7 +60,7 @@ export async function startBenchOms(
 async function startWorker(databaseUrl: string, roles: Role[]): Promise<ChildProcess> {
   const child = fork(join(__dirname, '../apps/projector/src/main.ts'), [], {
     execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
-    env: { ...process.env, DATABASE_URL: databaseUrl, OMS_ROLES: roles.join(',') },
+    env: { ...process.env, DATABASE_URL: databaseUrl, OMS_ROLES: roles.join(','), PORT: '0' },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   await new Promise<void>((resolve, reject) => {

@@ -21,6 +21,11 @@ describe('two API instances on one database', () => {
     await a?.database.drop();
   });
 
+  it('one projector and one account ledger work; the other instance stands by', async () => {
+    expect([a.runtime.projector.isStandby, a.runtime.ledger.isStandby]).toEqual([false, false]);
+    expect([b.runtime.projector.isStandby, b.runtime.ledger.isStandby]).toEqual([true, true]);
+  });
+
   it('hammering one account cannot together exceed its position limit (10 BTC on the demo account)', async () => {
     // 2 × 16 buys of 0.5 BTC = 16 BTC wanted; at most 10 BTC may be open.
     const orders = Array.from({ length: 32 }, (_, i) => ({

@@ -96,7 +96,7 @@ describe('the account ledger after a replace', () => {
     });
 
     await ledger.start();
-    await ledger.whenCaughtUp();
+    await ledger.whenCaughtUpOrStandby();
     expect(await reservation(orderId)).toEqual({ quantity: '2', price: '9600' });
   });
 });

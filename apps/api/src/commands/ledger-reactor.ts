@@ -1,7 +1,7 @@
 import { AccountCommand, OrderEvent, OrderTerms, orderDecider } from '@oms/domain';
 import { EventStore, RecordedEvent, Subscription, positionKey } from '@oms/event-store';
 import { DataSource } from 'typeorm';
-import { loadCheckpoint, saveCheckpoint } from '@oms/read-models';
+import { ActiveInstanceLock, loadCheckpoint, saveCheckpoint } from '@oms/read-models';
 import { OrderCommands } from './order-commands';
 import { orderStream } from './streams';
 
@@ -22,15 +22,41 @@ const CHECKPOINT = 'account-ledger';
 export class LedgerReactor {
   private subscription: Subscription | null = null;
   private readonly terms = new Map<string, OrderTerms>();
+  /** One active ledger; the account's sequence check keeps a second from booking twice, not from the work. */
+  private readonly lock: ActiveInstanceLock;
+  private standby = false;
+  private markReady!: () => void;
+  private readonly readyOrStandby = new Promise<void>((resolve) => (this.markReady = resolve));
 
   constructor(
     private readonly store: EventStore,
     private readonly dataSource: DataSource,
     private readonly commands: OrderCommands,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.lock = new ActiveInstanceLock(dataSource, 'oms-account-ledger');
+  }
 
+  /** Follows the log if no other ledger does; otherwise stands by and takes over when it goes. */
   async start(): Promise<void> {
+    const active = await this.lock.run(
+      async () => {
+        this.standby = false;
+        await this.follow();
+      },
+      () => undefined, // idempotent bookings: a second ledger for a moment does no harm
+    );
+    if (!active) {
+      this.standby = true;
+      this.markReady();
+    }
+  }
+
+  get isStandby(): boolean {
+    return this.standby;
+  }
+
+  private async follow(): Promise<void> {
     const from = await loadCheckpoint(this.dataSource, CHECKPOINT);
     this.subscription = this.store.subscribeToAll(
       { fromPosition: from, filter: { eventTypes: LEDGER_EVENTS } },
@@ -39,10 +65,12 @@ export class LedgerReactor {
         await saveCheckpoint(this.dataSource, CHECKPOINT, events[events.length - 1].position);
       },
     );
+    void this.subscription.caughtUp.then(() => this.markReady());
   }
 
-  async whenCaughtUp(): Promise<void> {
-    await this.subscription?.caughtUp;
+  /** Resolves once this ledger has caught up with the log, or stands by behind the active one. */
+  async whenCaughtUpOrStandby(): Promise<void> {
+    await this.readyOrStandby;
   }
 
   get done(): Promise<void> {
@@ -51,6 +79,7 @@ export class LedgerReactor {
 
   async stop(): Promise<void> {
     await this.subscription?.stop();
+    await this.lock.release();
   }
 
   private async handle(recorded: RecordedEvent): Promise<void> {

@@ -159,7 +159,7 @@ export class OmsRuntime {
   async whenReady(): Promise<void> {
     await Promise.all([
       this.roles.has('projector') ? this.projector.whenReadyOrStandby() : undefined,
-      this.roles.has('ledger') ? this.ledger.whenCaughtUp() : undefined,
+      this.roles.has('ledger') ? this.ledger.whenCaughtUpOrStandby() : undefined,
     ]);
   }
 
