@@ -299,11 +299,17 @@ describe('execution gateway under faults', () => {
     expect(data.rationale).toContain('skipped SIM-A (breaker OPEN)');
   });
 
-  async function burst(n: number): Promise<string[]> {
+  /** A gateway that refuses a slice rather than wait for its venue's rate limit. */
+  const neverWaiting = (sim: SimulatedVenue) =>
+    new ExecutionGateway(store, dataSource, [sim], new MarketDataHandler(() => clock.now()), clock, {
+      maxRateWaitMs: 0,
+    });
+
+  async function burst(n: number, prefix = 'burst'): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
       const placed = await commands.placeOrder(
-        order(`burst-${i}`, {
+        order(`${prefix}-${i}`, {
           type: 'LIMIT',
           limitPrice: d('9300'),
           timeInForce: 'GTC',
@@ -350,16 +356,7 @@ describe('execution gateway under faults', () => {
     const sent: number[] = [];
     const ids = await burst(20);
     const sim = limitedVenue(sent);
-    const gateway = new ExecutionGateway(
-      store,
-      dataSource,
-      [sim],
-      new MarketDataHandler(() => clock.now()),
-      clock,
-      {
-        maxRateWaitMs: 0,
-      },
-    );
+    const gateway = neverWaiting(sim);
     running.push({ gateway, venues: [sim] });
     // The gateway's bucket starts empty; half a second fills it (5). Then time stands still, so that
     // burst is all the venue allows; start() returns once the log is handled.
@@ -380,16 +377,7 @@ describe('execution gateway under faults', () => {
   it('a gateway restarted right after a burst does not send a second burst into the venue limit', async () => {
     const sent: number[] = [];
     const sim = limitedVenue(sent);
-    const first = new ExecutionGateway(
-      store,
-      dataSource,
-      [sim],
-      new MarketDataHandler(() => clock.now()),
-      clock,
-      {
-        maxRateWaitMs: 0,
-      },
-    );
+    const first = neverWaiting(sim);
     clock.advance(500);
     const early = await burst(5);
     await first.start();
@@ -397,19 +385,7 @@ describe('execution gateway under faults', () => {
     expect(sent).toHaveLength(5); // the venue's whole burst, used
     await first.stop(); // and the gateway goes, at that instant
 
-    const ids: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      const placed = await commands.placeOrder(
-        order(`after-restart-${i}`, {
-          type: 'LIMIT',
-          limitPrice: d('9300'),
-          timeInForce: 'GTC',
-          quantity: d('0.01'),
-        }),
-        ctx,
-      );
-      ids.push(placed.order.terms.orderId);
-    }
+    const ids = await burst(5, 'after-restart');
     await startGateway([sim]);
     await drive(() => sent.length >= 10, 500);
     await drive(allSettled(ids), 50);

@@ -208,6 +208,13 @@ describe('PostgreSQL event store across transaction ids of different lengths', (
   });
 });
 
+/** Counts the subscription page reads the store sends from now on. */
+function countPageReads(store: PostgresEventStore): () => number {
+  const query = jest.spyOn(store.connectionPool, 'query');
+  return () =>
+    query.mock.calls.filter(([text]) => typeof text === 'string' && text.includes('WITH page AS')).length;
+}
+
 describe('PostgreSQL event store notices', () => {
   let database: TestDatabase;
 
@@ -225,9 +232,7 @@ describe('PostgreSQL event store notices', () => {
     });
     await subscription.caughtUp;
     await sleep(50); // listening, and asleep
-    const query = jest.spyOn(store.connectionPool, 'query');
-    const pageReads = () =>
-      query.mock.calls.filter(([text]) => typeof text === 'string' && text.includes('WITH page AS')).length;
+    const pageReads = countPageReads(store);
     const event = { type: 'Tick', data: {}, metadata: { correlationId: 'c', causationId: null, actor: 't' } };
     for (let i = 0; i < 20; i++) await store.appendToStream(`noise-${randomUUID()}`, [event], NO_STREAM);
     await sleep(100);
@@ -255,9 +260,7 @@ describe('PostgreSQL event store notices', () => {
     );
     await subscription.caughtUp;
     await sleep(50);
-    const query = jest.spyOn(store.connectionPool, 'query');
-    const pageReads = () =>
-      query.mock.calls.filter(([text]) => typeof text === 'string' && text.includes('WITH page AS')).length;
+    const pageReads = countPageReads(store);
 
     // The wanted event's transaction is older than the open one, so it is below the horizon when it
     // commits; the noise committed after the open transaction began stays held back until it ends.
