@@ -1,18 +1,24 @@
 import { NextFunction, Request, Response } from 'express';
 import { readFileSync } from 'fs';
+import { dirname, join } from 'path';
 
 /**
  * GraphiQL served from the project's own node_modules: no CDN, so it works offline and behind
  * strict egress rules. GET /graphql from a browser gets the page; everything else goes to Apollo.
  */
-const ASSETS: Record<string, { module: string; type: string }> = {
-  'react.production.min.js': { module: 'react/umd/react.production.min.js', type: 'text/javascript' },
-  'react-dom.production.min.js': {
-    module: 'react-dom/umd/react-dom.production.min.js',
+const ASSETS: Record<string, { packageName: string; file: string; type: string }> = {
+  'react.production.min.js': {
+    packageName: 'react',
+    file: 'umd/react.production.min.js',
     type: 'text/javascript',
   },
-  'graphiql.min.js': { module: 'graphiql/graphiql.min.js', type: 'text/javascript' },
-  'graphiql.min.css': { module: 'graphiql/graphiql.min.css', type: 'text/css' },
+  'react-dom.production.min.js': {
+    packageName: 'react-dom',
+    file: 'umd/react-dom.production.min.js',
+    type: 'text/javascript',
+  },
+  'graphiql.min.js': { packageName: 'graphiql', file: 'graphiql.min.js', type: 'text/javascript' },
+  'graphiql.min.css': { packageName: 'graphiql', file: 'graphiql.min.css', type: 'text/css' },
 };
 
 const cache = new Map<string, Buffer>();
@@ -20,7 +26,9 @@ const cache = new Map<string, Buffer>();
 function asset(name: string): Buffer {
   let body = cache.get(name);
   if (!body) {
-    body = readFileSync(require.resolve(ASSETS[name].module));
+    // Found from the package's root: React's "exports" map does not export its umd/ files by path.
+    const { packageName, file } = ASSETS[name];
+    body = readFileSync(join(dirname(require.resolve(`${packageName}/package.json`)), file));
     cache.set(name, body);
   }
   return body;
