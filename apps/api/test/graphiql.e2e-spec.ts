@@ -17,6 +17,11 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+/** The little of the page's DOM the browser test touches (the project compiles without DOM types). */
+interface BrowserGlobals {
+  document: { querySelector(selector: string): unknown };
+}
+
 describe('GraphiQL at /graphql', () => {
   let oms: RunningOms & { database: { drop(): Promise<void> } };
 
@@ -72,14 +77,19 @@ describe('GraphiQL at /graphql', () => {
       });
       // CodeMirror closes brackets as one types; set the text as a user's paste would.
       await page.evaluate((query) => {
-        const editor = document.querySelector('.graphiql-query-editor .CodeMirror') as unknown as {
-          CodeMirror: { setValue(text: string): void };
-        };
+        const editor = (globalThis as unknown as BrowserGlobals).document.querySelector(
+          '.graphiql-query-editor .CodeMirror',
+        ) as { CodeMirror: { setValue(text: string): void } };
         editor.CodeMirror.setValue(query);
       }, '{ riskLimits(accountId: "demo") { maxOrderQuantity priceCollarPercent } }');
       await page.click('.graphiql-execute-button');
       await page.waitForFunction(
-        () => document.querySelector('.graphiql-response')?.textContent?.includes('maxOrderQuantity'),
+        () =>
+          (
+            (globalThis as unknown as BrowserGlobals).document.querySelector('.graphiql-response') as {
+              textContent: string | null;
+            } | null
+          )?.textContent?.includes('maxOrderQuantity'),
         undefined,
         { timeout: 20_000 },
       );

@@ -80,6 +80,11 @@ describe('OMS over HTTP (GraphQL)', () => {
     );
     const history = await oms.runtime.store.readStream(orderStream(data!.placeOrder.order.id));
     expect(history.map((e) => e.type)).toEqual(['OrderRejected']);
+    // What the collar was judged against, for the auditor (the fixed test price, always fresh).
+    expect(history[0].data).toMatchObject({
+      referencePrice: '9680',
+      referenceObservedAt: expect.any(String),
+    });
   });
 
   it('is idempotent: the same request again, and 20 concurrent copies, make one order', async () => {
@@ -193,6 +198,11 @@ describe('OMS over HTTP (GraphQL)', () => {
       [1, 'OrderCancelRequested'],
     ]);
     expect(history.data?.orderHistory[0].actor).toBe('user:trader-7');
+    expect(
+      (history.data?.orderHistory[0] as unknown as { data: Record<string, unknown> }).data,
+    ).toMatchObject({
+      referencePrice: '9680',
+    });
     const asOf = await oms.gql<{ orderAsOf: { status: string } }>(
       `{ orderAsOf(orderId: "${id}", revision: 0) { status } }`,
     );

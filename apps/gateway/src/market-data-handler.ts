@@ -10,6 +10,8 @@ export class MarketDataHandler {
   private readonly books = new Map<string, L2Book>();
   private readonly seenAt = new Map<string, number>();
   private readonly instrumentIds = new Set<string>();
+  /** The reference price per instrument until its market data changes (one object, shared). */
+  private readonly references = new Map<string, ReferencePrice | null>();
 
   constructor(private readonly now: () => number) {}
 
@@ -22,6 +24,7 @@ export class MarketDataHandler {
     }
     book.apply(event);
     if (event.kind !== 'trade') this.seenAt.set(key, this.now());
+    this.references.delete(instrumentId);
   }
 
   /** Every instrument some venue has sent market data for. */
@@ -34,13 +37,16 @@ export class MarketDataHandler {
   }
 
   referencePrice(instrumentId: string): ReferencePrice | null {
-    let best: { price: Decimal; observedAt: number } | null = null;
+    const cached = this.references.get(instrumentId);
+    if (cached !== undefined) return cached;
+    let best: ReferencePrice | null = null;
     for (const [key, book] of this.books) {
       if (!key.endsWith(`|${instrumentId}`)) continue;
       const mid = book.mid;
       const observedAt = this.seenAt.get(key) ?? 0;
       if (mid && (!best || observedAt > best.observedAt)) best = { price: mid, observedAt };
     }
+    this.references.set(instrumentId, best);
     return best;
   }
 

@@ -16,6 +16,7 @@ import {
   controlsDecider,
   instrumentDecider,
   orderDecider,
+  riskReferenceOf,
 } from '@oms/domain';
 import { EventMetadata, EventStore } from '@oms/event-store';
 import { OmsUserError } from '../graphql/errors';
@@ -157,7 +158,11 @@ export class OrderCommands {
       placed = await this.aggregates.execute(
         orderDecider,
         stream,
-        { type: 'PlaceOrder', data: { terms, rejections }, metadata: { now } },
+        {
+          type: 'PlaceOrder',
+          data: { terms, rejections, reference: riskReferenceOf(market.referencePrice) },
+          metadata: { now },
+        },
         metadataOf(ctx),
         NEW_ORDER,
       );

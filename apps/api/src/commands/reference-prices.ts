@@ -16,7 +16,7 @@ export interface ReferencePriceSource {
  * Fixed prices that never age, for tests and benchmarks that run the command side without a market.
  * Instruments without one have none, so their orders fail closed (REFERENCE_PRICE_MISSING).
  */
-export class SeededReferencePrices implements ReferencePriceSource {
+export class FixedReferencePrices implements ReferencePriceSource {
   private readonly prices: Map<string, Decimal>;
 
   constructor(prices: Record<string, string>) {

@@ -9,7 +9,7 @@ import {
   initialAccountState,
   isNewerSequence,
 } from './account';
-import { PreTradeRequest, buildRiskContext, runPreTradeChecks } from './risk-checks';
+import { PreTradeRequest, buildRiskContext, riskReferenceOf, runPreTradeChecks } from './risk-checks';
 import { isoTimestamp } from '../shared/time';
 
 export type SetRiskLimits = Command<'SetRiskLimits', { accountId: string; limits: RiskLimitsData }>;
@@ -136,7 +136,7 @@ function reserveExposure(command: ReserveExposure, state: AccountState): Decisio
   const quantity = ctx.quantity as Decimal;
   const price = ctx.reservationPrice as Decimal;
   const notional = ctx.notional as Decimal;
-  const { order } = request;
+  const { order, referencePrice } = request;
   return accept({
     type: 'ExposureReserved',
     data: {
@@ -149,6 +149,7 @@ function reserveExposure(command: ReserveExposure, state: AccountState): Decisio
       price: price.toString(),
       notional: notional.toString(),
       reservedAt: isoTimestamp(now),
+      ...riskReferenceOf(referencePrice),
     },
   });
 }

@@ -80,6 +80,8 @@ describe('account: pre-trade risk', () => {
           price: '9680.5',
           notional: '9680.5',
           reservedAt: iso(),
+          referencePrice: '9680',
+          referenceObservedAt: iso(-100),
         },
       });
     expect(state.openNotional.toString()).toBe('9680.5');
@@ -668,6 +670,8 @@ describe('account: replace re-runs pre-trade risk', () => {
           price: '9690',
           notional: '19380',
           reservedAt: iso(),
+          referencePrice: '9680',
+          referenceObservedAt: iso(-100),
         },
       });
     expect(state.reservations.size).toBe(1);

@@ -1,4 +1,5 @@
 import { Map as PersistentMap } from 'immutable';
+import type { RiskReference } from './risk-checks';
 import { Decimal, DecimalString, dec } from '../decimal/decimal';
 import { Halt } from '../instruments/instrument';
 import { Position, applyFill, flatPosition } from '../positions/position';
@@ -110,7 +111,7 @@ export type ExposureReserved = DomainEvent<
     price: DecimalString;
     notional: DecimalString;
     reservedAt: string;
-  }
+  } & Partial<RiskReference> // what the checks judged (absent on events written before it was kept)
 >;
 export type ExposureReleased = DomainEvent<
   'ExposureReleased',

@@ -1,4 +1,5 @@
-import { Decimal } from '../decimal/decimal';
+import { Decimal, DecimalString } from '../decimal/decimal';
+import { isoTimestamp } from '../shared/time';
 import { Halt, Instrument } from '../instruments/instrument';
 import { OrderTerms } from '../orders/order';
 import { Rejection } from '../shared/decision';
@@ -45,6 +46,29 @@ export interface ReferencePrice {
   price: Decimal;
   /** When the price was observed, epoch milliseconds. */
   observedAt: number;
+}
+
+/** The reference price a risk decision judged, as recorded on its events for auditors. */
+export interface RiskReference {
+  referencePrice: DecimalString | null;
+  referenceObservedAt: string | null;
+}
+
+const NO_REFERENCE: RiskReference = { referencePrice: null, referenceObservedAt: null };
+/** One reference price is judged by every decision until the market moves: format it once. */
+const formatted = new WeakMap<ReferencePrice, RiskReference>();
+
+export function riskReferenceOf(reference: ReferencePrice | null): RiskReference {
+  if (!reference) return NO_REFERENCE;
+  let recorded = formatted.get(reference);
+  if (!recorded) {
+    recorded = {
+      referencePrice: reference.price.toString(),
+      referenceObservedAt: isoTimestamp(new Date(reference.observedAt)),
+    };
+    formatted.set(reference, recorded);
+  }
+  return recorded;
 }
 
 /** Everything a pre-trade decision looks at besides the account's own state. */

@@ -1,4 +1,5 @@
 import { Decimal, DecimalString } from '../decimal/decimal';
+import type { RiskReference } from '../accounts/risk-checks';
 import { Command, Decision, Rejection, accept, assertNever, reject } from '../shared/decision';
 import { Liquidity } from '../shared/trading';
 import { isoTimestamp } from '../shared/time';
@@ -18,7 +19,11 @@ import {
   totalsOf,
 } from './order';
 
-export type PlaceOrder = Command<'PlaceOrder', { terms: OrderTerms; rejections: Rejection[] }>;
+/** `rejections` and `reference`: pre-trade risk's verdict and the reference price it judged. */
+export type PlaceOrder = Command<
+  'PlaceOrder',
+  { terms: OrderTerms; rejections: Rejection[]; reference?: RiskReference }
+>;
 export type AcknowledgeOrder = Command<
   'AcknowledgeOrder',
   { orderId: string; venueId: string; childId?: string | null; venueOrderId: string }
@@ -183,7 +188,7 @@ function requireSent(state: OrderState, orderId: string): Order | Decision<Order
 }
 
 function placeOrder(command: PlaceOrder, state: OrderState): Decision<OrderEvent> {
-  const { terms, rejections } = command.data;
+  const { terms, rejections, reference } = command.data;
   const now = isoTimestamp(command.metadata.now);
   if (state.exists) {
     // The same request again is answered with what happened the first time; a different one is a clash.
@@ -194,9 +199,9 @@ function placeOrder(command: PlaceOrder, state: OrderState): Decision<OrderEvent
     );
   }
   if (rejections.length > 0) {
-    return accept({ type: 'OrderRejected', data: { ...terms, rejections, rejectedAt: now } });
+    return accept({ type: 'OrderRejected', data: { ...terms, rejections, rejectedAt: now, ...reference } });
   }
-  return accept({ type: 'OrderAccepted', data: { ...terms, acceptedAt: now } });
+  return accept({ type: 'OrderAccepted', data: { ...terms, acceptedAt: now, ...reference } });
 }
 
 function acknowledge(command: AcknowledgeOrder, state: OrderState): Decision<OrderEvent> {

@@ -95,6 +95,31 @@ describe('order decider', () => {
       expect(state.cumQty.toString()).toBe('0');
     });
 
+    it('records the reference price risk judged, accepted or rejected, and the terms stay the terms', () => {
+      const reference = { referencePrice: '9680.5', referenceObservedAt: iso(-250) };
+      const withReference = (rejections: { code: string; message: string }[]): OrderCommand => ({
+        type: 'PlaceOrder',
+        data: { terms: terms({ quantity: '10' }), rejections, reference },
+        metadata: at(),
+      });
+      const state = spec
+        .given()
+        .when(withReference([]))
+        .then({
+          type: 'OrderAccepted',
+          data: { ...terms({ quantity: '10' }), acceptedAt: iso(), ...reference },
+        });
+      expect((state as Order).terms).toEqual(terms({ quantity: '10' }));
+      const rejections = [{ code: 'PRICE_COLLAR_BREACHED', message: 'too far' }];
+      spec
+        .given()
+        .when(withReference(rejections))
+        .then({
+          type: 'OrderRejected',
+          data: { ...terms({ quantity: '10' }), rejections, rejectedAt: iso(), ...reference },
+        });
+    });
+
     it('records a risk rejection with every failed check: REJECTED', () => {
       const rejections = [
         { code: 'MAX_ORDER_QUANTITY_EXCEEDED', message: 'too big' },

@@ -1,4 +1,5 @@
 import { Decimal, DecimalString, dec } from '../decimal/decimal';
+import type { RiskReference } from '../accounts/risk-checks';
 import { DomainEvent, Rejection, assertNever } from '../shared/decision';
 import { Liquidity, OrderType, Side, TimeInForce } from '../shared/trading';
 
@@ -50,10 +51,14 @@ export interface OrderTotals {
   avgPx: DecimalString | null;
 }
 
-export type OrderAccepted = DomainEvent<'OrderAccepted', OrderTerms & { acceptedAt: string }>;
+/** Both carry the reference price pre-trade risk judged (absent on events written before it was kept). */
+export type OrderAccepted = DomainEvent<
+  'OrderAccepted',
+  OrderTerms & { acceptedAt: string } & Partial<RiskReference>
+>;
 export type OrderRejected = DomainEvent<
   'OrderRejected',
-  OrderTerms & { rejections: Rejection[]; rejectedAt: string }
+  OrderTerms & { rejections: Rejection[]; rejectedAt: string } & Partial<RiskReference>
 >;
 export type OrderAcknowledged = DomainEvent<
   'OrderAcknowledged',
