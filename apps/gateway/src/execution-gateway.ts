@@ -4,6 +4,7 @@ import {
   Liquidity,
   Order,
   OrderCommand,
+  OrderState,
   RouteSlice,
   WORKING_CHILD_STATUSES,
   orderDecider,
@@ -21,7 +22,7 @@ import {
   VenueOrderStatus,
 } from '@oms/venues';
 import { DataSource } from 'typeorm';
-import { AggregateStore } from '../../api/src/commands/aggregate-store';
+import { AggregateStore, Loaded } from '../../api/src/commands/aggregate-store';
 import { KeyedQueue } from '../../api/src/commands/keyed-queue';
 import { orderStream } from '../../api/src/commands/streams';
 import { OmsUserError } from '../../api/src/graphql/errors';
@@ -54,6 +55,9 @@ interface Line {
   venue: Venue;
   breaker: CircuitBreaker;
   limiter: TokenBucket;
+  /** Requests waiting for this venue's tokens, in arrival order: each waits its turn, then at most the bound. */
+  tokenQueue: Promise<unknown>;
+  waitingForTokens: number;
   /** Last venue fill sequence applied (reconciliation asks for fills after it). */
   lastFillSequence: number;
   unexplained: string[];
@@ -143,6 +147,8 @@ export class ExecutionGateway {
         // The venue's own limit: every request this gateway sends passes here first. It starts empty:
         // a previous instance may have used the venue's burst just before it stopped.
         limiter: new TokenBucket(rateLimit.perSecond, rateLimit.burst, clock, 0),
+        tokenQueue: Promise.resolve(),
+        waitingForTokens: 0,
         lastFillSequence: 0,
         unexplained: [],
       });
@@ -217,16 +223,20 @@ export class ExecutionGateway {
   private handle(event: RecordedEvent): Promise<void> {
     const orderId = event.streamName.slice('order-'.length);
     return this.queue.run(orderId, async () => {
-      const { state } = await this.aggregates.load(orderDecider, orderStream(orderId));
+      const loaded = await this.aggregates.load(orderDecider, orderStream(orderId));
+      const { state } = loaded;
       if (!state.exists) return;
-      if (event.type === 'OrderAccepted') await this.route(state, event);
+      if (event.type === 'OrderAccepted') await this.route(state, event, loaded);
       else if (event.type === 'OrderReplaceRequested') await this.replaceSlices(state, event);
       else await this.cancelSlices(state, event);
     });
   }
 
-  /** Routes a new order, or makes sure the slices of one routed before a crash are at their venues. */
-  private async route(order: Order, cause: RecordedEvent): Promise<void> {
+  /**
+   * Routes a new order, or makes sure the slices of one routed before a crash are at their venues.
+   * `loaded` is the order as just read, so the routing decision is appended without reading it again.
+   */
+  private async route(order: Order, cause: RecordedEvent, loaded: Loaded<OrderState>): Promise<void> {
     if (Object.keys(order.children).length > 0) {
       for (const child of Object.values(order.children)) {
         if (WORKING_CHILD_STATUSES.includes(child.status)) await this.resolve(order, child);
@@ -272,6 +282,7 @@ export class ExecutionGateway {
       orderId,
       { type: 'RouteOrder', data: { orderId, ...decision } },
       metadata,
+      loaded,
     );
     if (!routed) {
       // Refused: most likely a cancel arrived first. Nothing was sent, so the cancel can be confirmed.
@@ -300,8 +311,8 @@ export class ExecutionGateway {
         this.metadata(slice.childId, null, 'system:execution-gateway'),
       );
     if (!line) return void (await refuse(`unknown venue ${slice.venueId}`));
-    // A token at hand is taken without yielding, so the order goes out in the same turn.
-    const token = line.limiter.tryTake() || (await this.takeToken(line));
+    // A token at hand (and nobody queued for one) is taken without yielding: out in the same turn.
+    const token = (line.waitingForTokens === 0 && line.limiter.tryTake()) || (await this.takeToken(line));
     if (!token)
       return void (await refuse(`rate limit of ${slice.venueId}: no room within ${this.maxRateWaitMs} ms`));
     if (!line.breaker.allow()) return void (await refuse(`circuit breaker of ${slice.venueId} is open`));
@@ -334,7 +345,18 @@ export class ExecutionGateway {
     this.clock.setTimeout(() => void this.checkAck(orderId, slice.childId), this.ackTimeoutMs);
   }
 
-  private async takeToken(line: Line): Promise<boolean> {
+  /**
+   * Waits for one of the venue's tokens, behind the requests that asked first; false if none comes
+   * within the bound of this request's turn (orders handled side by side still queue as one line).
+   */
+  private takeToken(line: Line): Promise<boolean> {
+    line.waitingForTokens++;
+    const taken = line.tokenQueue.then(() => this.waitForToken(line));
+    line.tokenQueue = taken.finally(() => line.waitingForTokens--).catch(() => undefined);
+    return taken;
+  }
+
+  private async waitForToken(line: Line): Promise<boolean> {
     let waited = 0;
     for (;;) {
       if (line.limiter.tryTake()) return true;
@@ -705,13 +727,20 @@ export class ExecutionGateway {
   }
 
   /** Runs an order command; a refusal (a duplicate, a late report) is logged, not thrown. */
-  private async command(orderId: string, command: Intent, metadata: EventMetadata): Promise<Order | null> {
+  /** Decides and appends on the order; `loaded`, if given, is its current state (a stale one is retried). */
+  private async command(
+    orderId: string,
+    command: Intent,
+    metadata: EventMetadata,
+    loaded?: Loaded<OrderState>,
+  ): Promise<Order | null> {
     try {
       const { after } = await this.aggregates.execute(
         orderDecider,
         orderStream(orderId),
         { ...command, metadata: { now: new Date(this.clock.now()) } } as OrderCommand,
         metadata,
+        loaded,
       );
       return after.state.exists ? after.state : null;
     } catch (error) {
