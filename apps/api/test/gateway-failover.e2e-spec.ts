@@ -72,6 +72,13 @@ describe('one active execution gateway', () => {
       { id: 'SIM-B', connected: false },
     ]);
     expect(first.runtime.gatewayStatus).toBe('ok');
+    // Its own venues send no market data, so its risk follows what the active gateway publishes.
+    const reference = await eventually(
+      async () => second.runtime.prices.referencePrice('BTCUSDT', new Date()),
+      (r) => r !== null,
+      'the published reference price in the standby process',
+    );
+    expect(Date.now() - reference!.observedAt).toBeLessThan(2_000);
 
     const placed = await marketBuy(first, 'failover-1');
     const events = await eventually(

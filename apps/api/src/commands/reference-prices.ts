@@ -33,6 +33,28 @@ export class FixedReferencePrices implements ReferencePriceSource {
   }
 }
 
+/**
+ * The freshest of several sources, by when the market showed each price: a process with the gateway
+ * role uses its own market data while its gateway sends, and what the active gateway publishes while
+ * its own stands by.
+ */
+export class FreshestReferencePrices implements ReferencePriceSource {
+  constructor(private readonly sources: ReferencePriceSource[]) {}
+
+  referencePrice(instrumentId: string, now: Date): ReferencePrice | null {
+    let freshest: ReferencePrice | null = null;
+    for (const source of this.sources) {
+      const reference = source.referencePrice(instrumentId, now);
+      if (reference && (!freshest || reference.observedAt > freshest.observedAt)) freshest = reference;
+    }
+    return freshest;
+  }
+
+  markPrice(instrumentId: string): Decimal | null {
+    return this.referencePrice(instrumentId, new Date())?.price ?? null;
+  }
+}
+
 /** How often the table is read even without a notice (a lost notice, a dropped connection). */
 const SAFETY_READ_MS = 1_000;
 

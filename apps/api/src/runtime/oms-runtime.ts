@@ -13,7 +13,11 @@ import { systemClock } from '@oms/venues';
 import { LedgerReactor } from '../commands/ledger-reactor';
 import { OrderCommands } from '../commands/order-commands';
 import { ReferencePricePublisher } from '../../../gateway/src/reference-price-publisher';
-import { PublishedReferencePrices, ReferencePriceSource } from '../commands/reference-prices';
+import {
+  FreshestReferencePrices,
+  PublishedReferencePrices,
+  ReferencePriceSource,
+} from '../commands/reference-prices';
 import { seedDemo } from './demo-seed';
 import { OmsSettings } from './settings';
 
@@ -86,14 +90,17 @@ export class OmsRuntime {
         url: databaseUrl,
         entities: READ_MODEL_ENTITIES,
       }).initialize();
-      // With the gateway in this process, risk uses the venues' market data, which the gateway also
-      // publishes; an API process without it follows what was published.
+      // Risk follows what the active gateway publishes; a process whose own gateway sends uses its
+      // venues' market data, which is fresher.
       const marketData = settings.roles.has('gateway')
         ? new MarketDataHandler(() => systemClock.now())
         : null;
-      const published =
-        options.referencePrices || marketData ? null : await PublishedReferencePrices.start(databaseUrl);
-      const prices = options.referencePrices ?? marketData ?? (published as PublishedReferencePrices);
+      const published = options.referencePrices ? null : await PublishedReferencePrices.start(databaseUrl);
+      const prices =
+        options.referencePrices ??
+        (marketData
+          ? new FreshestReferencePrices([marketData, published as PublishedReferencePrices])
+          : (published as PublishedReferencePrices));
       const commands = new OrderCommands(store, prices);
       await commands.start();
       if (settings.seedDemo) await seedDemo(commands);
