@@ -51,6 +51,30 @@ export interface VenueStatus {
   unexplainedOrders: string[];
 }
 
+/**
+ * Orders the gateway works on at once. One at a time it routed about 500 orders/s here (a durable
+ * commit each); side by side their appends share commits. Bounded, so that under overload it does not
+ * take all the CPU the command side and the projector need.
+ */
+const ORDERS_IN_FLIGHT = 64;
+
+/**
+ * Runs `work` over `items`, at most `limit` at once, starting each in order as soon as a place is free;
+ * resolves when all have settled, or rejects with the first failure once they have.
+ */
+async function forEachAtMost<T>(limit: number, items: T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const failures: unknown[] = [];
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      await work(item).catch((error: unknown) => failures.push(error));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failures.length > 0) throw failures[0];
+}
+
 interface Line {
   venue: Venue;
   breaker: CircuitBreaker;
@@ -185,7 +209,7 @@ export class ExecutionGateway {
     const subscription = this.store.subscribeToAll(
       { fromPosition: from, filter: { eventTypes: GATEWAY_EVENTS } },
       async (events) => {
-        for (const event of events) await this.handle(event);
+        await forEachAtMost(ORDERS_IN_FLIGHT, events, (event) => this.handle(event));
         await saveCheckpoint(this.dataSource, CHECKPOINT, events[events.length - 1].position);
       },
     );
