@@ -75,6 +75,13 @@ async function forEachAtMost<T>(limit: number, items: T[], work: (item: T) => Pr
   if (failures.length > 0) throw failures[0];
 }
 
+/** Thrown by a gateway that was stopped (its lock lost): nothing more goes to a venue, nothing is checkpointed. */
+export class GatewayStopped extends Error {
+  constructor() {
+    super('the execution gateway was stopped');
+  }
+}
+
 interface Line {
   venue: Venue;
   breaker: CircuitBreaker;
@@ -205,6 +212,7 @@ export class ExecutionGateway {
    * is idempotent (an order routed already is only checked at its venues).
    */
   private async follow(): Promise<void> {
+    if (this.stopped) return;
     const from = await loadCheckpoint(this.dataSource, CHECKPOINT);
     const subscription = this.store.subscribeToAll(
       { fromPosition: from, filter: { eventTypes: GATEWAY_EVENTS } },
@@ -233,6 +241,11 @@ export class ExecutionGateway {
     await this.subscription?.stop();
   }
 
+  /** A stopped gateway may be superseded by another that holds the lock now: it must not act. */
+  private assertRunning(): void {
+    if (this.stopped) throw new GatewayStopped();
+  }
+
   status(): VenueStatus[] {
     return [...this.lines.values()].map((line) => ({
       id: line.venue.capabilities.venueId,
@@ -247,6 +260,7 @@ export class ExecutionGateway {
   private handle(event: RecordedEvent): Promise<void> {
     const orderId = event.streamName.slice('order-'.length);
     return this.queue.run(orderId, async () => {
+      this.assertRunning();
       const loaded = await this.aggregates.load(orderDecider, orderStream(orderId));
       const { state } = loaded;
       if (!state.exists) return;
@@ -337,6 +351,7 @@ export class ExecutionGateway {
     if (!line) return void (await refuse(`unknown venue ${slice.venueId}`));
     // A token at hand (and nobody queued for one) is taken without yielding: out in the same turn.
     const token = (line.waitingForTokens === 0 && line.limiter.tryTake()) || (await this.takeToken(line));
+    this.assertRunning(); // stopped meanwhile: neither sent nor closed; the gateway with the lock sends it
     if (!token)
       return void (await refuse(`rate limit of ${slice.venueId}: no room within ${this.maxRateWaitMs} ms`));
     if (!line.breaker.allow()) return void (await refuse(`circuit breaker of ${slice.venueId} is open`));
@@ -383,6 +398,7 @@ export class ExecutionGateway {
   private async waitForToken(line: Line): Promise<boolean> {
     let waited = 0;
     for (;;) {
+      this.assertRunning(); // a stopped gateway stops waiting: it will not send
       if (line.limiter.tryTake()) return true;
       const wait = line.limiter.waitMs();
       if (waited + wait > this.maxRateWaitMs) return false;
@@ -547,7 +563,9 @@ export class ExecutionGateway {
         this.metadata(child.childId, null, 'system:execution-gateway'),
       );
     if (!line) return void (await refuse(`unknown venue ${child.venueId}`));
-    if (!(await this.takeToken(line)))
+    const token = await this.takeToken(line);
+    this.assertRunning();
+    if (!token)
       return void (await refuse(`rate limit of ${child.venueId}: no room within ${this.maxRateWaitMs} ms`));
     if (!line.breaker.allow()) return void (await refuse(`circuit breaker of ${child.venueId} is open`));
     try {
@@ -588,7 +606,9 @@ export class ExecutionGateway {
       this.log(`cancel of ${child.childId} not sent (${why}); trying again`);
       this.clock.setTimeout(() => void this.retryCancel(orderId, child.childId), 1_000);
     };
-    if (!(await this.takeToken(line))) return retry(`rate limit of ${child.venueId}`);
+    const token = await this.takeToken(line);
+    this.assertRunning();
+    if (!token) return retry(`rate limit of ${child.venueId}`);
     try {
       await line.venue.cancel(child.childId);
       line.breaker.success();

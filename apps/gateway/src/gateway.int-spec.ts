@@ -396,6 +396,38 @@ describe('execution gateway under faults', () => {
       expect(sent.filter((u) => u >= t && u < t + 1_000).length).toBeLessThanOrEqual(5 + 10);
   });
 
+  it('a gateway stopped while slices wait for tokens sends none of them and records no refusal', async () => {
+    const sent: number[] = [];
+    const sim = limitedVenue(sent);
+    const gateway = new ExecutionGateway(
+      store,
+      dataSource,
+      [sim],
+      new MarketDataHandler(() => clock.now()),
+      clock,
+    );
+    running.push({ gateway, venues: [sim] });
+    clock.advance(500); // five tokens
+    const ids = await burst(12);
+    const started = gateway.start().catch((error: unknown) => error);
+    await drive(() => sent.length >= 5, 1); // the five go out; the rest wait on the clock
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sent).toHaveLength(5);
+
+    const stopping = gateway.stop(); // its lock lost: another gateway may hold it now
+    await drive(() => false, 300); // three seconds of tokens
+    await stopping;
+    await started;
+
+    expect(sent).toHaveLength(5);
+    const closed: string[] = [];
+    for (const id of ids) {
+      for (const e of await store.readStream(orderStream(id)))
+        if (e.type === 'VenueOrderClosed') closed.push(id);
+    }
+    expect(closed).toEqual([]); // written ahead and left for the gateway that sends now
+  });
+
   describe('replace of an order working at its venue', () => {
     const resting = (id: string, over: Partial<PlaceOrderRequest> = {}) =>
       order(id, { type: 'LIMIT', limitPrice: d('9600'), timeInForce: 'GTC', quantity: d('2'), ...over });

@@ -26,8 +26,9 @@ export class ActiveInstanceLock {
 
   /**
    * Runs `onActive` once this instance holds the lock: at once if it is free, otherwise from a later
-   * retry. Resolves after the first attempt: true if active now, false if standing by. `onLost` runs
-   * if the holding session ends under a running instance: another may take over, so it must stop.
+   * retry. Resolves after the first attempt: true if active now, false if standing by. A failed retry
+   * (the database away for a moment) is tried again. `onLost` runs if the holding session ends under
+   * a running instance, or if `onActive` fails on a retry: another may take over, so it must stop.
    */
   async run(onActive: () => Promise<void>, onLost: (reason: string) => void): Promise<boolean> {
     if (this.stopped) return false;
@@ -35,11 +36,7 @@ export class ActiveInstanceLock {
       await onActive();
       return true;
     }
-    this.retry = setTimeout(() => {
-      this.retry = null;
-      void this.run(onActive, onLost).catch((error: unknown) => onLost(String(error)));
-    }, this.retryMs);
-    this.retry.unref();
+    this.retryLater(onActive, onLost);
     return false;
   }
 
@@ -54,25 +51,45 @@ export class ActiveInstanceLock {
     await client.end().catch(() => undefined);
   }
 
+  private retryLater(onActive: () => Promise<void>, onLost: (reason: string) => void): void {
+    if (this.stopped) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.tryAcquire(onLost).then(
+        (acquired) =>
+          acquired
+            ? onActive().catch((error: unknown) => onLost(String(error)))
+            : this.retryLater(onActive, onLost),
+        () => this.retryLater(onActive, onLost),
+      );
+    }, this.retryMs);
+    this.retry.unref();
+  }
+
   private async tryAcquire(onLost: (reason: string) => void): Promise<boolean> {
     const client = new Client({ connectionString: connectionStringOf(this.dataSource) });
-    await client.connect();
-    const { rows } = await client.query<{ acquired: boolean }>(
-      'SELECT pg_try_advisory_lock($1) AS acquired',
-      [lockKey(this.name)],
-    );
-    if (!rows[0].acquired || this.stopped) {
-      await client.end().catch(() => undefined);
-      return false;
+    let lost: ((reason: string) => void) | null = null;
+    // Listening from the start: a socket error before the lock is held must not crash the process.
+    client.on('error', (error) => lost?.(error.message));
+    client.on('end', () => lost?.('connection closed'));
+    let acquired = false;
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ acquired: boolean }>(
+        'SELECT pg_try_advisory_lock($1) AS acquired',
+        [lockKey(this.name)],
+      );
+      acquired = rows[0].acquired && !this.stopped;
+    } finally {
+      if (!acquired) await client.end().catch(() => undefined);
     }
-    const lost = (reason: string) => {
+    if (!acquired) return false;
+    lost = (reason: string) => {
       if (this.client !== client) return; // released on purpose
       this.client = null;
       this.active = false;
       onLost(`the session holding the ${this.name} lock ended: ${reason}`);
     };
-    client.on('error', (error) => lost(error.message));
-    client.on('end', () => lost('connection closed'));
     this.client = client;
     this.active = true;
     return true;

@@ -25,6 +25,7 @@ export class LedgerReactor {
   /** One active ledger; the account's sequence check keeps a second from booking twice, not from the work. */
   private readonly lock: ActiveInstanceLock;
   private standby = false;
+  private stopped = false;
   private markReady!: () => void;
   private readonly readyOrStandby = new Promise<void>((resolve) => (this.markReady = resolve));
 
@@ -66,6 +67,14 @@ export class LedgerReactor {
       },
     );
     void this.subscription.caughtUp.then(() => this.markReady());
+    // A failed batch (the database away for a moment) does not end the booking: this ledger holds the
+    // lock, so it follows again from its checkpoint a second later (bookings are idempotent).
+    this.subscription.done.catch(() => {
+      if (this.stopped) return;
+      setTimeout(() => {
+        if (!this.stopped) void this.follow().catch(() => undefined);
+      }, 1_000).unref();
+    });
   }
 
   /** Resolves once this ledger has caught up with the log, or stands by behind the active one. */
@@ -78,6 +87,7 @@ export class LedgerReactor {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.subscription?.stop();
     await this.lock.release();
   }

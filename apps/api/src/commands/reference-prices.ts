@@ -116,11 +116,18 @@ export class PublishedReferencePrices implements ReferencePriceSource {
 
   private async readOnce(): Promise<void> {
     const client = this.client ?? (await this.connect());
-    const { rows } = await client.query<{ instrument_id: string; price: string; observed_ms: string }>(
-      `SELECT instrument_id, price::text AS price,
-              floor(extract(epoch FROM observed_at) * 1000)::bigint AS observed_ms
-         FROM md_reference_prices`,
-    );
+    const { rows } = await client
+      .query<{ instrument_id: string; price: string; observed_ms: string }>(
+        `SELECT instrument_id, price::text AS price,
+                floor(extract(epoch FROM observed_at) * 1000)::bigint AS observed_ms
+           FROM md_reference_prices`,
+      )
+      .catch((error: unknown) => {
+        // A timed-out or failed read: start afresh on a new connection next time.
+        if (this.client === client) this.client = null;
+        void client.end().catch(() => undefined);
+        throw error;
+      });
     for (const row of rows) {
       this.prices.set(row.instrument_id, {
         price: Decimal.parse(row.price),
@@ -129,16 +136,29 @@ export class PublishedReferencePrices implements ReferencePriceSource {
     }
   }
 
-  /** One connection listens and reads; after an error the next read connects again. */
+  /**
+   * One connection listens and reads; after an error (or a read that hangs past its timeout) the next
+   * read connects again.
+   */
   private async connect(): Promise<Client> {
-    const client = new Client({ connectionString: this.connectionString });
-    client.on('notification', () => void this.read().catch(() => undefined));
-    client.on('error', () => {
+    const client = new Client({
+      connectionString: this.connectionString,
+      keepAlive: true,
+      query_timeout: SAFETY_READ_MS * 5,
+    });
+    const drop = () => {
       if (this.client === client) this.client = null;
       void client.end().catch(() => undefined);
-    });
-    await client.connect();
-    await client.query(`LISTEN ${REFERENCE_PRICES_CHANNEL}`);
+    };
+    client.on('notification', () => void this.read().catch(() => undefined));
+    client.on('error', drop);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${REFERENCE_PRICES_CHANNEL}`);
+    } catch (error) {
+      drop();
+      throw error;
+    }
     this.client = client;
     return client;
   }

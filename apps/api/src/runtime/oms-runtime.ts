@@ -47,7 +47,7 @@ export class OmsRuntime {
   readonly orderUpdates = new EventEmitter();
   private sweeper: NodeJS.Timeout | null = null;
   private listener: Client | null = null;
-  private stopped = false;
+  private stopping: Promise<void> | null = null;
   private roles: OmsSettings['roles'] = new Set();
   /** The gateway this process runs (if any): at most one process sends to the venues at a time. */
   private gatewayState: GatewayState = { kind: 'starting' };
@@ -137,7 +137,12 @@ export class OmsRuntime {
         runtime.gatewayLock = new ActiveInstanceLock(dataSource, 'oms-execution-gateway');
         const active = await runtime.gatewayLock.run(
           async () => {
+            if (runtime.stopping) return; // took the lock as the process began to stop
             await gateway.start();
+            if (runtime.stopping || runtime.gatewayState.kind === 'stopped') {
+              await gateway.stop();
+              return;
+            }
             runtime.gatewayState = { kind: 'active' };
             runtime.pricePublisher = new ReferencePricePublisher(marketData, dataSource, systemClock, log);
             runtime.pricePublisher.start();
@@ -219,9 +224,13 @@ export class OmsRuntime {
     this.listener = client;
   }
 
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+  /** Stops everything this process runs; every caller waits for the one shutdown. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopEverything();
+    return this.stopping;
+  }
+
+  private async stopEverything(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     await this.pricePublisher?.stop();
     await this.gateway?.stop();
