@@ -11,7 +11,6 @@ export class ActiveInstanceLock {
   private client: Client | null = null;
   private retry: NodeJS.Timeout | null = null;
   private stopped = false;
-  private active = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -20,8 +19,9 @@ export class ActiveInstanceLock {
     private readonly retryMs = 2_000,
   ) {}
 
+  /** Holds the lock: its session is open. */
   get isActive(): boolean {
-    return this.active;
+    return this.client !== null;
   }
 
   /**
@@ -45,7 +45,6 @@ export class ActiveInstanceLock {
     if (this.retry) clearTimeout(this.retry);
     const client = this.client;
     this.client = null;
-    this.active = false;
     if (!client) return;
     await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
     await client.end().catch(() => undefined);
@@ -87,11 +86,9 @@ export class ActiveInstanceLock {
     lost = (reason: string) => {
       if (this.client !== client) return; // released on purpose
       this.client = null;
-      this.active = false;
       onLost(`the session holding the ${this.name} lock ended: ${reason}`);
     };
     this.client = client;
-    this.active = true;
     return true;
   }
 }
