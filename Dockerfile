@@ -1,4 +1,4 @@
-# One image for every OMS process; docker-compose.yml picks the entry point and OMS_ROLES.
+# One image for every OMS process; docker-compose.yml picks the roles each runs (OMS_ROLES).
 FROM node:20-bookworm-slim AS build
 WORKDIR /oms
 COPY package.json package-lock.json ./
@@ -14,4 +14,4 @@ COPY --from=build /oms/dist ./dist
 COPY package.json ./
 USER node
 EXPOSE 4000
-CMD ["node", "dist/apps/api/apps/api/src/main.js"]
+CMD ["node", "dist/apps/oms/src/main.js"]

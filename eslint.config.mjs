@@ -2,6 +2,7 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { layers } from './tools/eslint-layers.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.oms-data/**', '*.js', '*.mjs'] },
@@ -17,6 +18,19 @@ export default tseslint.config(
     },
   },
   {
+    // Node scripts outside the TypeScript build (the start-up build check, the lint rule itself).
+    files: ['scripts/**/*.js', 'tools/**/*.mjs'],
+    languageOptions: {
+      globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly', console: 'readonly', URL: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // Libraries never import apps; apps meet only in the composition root (apps/oms).
+    plugins: { oms: { rules: { layers } } },
+    rules: { 'oms/layers': 'error' },
+  },
+  {
     // The domain is pure: no framework, no I/O, no clock, no randomness.
     files: ['libs/domain/**/*.ts'],
     ignores: ['libs/domain/**/*.spec.ts'],
@@ -26,11 +40,11 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['@nestjs/*'], message: 'libs/domain is pure: no NestJS.' },
-            { group: ['@eventstore/*'], message: 'libs/domain is pure: no event store client.' },
+            { group: ['@eventstore/*', '@kurrent/*'], message: 'libs/domain is pure: no event store client.' },
             { group: ['typeorm', 'typeorm/*'], message: 'libs/domain is pure: no TypeORM.' },
             { group: ['pg', 'pg/*', 'pg-*'], message: 'libs/domain is pure: no database driver.' },
             { group: ['fs', 'fs/*', 'node:*', 'net', 'http', 'https', 'child_process'], message: 'libs/domain is pure: no I/O.' },
-            { group: ['@oms/event-store', '@oms/venues', '@oms/read-models', '@oms/event-store/*', '@oms/venues/*', '@oms/read-models/*'], message: 'libs/domain depends on nothing else in the repo.' },
+            { group: ['@oms/*', '!@oms/domain'], message: 'libs/domain depends on nothing else in the repo.' },
           ],
         },
       ],

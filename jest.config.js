@@ -7,8 +7,9 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
-    '^@oms/(domain|event-store|venues|read-models)$': '<rootDir>/libs/$1/src',
-    '^@oms/(domain|event-store|venues|read-models)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@oms/(domain|event-store|venues|read-models|platform|application)$': '<rootDir>/libs/$1/src',
+    '^@oms/(domain|event-store|venues|read-models|platform|application)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@oms/(api|gateway|projector)$': '<rootDir>/apps/$1/src',
     '^@oms/migrations$': '<rootDir>/migrations',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

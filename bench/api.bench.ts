@@ -1,5 +1,5 @@
+import { PlaceOrderCommand, SetRiskLimitsCommand } from '@oms/api';
 import { Decimal } from '@oms/domain';
-import { createApiApp } from '../apps/api/src/app';
 import { LoadResult, runLoad } from './load-generator';
 import { BENCH_LIMITS, startBenchOms } from './oms';
 import { BenchFigure, figure, percentile } from './report';
@@ -24,10 +24,9 @@ const PLACE = `mutation P($input: PlaceOrderInput!) { placeOrder(input: $input) 
 
 export async function run(): Promise<BenchFigure[]> {
   const oms = await startBenchOms('api', ['api'], ['projector', 'ledger']);
-  const { runtime } = oms;
+  const { app, bus } = oms;
   const ctx = { actor: 'bench', correlationId: 'bench' };
-  await runtime.commands.setRiskLimits('demo', BENCH_LIMITS, ctx);
-  const app = await createApiApp(runtime, { logger: false });
+  await bus.execute(new SetRiskLimitsCommand('demo', BENCH_LIMITS, ctx));
   await app.listen(0, '127.0.0.1');
   const url = `${(await app.getUrl()).replace('[::1]', '127.0.0.1')}/graphql`;
   const noopBody = JSON.stringify({ query: 'mutation { ping }' });
@@ -59,27 +58,30 @@ export async function run(): Promise<BenchFigure[]> {
     const placed = await load(placeBody, 'http');
     const steady = await load(placeBody, 'steady', TARGET_RATE);
 
-    // The command side in process, spread over 100 accounts (the projector and ledger still run beside).
-    for (let a = 0; a < 100; a++) await runtime.commands.setRiskLimits(`acct${a}`, BENCH_LIMITS, ctx);
+    // The command side in process, through the CommandBus as the resolvers use it, spread over 100
+    // accounts (the projector and ledger still run beside).
+    for (let a = 0; a < 100; a++) await bus.execute(new SetRiskLimitsCommand(`acct${a}`, BENCH_LIMITS, ctx));
     const until = performance.now() + SECONDS * 1000;
     const started = performance.now();
     let orders = 0;
     await Promise.all(
       Array.from({ length: IN_PROCESS_CALLERS }, async (_, c) => {
         for (let i = 0; performance.now() < until; i++) {
-          await runtime.commands.placeOrder(
-            {
-              accountId: `acct${(c * 7 + i) % 100}`,
-              clientOrderId: `inproc-${c}-${i}`,
-              instrumentId: 'BTCUSDT',
-              side: 'BUY',
-              type: 'LIMIT',
-              quantity: Decimal.parse('0.001'),
-              limitPrice: Decimal.parse('9650'),
-              timeInForce: 'DAY',
-              venueId: null,
-            },
-            ctx,
+          await bus.execute(
+            new PlaceOrderCommand(
+              {
+                accountId: `acct${(c * 7 + i) % 100}`,
+                clientOrderId: `inproc-${c}-${i}`,
+                instrumentId: 'BTCUSDT',
+                side: 'BUY',
+                type: 'LIMIT',
+                quantity: Decimal.parse('0.001'),
+                limitPrice: Decimal.parse('9650'),
+                timeInForce: 'DAY',
+                venueId: null,
+              },
+              ctx,
+            ),
           );
           orders++;
         }
@@ -106,7 +108,6 @@ export async function run(): Promise<BenchFigure[]> {
       }),
     ];
   } finally {
-    await app.close();
     await oms.stop();
   }
 }

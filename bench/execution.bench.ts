@@ -1,8 +1,10 @@
+import { PlaceOrderCommand, SetRiskLimitsCommand } from '@oms/api';
+import { ActiveInstanceLock, PlaceOrderOutcome, PostgresCheckpoints } from '@oms/application';
 import { Decimal } from '@oms/domain';
-import { MarketEvent, SimulatedVenue, systemClock } from '@oms/venues';
-import { OrderUpdate } from '../apps/api/src/runtime/oms-runtime';
-import { ExecutionGateway } from '../apps/gateway/src/execution-gateway';
-import { MarketDataHandler } from '../apps/gateway/src/market-data-handler';
+import { ExecutionGateway, PostgresWorkingSlices } from '@oms/gateway';
+import { silentLogger, systemClock } from '@oms/platform';
+import { OrderUpdate } from '@oms/read-models';
+import { MarketDataHandler, MarketEvent, SimulatedVenue } from '@oms/venues';
 import { BENCH_LIMITS, startBenchOms } from './oms';
 import { BenchFigure, figure, percentile } from './report';
 
@@ -55,7 +57,7 @@ export async function run(): Promise<BenchFigure[]> {
 async function measure(
   oms: Awaited<ReturnType<typeof startBenchOms>>,
 ): Promise<{ achieved: number; send: Float64Array; lag: Float64Array; routing: Float64Array }> {
-  const { runtime } = oms;
+  const { runtime, bus } = oms;
   const venue = new SimulatedVenue({
     capabilities: {
       venueId: 'BENCH',
@@ -69,16 +71,19 @@ async function measure(
     seed: 1,
     feeds: { BTCUSDT: [BOOK] },
   });
-  const gateway = new ExecutionGateway(
-    runtime.store,
-    runtime.dataSource,
-    [venue],
-    new MarketDataHandler(() => systemClock.now()),
-    systemClock,
-  );
+  const gateway = new ExecutionGateway({
+    store: runtime.store,
+    checkpoints: new PostgresCheckpoints(runtime.dataSource),
+    lock: new ActiveInstanceLock(runtime.dataSource, 'oms-execution-gateway'),
+    workingSlices: new PostgresWorkingSlices(runtime.dataSource),
+    venues: [venue],
+    marketData: new MarketDataHandler(systemClock),
+    clock: systemClock,
+    logger: silentLogger,
+  });
   const ctx = { actor: 'bench', correlationId: 'bench' };
   try {
-    await runtime.commands.setRiskLimits('demo', BENCH_LIMITS, ctx);
+    await bus.execute(new SetRiskLimitsCommand('demo', BENCH_LIMITS, ctx));
     await gateway.start();
     // Lag: from placeOrder returning to the projector's first notice for the order. A notice can
     // beat the caller's callback; the order was then in the read model before the caller knew (0),
@@ -105,20 +110,22 @@ async function measure(
       const due = started + (i * 1000) / RATE;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      const p: Promise<void> = runtime.commands
-        .placeOrder(
-          {
-            accountId: 'demo',
-            clientOrderId: `exec-${i}`,
-            instrumentId: 'BTCUSDT',
-            side: 'BUY',
-            type: 'LIMIT',
-            quantity: d('0.001'),
-            limitPrice: d('9300'),
-            timeInForce: 'GTC',
-            venueId: null,
-          },
-          ctx,
+      const p: Promise<void> = bus
+        .execute<PlaceOrderCommand, PlaceOrderOutcome>(
+          new PlaceOrderCommand(
+            {
+              accountId: 'demo',
+              clientOrderId: `exec-${i}`,
+              instrumentId: 'BTCUSDT',
+              side: 'BUY',
+              type: 'LIMIT',
+              quantity: d('0.001'),
+              limitPrice: d('9300'),
+              timeInForce: 'GTC',
+              venueId: null,
+            },
+            ctx,
+          ),
         )
         .then((outcome) => {
           placed++;

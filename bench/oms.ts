@@ -1,13 +1,18 @@
+import { DEMO_LIMITS } from '@oms/application';
+import { fixedPrices } from '@oms/application/testing/fixed-prices';
 import { RiskLimitsData } from '@oms/domain';
 import { RunningPostgres, startEmbeddedPostgres } from '@oms/event-store';
+import { INestApplication } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { silentLogger } from '@oms/platform';
 import { ChildProcess, fork } from 'child_process';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { DEMO_LIMITS } from '../apps/api/src/runtime/demo-seed';
-import { OmsRuntime } from '../apps/api/src/runtime/oms-runtime';
-import { fixedPrices } from '../apps/api/test/fixed-prices';
-import { Role } from '../apps/api/src/runtime/settings';
+import { createOmsApp } from '../apps/oms/src/oms-app';
+import { OmsRuntime } from '../apps/oms/src/oms-runtime';
+import { Role } from '../apps/oms/src/settings';
+import { testSettings } from '../apps/oms/test/harness';
 
 /** Limits high enough that every benchmark order is accepted (rejected orders would be cheaper). */
 export const BENCH_LIMITS: RiskLimitsData = {
@@ -26,41 +31,52 @@ export async function startBenchOms(
   name: string,
   roles: Role[] = ['api', 'projector', 'ledger'],
   workerRoles: Role[] = [],
-): Promise<{ server: RunningPostgres; runtime: OmsRuntime; stop(): Promise<void> }> {
+): Promise<{
+  server: RunningPostgres;
+  runtime: OmsRuntime;
+  /** The Nest application (not listening): the CommandBus, and GraphQL with the `api` role. */
+  app: INestApplication;
+  bus: CommandBus;
+  stop(): Promise<void>;
+}> {
   const server = await startEmbeddedPostgres({
     dataDir: mkdtempSync(join(tmpdir(), `oms-bench-${name}-`)),
     persistent: false,
   });
   const runtime = await OmsRuntime.start(
-    {
-      roles: new Set(roles),
-      port: 0,
-      dataDir: '',
-      databaseUrl: server.connectionString,
-      eventStore: 'postgres',
-      seedDemo: true,
-      marketDataFile: null,
-    },
-    undefined,
+    testSettings(server.connectionString, roles),
+    silentLogger,
     roles.includes('gateway') ? {} : { referencePrices: fixedPrices() },
   );
+  const app = await createOmsApp(runtime);
+  await runtime.whenReady();
   const worker = workerRoles.length > 0 ? await startWorker(server.connectionString, workerRoles) : null;
   return {
     server,
     runtime,
+    app,
+    bus: app.get(CommandBus),
     async stop() {
       if (worker) await stopWorker(worker);
+      await app.close();
       await runtime.stop();
       await server.stop();
     },
   };
 }
 
-/** The projector's own entry point (it runs any roles OMS_ROLES names), started once it has caught up. */
+/** The OMS's entry point with the roles given (as a docker compose service), once it has caught up. */
 async function startWorker(databaseUrl: string, roles: Role[]): Promise<ChildProcess> {
-  const child = fork(join(__dirname, '../apps/projector/src/main.ts'), [], {
+  const child = fork(join(__dirname, '../apps/oms/src/main.ts'), [], {
     execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
-    env: { ...process.env, DATABASE_URL: databaseUrl, OMS_ROLES: roles.join(','), PORT: '0' },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      OMS_ROLES: roles.join(','),
+      OMS_SEED_DEMO: 'false',
+      OMS_LOG_FORMAT: 'json',
+      PORT: '0',
+    },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   await new Promise<void>((resolve, reject) => {

@@ -4,6 +4,7 @@ import { ReadModels1763700000001 } from './1763700000001-read-models';
 import { SetBasedAppend1763800000000 } from './1763800000000-set-based-append';
 import { AppendNotice1763900000000 } from './1763900000000-append-notice';
 import { ReferencePrices1764000000000 } from './1764000000000-reference-prices';
+import { GatewayWorkingSlices1764100000000 } from './1764100000000-gateway-working-slices';
 
 /** Every migration, in order. Listed explicitly (no globs) so jest, ts-node and the build agree. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -12,6 +13,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   SetBasedAppend1763800000000,
   AppendNotice1763900000000,
   ReferencePrices1764000000000,
+  GatewayWorkingSlices1764100000000,
 ];
 
 /**

@@ -1,30 +1,31 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
-import { CqrsModule } from '@nestjs/cqrs';
+import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import { GraphQLError, ValidationContext } from 'graphql';
+import { CommandSide } from '@oms/application';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { COMMAND_HANDLERS } from './commands/handlers';
-import { formatGraphQLError } from './graphql/errors';
+import { GraphQLError, ValidationContext } from 'graphql';
+import { CommandsModule } from './commands';
+import { API_DEPS, ApiDeps } from './graphql/api-deps';
+import { ResolverErrorFilter, graphQLErrorFormatter } from './graphql/errors';
 import { OmsResolver } from './graphql/resolvers';
 import { OmsQueries } from './graphql/views';
-import { HealthController } from './health.controller';
-import { OmsRuntime } from './runtime/oms-runtime';
 
 /** graphql-armor rules report through the validation context, so clients get GRAPHQL_VALIDATION_FAILED. */
 function reportAsValidationError(context: ValidationContext | null, error: GraphQLError): void {
   context?.reportError(error);
 }
 
-/** The HTTP edge: GraphQL (queries, mutations, graphql-ws subscriptions) and /health over one runtime. */
+/** The GraphQL API: queries, mutations dispatched on the CommandBus, graphql-ws subscriptions. */
 @Module({})
 export class ApiModule {
-  static forRuntime(runtime: OmsRuntime): DynamicModule {
+  static register(side: CommandSide, deps: ApiDeps): DynamicModule {
+    const logger = deps.logger.child({ component: 'api' });
     return {
       module: ApiModule,
       imports: [
-        CqrsModule.forRoot(),
+        CommandsModule.register(side),
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           path: '/graphql',
@@ -34,7 +35,7 @@ export class ApiModule {
           graphiql: false,
           introspection: true,
           includeStacktraceInErrorResponses: false,
-          formatError: formatGraphQLError,
+          formatError: graphQLErrorFormatter(logger),
           validationRules: [
             maxDepthRule({
               n: 10,
@@ -54,15 +55,11 @@ export class ApiModule {
           context: ({ req }: { req?: unknown }) => ({ req }),
         }),
       ],
-      controllers: [HealthController],
       providers: [
-        { provide: OmsRuntime, useValue: runtime },
-        {
-          provide: OmsQueries,
-          useFactory: () => new OmsQueries(runtime.dataSource, runtime.store, runtime.prices),
-        },
+        { provide: API_DEPS, useValue: deps },
+        { provide: OmsQueries, useValue: new OmsQueries(deps.dataSource, deps.store, deps.prices) },
+        { provide: APP_FILTER, useValue: new ResolverErrorFilter(logger) },
         OmsResolver,
-        ...COMMAND_HANDLERS,
       ],
     };
   }

@@ -1,6 +1,6 @@
 import { Decimal } from '@oms/domain';
+import { Clock } from '@oms/platform';
 import {
-  Clock,
   MarketEvent,
   SimulatedVenue,
   VenueCapabilities,

@@ -1,10 +1,8 @@
+import { REFERENCE_PRICES_CHANNEL } from '@oms/application';
 import { ReferencePrice } from '@oms/domain';
-import { Clock } from '@oms/venues';
+import { Clock, Logger } from '@oms/platform';
+import { MarketDataHandler } from '@oms/venues';
 import { DataSource } from 'typeorm';
-import { MarketDataHandler } from './market-data-handler';
-
-/** Notified (on commit) whenever the gateway writes reference prices. */
-export const REFERENCE_PRICES_CHANNEL = 'oms_reference_prices';
 
 /**
  * Shares the gateway's reference prices with API processes that run without market data of their own
@@ -24,7 +22,7 @@ export class ReferencePricePublisher {
     private readonly marketData: MarketDataHandler,
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
-    private readonly log: (line: string) => void,
+    private readonly log: Logger,
     private readonly intervalMs = 250,
   ) {}
 
@@ -71,7 +69,7 @@ export class ReferencePricePublisher {
     this.timer = this.clock.setTimeout(() => {
       this.timer = null;
       this.writing = this.publish()
-        .catch((error: unknown) => this.log(`reference prices: ${String(error)}`))
+        .catch((error: unknown) => this.log.error({ err: error }, 'publishing reference prices'))
         .finally(() => this.schedule());
     }, this.intervalMs);
   }

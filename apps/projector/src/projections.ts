@@ -1,28 +1,53 @@
+import { Recorded, domainEventOf, orderIdOf } from '@oms/application';
 import {
-  AccountEvent,
   Order,
   OrderEvent,
+  OrderEventType,
   OrderSnapshot,
   OrderState,
+  OmsEventType,
   evolveOrder,
   fromOrderSnapshot,
   initialOrderState,
+  isTerminal,
   toOrderSnapshot,
 } from '@oms/domain';
-import { RecordedEvent } from '@oms/event-store';
+import { OrderUpdate } from '@oms/read-models';
 import { EntityManager } from 'typeorm';
 
-/** What a batch changed, so the projector can notify listeners after it commits. */
+/** What a batch changed, so the projector can notify listeners and count after it commits. */
 export interface ProjectionChanges {
-  orders: Map<string, { orderId: string; accountId: string }>;
+  orders: Map<string, OrderUpdate>;
+  /** Final statuses orders reached in the batch. */
+  completed: string[];
 }
 
 /** A read model declared as data: which events it reads and how a batch of them changes its rows. */
+export interface ProjectionSpec<T extends OmsEventType> {
+  name: string;
+  canHandle: readonly T[];
+  /** The batch's events this projection handles, in log order, inside the batch's transaction. */
+  apply(tx: EntityManager, events: Recorded<T>[], changes: ProjectionChanges): Promise<void>;
+}
+
+/** A projection as the projector runs it: handed every event of a batch, it applies those it reads. */
 export interface Projection {
   name: string;
-  canHandle: readonly string[];
-  /** The batch's events this projection handles, in log order, inside the batch's transaction. */
-  apply(tx: EntityManager, events: RecordedEvent[], changes: ProjectionChanges): Promise<void>;
+  canHandle: readonly OmsEventType[];
+  applyBatch(tx: EntityManager, events: Recorded[], changes: ProjectionChanges): Promise<void>;
+}
+
+export function projection<T extends OmsEventType>(spec: ProjectionSpec<T>): Projection {
+  const reads = new Set<OmsEventType>(spec.canHandle);
+  return {
+    name: spec.name,
+    canHandle: spec.canHandle,
+    async applyBatch(tx, events, changes) {
+      // The filter is the type: what passes it is one of the types this projection declared.
+      const mine = events.filter((e) => reads.has(e.type)) as Recorded<T>[];
+      if (mine.length > 0) await spec.apply(tx, mine, changes);
+    },
+  };
 }
 
 const ORDER_EVENTS = [
@@ -63,12 +88,11 @@ export const EVERY_ORDER_EVENT_PROJECTED: Exclude<
  * A batch reads every order it touches in one query, applies the events in memory, and writes each
  * changed order and fill once, in one statement each.
  */
-export const ordersProjection: Projection = {
+export const ordersProjection = projection<OrderEventType>({
   name: 'orders',
   canHandle: ORDER_EVENTS,
   async apply(tx, events, changes) {
-    const orderIdOf = (e: RecordedEvent) => e.streamName.slice('order-'.length);
-    const ids = [...new Set(events.map(orderIdOf))];
+    const ids = [...new Set(events.map((e) => orderIdOf(e.streamName)))];
     const rows = (await tx.query(
       'SELECT order_id, snapshot, revision FROM rm_orders WHERE order_id = ANY ($1) ORDER BY order_id FOR UPDATE',
       [ids],
@@ -83,12 +107,15 @@ export const ordersProjection: Projection = {
     }
     const fills = new Map<string, FillRow>();
     for (const recorded of events) {
-      const orderId = orderIdOf(recorded);
+      const orderId = orderIdOf(recorded.streamName);
       const known = orders.get(orderId) ?? { state: initialOrderState(), revision: -1n, changed: false };
       if (known.revision >= recorded.revision) continue; // applied already
-      const after = evolveOrder(known.state, { type: recorded.type, data: recorded.data } as OrderEvent);
+      const after = evolveOrder(known.state, domainEventOf(recorded));
       orders.set(orderId, { state: after, revision: recorded.revision, changed: true });
       if (!after.exists) continue;
+      const wasWorking = known.state.exists && !isTerminal(known.state.status);
+      if (isTerminal(after.status) && (wasWorking || !known.state.exists))
+        changes.completed.push(after.status);
       const fill = fillRow(after, recorded);
       if (fill) fills.set(`${orderId}|${fill.execId}`, fill);
       changes.orders.set(orderId, { orderId, accountId: after.terms.accountId });
@@ -100,7 +127,7 @@ export const ordersProjection: Projection = {
     );
     await upsertFills(tx, [...fills.values()]);
   },
-};
+});
 
 /** Rows as parameter lists: `($1,$2,…), ($n+1,…)` for `width` columns per row. */
 function placeholders(rows: number, width: number): string {
@@ -167,7 +194,7 @@ interface FillRow {
 }
 
 /** The fill an execution, bust or correction event left on the order, as its read-model row. */
-function fillRow(order: Order, recorded: RecordedEvent): FillRow | null {
+function fillRow(order: Order, recorded: Recorded<OrderEventType>): FillRow | null {
   if (
     recorded.type !== 'OrderFilled' &&
     recorded.type !== 'TradeBusted' &&
@@ -175,7 +202,7 @@ function fillRow(order: Order, recorded: RecordedEvent): FillRow | null {
   ) {
     return null;
   }
-  const execId = (recorded.data as { execId: string }).execId;
+  const execId = recorded.data.execId;
   const fill = order.fills.find((f) => f.execId === execId);
   if (!fill) return null;
   return {
@@ -220,16 +247,16 @@ async function upsertFills(tx: EntityManager, fills: FillRow[]): Promise<void> {
 }
 
 /** Positions as the account ledger booked them: FillBooked carries the position after each fill. */
-export const positionsProjection: Projection = {
+export const positionsProjection = projection<'FillBooked'>({
   name: 'positions',
   canHandle: ['FillBooked'],
   async apply(tx, events) {
     for (const recorded of events) await applyFillBooked(tx, recorded);
   },
-};
+});
 
-async function applyFillBooked(tx: EntityManager, recorded: RecordedEvent): Promise<void> {
-  const d = (recorded as unknown as { data: Extract<AccountEvent, { type: 'FillBooked' }>['data'] }).data;
+async function applyFillBooked(tx: EntityManager, recorded: Recorded<'FillBooked'>): Promise<void> {
+  const d = recorded.data;
   await tx.query(
     `INSERT INTO rm_positions (account_id, instrument_id, quantity, average_price, realized_pnl, fees, updated_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7)
@@ -249,17 +276,19 @@ async function applyFillBooked(tx: EntityManager, recorded: RecordedEvent): Prom
 }
 
 /** Risk limits and the account's halt state. */
-export const riskLimitsProjection: Projection = {
+type RiskEventType = 'RiskLimitsSet' | 'TradingHalted' | 'TradingResumed';
+
+export const riskLimitsProjection = projection<RiskEventType>({
   name: 'risk-limits',
   canHandle: ['RiskLimitsSet', 'TradingHalted', 'TradingResumed'],
   async apply(tx, events) {
     for (const recorded of events) await applyRiskEvent(tx, recorded);
   },
-};
+});
 
-async function applyRiskEvent(tx: EntityManager, recorded: RecordedEvent): Promise<void> {
+async function applyRiskEvent(tx: EntityManager, recorded: Recorded<RiskEventType>): Promise<void> {
   {
-    const event = { type: recorded.type, data: recorded.data } as AccountEvent;
+    const event = domainEventOf(recorded);
     const at = recorded.recordedAt;
     if (event.type === 'RiskLimitsSet') {
       await tx.query(

@@ -1,7 +1,9 @@
+import { ActiveInstanceLock, PostgresCheckpoints } from '@oms/application';
 import { EventStore, GlobalPosition, positionKey } from '@oms/event-store';
-import { READ_MODEL_ENTITIES, loadCheckpoint } from '@oms/read-models';
+import { Clock, Logger, retry } from '@oms/platform';
+import { READ_MODEL_ENTITIES } from '@oms/read-models';
 import { DataSource, QueryRunner } from 'typeorm';
-import { READ_MODEL_PROJECTIONS } from './projections';
+import { Projection, READ_MODEL_PROJECTIONS } from './projections';
 import { Projector } from './projector';
 
 /** The tables the projector writes; rm_checkpoints stays where it is (the ledger keeps its row there too). */
@@ -40,6 +42,8 @@ export class ReadModelRebuild {
   constructor(
     private readonly store: EventStore,
     private readonly databaseUrl: string,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
   ) {}
 
   async run(onProgress: (progress: RebuildProgress) => void = () => undefined): Promise<RebuildResult> {
@@ -58,26 +62,50 @@ export class ReadModelRebuild {
       const head = await this.store.headPosition();
       let events = 0;
       let reported = 0;
-      const projections = READ_MODEL_PROJECTIONS.map((projection) => ({
+      const projections: Projection[] = READ_MODEL_PROJECTIONS.map((projection) => ({
         ...projection,
-        apply: async (...args: Parameters<typeof projection.apply>) => {
-          await projection.apply(...args);
-          events += args[1].length;
+        applyBatch: async (...args: Parameters<Projection['applyBatch']>) => {
+          await projection.applyBatch(...args);
+          const batch = args[1];
+          events += batch.filter((e) => projection.canHandle.includes(e.type)).length;
           if (events - reported >= 500) {
             reported = events;
-            onProgress({ events, position: args[1][args[1].length - 1].position, head });
+            onProgress({ events, position: batch[batch.length - 1].position, head });
           }
         },
       }));
-      const projector = new Projector(this.store, build, projections, {
-        name: REBUILD_CHECKPOINT,
-        notify: false,
-      });
-      await projector.start();
-      await Promise.race([projector.whenCaughtUp(), projector.done]);
-      await projector.stop();
-      await projector.done; // a failed batch ends the rebuild here, before anything is switched
-      const position = await loadCheckpoint(build, REBUILD_CHECKPOINT);
+      const checkpoints = new PostgresCheckpoints(build);
+      let failure: unknown = null;
+      let markFailed!: (error: unknown) => void;
+      // A failed batch ends the rebuild, before anything is switched.
+      const failed = new Promise<never>((_, reject) => (markFailed = reject));
+      failed.catch(() => undefined);
+      const projector = new Projector(
+        {
+          store: this.store,
+          checkpoints,
+          lock: new ActiveInstanceLock(build, `oms-projection:${REBUILD_CHECKPOINT}`),
+          clock: this.clock,
+          logger: this.logger,
+        },
+        projections,
+        {
+          name: REBUILD_CHECKPOINT,
+          live: false,
+          onFailure: (error) => {
+            failure = error;
+            markFailed(error);
+          },
+        },
+      );
+      try {
+        await projector.start();
+        await Promise.race([projector.processor.whenCaughtUp(), failed]);
+      } finally {
+        await projector.stop();
+      }
+      if (failure) throw failure;
+      const position = await checkpoints.load(REBUILD_CHECKPOINT);
       onProgress({ events, position, head });
 
       const rows: Record<string, number> = {};
@@ -139,39 +167,50 @@ export class ReadModelRebuild {
    * ones in, move the live checkpoint to the rebuild's.
    */
   private async switchOver(admin: DataSource, live: string, position: GlobalPosition): Promise<number> {
-    for (let attempt = 1; ; attempt++) {
-      const tx: QueryRunner = admin.createQueryRunner();
-      await tx.connect();
-      try {
-        await tx.startTransaction();
-        await tx.query(`SET LOCAL lock_timeout = 0`);
-        await tx.query(
-          `LOCK TABLE ${READ_MODEL_TABLES.map((t) => `${live}.${t}`).join(', ')} IN ACCESS EXCLUSIVE MODE NOWAIT`,
-        );
-        await tx.query(`DROP SCHEMA IF EXISTS ${RETIRED_SCHEMA} CASCADE`);
-        await tx.query(`CREATE SCHEMA ${RETIRED_SCHEMA}`);
-        for (const table of READ_MODEL_TABLES) {
-          await tx.query(`ALTER TABLE ${live}.${table} SET SCHEMA ${RETIRED_SCHEMA}`);
-          await tx.query(`ALTER TABLE ${BUILD_SCHEMA}.${table} SET SCHEMA ${live}`);
+    let attempts = 0;
+    await retry(
+      async (attempt) => {
+        attempts = attempt;
+        const tx: QueryRunner = admin.createQueryRunner();
+        await tx.connect();
+        try {
+          await tx.startTransaction();
+          await tx.query(`SET LOCAL lock_timeout = 0`);
+          await tx.query(
+            `LOCK TABLE ${READ_MODEL_TABLES.map((t) => `${live}.${t}`).join(', ')} IN ACCESS EXCLUSIVE MODE NOWAIT`,
+          );
+          await tx.query(`DROP SCHEMA IF EXISTS ${RETIRED_SCHEMA} CASCADE`);
+          await tx.query(`CREATE SCHEMA ${RETIRED_SCHEMA}`);
+          for (const table of READ_MODEL_TABLES) {
+            await tx.query(`ALTER TABLE ${live}.${table} SET SCHEMA ${RETIRED_SCHEMA}`);
+            await tx.query(`ALTER TABLE ${BUILD_SCHEMA}.${table} SET SCHEMA ${live}`);
+          }
+          await tx.query(
+            `INSERT INTO ${live}.rm_checkpoints (projection, position, updated_at) VALUES ($1, $2, now())
+             ON CONFLICT (projection) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
+            [LIVE_CHECKPOINT, positionKey(position)],
+          );
+          await tx.query(`DROP SCHEMA ${RETIRED_SCHEMA} CASCADE`);
+          await tx.query(`DROP SCHEMA ${BUILD_SCHEMA} CASCADE`);
+          await tx.commitTransaction();
+        } catch (error) {
+          await tx.rollbackTransaction().catch(() => undefined);
+          throw error;
+        } finally {
+          await tx.release();
         }
-        await tx.query(
-          `INSERT INTO ${live}.rm_checkpoints (projection, position, updated_at) VALUES ($1, $2, now())
-           ON CONFLICT (projection) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
-          [LIVE_CHECKPOINT, positionKey(position)],
-        );
-        await tx.query(`DROP SCHEMA ${RETIRED_SCHEMA} CASCADE`);
-        await tx.query(`DROP SCHEMA ${BUILD_SCHEMA} CASCADE`);
-        await tx.commitTransaction();
-        return attempt;
-      } catch (error) {
-        await tx.rollbackTransaction().catch(() => undefined);
-        const busy = (error as { driverError?: { code?: string } }).driverError?.code === LOCK_NOT_AVAILABLE;
-        if (!busy || attempt >= 600) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      } finally {
-        await tx.release();
-      }
-    }
+      },
+      {
+        // A table busy with a projector batch or a query: try again shortly instead of waiting.
+        retryIf: (error) =>
+          (error as { driverError?: { code?: string } }).driverError?.code === LOCK_NOT_AVAILABLE,
+        attempts: 200,
+        baseDelayMs: 5,
+        maxDelayMs: 100,
+        clock: this.clock,
+      },
+    );
+    return attempts;
   }
 }
 

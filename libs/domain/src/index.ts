@@ -1,5 +1,6 @@
 export * from './decimal/decimal';
 export * from './shared/decision';
+export * from './shared/events';
 export * from './shared/trading';
 export * from './instruments/instrument';
 export * from './controls/controls';

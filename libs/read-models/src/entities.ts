@@ -1,4 +1,13 @@
-import { Decimal, Liquidity, OrderSnapshot, OrderStatus, OrderType, Side, TimeInForce } from '@oms/domain';
+import {
+  Decimal,
+  Liquidity,
+  OrderSnapshot,
+  OrderStatus,
+  OrderType,
+  RiskLimitsData,
+  Side,
+  TimeInForce,
+} from '@oms/domain';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { DECIMAL_COLUMN } from './decimal-column';
 
@@ -60,7 +69,7 @@ export class PositionRow {
 @Entity({ name: 'rm_risk_limits' })
 export class RiskLimitsRow {
   @PrimaryColumn({ name: 'account_id' }) accountId!: string;
-  @Column({ type: 'jsonb', nullable: true }) limits!: Record<string, unknown> | null;
+  @Column({ type: 'jsonb', nullable: true }) limits!: RiskLimitsData | null;
   @Column({ default: false }) halted!: boolean;
   @Column({ name: 'halt_reason', type: 'text', nullable: true }) haltReason!: string | null;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;

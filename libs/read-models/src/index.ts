@@ -1,5 +1,4 @@
-/** TypeORM entities and query services shared by the projector (writer) and the api (reader). */
+/** TypeORM entities of the read models, shared by the projector (writer) and the API (reader). */
 export * from './decimal-column';
 export * from './entities';
-export * from './checkpoints';
-export * from './active-instance';
+export * from './channels';

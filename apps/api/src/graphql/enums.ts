@@ -1,5 +1,6 @@
 import { LIQUIDITY, ORDER_STATUSES, ORDER_TYPES, SIDES, TIMES_IN_FORCE } from '@oms/domain';
 import { registerEnumType } from '@nestjs/graphql';
+import { HALT_SCOPES } from '../commands/commands';
 
 /** GraphQL enums mirror the domain's literal unions, so the two cannot drift apart. */
 function enumOf<T extends string>(values: readonly T[]): { [K in T]: K } {
@@ -11,8 +12,6 @@ export const OrderTypeEnum = enumOf(ORDER_TYPES);
 export const TimeInForceEnum = enumOf(TIMES_IN_FORCE);
 export const OrderStatusEnum = enumOf(ORDER_STATUSES);
 export const LiquidityEnum = enumOf(LIQUIDITY);
-export const HALT_SCOPES = ['GLOBAL', 'ACCOUNT', 'INSTRUMENT'] as const;
-export type HaltScope = (typeof HALT_SCOPES)[number];
 export const HaltScopeEnum = enumOf(HALT_SCOPES);
 export const BREAKER_STATES = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
 export const BreakerStateEnum = enumOf(BREAKER_STATES);

@@ -1,23 +1,11 @@
-import { HttpException, Logger } from '@nestjs/common';
+import { Refusal } from '@oms/application';
+import { ArgumentsHost, Catch, HttpException } from '@nestjs/common';
+import { GqlExceptionFilter } from '@nestjs/graphql';
+import { Logger } from '@oms/platform';
 import { randomUUID } from 'crypto';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 
-/**
- * An error the caller caused and can fix (bad input, unknown id, an order that cannot be canceled):
- * a stable reason code in `extensions.code` and a sentence. Never a stack trace.
- */
-export class OmsUserError extends GraphQLError {
-  constructor(code: string, message: string, details?: Record<string, unknown>) {
-    super(message, { extensions: { code, ...(details ?? {}) } });
-  }
-
-  /** A decider's refusal: the first reason's code, every reason's sentence, the list in `rejections`. */
-  static fromRejections(rejections: { code: string; message: string }[]): OmsUserError {
-    return new OmsUserError(rejections[0].code, rejections.map((r) => r.message).join(' '), { rejections });
-  }
-}
-
-/** Codes that mean "your request was wrong", from GraphQL itself, Apollo, our scalars and our handlers. */
+/** Codes that mean "your request was wrong", from GraphQL itself, Apollo and our scalars. */
 const CALLER_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
@@ -30,8 +18,6 @@ const CALLER_CODES = new Set([
   'QUERY_TOO_COMPLEX',
 ]);
 
-const logger = new Logger('GraphQL');
-
 function validationMessages(error: unknown): string | null {
   if (!(error instanceof HttpException)) return null;
   const response = error.getResponse();
@@ -42,43 +28,67 @@ function validationMessages(error: unknown): string | null {
   return error.message;
 }
 
+const originalOf = (error: unknown) =>
+  error instanceof GraphQLError ? (error.originalError ?? error) : error;
+
 /**
- * Apollo `formatError`: caller errors keep their code and message; class-validator failures become
- * BAD_USER_INPUT with every message; anything else is an internal error with a reference to the log
+ * Apollo `formatError`: a refusal keeps its code and sentence (every reason in `rejections` when
+ * there are several); class-validator failures become BAD_USER_INPUT with every message; GraphQL's
+ * own caller errors keep their code; anything else is an internal error with a reference to the log
  * line, so no internals (stack, SQL, file paths) ever reach a client.
  */
-export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-  // A scalar's own reason (INVALID_DECIMAL…) is more useful than the generic validation code around it.
-  const ownCode = original instanceof GraphQLError ? original.extensions?.code : undefined;
-  const code = String(
-    typeof ownCode === 'string' && CALLER_CODES.has(ownCode) ? ownCode : (formatted.extensions?.code ?? ''),
-  );
-  const validation = validationMessages(original);
-  const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-  if (validation !== null && original instanceof HttpException && original.getStatus() < 500) {
-    return {
-      message: validation,
+export function graphQLErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = originalOf(error);
+    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    const answer = (message: string, ext: Record<string, unknown>): GraphQLFormattedError => ({
+      message,
       locations: formatted.locations,
       path: formatted.path,
-      extensions: { code: 'BAD_USER_INPUT' },
-    };
-  }
-  if (original instanceof OmsUserError || CALLER_CODES.has(code)) {
+      extensions: ext,
+    });
+    if (original instanceof Refusal) {
+      return answer(original.message, {
+        code: original.code,
+        ...original.details,
+        ...(original.rejections.length > 1 ? { rejections: original.rejections } : {}),
+      });
+    }
+    const validation = validationMessages(original);
+    if (validation !== null && original instanceof HttpException && original.getStatus() < 500) {
+      return answer(validation, { code: 'BAD_USER_INPUT' });
+    }
+    // A scalar's own reason (INVALID_DECIMAL…) is more useful than the generic validation code around it.
+    const ownCode = original instanceof GraphQLError ? original.extensions?.code : undefined;
+    const code = String(
+      typeof ownCode === 'string' && CALLER_CODES.has(ownCode) ? ownCode : (formatted.extensions?.code ?? ''),
+    );
+    if (CALLER_CODES.has(code)) return answer(formatted.message, { ...extensions, code });
+    const reference = randomUUID();
+    logger.error({ err: original, reference }, 'internal error answered to a client');
     return {
-      message: formatted.message,
-      locations: formatted.locations,
+      message: `Internal error (reference ${reference}). Retrying is safe: placing an order again with the same clientOrderId never creates a second order.`,
       path: formatted.path,
-      extensions: { ...extensions, code },
+      extensions: { code: 'INTERNAL_SERVER_ERROR', reference },
     };
-  }
-  const reference = randomUUID();
-  logger.error(
-    `internal error ${reference}: ${original instanceof Error ? (original.stack ?? original.message) : String(original)}`,
-  );
-  return {
-    message: `Internal error (reference ${reference}). Retrying is safe: placing an order again with the same clientOrderId never creates a second order.`,
-    path: formatted.path,
-    extensions: { code: 'INTERNAL_SERVER_ERROR', reference },
   };
+}
+
+/**
+ * Errors thrown by resolvers pass here before Apollo formats them: a refusal or bad input the caller
+ * caused is logged at INFO with its code (never a stack trace); a fault is left to the formatter, which
+ * logs it at ERROR once, with its stack and the reference the client sees.
+ */
+@Catch()
+export class ResolverErrorFilter implements GqlExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, _host: ArgumentsHost): unknown {
+    if (exception instanceof Refusal) {
+      this.logger.info({ code: exception.code }, `refused: ${exception.message}`);
+    } else if (exception instanceof HttpException && exception.getStatus() < 500) {
+      this.logger.info({ code: 'BAD_USER_INPUT' }, `bad input: ${validationMessages(exception)}`);
+    }
+    return exception;
+  }
 }

@@ -1,20 +1,22 @@
-import { Decimal } from '@oms/domain';
+import { AccountState, Decimal, Order as DomainOrder } from '@oms/domain';
+import { CommandContext, PlaceOrderOutcome, Refusal } from '@oms/application';
+import { OrderUpdate } from '@oms/read-models';
+import { Inject } from '@nestjs/common';
 import { Args, Context, ID, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'crypto';
 import { PubSub } from 'graphql-subscriptions';
 import {
   CancelOrderCommand,
+  HaltScope,
   HaltTradingCommand,
   PlaceOrderCommand,
   ReplaceOrderCommand,
   ResumeTradingCommand,
   SetRiskLimitsCommand,
-} from '../commands/handlers';
-import { CommandContext, HaltScope, PlaceOrderOutcome } from '../commands/order-commands';
-import { OmsRuntime, OrderUpdate } from '../runtime/oms-runtime';
+} from '../commands';
+import { API_DEPS, ApiDeps } from './api-deps';
 import { HaltScopeEnum, OrderStatusEnum } from './enums';
-import { OmsUserError } from './errors';
 import { DateTimeScalar, DecimalScalar } from './scalars';
 import {
   Order,
@@ -54,10 +56,10 @@ export class OmsResolver {
 
   constructor(
     private readonly commands: CommandBus,
-    private readonly oms: OmsRuntime,
+    @Inject(API_DEPS) private readonly deps: ApiDeps,
     private readonly queries: OmsQueries,
   ) {
-    oms.orderUpdates.on('order', (update: OrderUpdate) => void this.pubsub.publish('order', update));
+    deps.orderUpdates.on('order', (update: OrderUpdate) => void this.pubsub.publish('order', update));
   }
 
   @Mutation(() => PlaceOrderResult, {
@@ -68,7 +70,7 @@ export class OmsResolver {
     @Args('input') input: PlaceOrderInput,
     @Context() context: RequestContext,
   ): Promise<PlaceOrderResult> {
-    const outcome: PlaceOrderOutcome = await this.commands.execute(
+    const outcome = await this.commands.execute<PlaceOrderCommand, PlaceOrderOutcome>(
       new PlaceOrderCommand(
         {
           accountId: input.accountId,
@@ -96,7 +98,9 @@ export class OmsResolver {
     @Context() context: RequestContext,
   ): Promise<Order> {
     return orderView(
-      await this.commands.execute(new CancelOrderCommand(orderId, reason ?? null, commandContext(context))),
+      await this.commands.execute<CancelOrderCommand, DomainOrder>(
+        new CancelOrderCommand(orderId, reason ?? null, commandContext(context)),
+      ),
     );
   }
 
@@ -110,7 +114,7 @@ export class OmsResolver {
     @Context() context: RequestContext,
   ): Promise<Order> {
     return orderView(
-      await this.commands.execute(
+      await this.commands.execute<ReplaceOrderCommand, DomainOrder>(
         new ReplaceOrderCommand(orderId, quantity ?? null, limitPrice ?? null, commandContext(context)),
       ),
     );
@@ -122,7 +126,7 @@ export class OmsResolver {
     @Args('limits') limits: RiskLimitsInput,
     @Context() context: RequestContext,
   ): Promise<RiskLimits> {
-    const state = await this.commands.execute(
+    const state = await this.commands.execute<SetRiskLimitsCommand, AccountState>(
       new SetRiskLimitsCommand(
         accountId,
         {
@@ -159,7 +163,7 @@ export class OmsResolver {
     @Context() context: RequestContext,
   ): Promise<boolean> {
     if (reason.trim().length < 3)
-      throw new OmsUserError('REASON_REQUIRED', 'A halt needs a reason of at least 3 characters.');
+      throw new Refusal('REASON_REQUIRED', 'A halt needs a reason of at least 3 characters.');
     await this.commands.execute(
       new HaltTradingCommand(scope, id ?? null, reason.trim(), commandContext(context)),
     );
@@ -187,7 +191,7 @@ export class OmsResolver {
     description: 'Venues: connection, circuit breaker, rate-limit use, last error.',
   })
   venues(): VenueStatus[] {
-    return this.oms.gateway?.status() ?? [];
+    return this.deps.venues();
   }
 
   @Query(() => Order, { nullable: true })
@@ -203,7 +207,7 @@ export class OmsResolver {
     @Args('after', { type: () => String, nullable: true }) after: string | null,
   ): Promise<OrderConnection> {
     if (first < 1 || first > MAX_PAGE)
-      throw new OmsUserError('INVALID_PAGE_SIZE', `first must be between 1 and ${MAX_PAGE}.`);
+      throw new Refusal('INVALID_PAGE_SIZE', `first must be between 1 and ${MAX_PAGE}.`);
     return this.queries.orders({ accountId, status, first, after });
   }
 
@@ -227,7 +231,7 @@ export class OmsResolver {
   })
   async orderHistory(@Args('orderId', { type: () => ID }) orderId: string): Promise<OrderEvent[]> {
     const history = await this.queries.orderHistory(orderId);
-    if (history.length === 0) throw new OmsUserError('ORDER_NOT_FOUND', `Order ${orderId} does not exist.`);
+    if (history.length === 0) throw new Refusal('ORDER_NOT_FOUND', `Order ${orderId} does not exist.`);
     return history;
   }
 

@@ -1,20 +1,18 @@
+import { Recorded, ReferencePriceSource, asRecorded, domainEventOf, orderStream } from '@oms/application';
 import {
   Decimal,
   Order as DomainOrder,
-  OrderEvent as DomainOrderEvent,
-  OrderSnapshot,
+  OrderEventType,
   Position as DomainPosition,
-  RiskLimitsData,
   evolveOrder,
   fromOrderSnapshot,
   initialOrderState,
   summarizePnl,
   unrealizedPnl,
 } from '@oms/domain';
-import { EventStore, RecordedEvent } from '@oms/event-store';
+import { EventStore } from '@oms/event-store';
+import { OrderRow, PositionRow, RiskLimitsRow } from '@oms/read-models';
 import { DataSource } from 'typeorm';
-import { orderStream } from '../commands/streams';
-import { ReferencePriceSource } from '../commands/reference-prices';
 import { Order, OrderConnection, OrderEvent, Pnl, Position, RiskLimits } from './types';
 
 /** The one mapping from the domain's order state to the API's Order. */
@@ -56,15 +54,15 @@ function encodeCursor(createdAt: Date, orderId: string): string {
   return Buffer.from(`${createdAt.toISOString()}|${orderId}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): [string, string] | null {
+function decodeCursor(cursor: string): [Date, string] | null {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  return at && id && !Number.isNaN(Date.parse(at)) ? [at, id] : null;
+  return at && id && !Number.isNaN(Date.parse(at)) ? [new Date(at), id] : null;
 }
 
 /**
- * Reads for the API: read models for lists, positions and limits; the event store for audit. A single
- * order falls back to its stream while the projector has not caught up, so a client can read its own
- * write at once.
+ * Reads for the API: read models (through TypeORM's repositories and query builder) for lists,
+ * positions and limits; the event store for audit. A single order falls back to its stream while the
+ * projector has not caught up, so a client can read its own write at once.
  */
 export class OmsQueries {
   constructor(
@@ -74,12 +72,12 @@ export class OmsQueries {
   ) {}
 
   async order(orderId: string): Promise<Order | null> {
-    const [row] = (await this.dataSource.query('SELECT snapshot FROM rm_orders WHERE order_id = $1', [
-      orderId,
-    ])) as { snapshot: OrderSnapshot }[];
+    const row = await this.dataSource
+      .getRepository(OrderRow)
+      .findOne({ select: { orderId: true, snapshot: true }, where: { orderId } });
     if (row) return orderView(fromOrderSnapshot(row.snapshot));
     const state = (await this.history(orderId)).reduce(
-      (s, e) => evolveOrder(s, { type: e.type, data: e.data } as DomainOrderEvent),
+      (s, e) => evolveOrder(s, domainEventOf(e)),
       initialOrderState(),
     );
     return state.exists ? orderView(state) : null;
@@ -92,18 +90,20 @@ export class OmsQueries {
     after?: string | null;
   }): Promise<OrderConnection> {
     const after = args.after ? decodeCursor(args.after) : null;
-    const rows = (await this.dataSource.query(
-      `SELECT snapshot, created_at FROM rm_orders
-        WHERE ($1::text IS NULL OR account_id = $1)
-          AND ($2::text[] IS NULL OR status = ANY ($2))
-          AND ($3::timestamptz IS NULL OR (created_at, order_id) < ($3::timestamptz, $4::text))
-        ORDER BY created_at DESC, order_id DESC
-        LIMIT $5`,
-      [args.accountId ?? null, args.status ?? null, after?.[0] ?? null, after?.[1] ?? null, args.first + 1],
-    )) as { snapshot: OrderSnapshot; created_at: Date }[];
+    const query = this.dataSource
+      .getRepository(OrderRow)
+      .createQueryBuilder('o')
+      .select(['o.orderId', 'o.snapshot', 'o.createdAt'])
+      .orderBy('o.createdAt', 'DESC')
+      .addOrderBy('o.orderId', 'DESC')
+      .limit(args.first + 1);
+    if (args.accountId) query.andWhere('o.accountId = :accountId', { accountId: args.accountId });
+    if (args.status) query.andWhere('o.status IN (:...status)', { status: args.status });
+    if (after) query.andWhere('(o.createdAt, o.orderId) < (:at, :id)', { at: after[0], id: after[1] });
+    const rows = await query.getMany();
     const page = rows.slice(0, args.first);
     const edges = page.map((r) => ({
-      cursor: encodeCursor(r.created_at, r.snapshot.terms.orderId),
+      cursor: encodeCursor(r.createdAt, r.orderId),
       node: orderView(fromOrderSnapshot(r.snapshot)),
     }));
     return {
@@ -118,22 +118,15 @@ export class OmsQueries {
   }
 
   private async positionRows(accountId: string): Promise<DomainPosition[]> {
-    const rows = (await this.dataSource.query(
-      'SELECT instrument_id, quantity, average_price, realized_pnl, fees FROM rm_positions WHERE account_id = $1 ORDER BY instrument_id',
-      [accountId],
-    )) as {
-      instrument_id: string;
-      quantity: string;
-      average_price: string;
-      realized_pnl: string;
-      fees: string;
-    }[];
+    const rows = await this.dataSource
+      .getRepository(PositionRow)
+      .find({ where: { accountId }, order: { instrumentId: 'ASC' } });
     return rows.map((r) => ({
-      instrumentId: r.instrument_id,
-      quantity: Decimal.parse(r.quantity),
-      averagePrice: Decimal.parse(r.average_price),
-      realizedPnl: Decimal.parse(r.realized_pnl),
-      fees: Decimal.parse(r.fees),
+      instrumentId: r.instrumentId,
+      quantity: r.quantity,
+      averagePrice: r.averagePrice,
+      realizedPnl: r.realizedPnl,
+      fees: r.fees,
     }));
   }
 
@@ -163,14 +156,7 @@ export class OmsQueries {
   }
 
   async riskLimits(accountId: string): Promise<RiskLimits | null> {
-    const [row] = (await this.dataSource.query(
-      'SELECT limits, halted, halt_reason FROM rm_risk_limits WHERE account_id = $1',
-      [accountId],
-    )) as {
-      limits: RiskLimitsData | null;
-      halted: boolean;
-      halt_reason: string | null;
-    }[];
+    const row = await this.dataSource.getRepository(RiskLimitsRow).findOneBy({ accountId });
     if (!row?.limits) return null;
     const l = row.limits;
     return {
@@ -187,12 +173,12 @@ export class OmsQueries {
       reduceOnly: l.reduceOnly,
       allowedInstruments: l.allowedInstruments,
       halted: row.halted,
-      haltReason: row.halt_reason,
+      haltReason: row.haltReason,
     };
   }
 
-  history(orderId: string): Promise<RecordedEvent[]> {
-    return this.store.readStream(orderStream(orderId));
+  async history(orderId: string): Promise<Recorded<OrderEventType>[]> {
+    return asRecorded<OrderEventType>(await this.store.readStream(orderStream(orderId)));
   }
 
   async orderHistory(orderId: string): Promise<OrderEvent[]> {
@@ -213,7 +199,7 @@ export class OmsQueries {
     for (const e of await this.history(orderId)) {
       if (revision !== null && e.revision > BigInt(revision)) break;
       if (at !== null && e.recordedAt.getTime() > at.getTime()) break;
-      state = evolveOrder(state, { type: e.type, data: e.data } as DomainOrderEvent);
+      state = evolveOrder(state, domainEventOf(e));
     }
     return state.exists ? orderView(state) : null;
   }

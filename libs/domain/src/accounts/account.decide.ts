@@ -1,5 +1,5 @@
 import { Decimal, DecimalString } from '../decimal/decimal';
-import { Command, Decision, accept, assertNever, reject, rejectAll } from '../shared/decision';
+import { Command, Decider, Decision, accept, assertNever, reject, rejectAll } from '../shared/decision';
 import { Side } from '../shared/trading';
 import {
   AccountEvent,
@@ -302,7 +302,7 @@ export function decideAccount(command: AccountCommand, state: AccountState): Dec
   }
 }
 
-export const accountDecider = {
+export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState> = {
   decide: decideAccount,
   evolve: evolveAccount,
   initialState: initialAccountState,

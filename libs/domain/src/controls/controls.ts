@@ -1,5 +1,5 @@
 import { Halt } from '../instruments/instrument';
-import { Command, Decision, DomainEvent, accept, assertNever } from '../shared/decision';
+import { Command, Decider, Decision, DomainEvent, accept, assertNever } from '../shared/decision';
 import { isoTimestamp } from '../shared/time';
 
 /** The global kill switch (stream `controls-global`). */
@@ -39,7 +39,7 @@ export function evolveControls(state: ControlsState, event: ControlsEvent): Cont
   }
 }
 
-export const controlsDecider = {
+export const controlsDecider: Decider<ControlsCommand, ControlsEvent, ControlsState> = {
   decide: decideControls,
   evolve: evolveControls,
   initialState: (): ControlsState => ({ halt: null }),

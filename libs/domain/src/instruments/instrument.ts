@@ -1,5 +1,5 @@
 import { Decimal, DecimalString, dec } from '../decimal/decimal';
-import { Command, Decision, DomainEvent, accept, assertNever, reject } from '../shared/decision';
+import { Command, Decider, Decision, DomainEvent, accept, assertNever, reject } from '../shared/decision';
 import { isoTimestamp } from '../shared/time';
 
 /** Reference data for one tradable instrument (stream `instrument-<instrumentId>`). */
@@ -153,7 +153,7 @@ export function evolveInstrument(state: InstrumentState, event: InstrumentEvent)
   }
 }
 
-export const instrumentDecider = {
+export const instrumentDecider: Decider<InstrumentCommand, InstrumentEvent, InstrumentState> = {
   decide: decideInstrument,
   evolve: evolveInstrument,
   initialState: (): InstrumentState => ({ instrument: null, halt: null }),

@@ -1,6 +1,6 @@
 import { Decimal, DecimalString } from '../decimal/decimal';
 import type { RiskReference } from '../accounts/risk-checks';
-import { Command, Decision, Rejection, accept, assertNever, reject } from '../shared/decision';
+import { Command, Decider, Decision, Rejection, accept, assertNever, reject } from '../shared/decision';
 import { Liquidity } from '../shared/trading';
 import { isoTimestamp } from '../shared/time';
 import {
@@ -121,6 +121,11 @@ export type OrderCommand =
   | ExpireOrder
   | BustTrade
   | CorrectTrade;
+
+/** An order command as a component states it, before the time it is decided at is stamped on. */
+export type OrderIntent = {
+  [T in OrderCommand['type']]: Omit<Extract<OrderCommand, { type: T }>, 'metadata'>;
+}[OrderCommand['type']];
 
 export const ORDER_REJECTION_CODES = [
   'ORDER_NOT_FOUND',
@@ -838,7 +843,7 @@ export function decideOrder(command: OrderCommand, state: OrderState): Decision<
   }
 }
 
-export const orderDecider = {
+export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState> = {
   decide: decideOrder,
   evolve: evolveOrder,
   initialState: initialOrderState,

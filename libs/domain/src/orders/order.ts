@@ -653,6 +653,21 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
   }
 }
 
+/** Whether this event leaves the order with nothing left to work: filled, canceled, rejected or expired. */
+export function endsOrder(event: OrderEvent): boolean {
+  switch (event.type) {
+    case 'OrderRejected':
+    case 'OrderRejectedByVenue':
+    case 'OrderCanceled':
+    case 'OrderExpired':
+      return true;
+    case 'OrderFilled':
+      return dec(event.data.leavesQty).isZero();
+    default:
+      return false;
+  }
+}
+
 export function isWorking(status: OrderStatus): boolean {
   return (
     status === 'PENDING_NEW' ||

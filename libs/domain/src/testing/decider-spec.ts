@@ -1,10 +1,4 @@
-import { Decision, Rejection } from '../shared/decision';
-
-interface Decider<C, E, S> {
-  decide(command: C, state: S): Decision<E>;
-  evolve(state: S, event: E): S;
-  initialState(): S;
-}
+import { Decider, Rejection } from '../shared/decision';
 
 /**
  * given(events).when(command).then(events) for jest, in the business's own words:

@@ -1,4 +1,4 @@
-import { Clock } from '../clock';
+import { Clock } from '@oms/platform';
 
 export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 

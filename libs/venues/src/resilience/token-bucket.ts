@@ -1,4 +1,4 @@
-import { Clock } from '../clock';
+import { Clock } from '@oms/platform';
 
 /**
  * A token bucket: `perSecond` tokens a second, at most `burst` saved up. `tryTake` never lets more

@@ -1,5 +1,5 @@
 import { Decimal } from '@oms/domain';
-import { VirtualClock } from '../clock';
+import { VirtualClock } from '@oms/platform';
 import { MarketEvent } from '../market-data/market-data';
 import { ExecutionReport, VenueCapabilities, VenueOrderRequest, VenueUnavailable } from '../venue';
 import { SimulatedVenue, SimulatedVenueOptions } from './simulated-venue';

@@ -1,6 +1,6 @@
 import { Decimal } from '@oms/domain';
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
-import { Clock } from '../clock';
+import { Clock } from '@oms/platform';
 import { MarketEvent, PriceLevel } from '../market-data/market-data';
 import { EngineReport, MatchingEngine } from '../matching/matching-engine';
 import { TokenBucket } from '../resilience/token-bucket';

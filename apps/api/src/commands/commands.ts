@@ -1,0 +1,63 @@
+import { CommandContext, PlaceOrderRequest } from '@oms/application';
+import { Decimal, InstrumentDefinition, RiskLimitsData } from '@oms/domain';
+
+/** The commands the API dispatches on the CommandBus: one handler each, one use case each. */
+
+export class PlaceOrderCommand {
+  constructor(
+    readonly request: PlaceOrderRequest,
+    readonly ctx: CommandContext,
+  ) {}
+}
+
+export class CancelOrderCommand {
+  constructor(
+    readonly orderId: string,
+    readonly reason: string | null,
+    readonly ctx: CommandContext,
+  ) {}
+}
+
+export class ReplaceOrderCommand {
+  constructor(
+    readonly orderId: string,
+    readonly quantity: Decimal | null,
+    readonly limitPrice: Decimal | null,
+    readonly ctx: CommandContext,
+  ) {}
+}
+
+export class SetRiskLimitsCommand {
+  constructor(
+    readonly accountId: string,
+    readonly limits: RiskLimitsData,
+    readonly ctx: CommandContext,
+  ) {}
+}
+
+export const HALT_SCOPES = ['GLOBAL', 'ACCOUNT', 'INSTRUMENT'] as const;
+export type HaltScope = (typeof HALT_SCOPES)[number];
+
+export class HaltTradingCommand {
+  constructor(
+    readonly scope: HaltScope,
+    readonly id: string | null,
+    readonly reason: string,
+    readonly ctx: CommandContext,
+  ) {}
+}
+
+export class ResumeTradingCommand {
+  constructor(
+    readonly scope: HaltScope,
+    readonly id: string | null,
+    readonly ctx: CommandContext,
+  ) {}
+}
+
+export class DefineInstrumentCommand {
+  constructor(
+    readonly definition: InstrumentDefinition,
+    readonly ctx: CommandContext,
+  ) {}
+}

@@ -1,0 +1,144 @@
+import {
+  CONTROLS_STREAM,
+  CommandContext,
+  CommandSide,
+  Refusal,
+  instrumentStream,
+  metadataOf,
+} from '@oms/application';
+import { AccountCommand, AccountState, controlsDecider, instrumentDecider } from '@oms/domain';
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { COMMAND_SIDE } from './command-side.token';
+import {
+  DefineInstrumentCommand,
+  HaltScope,
+  HaltTradingCommand,
+  ResumeTradingCommand,
+  SetRiskLimitsCommand,
+} from './commands';
+
+const ACCOUNT_ID = /^[A-Za-z0-9_.:]{1,64}$/;
+
+/** An account command on the hot account; a refusal becomes a Refusal. */
+async function onAccount(
+  side: CommandSide,
+  accountId: string,
+  ctx: CommandContext,
+  command: AccountCommand,
+  mustExist: boolean,
+): Promise<AccountState> {
+  const outcome = await side.accounts.decide(accountId, () => command, metadataOf(ctx), mustExist);
+  if (outcome.rejections.length > 0) throw Refusal.of(outcome.rejections);
+  return outcome.state;
+}
+
+/** Risk limits of an account (the account comes into being with its first limits). */
+@CommandHandler(SetRiskLimitsCommand)
+export class SetRiskLimitsHandler implements ICommandHandler<SetRiskLimitsCommand, AccountState> {
+  constructor(@Inject(COMMAND_SIDE) private readonly side: CommandSide) {}
+
+  execute({ accountId, limits, ctx }: SetRiskLimitsCommand): Promise<AccountState> {
+    if (!ACCOUNT_ID.test(accountId)) {
+      throw new Refusal('INVALID_ACCOUNT_ID', 'accountId: 1–64 letters, digits, "_", "." or ":".');
+    }
+    const now = new Date(this.side.clock.now());
+    return onAccount(
+      this.side,
+      accountId,
+      ctx,
+      { type: 'SetRiskLimits', data: { accountId, limits }, metadata: { now } },
+      false,
+    );
+  }
+}
+
+/**
+ * The kill switch at one scope, halted with a reason or resumed: the global controls stream, the
+ * account, or the instrument. Reference data in memory is refreshed before the command returns, so the
+ * very next order sees it.
+ */
+async function switchTrading(
+  side: CommandSide,
+  scope: HaltScope,
+  id: string | null,
+  reason: string | null,
+  ctx: CommandContext,
+): Promise<void> {
+  const now = new Date(side.clock.now());
+  const requireId = () => {
+    if (!id) throw new Refusal('ID_REQUIRED', `A ${scope} halt needs the id of the ${scope.toLowerCase()}.`);
+    return id;
+  };
+  if (scope === 'GLOBAL') {
+    const outcome = await side.aggregates.execute(
+      controlsDecider,
+      CONTROLS_STREAM,
+      reason === null
+        ? { type: 'ResumeGlobalTrading', data: {}, metadata: { now } }
+        : { type: 'HaltGlobalTrading', data: { reason }, metadata: { now } },
+      metadataOf(ctx),
+    );
+    if (!outcome.accepted) throw Refusal.of(outcome.rejections);
+    await side.reference.refresh(CONTROLS_STREAM);
+  } else if (scope === 'ACCOUNT') {
+    const accountId = requireId();
+    await onAccount(
+      side,
+      accountId,
+      ctx,
+      reason === null
+        ? { type: 'ResumeTrading', data: { accountId }, metadata: { now } }
+        : { type: 'HaltTrading', data: { accountId, reason }, metadata: { now } },
+      true,
+    );
+  } else {
+    const instrumentId = requireId();
+    const outcome = await side.aggregates.execute(
+      instrumentDecider,
+      instrumentStream(instrumentId),
+      reason === null
+        ? { type: 'ResumeInstrument', data: { instrumentId }, metadata: { now } }
+        : { type: 'HaltInstrument', data: { instrumentId, reason }, metadata: { now } },
+      metadataOf(ctx),
+    );
+    if (!outcome.accepted) throw Refusal.of(outcome.rejections);
+    await side.reference.refresh(instrumentStream(instrumentId));
+  }
+}
+
+@CommandHandler(HaltTradingCommand)
+export class HaltTradingHandler implements ICommandHandler<HaltTradingCommand, void> {
+  constructor(@Inject(COMMAND_SIDE) private readonly side: CommandSide) {}
+
+  execute({ scope, id, reason, ctx }: HaltTradingCommand): Promise<void> {
+    return switchTrading(this.side, scope, id, reason, ctx);
+  }
+}
+
+@CommandHandler(ResumeTradingCommand)
+export class ResumeTradingHandler implements ICommandHandler<ResumeTradingCommand, void> {
+  constructor(@Inject(COMMAND_SIDE) private readonly side: CommandSide) {}
+
+  execute({ scope, id, ctx }: ResumeTradingCommand): Promise<void> {
+    return switchTrading(this.side, scope, id, null, ctx);
+  }
+}
+
+/** Reference data of an instrument (tick, lot, bounds, venue symbols): defined, or redefined. */
+@CommandHandler(DefineInstrumentCommand)
+export class DefineInstrumentHandler implements ICommandHandler<DefineInstrumentCommand, void> {
+  constructor(@Inject(COMMAND_SIDE) private readonly side: CommandSide) {}
+
+  async execute({ definition, ctx }: DefineInstrumentCommand): Promise<void> {
+    const stream = instrumentStream(definition.instrumentId);
+    const outcome = await this.side.aggregates.execute(
+      instrumentDecider,
+      stream,
+      { type: 'DefineInstrument', data: definition, metadata: { now: new Date(this.side.clock.now()) } },
+      metadataOf(ctx),
+    );
+    if (!outcome.accepted) throw Refusal.of(outcome.rejections);
+    await this.side.reference.refresh(stream);
+  }
+}

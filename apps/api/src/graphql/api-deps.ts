@@ -1,0 +1,28 @@
+import { ReferencePriceSource } from '@oms/application';
+import { EventStore } from '@oms/event-store';
+import { Logger } from '@oms/platform';
+import { EventEmitter } from 'events';
+import { DataSource } from 'typeorm';
+
+/** A venue as the gateway of this process reports it (none in a process without the gateway). */
+export interface VenueView {
+  id: string;
+  connected: boolean;
+  breaker: string;
+  rateLimitUsage: number;
+  lastError: string | null;
+  unexplainedOrders: string[];
+}
+
+/** What the API reads besides the CommandBus: read models, the log, prices, order updates, venues. */
+export interface ApiDeps {
+  dataSource: DataSource;
+  store: EventStore;
+  prices: ReferencePriceSource;
+  /** Emits 'order' with an OrderUpdate whenever the projector records a change. */
+  orderUpdates: EventEmitter;
+  venues(): VenueView[];
+  logger: Logger;
+}
+
+export const API_DEPS = Symbol('ApiDeps');

@@ -1,0 +1,87 @@
+import { AggregateStore, KeyedQueue, Loaded, orderStream } from '@oms/application';
+import { Order, OrderCommand, OrderIntent, OrderState, orderDecider } from '@oms/domain';
+import { EventMetadata, EventStore } from '@oms/event-store';
+import { Clock, Logger } from '@oms/platform';
+
+export const GATEWAY_ACTOR = 'system:execution-gateway';
+
+/** The gateway was stopped (its lock lost): nothing more goes to a venue, nothing is recorded. */
+export class GatewayStopped extends Error {
+  constructor() {
+    super('the execution gateway was stopped');
+  }
+}
+
+export const metadata = (
+  correlationId: string,
+  causationId: string | null,
+  actor: string,
+): EventMetadata => ({
+  correlationId,
+  causationId,
+  actor,
+});
+
+/**
+ * How the gateway reads and changes orders: one at a time per order (reports, timers and intents for
+ * one order never race here), each change decided on the order's stream with its expected revision.
+ */
+export class GatewayOrders {
+  private readonly queue = new KeyedQueue();
+  private readonly aggregates: AggregateStore;
+  private stopped = false;
+
+  constructor(
+    store: EventStore,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    this.aggregates = new AggregateStore(store, clock);
+  }
+
+  /** Runs `work` after whatever is queued for the order; not at all once stopped. */
+  run<T>(orderId: string, work: () => Promise<T>): Promise<T> {
+    return this.queue.run(orderId, async () => {
+      this.assertRunning();
+      return work();
+    });
+  }
+
+  load(orderId: string): Promise<Loaded<OrderState>> {
+    return this.aggregates.load(orderDecider, orderStream(orderId));
+  }
+
+  /** Decides and appends on the order; a refusal (a duplicate, a late report) is logged and answered null. */
+  async command(
+    orderId: string,
+    intent: OrderIntent,
+    meta: EventMetadata,
+    loaded?: Loaded<OrderState>,
+  ): Promise<Order | null> {
+    this.assertRunning();
+    const outcome = await this.aggregates.execute(
+      orderDecider,
+      orderStream(orderId),
+      { ...intent, metadata: { now: new Date(this.clock.now()) } } as OrderCommand,
+      meta,
+      loaded,
+    );
+    if (!outcome.accepted) {
+      this.log.info(
+        { orderId, command: intent.type, code: outcome.rejections[0].code },
+        `${intent.type} refused: ${outcome.rejections.map((r) => r.message).join(' ')}`,
+      );
+      return null;
+    }
+    return outcome.after.state.exists ? outcome.after.state : null;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** A stopped gateway may be superseded by another that holds the lock now: it must not act. */
+  assertRunning(): void {
+    if (this.stopped) throw new GatewayStopped();
+  }
+}

@@ -1,0 +1,187 @@
+import { ChildSlice, Decimal, Order, RouteSlice, WORKING_CHILD_STATUSES } from '@oms/domain';
+import { Clock, Logger, backoffDelayMs, orderToVenueSeconds, venueErrors } from '@oms/platform';
+import { LineStopped, VenueLine } from '@oms/venues';
+import { GATEWAY_ACTOR, GatewayOrders, GatewayStopped, metadata } from './gateway-orders';
+import { SliceTracker } from './slice-tracker';
+
+export interface VenueRequestOptions {
+  /** A replace sent this recently and not answered is still on its way: not sent again. */
+  ackTimeoutMs: number;
+  /** How long before a cancel that could not be sent is tried again. */
+  cancelRetryMs: number;
+  /** Each slice sent: the gateway checks for its acknowledgement. */
+  onSent(orderId: string, childId: string): void;
+  /** Work started by a timer (a cancel tried again). */
+  background(work: Promise<void>, what: string): void;
+}
+
+/**
+ * Everything the gateway sends to venues — new slices, cancels, replaces — through each venue's line
+ * (rate limit, then circuit breaker). A new slice or a replace that cannot go is recorded as refused,
+ * with the reason; a cancel that cannot go is tried again for as long as the order wants it.
+ */
+export class VenueRequests {
+  /** ms from the slice's write-ahead append to the venue taking it, last 10,000 slices. */
+  private readonly sendLatencies: number[] = [];
+  /** Cancels that could not be sent, per slice, in a row: each waits longer before trying again. */
+  private readonly cancelAttempts = new Map<string, number>();
+
+  constructor(
+    private readonly lines: ReadonlyMap<string, VenueLine>,
+    private readonly orders: GatewayOrders,
+    private readonly tracker: SliceTracker,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: VenueRequestOptions,
+  ) {}
+
+  /** Order-to-venue latency inside the gateway (after the durable append), the `last` slices, ascending. */
+  sendLatencySamples(last = this.sendLatencies.length): Float64Array {
+    return Float64Array.from(this.sendLatencies.slice(-last)).sort();
+  }
+
+  /** Rate limit, breaker, then the venue. A slice that cannot go is closed as rejected, with the reason. */
+  async send(order: Order, slice: RouteSlice, appendedAt?: number): Promise<void> {
+    const orderId = order.terms.orderId;
+    const line = this.lines.get(slice.venueId);
+    const refuse = (reason: string, kind: string) => {
+      venueErrors.inc({ venue: slice.venueId, kind });
+      return this.orders.command(
+        orderId,
+        { type: 'CloseVenueOrder', data: { orderId, childId: slice.childId, outcome: 'REJECTED', reason } },
+        metadata(slice.childId, null, GATEWAY_ACTOR),
+      );
+    };
+    if (!line) return void (await refuse(`unknown venue ${slice.venueId}`, 'unknown_venue'));
+    if (!(await this.token(line))) {
+      const reason = `rate limit of ${slice.venueId}: no room within ${line.maxWaitMs} ms`;
+      return void (await refuse(reason, 'rate_limited'));
+    }
+    if (!line.breaker.allow()) {
+      return void (await refuse(`circuit breaker of ${slice.venueId} is open`, 'breaker_open'));
+    }
+    let handedOver = 0;
+    try {
+      const submitted = line.venue.submit({
+        clientOrderId: slice.childId,
+        instrumentId: order.terms.instrumentId,
+        side: order.terms.side,
+        type: order.terms.type,
+        timeInForce: order.terms.timeInForce,
+        quantity: Decimal.parse(slice.quantity),
+        limitPrice: slice.limitPrice === null ? null : Decimal.parse(slice.limitPrice),
+      });
+      handedOver = performance.now();
+      await submitted;
+      line.breaker.success();
+    } catch (error) {
+      // Not sent at all (no line, over the venue's limit): safe to close, and a mark against the venue.
+      line.recordFailure(error);
+      const reason = `not sent: ${(error as Error).message}`;
+      await this.orders.command(
+        orderId,
+        { type: 'CloseVenueOrder', data: { orderId, childId: slice.childId, outcome: 'REJECTED', reason } },
+        metadata(slice.childId, null, GATEWAY_ACTOR),
+      );
+      return;
+    }
+    if (appendedAt !== undefined) this.recordSendLatency(slice.venueId, handedOver - appendedAt);
+    this.tracker.track(slice.venueId, slice.childId, orderId);
+    this.tracker.sent(slice.childId, this.clock.now());
+    this.options.onSent(orderId, slice.childId);
+  }
+
+  /**
+   * Sends a cancel for one slice. One that cannot go now (no room, a failure on the line) is tried
+   * again shortly, for as long as the order still wants it canceled.
+   */
+  async cancel(orderId: string, child: ChildSlice): Promise<void> {
+    const line = this.lines.get(child.venueId);
+    if (!line) return;
+    const retry = (why: string) => {
+      const attempt = (this.cancelAttempts.get(child.childId) ?? 0) + 1;
+      this.cancelAttempts.set(child.childId, attempt);
+      const delayMs = backoffDelayMs(attempt, this.options.cancelRetryMs, 30_000);
+      this.log.warn({ orderId, childId: child.childId, reason: why, retryInMs: delayMs }, 'cancel not sent');
+      this.clock.setTimeout(
+        () => this.options.background(this.retryCancel(orderId, child.childId), 'cancel retry'),
+        delayMs,
+      );
+    };
+    if (!(await this.token(line))) return retry(`rate limit of ${child.venueId}`);
+    try {
+      await line.venue.cancel(child.childId);
+      this.cancelAttempts.delete(child.childId);
+      line.breaker.success();
+    } catch (error) {
+      line.recordFailure(error);
+      retry((error as Error).message);
+    }
+  }
+
+  private retryCancel(orderId: string, childId: string): Promise<void> {
+    return this.orders.run(orderId, async () => {
+      const { state } = await this.orders.load(orderId);
+      const child = state.exists ? state.children[childId] : undefined;
+      if (state.exists && state.pendingCancel && child && WORKING_CHILD_STATUSES.includes(child.status)) {
+        await this.cancel(orderId, child);
+      } else {
+        this.cancelAttempts.delete(childId);
+      }
+    });
+  }
+
+  /** Sends one slice's part of a replace; one that cannot go is recorded as refused by that slice. */
+  async replace(orderId: string, child: ChildSlice): Promise<void> {
+    const replace = child.replace;
+    const line = this.lines.get(child.venueId);
+    if (!replace) return;
+    // Sent lately and not answered yet: still on its way (a restart's catch-up and its reconciliation
+    // both find the slice waiting).
+    if (this.tracker.replaceOnTheWire(child.childId, this.clock.now(), this.options.ackTimeoutMs)) return;
+    const refuse = (reason: string) =>
+      this.orders.command(
+        orderId,
+        {
+          type: 'RecordSliceReplace',
+          data: { orderId, childId: child.childId, outcome: 'REJECTED', reason },
+        },
+        metadata(child.childId, null, GATEWAY_ACTOR),
+      );
+    if (!line) return void (await refuse(`unknown venue ${child.venueId}`));
+    if (!(await this.token(line))) {
+      return void (await refuse(`rate limit of ${child.venueId}: no room within ${line.maxWaitMs} ms`));
+    }
+    if (!line.breaker.allow()) return void (await refuse(`circuit breaker of ${child.venueId} is open`));
+    try {
+      await line.venue.replace(
+        child.childId,
+        Decimal.parse(replace.quantity),
+        replace.limitPrice === null ? null : Decimal.parse(replace.limitPrice),
+      );
+      this.tracker.replaceSent(child.childId, this.clock.now());
+      line.breaker.success();
+    } catch (error) {
+      line.recordFailure(error);
+      await refuse(`not sent: ${(error as Error).message}`);
+    }
+  }
+
+  /** A token from the line; a stopped line (or gateway) means nothing is sent and nothing recorded. */
+  private async token(line: VenueLine): Promise<boolean> {
+    try {
+      const taken = await line.takeToken();
+      this.orders.assertRunning();
+      return taken;
+    } catch (error) {
+      if (error instanceof LineStopped) throw new GatewayStopped();
+      throw error;
+    }
+  }
+
+  private recordSendLatency(venueId: string, ms: number): void {
+    orderToVenueSeconds.observe({ venue: venueId }, ms / 1000);
+    this.sendLatencies.push(ms);
+    if (this.sendLatencies.length > 10_000) this.sendLatencies.shift();
+  }
+}

@@ -1,0 +1,64 @@
+import {
+  ApiModule,
+  CommandsModule,
+  DefineInstrumentCommand,
+  SetRiskLimitsCommand,
+  graphiqlMiddleware,
+} from '@oms/api';
+import { BTCUSDT, DEMO_ACCOUNT, DEMO_LIMITS } from '@oms/application';
+import { DynamicModule, INestApplication, Module, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { CommandBus } from '@nestjs/cqrs';
+import { HealthController } from './health.controller';
+import { NestLogger } from './nest-logger';
+import { OmsRuntime } from './oms-runtime';
+
+/**
+ * The HTTP surface of every OMS process: `/health` and `/metrics` always; the CommandBus always (it
+ * seeds the demo); GraphQL (with GraphiQL) when the process has the `api` role.
+ */
+@Module({})
+export class OmsAppModule {
+  static register(runtime: OmsRuntime): DynamicModule {
+    const api = runtime.roles.has('api')
+      ? ApiModule.register(runtime.commandSide, {
+          dataSource: runtime.dataSource,
+          store: runtime.store,
+          prices: runtime.prices,
+          orderUpdates: runtime.orderUpdates,
+          venues: () => runtime.gateway?.status() ?? [],
+          logger: runtime.logger,
+        })
+      : CommandsModule.register(runtime.commandSide);
+    return {
+      module: OmsAppModule,
+      imports: [api],
+      controllers: [HealthController],
+      providers: [{ provide: OmsRuntime, useValue: runtime }],
+    };
+  }
+}
+
+/** Seeds the demo through the CommandBus, idempotently (identical definitions and limits are no-ops). */
+export async function seedDemo(commands: CommandBus): Promise<void> {
+  const ctx = { actor: 'system:seed', correlationId: 'seed-demo' };
+  await commands.execute(new DefineInstrumentCommand(BTCUSDT, ctx));
+  await commands.execute(new SetRiskLimitsCommand(DEMO_ACCOUNT, DEMO_LIMITS, ctx));
+}
+
+/**
+ * The Nest application over a built runtime: seeds the demo if asked, starts the runtime's roles,
+ * and is ready to listen. Used by `main` and by the tests that run the OMS over HTTP.
+ */
+export async function createOmsApp(runtime: OmsRuntime): Promise<INestApplication> {
+  const app = await NestFactory.create(OmsAppModule.register(runtime), {
+    logger: new NestLogger(runtime.logger),
+  });
+  // class-validator on inputs; `transform: false` keeps Decimal values as the scalar parsed them.
+  app.useGlobalPipes(new ValidationPipe({ transform: false, forbidUnknownValues: false }));
+  if (runtime.roles.has('api')) app.use('/graphql', graphiqlMiddleware('/graphql'));
+  await app.init();
+  if (runtime.settings.seedDemo) await seedDemo(app.get(CommandBus));
+  await runtime.startRoles();
+  return app;
+}

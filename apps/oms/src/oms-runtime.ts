@@ -1,0 +1,300 @@
+import {
+  AccountLedger,
+  ActiveInstanceLock,
+  CommandSide,
+  FreshestReferencePrices,
+  PostgresCheckpoints,
+  PublishedReferencePrices,
+  ReferencePriceSource,
+  createCommandSide,
+  withAppendMetrics,
+} from '@oms/application';
+import { EventStore, RunningPostgres, createEventStore, startEmbeddedPostgres } from '@oms/event-store';
+import {
+  ExecutionGateway,
+  GATEWAY_ENTITIES,
+  PostgresWorkingSlices,
+  ReferencePricePublisher,
+  demoVenues,
+} from '@oms/gateway';
+import { runMigrations } from '@oms/migrations';
+import { Clock, Logger, systemClock } from '@oms/platform';
+import { Projector, READ_MODEL_PROJECTIONS } from '@oms/projector';
+import { ORDER_UPDATED_CHANNEL, OrderUpdate, READ_MODEL_ENTITIES } from '@oms/read-models';
+import { MarketDataHandler } from '@oms/venues';
+import { EventEmitter } from 'events';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { OmsSettings } from './settings';
+
+export interface RuntimeOptions {
+  /**
+   * Reference prices for risk instead of the market's: fixed ones, for tests and benchmarks that run
+   * the command side without a gateway. Otherwise the gateway's market data in its own process, or
+   * what it publishes in one without it.
+   */
+  referencePrices?: ReferencePriceSource;
+}
+
+type GatewayState = 'not in this process' | 'starting' | 'active' | 'standby' | { stopped: string };
+
+/**
+ * Everything one OMS process runs, wired here and nowhere else: the database (embedded or
+ * DATABASE_URL), migrations, the event store, the read-model connection, the command side, and the
+ * processors of its roles (projector, account ledger, execution gateway), plus the order-update feed
+ * for GraphQL subscriptions. The HTTP surface (GraphQL, /health, /metrics) is the Nest application
+ * built over it (`oms-app.ts`).
+ */
+export class OmsRuntime {
+  readonly orderUpdates = new EventEmitter();
+  private listener: Client | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
+  private stopping: Promise<void> | null = null;
+  private gatewayState: GatewayState;
+  private pricePublisher: ReferencePricePublisher | null = null;
+  private markGatewayStopped!: (reason: string) => void;
+  /** Resolves (with why) if this process's gateway stopped under it; the process should then exit. */
+  readonly gatewayStopped = new Promise<string>((resolve) => (this.markGatewayStopped = resolve));
+
+  private constructor(
+    readonly settings: OmsSettings,
+    readonly databaseUrl: string,
+    private readonly embedded: RunningPostgres | null,
+    readonly store: EventStore,
+    readonly dataSource: DataSource,
+    readonly prices: ReferencePriceSource,
+    private readonly publishedPrices: PublishedReferencePrices | null,
+    readonly commandSide: CommandSide,
+    readonly projector: Projector | null,
+    readonly ledger: AccountLedger | null,
+    readonly gateway: ExecutionGateway | null,
+    private readonly marketData: MarketDataHandler | null,
+    readonly clock: Clock,
+    readonly logger: Logger,
+  ) {
+    this.orderUpdates.setMaxListeners(0);
+    this.gatewayState = gateway ? 'starting' : 'not in this process';
+  }
+
+  get roles(): OmsSettings['roles'] {
+    return this.settings.roles;
+  }
+
+  /** Builds the process; nothing follows the log until `startRoles`. */
+  static async start(
+    settings: OmsSettings,
+    logger: Logger,
+    options: RuntimeOptions = {},
+  ): Promise<OmsRuntime> {
+    const clock = systemClock;
+    const embedded = settings.databaseUrl
+      ? null
+      : await startEmbeddedPostgres({
+          dataDir: settings.dataDir,
+          log: (line) => logger.info({ component: 'postgres' }, line),
+        });
+    const databaseUrl = settings.databaseUrl ?? (embedded as RunningPostgres).connectionString;
+    try {
+      const ran = await runMigrations(databaseUrl);
+      if (ran.length > 0) logger.info({ migrations: ran }, `migrations applied: ${ran.join(', ')}`);
+      const store = withAppendMetrics(
+        await createEventStore(
+          {
+            EVENT_STORE: settings.eventStore,
+            EVENTSTORE_CONNECTION_STRING: settings.eventStoreConnectionString ?? undefined,
+          },
+          databaseUrl,
+        ),
+      );
+      const dataSource = await new DataSource({
+        type: 'postgres',
+        url: databaseUrl,
+        entities: [...READ_MODEL_ENTITIES, ...GATEWAY_ENTITIES],
+      }).initialize();
+      // Risk follows what the active gateway publishes; a process whose own gateway sends uses its
+      // venues' market data, which is fresher.
+      const marketData = settings.roles.has('gateway') ? new MarketDataHandler(clock) : null;
+      const published = options.referencePrices ? null : await PublishedReferencePrices.start(databaseUrl);
+      const prices =
+        options.referencePrices ??
+        (marketData
+          ? new FreshestReferencePrices([marketData, published as PublishedReferencePrices])
+          : (published as PublishedReferencePrices));
+      const commandSide = createCommandSide(store, prices, clock);
+      await commandSide.reference.ready();
+      const checkpoints = new PostgresCheckpoints(dataSource);
+      const lock = (name: string) => new ActiveInstanceLock(dataSource, name);
+      const projector = settings.roles.has('projector')
+        ? new Projector(
+            { store, checkpoints, lock: lock('oms-projection:read-models'), clock, logger },
+            READ_MODEL_PROJECTIONS,
+          )
+        : null;
+      const ledger = settings.roles.has('ledger')
+        ? new AccountLedger(store, commandSide.aggregates, commandSide.accounts, clock, {
+            checkpoints,
+            // One active ledger; the account's sequence check keeps a second from booking twice.
+            lock: lock('oms-account-ledger'),
+            logger,
+          })
+        : null;
+      let runtime: OmsRuntime | null = null;
+      const gateway = marketData
+        ? new ExecutionGateway({
+            store,
+            checkpoints,
+            // One gateway sends to the venues; another process with the role stands by until it goes.
+            lock: lock('oms-execution-gateway'),
+            workingSlices: new PostgresWorkingSlices(dataSource),
+            venues: await demoVenues(clock, settings.marketDataFile),
+            marketData,
+            clock,
+            logger,
+            onLost: (reason) => void runtime?.gatewayLost(reason),
+          })
+        : null;
+      runtime = new OmsRuntime(
+        settings,
+        databaseUrl,
+        embedded,
+        store,
+        dataSource,
+        prices,
+        published,
+        commandSide,
+        projector,
+        ledger,
+        gateway,
+        marketData,
+        clock,
+        logger,
+      );
+      if (settings.roles.has('api')) await runtime.listenForOrderUpdates();
+      return runtime;
+    } catch (error) {
+      await embedded?.stop();
+      throw error;
+    }
+  }
+
+  /** Starts following the log: projector, ledger and gateway, each active or standing by. */
+  async startRoles(): Promise<void> {
+    if (this.roles.has('api')) this.startSweeper();
+    await this.projector?.start();
+    await this.ledger?.processor.start();
+    if (this.gateway && this.marketData) {
+      const role = await this.gateway.start();
+      if (this.stopping || typeof this.gatewayState === 'object') return;
+      if (role === 'standby') {
+        this.gatewayState = 'standby';
+        // Takes over later on its own; then it is active.
+        void this.gateway.processor.whenCaughtUp().then(() => this.gatewayActive());
+      } else {
+        this.gatewayActive();
+      }
+    }
+  }
+
+  /**
+   * Releases reservations whose order was never recorded (the process died between the two appends),
+   * in the process that places orders.
+   */
+  private startSweeper(): void {
+    const ctx = { actor: 'system:reservation-sweeper', correlationId: 'sweeper' };
+    this.sweeper = setInterval(() => {
+      this.commandSide.placeOrders
+        .sweepOrphanedReservations(30_000, ctx)
+        .catch((error: unknown) => this.logger.error({ err: error }, 'reservation sweeper'));
+    }, 10_000);
+    this.sweeper.unref();
+  }
+
+  private gatewayActive(): void {
+    if (this.stopping || typeof this.gatewayState === 'object' || !this.marketData) return;
+    this.gatewayState = 'active';
+    this.pricePublisher = new ReferencePricePublisher(
+      this.marketData,
+      this.dataSource,
+      this.clock,
+      this.logger,
+    );
+    this.pricePublisher.start();
+  }
+
+  /** Ready: the projector and the ledger this process runs have caught up with the log (or stand by). */
+  async whenReady(): Promise<void> {
+    await Promise.all([this.projector?.processor.whenReady(), this.ledger?.processor.whenReady()]);
+  }
+
+  get ready(): boolean {
+    return (this.projector?.processor.isReady ?? true) && this.gatewayReady;
+  }
+
+  /** The gateway (when this process runs it) is sending, having caught up, or stands by behind another. */
+  get gatewayReady(): boolean {
+    return (
+      this.gatewayState === 'not in this process' ||
+      this.gatewayState === 'active' ||
+      this.gatewayState === 'standby'
+    );
+  }
+
+  /** What /health says of the gateway. */
+  get gatewayStatus(): string {
+    const state = this.gatewayState;
+    if (typeof state === 'object') return `stopped: ${state.stopped}; restart this process`;
+    if (state === 'active') return 'ok';
+    if (state === 'standby') return 'standby (another instance is active)';
+    return state;
+  }
+
+  /**
+   * The lock session ended under a running gateway: another process may take over at once, so this
+   * one has stopped sending. It does not resume by itself (its venue sessions and timers are gone);
+   * its process should exit and be restarted.
+   */
+  private async gatewayLost(reason: string): Promise<void> {
+    if (typeof this.gatewayState === 'object') return;
+    this.gatewayState = { stopped: reason };
+    this.logger.error({ reason }, 'execution gateway stopped: its lock was lost');
+    await this.pricePublisher?.stop();
+    this.markGatewayStopped(reason);
+  }
+
+  /** Projector notifications (pg_notify on commit) become in-process events for GraphQL subscriptions. */
+  private async listenForOrderUpdates(): Promise<void> {
+    const client = new Client({ connectionString: this.databaseUrl });
+    client.on('notification', (message) => {
+      if (message.channel === ORDER_UPDATED_CHANNEL && message.payload) {
+        this.orderUpdates.emit('order', JSON.parse(message.payload) as OrderUpdate);
+      }
+    });
+    client.on('error', (error) => {
+      if (!this.stopping) this.logger.warn({ err: error }, 'order-update listener');
+    });
+    await client.connect();
+    await client.query(`LISTEN ${ORDER_UPDATED_CHANNEL}`);
+    this.listener = client;
+  }
+
+  /** Stops everything this process runs; every caller waits for the one shutdown. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopEverything();
+    return this.stopping;
+  }
+
+  private async stopEverything(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    // Every processor learns at once that the process stops (a database going away meanwhile is then
+    // no news), before any of them is waited for.
+    const processors = [this.gateway?.stop(), this.ledger?.processor.stop(), this.projector?.stop()];
+    await this.pricePublisher?.stop();
+    await Promise.all(processors);
+    await this.commandSide.reference.stop();
+    await this.publishedPrices?.stop();
+    await this.listener?.end().catch(() => undefined);
+    await this.store.close();
+    await this.dataSource.destroy();
+    await this.embedded?.stop();
+  }
+}

@@ -1,0 +1,173 @@
+import { EVENT_STORE_KINDS, EventStoreKind } from '@oms/event-store';
+import { LOG_LEVELS, LogLevel } from '@oms/platform';
+import { plainToInstance } from 'class-transformer';
+import {
+  IsIn,
+  IsOptional,
+  Matches,
+  Validate,
+  ValidationArguments,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+  validateSync,
+} from 'class-validator';
+import { accessSync, constants, statSync } from 'fs';
+
+export const ROLES = ['api', 'projector', 'ledger', 'gateway'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface OmsSettings {
+  /** What this process runs: all of it for `npm start`, one part per container in docker compose. */
+  roles: ReadonlySet<Role>;
+  port: number;
+  /** The interface to listen on. */
+  host: string;
+  dataDir: string;
+  /** null: start an embedded PostgreSQL in dataDir. */
+  databaseUrl: string | null;
+  eventStore: EventStoreKind;
+  eventStoreConnectionString: string | null;
+  seedDemo: boolean;
+  /** A tardis CSV file the simulated venues replay (looped); null: the synthetic BTCUSDT feed. */
+  marketDataFile: string | null;
+  logLevel: LogLevel;
+  /** Human-readable log lines; null: when stdout is a terminal. */
+  prettyLogs: boolean | null;
+}
+
+/** A setting that stops start-up: the message names it and says what is wrong, in one sentence. */
+export class SettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+const shown = (args: ValidationArguments) => `${args.property}=${JSON.stringify(args.value)}`;
+
+@ValidatorConstraint({ name: 'tcpPort' })
+class TcpPort implements ValidatorConstraintInterface {
+  validate(value: string): boolean {
+    return /^\d{1,5}$/.test(value) && Number(value) <= 65_535;
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    return `${shown(args)} is not a TCP port (0–65535).`;
+  }
+}
+
+@ValidatorConstraint({ name: 'roles' })
+class RoleList implements ValidatorConstraintInterface {
+  validate(value: string): boolean {
+    const roles = value
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean);
+    return roles.length > 0 && roles.every((r) => (ROLES as readonly string[]).includes(r));
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    return `${shown(args)} must list some of ${ROLES.join(', ')}, separated by commas.`;
+  }
+}
+
+@ValidatorConstraint({ name: 'readableFile' })
+class ReadableFile implements ValidatorConstraintInterface {
+  validate(value: string): boolean {
+    try {
+      accessSync(value, constants.R_OK);
+      return statSync(value).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    return `${shown(args)} is not a file this process can read (a tardis CSV file, gzipped or not).`;
+  }
+}
+
+/** The environment as it arrives: every value a string, checked here once. */
+class Environment {
+  @IsOptional()
+  @Validate(TcpPort)
+  PORT?: string;
+
+  @IsOptional()
+  @Matches(/^[\w.:-]+$/, { message: (a) => `${shown(a)} is not a host name or IP address to listen on.` })
+  HOST?: string;
+
+  @IsOptional()
+  OMS_DATA_DIR?: string;
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: (a) => `${shown(a)} must be a postgres:// connection string.` })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @IsIn(EVENT_STORE_KINDS, {
+    message: (a) => `${shown(a)} is not a known event store; use one of ${EVENT_STORE_KINDS.join(', ')}.`,
+  })
+  EVENT_STORE?: string;
+
+  @IsOptional()
+  EVENTSTORE_CONNECTION_STRING?: string;
+
+  @IsOptional()
+  @Validate(RoleList)
+  OMS_ROLES?: string;
+
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: (a) => `${shown(a)} must be true or false.` })
+  OMS_SEED_DEMO?: string;
+
+  @IsOptional()
+  @Validate(ReadableFile)
+  OMS_MARKET_DATA?: string;
+
+  @IsOptional()
+  @IsIn(LOG_LEVELS, { message: (a) => `${shown(a)} must be one of ${LOG_LEVELS.join(', ')}.` })
+  OMS_LOG_LEVEL?: string;
+
+  @IsOptional()
+  @IsIn(['json', 'pretty'], { message: (a) => `${shown(a)} must be json or pretty.` })
+  OMS_LOG_FORMAT?: string;
+}
+
+/** Reads and checks the environment once at start-up; a bad setting stops the process with its name. */
+export function loadSettings(env: NodeJS.ProcessEnv): OmsSettings {
+  // Empty values count as unset; only the OMS's own settings are read.
+  const given: Record<string, string> = {};
+  for (const key of Object.keys(env)) {
+    const value = env[key]?.trim();
+    if (value) given[key] = value;
+  }
+  const environment = plainToInstance(Environment, given);
+  const problems = validateSync(environment).flatMap((e) => Object.values(e.constraints ?? {}));
+  if (problems.length > 0) throw new SettingsError(problems.join(' '));
+  const e = environment;
+  const eventStore = (e.EVENT_STORE ?? 'postgres') as EventStoreKind;
+  if (eventStore === 'eventstoredb' && !e.EVENTSTORE_CONNECTION_STRING) {
+    throw new SettingsError(
+      'EVENT_STORE=eventstoredb needs EVENTSTORE_CONNECTION_STRING, e.g. kurrentdb://localhost:2113?tls=false.',
+    );
+  }
+  return {
+    roles: new Set(
+      (e.OMS_ROLES ?? ROLES.join(','))
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean) as Role[],
+    ),
+    port: Number(e.PORT ?? '4000'),
+    host: e.HOST ?? '127.0.0.1',
+    dataDir: e.OMS_DATA_DIR ?? './.oms-data',
+    databaseUrl: e.DATABASE_URL ?? null,
+    eventStore,
+    eventStoreConnectionString: e.EVENTSTORE_CONNECTION_STRING ?? null,
+    seedDemo: (e.OMS_SEED_DEMO ?? 'true') === 'true',
+    marketDataFile: e.OMS_MARKET_DATA ?? null,
+    logLevel: (e.OMS_LOG_LEVEL ?? 'info') as LogLevel,
+    prettyLogs: e.OMS_LOG_FORMAT === undefined ? null : e.OMS_LOG_FORMAT === 'pretty',
+  };
+}

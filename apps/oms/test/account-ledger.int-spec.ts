@@ -1,0 +1,110 @@
+import {
+  AccountLedger,
+  ActiveInstanceLock,
+  AggregateStore,
+  PostgresCheckpoints,
+  accountStream,
+  orderStream,
+} from '@oms/application';
+import { AccountEvent, Decimal, OrderCommand, OrderIntent, accountDecider, orderDecider } from '@oms/domain';
+import { PostgresEventStore } from '@oms/event-store';
+import { TestDatabase, createTestDatabase } from '@oms/event-store/testing/test-database';
+import { silentLogger, systemClock } from '@oms/platform';
+import { DataSource } from 'typeorm';
+import { TestCommands, startCommands } from './command-bus';
+import { testDataSource } from './data-source';
+
+jest.setTimeout(60_000);
+
+const ctx = { actor: 'test', correlationId: 'ledger-test' };
+const venueCtx = { correlationId: 'venue', causationId: null, actor: 'venue:SIM-A' };
+
+describe('the account ledger after a replace', () => {
+  let database: TestDatabase;
+  let store: PostgresEventStore;
+  let dataSource: DataSource;
+  let commands: TestCommands;
+  let ledger: AccountLedger;
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+    store = new PostgresEventStore({ connectionString: database.connectionString });
+    dataSource = await testDataSource(database.connectionString);
+    commands = await startCommands(store);
+    await commands.seedDemo();
+    ledger = new AccountLedger(store, commands.side.aggregates, commands.side.accounts, systemClock, {
+      checkpoints: new PostgresCheckpoints(dataSource),
+      lock: new ActiveInstanceLock(dataSource, 'oms-account-ledger'),
+      logger: silentLogger,
+    });
+  });
+
+  afterEach(async () => {
+    await ledger.processor.stop();
+    await commands.stop();
+    await dataSource.destroy();
+    await store.close();
+    await database.drop();
+  });
+
+  const reservation = async (orderId: string) => {
+    const events = await store.readStream(accountStream('demo'));
+    const state = events.reduce(
+      (s, e) => accountDecider.evolve(s, { type: e.type, data: e.data } as AccountEvent),
+      accountDecider.initialState(),
+    );
+    const held = state.reservations.get(orderId);
+    return held && { quantity: held.quantity.toString(), price: held.price.toString() };
+  };
+
+  it('a replace the venue refused puts the reservation back to the terms that still work', async () => {
+    const placed = await commands.placeOrder(
+      {
+        accountId: 'demo',
+        clientOrderId: 'ledger-replace',
+        instrumentId: 'BTCUSDT',
+        side: 'BUY',
+        type: 'LIMIT',
+        quantity: Decimal.parse('2'),
+        limitPrice: Decimal.parse('9600'),
+        timeInForce: 'GTC',
+        venueId: 'SIM-A',
+      },
+      ctx,
+    );
+    const orderId = placed.order.terms.orderId;
+    const childId = `${orderId}.1`;
+    const run = (command: OrderIntent) =>
+      new AggregateStore(store, systemClock).execute(
+        orderDecider,
+        orderStream(orderId),
+        { ...command, metadata: { now: new Date() } } as OrderCommand,
+        venueCtx,
+      );
+    await run({
+      type: 'RouteOrder',
+      data: {
+        orderId,
+        slices: [{ childId, venueId: 'SIM-A', quantity: '2', limitPrice: '9600' }],
+        rationale: 't',
+      },
+    });
+    await run({ type: 'AcknowledgeOrder', data: { orderId, venueId: 'SIM-A', childId, venueOrderId: 'v1' } });
+    // Downsize to 1 at 9590: risk reserves for that at once.
+    await commands.replaceOrder(orderId, Decimal.parse('1'), Decimal.parse('9590'), ctx);
+    expect(await reservation(orderId)).toEqual({ quantity: '1', price: '9590' });
+    // The venue refuses: 2 at 9600 still work there.
+    await run({
+      type: 'RouteReplace',
+      data: { orderId, slices: [{ childId, quantity: '1', limitPrice: '9590' }], rationale: 't' },
+    });
+    await run({
+      type: 'RecordSliceReplace',
+      data: { orderId, childId, outcome: 'REJECTED', reason: 'too late' },
+    });
+
+    await ledger.processor.start();
+    await ledger.processor.whenReady();
+    expect(await reservation(orderId)).toEqual({ quantity: '2', price: '9600' });
+  });
+});

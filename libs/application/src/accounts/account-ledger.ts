@@ -1,0 +1,124 @@
+import { AccountCommand, OrderTerms, orderDecider } from '@oms/domain';
+import { EventStore, positionKey } from '@oms/event-store';
+import { Clock } from '@oms/platform';
+import { AggregateStore } from '../aggregates/aggregate-store';
+import { metadataOf } from '../command-context';
+import { Processor, ProcessorDeps } from '../processing/processor';
+import { Recorded } from '../recorded';
+import { orderIdOf, orderStream } from '../streams';
+import { HotAccounts } from './hot-accounts';
+
+const RELEASING = ['OrderCanceled', 'OrderExpired', 'OrderRejectedByVenue'] as const;
+/** A replace ended: the reservation follows what works at the venue now. */
+const REPLACE_ENDED = ['OrderReplaced', 'OrderReplaceRejected'] as const;
+const LEDGER_EVENTS = ['OrderFilled', ...RELEASING, ...REPLACE_ENDED] as const;
+type LedgerEventType = (typeof LEDGER_EVENTS)[number];
+
+/**
+ * The account ledger: a processor over order events that books fills into the account (positions,
+ * P&L, the post-trade loss limit), releases exposure when an order stops working, and sets an
+ * order's reservation to its open quantity and price once a replace has ended (taken, partly taken,
+ * or refused by the venue: pre-trade risk reserved for the requested terms).
+ * Idempotent: each account command carries the event's log position, and the account ignores anything
+ * at or below the last one it applied, so redelivery after a crash changes nothing.
+ */
+export class AccountLedger {
+  readonly processor: Processor<LedgerEventType>;
+  private readonly terms = new Map<string, OrderTerms>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly aggregates: AggregateStore,
+    private readonly accounts: HotAccounts,
+    private readonly clock: Clock,
+    deps: Omit<ProcessorDeps, 'store' | 'clock'>,
+  ) {
+    this.processor = new Processor(
+      {
+        name: 'account-ledger',
+        canHandle: LEDGER_EVENTS,
+        handle: async (events) => {
+          for (const event of events) await this.handle(event);
+        },
+      },
+      { ...deps, store, clock },
+    );
+  }
+
+  private async handle(recorded: Recorded<LedgerEventType>): Promise<void> {
+    const orderId = orderIdOf(recorded.streamName);
+    const terms = await this.orderTerms(orderId);
+    if (!terms) return;
+    const sourceSequence = positionKey(recorded.position);
+    const now = new Date(this.clock.now());
+    let command: AccountCommand;
+    if (recorded.type === 'OrderFilled') {
+      const d = recorded.data;
+      command = {
+        type: 'BookFill',
+        data: {
+          accountId: terms.accountId,
+          orderId,
+          execId: d.execId,
+          instrumentId: terms.instrumentId,
+          side: terms.side,
+          quantity: d.quantity,
+          price: d.price,
+          fee: d.fee,
+          executedAt: d.executedAt,
+          sourceSequence,
+        },
+        metadata: { now },
+      };
+    } else if (recorded.type === 'OrderReplaced' || recorded.type === 'OrderReplaceRejected') {
+      // The order as this event left it: its open quantity and limit price are what the venue works.
+      const { state: order } = await this.aggregates.load(orderDecider, orderStream(orderId), undefined, {
+        toRevision: recorded.revision,
+      });
+      if (!order.exists) return;
+      command = {
+        type: 'AdjustReservation',
+        data: {
+          accountId: terms.accountId,
+          orderId,
+          quantity: order.leavesQty.toString(),
+          price: order.limitPrice?.toString() ?? null,
+          reason: recorded.type,
+          sourceSequence,
+        },
+        metadata: { now },
+      };
+    } else {
+      command = {
+        type: 'ReleaseExposure',
+        data: { accountId: terms.accountId, orderId, reason: recorded.type, sourceSequence },
+        metadata: { now },
+      };
+    }
+    const ctx = {
+      actor: 'system:account-ledger',
+      correlationId: recorded.metadata.correlationId,
+      causationId: recorded.eventId,
+    };
+    // A fact to book, never refused by a limit: what the decider refuses is malformed input.
+    const outcome = await this.accounts.decide(terms.accountId, () => command, metadataOf(ctx), false);
+    if (outcome.rejections.length > 0) {
+      throw new Error(
+        `the ledger could not book ${recorded.type} of order ${orderId}: ${outcome.rejections[0].message}`,
+      );
+    }
+    // An order that stopped working needs no terms here again (a late fill reads them once more).
+    if (recorded.type !== 'OrderFilled' || recorded.data.leavesQty === '0') this.terms.delete(orderId);
+  }
+
+  private async orderTerms(orderId: string): Promise<OrderTerms | null> {
+    const cached = this.terms.get(orderId);
+    if (cached) return cached;
+    const { state } = await this.aggregates.load(orderDecider, orderStream(orderId), undefined, {
+      toRevision: 0n,
+    });
+    if (!state.exists) return null;
+    this.terms.set(orderId, state.terms);
+    return state.terms;
+  }
+}

@@ -1,0 +1,88 @@
+import { Decider, Rejection } from '@oms/domain';
+import { EventMetadata, EventStore, NO_STREAM, WrongExpectedVersion } from '@oms/event-store';
+import { Clock, retry } from '@oms/platform';
+
+export interface Loaded<S> {
+  state: S;
+  /** Revision of the last event folded in; null when the stream does not exist. */
+  revision: bigint | null;
+}
+
+/** What executing a command on an aggregate came to: the events appended, or why it was refused. */
+export type Executed<E, S> =
+  | { accepted: true; events: E[]; after: Loaded<S> }
+  | { accepted: false; rejections: Rejection[]; current: Loaded<S> };
+
+/** Optimistic-concurrency conflicts are retried this often, backing off from 1 ms to 50 ms. */
+export const CONFLICT_RETRY = { attempts: 20, baseDelayMs: 1, maxDelayMs: 50 } as const;
+
+type DomainEventLike = { type: string; data: unknown };
+
+/** Load, decide, append with the expected revision; on a concurrent write, catch up and decide again. */
+export class AggregateStore {
+  constructor(
+    private readonly store: EventStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * The aggregate folded from its stream: from scratch, or on from `from`; up to `toRevision` when
+   * given (the state as one event left it).
+   */
+  async load<C, E, S>(
+    decider: Decider<C, E, S>,
+    stream: string,
+    from?: Loaded<S>,
+    options: { toRevision?: bigint } = {},
+  ): Promise<Loaded<S>> {
+    const start = from?.revision ?? null;
+    const fromRevision = start === null ? 0n : start + 1n;
+    const maxCount =
+      options.toRevision === undefined ? undefined : Number(options.toRevision - fromRevision + 1n);
+    if (maxCount !== undefined && maxCount <= 0)
+      return from ?? { state: decider.initialState(), revision: null };
+    const events = await this.store.readStream(stream, { fromRevision, maxCount });
+    let state = from?.state ?? decider.initialState();
+    let revision = start;
+    for (const recorded of events) {
+      // The stream holds only this aggregate's events, written from its own types.
+      state = decider.evolve(state, { type: recorded.type, data: recorded.data } as E);
+      revision = recorded.revision;
+    }
+    return { state, revision };
+  }
+
+  /**
+   * Decides and appends, retrying on WrongExpectedVersion with the newer state. A refusal is a value
+   * (nothing appended); an idempotent repeat is accepted with no events.
+   */
+  async execute<C, E extends DomainEventLike, S>(
+    decider: Decider<C, E, S>,
+    stream: string,
+    command: C,
+    metadata: EventMetadata,
+    loaded?: Loaded<S>,
+  ): Promise<Executed<E, S>> {
+    let current = loaded ?? (await this.load(decider, stream));
+    return retry(
+      async (attempt) => {
+        if (attempt > 1) current = await this.load(decider, stream, current);
+        const decision = decider.decide(command, current.state);
+        if (!decision.accepted) return { accepted: false, rejections: decision.rejections, current };
+        if (decision.events.length === 0) return { accepted: true, events: [], after: current };
+        const result = await this.store.appendToStream(
+          stream,
+          decision.events.map((e) => ({ type: e.type, data: e.data, metadata })),
+          current.revision ?? NO_STREAM,
+        );
+        const state = decision.events.reduce(decider.evolve, current.state);
+        return {
+          accepted: true,
+          events: decision.events,
+          after: { state, revision: result.nextExpectedRevision },
+        };
+      },
+      { ...CONFLICT_RETRY, retryIf: (e) => e instanceof WrongExpectedVersion, clock: this.clock },
+    );
+  }
+}

@@ -1,0 +1,45 @@
+import { EventStore } from '@oms/event-store';
+import { Clock } from '@oms/platform';
+import { HotAccounts } from './accounts/hot-accounts';
+import { AggregateStore } from './aggregates/aggregate-store';
+import { KeyedQueue } from './aggregates/keyed-queue';
+import { PlaceOrderProcess } from './orders/place-order';
+import { ReferenceData } from './reference/reference-data';
+import { ReferencePriceSource } from './reference/reference-prices';
+
+/**
+ * The machinery command handlers work with, wired once per process: aggregates loaded and appended
+ * with expected revisions, accounts kept hot, reference data and halts in memory, one queue per order
+ * id (places, cancels and replaces of one order never race here), and the place-order process.
+ */
+export interface CommandSide {
+  store: EventStore;
+  clock: Clock;
+  prices: ReferencePriceSource;
+  aggregates: AggregateStore;
+  accounts: HotAccounts;
+  reference: ReferenceData;
+  orderQueue: KeyedQueue;
+  placeOrders: PlaceOrderProcess;
+}
+
+export function createCommandSide(
+  store: EventStore,
+  prices: ReferencePriceSource,
+  clock: Clock,
+): CommandSide {
+  const aggregates = new AggregateStore(store, clock);
+  const accounts = new HotAccounts(store, aggregates, clock);
+  const reference = new ReferenceData(store, aggregates);
+  const orderQueue = new KeyedQueue();
+  const placeOrders = new PlaceOrderProcess(
+    store,
+    aggregates,
+    accounts,
+    reference,
+    prices,
+    orderQueue,
+    clock,
+  );
+  return { store, clock, prices, aggregates, accounts, reference, orderQueue, placeOrders };
+}

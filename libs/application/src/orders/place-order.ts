@@ -1,0 +1,240 @@
+import {
+  Decimal,
+  Order,
+  OrderState,
+  OrderTerms,
+  OrderType,
+  PreTradeRequest,
+  Rejection,
+  Side,
+  TimeInForce,
+  orderDecider,
+  riskReferenceOf,
+} from '@oms/domain';
+import { EventStore } from '@oms/event-store';
+import { Clock } from '@oms/platform';
+import { HotAccounts } from '../accounts/hot-accounts';
+import { AggregateStore, Loaded } from '../aggregates/aggregate-store';
+import { KeyedQueue } from '../aggregates/keyed-queue';
+import { CommandContext, metadataOf } from '../command-context';
+import { ReferenceData } from '../reference/reference-data';
+import { ReferencePriceSource } from '../reference/reference-prices';
+import { Refusal } from '../refusal';
+import { orderStream } from '../streams';
+import { orderIdFor } from './order-id';
+
+export interface PlaceOrderRequest {
+  accountId: string;
+  clientOrderId: string;
+  instrumentId: string;
+  side: Side;
+  type: OrderType;
+  quantity: Decimal;
+  limitPrice: Decimal | null;
+  timeInForce: TimeInForce;
+  venueId: string | null;
+}
+
+export interface PlaceOrderOutcome {
+  accepted: boolean;
+  order: Order;
+  rejections: Rejection[];
+}
+
+/** How many recently placed order ids are remembered as likely retries. */
+const RECENT_ORDERS = 100_000;
+
+const NEW_ORDER: Loaded<OrderState> = { state: orderDecider.initialState(), revision: null };
+
+/**
+ * Placing an order: the order id from (account, client order id), pre-trade risk on the hot account
+ * (which reserves the order's exposure or lists every failed check), then the order's first event
+ * (`OrderAccepted`, or `OrderRejected` with the checks). A repeat of the same request answers as the
+ * first time; another order under the same client order id is refused. Commands for one order id run
+ * one at a time in this process (the order queue is shared with cancels and replaces).
+ */
+export class PlaceOrderProcess {
+  /** Order ids placed here lately, oldest first: a request for one of them is most likely a retry. */
+  private readonly recentOrders = new Set<string>();
+  /**
+   * Reserved orders whose order stream is known to exist: the sweeper looks each reservation up once,
+   * not on every pass (an order may rest for days). Pruned to the reservations still open.
+   */
+  private readonly recordedOrders = new Set<string>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly aggregates: AggregateStore,
+    private readonly accounts: HotAccounts,
+    private readonly reference: ReferenceData,
+    private readonly prices: ReferencePriceSource,
+    private readonly orderQueue: KeyedQueue,
+    private readonly clock: Clock,
+  ) {}
+
+  place(request: PlaceOrderRequest, ctx: CommandContext): Promise<PlaceOrderOutcome> {
+    const orderId = orderIdFor(request.accountId, request.clientOrderId);
+    return this.orderQueue.run(orderId, () => this.placeNow(orderId, request, ctx));
+  }
+
+  private async placeNow(
+    orderId: string,
+    request: PlaceOrderRequest,
+    ctx: CommandContext,
+  ): Promise<PlaceOrderOutcome> {
+    validateShape(request);
+    const terms: OrderTerms = {
+      orderId,
+      accountId: request.accountId,
+      clientOrderId: request.clientOrderId,
+      instrumentId: request.instrumentId,
+      side: request.side,
+      type: request.type,
+      timeInForce: request.timeInForce,
+      quantity: request.quantity.toString(),
+      limitPrice: request.limitPrice === null ? null : request.limitPrice.toString(),
+      venueId: request.venueId,
+    };
+    const stream = orderStream(orderId);
+    // A retry of an order placed here lately: answer from the order without touching the account.
+    // Any other existing order is found by the order append below (expected: no stream).
+    if (this.recentOrders.has(orderId)) {
+      const existing = await this.aggregates.load(orderDecider, stream);
+      if (existing.state.exists) return this.repeated(existing.state, terms);
+    }
+    this.remember(orderId);
+
+    const now = new Date(this.clock.now());
+    const market = await this.reference.preTradeInputs(request.instrumentId, this.prices, now);
+    if (!market.instrument) {
+      throw new Refusal('UNKNOWN_INSTRUMENT', `Instrument ${request.instrumentId} is not defined.`);
+    }
+    const preTrade: PreTradeRequest = { order: terms, ...market };
+    const { rejections } = await this.accounts.decide(
+      request.accountId,
+      () => ({
+        type: 'ReserveExposure',
+        data: { accountId: request.accountId, request: preTrade },
+        metadata: { now },
+      }),
+      metadataOf(ctx),
+      true,
+    );
+
+    const placed = await this.aggregates.execute(
+      orderDecider,
+      stream,
+      {
+        type: 'PlaceOrder',
+        data: { terms, rejections, reference: riskReferenceOf(market.referencePrice) },
+        metadata: { now },
+      },
+      metadataOf(ctx),
+      NEW_ORDER,
+    );
+    if (placed.accepted && placed.events.length > 0) {
+      if (rejections.length === 0) this.recordedOrders.add(orderId);
+      return { accepted: rejections.length === 0, order: placed.after.state as Order, rejections };
+    }
+    // The order existed already (placed before, or by another process just now): its outcome stands,
+    // and what was reserved for this request is released. So it is when the order was refused.
+    if (rejections.length === 0) {
+      await this.accounts
+        .decide(
+          request.accountId,
+          () => ({
+            type: 'ReleaseExposure',
+            data: {
+              accountId: request.accountId,
+              orderId,
+              reason: 'repeated request for an existing order',
+              sourceSequence: null,
+            },
+            metadata: { now: new Date(this.clock.now()) },
+          }),
+          metadataOf(ctx),
+          false,
+        )
+        .catch(() => undefined); // the sweeper releases it otherwise
+    }
+    if (!placed.accepted) throw Refusal.of(placed.rejections);
+    const current = placed.after;
+    if (!current.state.exists) throw new Error(`Order ${orderId} was neither placed nor found.`);
+    return this.repeated(current.state, terms);
+  }
+
+  private remember(orderId: string): void {
+    this.recentOrders.delete(orderId);
+    this.recentOrders.add(orderId);
+    if (this.recentOrders.size > RECENT_ORDERS) {
+      this.recentOrders.delete(this.recentOrders.values().next().value as string);
+    }
+  }
+
+  /** The same request again answers as the first time; another order under the same id is refused. */
+  private repeated(order: Order, terms: OrderTerms): PlaceOrderOutcome {
+    const decision = orderDecider.decide(
+      { type: 'PlaceOrder', data: { terms, rejections: [] }, metadata: { now: new Date(this.clock.now()) } },
+      order,
+    );
+    if (!decision.accepted) throw Refusal.of(decision.rejections);
+    return {
+      accepted: order.status !== 'REJECTED' || order.rejections.length === 0,
+      order,
+      rejections: order.rejections,
+    };
+  }
+
+  /**
+   * Releases reservations whose order stream never appeared (the process died between reserving and
+   * recording the order). Only accounts this process holds hot are swept; each process sweeps its own.
+   */
+  async sweepOrphanedReservations(olderThanMs: number, ctx: CommandContext): Promise<number> {
+    let released = 0;
+    const cutoff = this.clock.now() - olderThanMs;
+    const open = new Set<string>();
+    for (const [accountId, loaded] of this.accounts.held()) {
+      for (const reservation of loaded.state.reservations.values()) {
+        open.add(reservation.orderId);
+        if (this.recordedOrders.has(reservation.orderId)) continue;
+        if (Date.parse(reservation.reservedAt) > cutoff) continue;
+        if ((await this.store.streamRevision(orderStream(reservation.orderId))) !== null) {
+          this.recordedOrders.add(reservation.orderId);
+          continue;
+        }
+        const outcome = await this.accounts.decide(
+          accountId,
+          () => ({
+            type: 'ReleaseExposure',
+            data: {
+              accountId,
+              orderId: reservation.orderId,
+              reason: 'orphaned reservation: no order was recorded',
+              sourceSequence: null,
+            },
+            metadata: { now: new Date(this.clock.now()) },
+          }),
+          metadataOf(ctx),
+          false,
+        );
+        if (outcome.rejections.length > 0) throw Refusal.of(outcome.rejections);
+        released++;
+      }
+    }
+    for (const orderId of this.recordedOrders) if (!open.has(orderId)) this.recordedOrders.delete(orderId);
+    return released;
+  }
+}
+
+/** Input no order can be made of: refused before any decision, nothing appended. */
+function validateShape(request: PlaceOrderRequest): void {
+  if (!request.quantity.isPositive()) {
+    throw new Refusal('INVALID_QUANTITY', `Quantity must be greater than zero (got ${request.quantity}).`);
+  }
+  if (request.type === 'LIMIT' && request.limitPrice === null) {
+    throw new Refusal('LIMIT_PRICE_REQUIRED', 'A LIMIT order needs a limitPrice.');
+  }
+  if (request.limitPrice !== null && !request.limitPrice.isPositive()) {
+    throw new Refusal('INVALID_PRICE', `limitPrice must be greater than zero (got ${request.limitPrice}).`);
+  }
+}

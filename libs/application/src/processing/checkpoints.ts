@@ -1,0 +1,82 @@
+import { GlobalPosition, START, parsePositionKey, positionKey } from '@oms/event-store';
+import { CheckpointRow } from '@oms/read-models';
+import { DataSource, EntityManager } from 'typeorm';
+
+/** Work that commits in the same transaction as the checkpoint that moves past it (read-model rows). */
+export type CheckpointWrite = (tx: EntityManager) => Promise<void>;
+
+/** A processor's checkpoint moved under it (a rebuild switched tables, or another instance ran). */
+export class CheckpointMoved extends Error {
+  constructor(name: string) {
+    super(`The checkpoint of ${name} moved under this processor; following again from where it is now.`);
+    this.name = 'CheckpointMoved';
+  }
+}
+
+/** Where each processor has got to in the log. */
+export interface CheckpointStore {
+  /** START when the processor never ran. */
+  load(name: string): Promise<GlobalPosition>;
+  /**
+   * Moves `name` from `from` to `to` by compare-and-set, together with `write` (all or nothing);
+   * throws CheckpointMoved if it is no longer at `from`.
+   */
+  commit(name: string, from: GlobalPosition, to: GlobalPosition, write?: CheckpointWrite): Promise<void>;
+}
+
+/** Checkpoints in PostgreSQL (`rm_checkpoints`), each moved in one transaction with its batch's writes. */
+export class PostgresCheckpoints implements CheckpointStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async load(name: string): Promise<GlobalPosition> {
+    const row = await this.dataSource.getRepository(CheckpointRow).findOneBy({ projection: name });
+    return row ? parsePositionKey(row.position) : START;
+  }
+
+  async commit(
+    name: string,
+    from: GlobalPosition,
+    to: GlobalPosition,
+    write?: CheckpointWrite,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      if (write) await write(tx);
+      const checkpoints = tx.getRepository(CheckpointRow);
+      const moved = await checkpoints.update(
+        { projection: name, position: positionKey(from) },
+        { position: positionKey(to), updatedAt: new Date() },
+      );
+      if (moved.affected === 1) return;
+      // The first batch ever: no row yet. A row that exists at another position means it moved.
+      const inserted = await checkpoints
+        .createQueryBuilder()
+        .insert()
+        .values({ projection: name, position: positionKey(to), updatedAt: new Date() })
+        .orIgnore()
+        .execute();
+      if (positionKey(from) !== positionKey(START) || inserted.identifiers.length === 0) {
+        throw new CheckpointMoved(name);
+      }
+    });
+  }
+}
+
+/** Checkpoints in memory: one process, nothing survives it (backtests, unit tests). */
+export class MemoryCheckpoints implements CheckpointStore {
+  private readonly positions = new Map<string, GlobalPosition>();
+
+  async load(name: string): Promise<GlobalPosition> {
+    return this.positions.get(name) ?? START;
+  }
+
+  async commit(
+    name: string,
+    from: GlobalPosition,
+    to: GlobalPosition,
+    write?: CheckpointWrite,
+  ): Promise<void> {
+    if (write) throw new Error(`${name}: writes with a checkpoint need PostgreSQL (read models)`);
+    if (positionKey(this.positions.get(name) ?? START) !== positionKey(from)) throw new CheckpointMoved(name);
+    this.positions.set(name, to);
+  }
+}
