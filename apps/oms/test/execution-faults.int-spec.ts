@@ -149,6 +149,15 @@ describe('execution gateway under faults', () => {
     }
   }
 
+  /** Waits, on wall time with the virtual clock standing still, until `done` holds (or fails saying so). */
+  async function until(done: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    while (!(await done())) {
+      if (Date.now() > deadline) throw new Error('within 15 s: the condition never held');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
   /** What a gateway that died right after its write-ahead append left in the log. */
   async function writeAhead(orderId: string, slices: RouteSlice[]): Promise<void> {
     await new AggregateStore(store, clock).execute(
@@ -412,7 +421,10 @@ describe('execution gateway under faults', () => {
     const ids = await burst(12);
     const started = gateway.start().catch((error: unknown) => error);
     await drive(() => sent.length >= 5, 1); // the five go out; the rest wait on the clock
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Every order written ahead (its slice recorded), so the other seven wait on the line, not earlier.
+    await until(async () =>
+      (await Promise.all(ids.map(load))).every((o) => Object.keys(o.children).length === 1),
+    );
     expect(sent).toHaveLength(5);
 
     const stopping = gateway.stop(); // its lock lost: another gateway may hold it now
@@ -477,7 +489,6 @@ describe('execution gateway under faults', () => {
       jest.spyOn(sim, 'replace').mockImplementationOnce(async (childId) => {
         await sim.cancel(childId);
         clock.advance(20);
-        await new Promise((resolve) => setTimeout(resolve, 5));
         throw new Error('venue dropped the line');
       });
       await commands.replaceOrder(b, d('5'), null, ctx);

@@ -323,25 +323,39 @@ describe('OMS over HTTP (GraphQL)', () => {
       webSocketImpl: WebSocket,
     });
     const received: { clientOrderId: string; status: string }[] = [];
-    const done = new Promise<void>((resolve, reject) => {
-      client.subscribe<{ orderUpdated: { clientOrderId: string; status: string } }>(
-        { query: 'subscription { orderUpdated(accountId: "demo") { clientOrderId status } }' },
-        {
-          next: (message) => {
-            if (message.data) received.push(message.data.orderUpdated);
-            if (received.some((o) => o.clientOrderId === clientOrderId)) resolve();
-          },
-          error: reject,
-          complete: () => undefined,
+    let failed: unknown = null;
+    client.subscribe<{ orderUpdated: { clientOrderId: string; status: string } }>(
+      { query: 'subscription { orderUpdated(accountId: "demo") { clientOrderId status } }' },
+      {
+        next: (message) => {
+          if (message.data) received.push(message.data.orderUpdated);
         },
-      );
-    });
-    const clientOrderId = `sub-${randomUUID()}`;
-    await new Promise((resolve) => setTimeout(resolve, 300)); // let the subscription register
-    await oms.gql(PLACE, { input: limitBuy({ clientOrderId }) });
-    await done;
+        error: (error) => (failed = error),
+        complete: () => undefined,
+      },
+    );
+    // The server registers the subscription a moment after the socket opens: orders placed before
+    // that are not pushed. Place one after another until one is.
+    const placed: string[] = [];
+    const pushed = () => received.find((o) => placed.includes(o.clientOrderId));
+    let lastPlaced = 0;
+    await eventually(
+      async () => {
+        if (failed) throw failed;
+        // One order every 100 ms at most: well inside the demo account's order-rate limit.
+        if (!pushed() && Date.now() - lastPlaced >= 100) {
+          lastPlaced = Date.now();
+          const clientOrderId = `sub-${randomUUID()}`;
+          placed.push(clientOrderId);
+          await oms.gql(PLACE, { input: limitBuy({ clientOrderId }) });
+        }
+        return pushed();
+      },
+      (update) => update !== undefined,
+      'an order update pushed over graphql-ws',
+    );
     await client.dispose();
-    expect(received.find((o) => o.clientOrderId === clientOrderId)?.status).toBe('PENDING_NEW');
+    expect(pushed()?.status).toBe('PENDING_NEW');
   });
 
   it('halts and resumes trading (kill switch) — cancels still pass while halted', async () => {

@@ -129,6 +129,7 @@ export class MemoryEventStore implements EventStore {
               resolve();
             };
             const timer = setTimeout(done, timeoutMs);
+            timer.unref();
             this.appended.once('append', done);
           }),
       },

@@ -41,6 +41,20 @@ async function appendGroup(client: Client, group: Append[]): Promise<Outcome[]> 
 
 const ids = (n: number) => Array.from({ length: n }, () => randomUUID());
 
+/** Waits until the backend `pid` waits for a lock (our group, on the other's uncommitted id). */
+async function waitUntilBlocked(observer: Client, pid: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const { rows } = await observer.query(
+      'SELECT count(*)::int AS n FROM pg_locks WHERE pid = $1 AND NOT granted',
+      [pid],
+    );
+    if (rows[0].n > 0) return;
+    if (Date.now() > deadline) throw new Error(`within 15 s: backend ${pid} waiting on the other's id`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe('PostgreSQL group append (es_append_many)', () => {
   let database: TestDatabase;
   let client: Client;
@@ -159,7 +173,7 @@ describe('PostgreSQL group append (es_append_many)', () => {
         { stream: 'g4-second', expected: 'no_stream', ids: [contested] },
         { stream: 'g4-third', expected: 'no_stream', ids: ids(1) },
       ]);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await waitUntilBlocked(other, (client as unknown as { processID: number }).processID);
       await other.query('COMMIT');
 
       expect((await ours).map((o) => [o.outcome, o.revision])).toEqual([

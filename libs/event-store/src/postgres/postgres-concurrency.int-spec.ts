@@ -4,37 +4,69 @@ import { GlobalPosition, NO_STREAM, RecordedEvent, comparePositions } from '../e
 import { TestDatabase, createTestDatabase } from '../testing/test-database';
 import { PostgresEventStore } from './postgres-event-store';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+jest.setTimeout(60_000);
+
 const metadata = JSON.stringify({ correlationId: 'c', causationId: null, actor: 'test' });
+const tick = (data: unknown = {}) => ({ type: 'Tick', data, metadata: JSON.parse(metadata) });
+
+/** Waits until `condition` holds; fails saying what never happened after a generous deadline. */
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`within ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+interface OpenAppend {
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
 
 /**
- * An append through the same SQL path as the store, but inside a transaction the test controls: held
- * open for `holdMs` (a slow writer whose events commit after later ones), then committed or rolled back.
+ * An append through the same SQL path as the store, inside a transaction the test controls: the
+ * events are written (the transaction has its id) and wait, uncommitted, until the test commits or
+ * rolls back — a slow writer whose events commit after later ones, or one that never commits.
  */
 async function appendInOpenTransaction(
   connectionString: string,
   stream: string,
   ids: string[],
-  holdMs: number,
-  outcome: 'commit' | 'rollback',
-): Promise<void> {
+): Promise<OpenAppend> {
   const client = new Client({ connectionString });
+  client.on('error', () => undefined); // ended under it when a failed test drops the database
   await client.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT * FROM es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])', [
-      stream,
-      'no_stream',
-      ids,
-      ids.map(() => 'Tick'),
-      ids.map((id) => JSON.stringify({ id })),
-      ids.map(() => metadata),
-    ]);
-    await sleep(holdMs);
-    await client.query(outcome === 'commit' ? 'COMMIT' : 'ROLLBACK');
-  } finally {
-    await client.end();
-  }
+  await client.query('BEGIN');
+  await client.query('SELECT * FROM es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])', [
+    stream,
+    'no_stream',
+    ids,
+    ids.map(() => 'Tick'),
+    ids.map((id) => JSON.stringify({ id })),
+    ids.map(() => metadata),
+  ]);
+  const end = async (statement: string) => {
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  return { commit: () => end('COMMIT'), rollback: () => end('ROLLBACK') };
+}
+
+/** Records the waits a subscription's store starts: how long it means to sleep before reading again. */
+function recordWaits(store: PostgresEventStore): number[] {
+  const waits: number[] = [];
+  const target = store as unknown as {
+    waitForAppends(watcher: unknown, wait: number, n: number): Promise<void>;
+  };
+  const original = target.waitForAppends.bind(store);
+  jest.spyOn(target, 'waitForAppends').mockImplementation((watcher, wait, n) => {
+    waits.push(wait);
+    return original(watcher, wait, n);
+  });
+  return waits;
 }
 
 describe('PostgreSQL event store under concurrency', () => {
@@ -59,37 +91,45 @@ describe('PostgreSQL event store under concurrency', () => {
 
     const committed = new Set<string>();
     const rolledBack = new Set<string>();
+    const appendNow = async (stream: string, ids: string[]) => {
+      await store.appendToStream(
+        stream,
+        ids.map((id) => ({ eventId: id, ...tick({ id }) })),
+        NO_STREAM,
+      );
+      ids.forEach((id) => committed.add(id));
+    };
     const writers = Array.from({ length: 16 }, async (_, w) => {
       for (let round = 0; round < 6; round++) {
         const stream = `conc-${w}x${round}`;
         const ids = Array.from({ length: 1 + ((w + round) % 3) }, () => randomUUID());
         const kind = (w + round) % 5;
-        if (kind === 0) {
-          await appendInOpenTransaction(database.connectionString, stream, ids, 150, 'commit');
-          ids.forEach((id) => committed.add(id));
-        } else if (kind === 1) {
-          await appendInOpenTransaction(database.connectionString, stream, ids, 100, 'rollback');
-          ids.forEach((id) => rolledBack.add(id));
+        if (kind === 0 || kind === 1) {
+          // A slow writer: a later transaction commits while it is open; then it commits or rolls back.
+          const open = await appendInOpenTransaction(database.connectionString, stream, ids);
+          await appendNow(`${stream}-meanwhile`, [randomUUID()]);
+          if (kind === 0) {
+            await open.commit();
+            ids.forEach((id) => committed.add(id));
+          } else {
+            await open.rollback();
+            ids.forEach((id) => rolledBack.add(id));
+          }
         } else {
-          await store.appendToStream(
-            stream,
-            ids.map((id) => ({ eventId: id, type: 'Tick', data: { id }, metadata: JSON.parse(metadata) })),
-            NO_STREAM,
-          );
-          ids.forEach((id) => committed.add(id));
+          await appendNow(stream, ids);
         }
       }
     });
     await Promise.all(writers);
-
-    // No stall: everything committed arrives, although rolled-back transactions left gaps.
-    const deadline = Date.now() + 15_000;
-    while (delivered.length < committed.size && Date.now() < deadline) await sleep(10);
-    await sleep(200); // anything extra (a duplicate or a rolled-back event) would show up now
+    // A last event after every writer has ended: delivered in log order, it comes after anything
+    // else the subscriber would ever get (a duplicate, a rolled-back event).
+    const sentinel = randomUUID();
+    await store.appendToStream('conc-sentinel', [{ eventId: sentinel, ...tick() }], NO_STREAM);
+    await waitFor(() => delivered.some((e) => e.eventId === sentinel), 'the sentinel event delivered');
     await subscription.stop();
     await store.close();
 
-    const ids = delivered.map((e) => e.eventId);
+    const ids = delivered.map((e) => e.eventId).filter((id) => id !== sentinel);
     expect(new Set(ids).size).toBe(ids.length); // exactly once
     expect(new Set(ids)).toEqual(committed); // none skipped, none rolled back
     expect(ids.filter((id) => rolledBack.has(id))).toEqual([]);
@@ -118,29 +158,18 @@ describe('PostgreSQL event store under concurrency', () => {
 
     // The match's transaction starts first (older id, earlier in the log) and commits after the noise.
     const late = randomUUID();
-    const slow = appendInOpenTransaction(database.connectionString, 'wanted-late', [late], 300, 'commit');
-    await sleep(50);
+    const slow = await appendInOpenTransaction(database.connectionString, 'wanted-late', [late]);
     let lastNoise: GlobalPosition = { commit: 0n, prepare: 0n };
     for (let i = 0; i < 50; i++) {
-      const result = await store.appendToStream(
-        `noise-${i}`,
-        [{ type: 'Tick', data: { i }, metadata: JSON.parse(metadata) }],
-        NO_STREAM,
-      );
-      lastNoise = result.position;
+      lastNoise = (await store.appendToStream(`noise-${i}`, [tick({ i })], NO_STREAM)).position;
     }
-    await slow;
-    const deadline = Date.now() + 5_000;
-    while (delivered.length < 1 && Date.now() < deadline) await sleep(10);
+    await slow.commit();
+    await waitFor(() => delivered.length >= 1, 'the late match delivered');
     // One more append wakes the subscriber: it reads on from where the last read looked, not from
     // its last match (which would be every noise event again on every wake).
     const readsBefore = reads.length;
-    await store.appendToStream(
-      'noise-wake',
-      [{ type: 'Tick', data: {}, metadata: JSON.parse(metadata) }],
-      NO_STREAM,
-    );
-    while (reads.length === readsBefore && Date.now() < deadline) await sleep(10);
+    await store.appendToStream('noise-wake', [tick()], NO_STREAM);
+    await waitFor(() => reads.length > readsBefore, 'a read after the wake');
 
     expect(delivered.map((e) => e.eventId)).toEqual([late]);
     expect(comparePositions(reads[readsBefore], lastNoise)).toBeGreaterThanOrEqual(0);
@@ -151,13 +180,7 @@ describe('PostgreSQL event store under concurrency', () => {
   it('completes 1,000 concurrent appends right after connecting', async () => {
     const store = new PostgresEventStore({ connectionString: database.connectionString });
     const results = await Promise.all(
-      Array.from({ length: 1_000 }, (_, i) =>
-        store.appendToStream(
-          `burst-${i}`,
-          [{ type: 'Tick', data: { i }, metadata: { correlationId: 'c', causationId: null, actor: 'test' } }],
-          NO_STREAM,
-        ),
-      ),
+      Array.from({ length: 1_000 }, (_, i) => store.appendToStream(`burst-${i}`, [tick({ i })], NO_STREAM)),
     );
     expect(results.every((r) => r.nextExpectedRevision === 0n)).toBe(true);
     expect(await store.readAll({ filter: { streamCategories: ['burst'] } })).toHaveLength(1_000);
@@ -181,9 +204,8 @@ describe('PostgreSQL event store across transaction ids of different lengths', (
       await client.query(
         `DO $$ BEGIN FOR i IN 1..${burn} LOOP PERFORM pg_current_xact_id(); COMMIT; END LOOP; END $$`,
       );
-      const metadata = { correlationId: 'c', causationId: null, actor: 'test' };
       for (let i = 0; i < 12; i++) {
-        await store.appendToStream(`digits-${i}`, [{ type: 'Tick', data: { i }, metadata }], NO_STREAM);
+        await store.appendToStream(`digits-${i}`, [tick({ i })], NO_STREAM);
       }
       const all = await store.readAll({ filter: { streamCategories: ['digits'] } });
       expect(all.map((e) => (e.data as { i: number }).i)).toEqual(Array.from({ length: 12 }, (_, i) => i));
@@ -217,6 +239,8 @@ function countPageReads(store: PostgresEventStore): () => number {
 
 describe('PostgreSQL event store notices', () => {
   let database: TestDatabase;
+  /** The safety wake is an hour away: whatever a subscriber reads here, a notice or a poll made it. */
+  const NO_SAFETY_WAKE = 3_600_000;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -225,101 +249,83 @@ describe('PostgreSQL event store notices', () => {
   afterAll(() => database.drop());
 
   it('a filtered subscription sleeps through commits it cannot match, and wakes for one it can', async () => {
-    const store = new PostgresEventStore({ connectionString: database.connectionString });
+    const store = new PostgresEventStore({
+      connectionString: database.connectionString,
+      idleWakeMs: NO_SAFETY_WAKE,
+    });
     const delivered: RecordedEvent[] = [];
+    const waits = recordWaits(store);
     const subscription = store.subscribeToAll({ filter: { streamCategories: ['quiet'] } }, async (events) => {
       delivered.push(...events);
     });
     await subscription.caughtUp;
-    await sleep(50); // listening, and asleep
+    await waitFor(() => waits.length > 0, 'the subscription asleep, waiting for appends');
+    // Its store listens from the first wait on: probe until a notice is heard.
+    let probes = 0;
+    await waitFor(() => {
+      if (store.noticesHeard > 0) return true;
+      if (probes++ % 20 === 0) void store.appendToStream(`probe-${randomUUID()}`, [tick()], NO_STREAM);
+      return false;
+    }, 'the store listening for notices');
     const pageReads = countPageReads(store);
-    const event = { type: 'Tick', data: {}, metadata: { correlationId: 'c', causationId: null, actor: 't' } };
-    for (let i = 0; i < 20; i++) await store.appendToStream(`noise-${randomUUID()}`, [event], NO_STREAM);
-    await sleep(100);
-    expect(pageReads()).toBe(0);
+    const heardBefore = store.noticesHeard;
+    for (let i = 0; i < 20; i++) await store.appendToStream(`noise-${randomUUID()}`, [tick()], NO_STREAM);
+    await waitFor(() => store.noticesHeard >= heardBefore + 20, 'the twenty noise notices heard');
 
-    const started = performance.now();
-    await store.appendToStream(`quiet-${randomUUID()}`, [event], NO_STREAM);
-    while (delivered.length === 0 && performance.now() - started < 900) await sleep(5);
-    // Woken by the notice, not by the one-second safety timer.
-    expect(delivered).toHaveLength(1);
-    expect(performance.now() - started).toBeLessThan(900);
-    expect(pageReads()).toBeGreaterThan(0);
+    await store.appendToStream(`quiet-${randomUUID()}`, [tick()], NO_STREAM);
+    // Woken by the notice (the safety wake is an hour away), and only by this one: one read.
+    await waitFor(() => delivered.length === 1, 'the quiet event delivered after its notice');
+    expect(pageReads()).toBe(1);
     await subscription.stop();
     await store.close();
   });
 
   it('a filtered subscription polls only while events it wants are held back', async () => {
-    const store = new PostgresEventStore({ connectionString: database.connectionString });
+    const store = new PostgresEventStore({
+      connectionString: database.connectionString,
+      idleWakeMs: NO_SAFETY_WAKE,
+      heldBackPollMs: 20,
+    });
     const delivered: RecordedEvent[] = [];
+    const waits = recordWaits(store);
+    /** How many waits had begun when each batch was delivered. */
+    const waitsAtDelivery: number[] = [];
     const subscription = store.subscribeToAll(
       { filter: { streamCategories: ['wanted'] } },
       async (events) => {
         delivered.push(...events);
+        waitsAtDelivery.push(waits.length);
       },
     );
     await subscription.caughtUp;
-    await sleep(50);
-    const pageReads = countPageReads(store);
 
     // The wanted event's transaction is older than the open one, so it is below the horizon when it
     // commits; the noise committed after the open transaction began stays held back until it ends.
     const wanted = randomUUID();
-    const wantedWrite = appendInOpenTransaction(
-      database.connectionString,
-      'wanted-early',
-      [wanted],
-      100,
-      'commit',
-    );
-    await sleep(20);
-    const holder = appendInOpenTransaction(
-      database.connectionString,
-      'other-holder',
-      [randomUUID()],
-      900,
-      'rollback',
-    );
-    await sleep(20);
-    for (let i = 0; i < 10; i++) {
-      await store.appendToStream(
-        `noise-${randomUUID()}`,
-        [{ type: 'Tick', data: { i }, metadata: JSON.parse(metadata) }],
-        NO_STREAM,
-      );
-    }
-    await wantedWrite;
-    const deadline = Date.now() + 2_000;
-    while (delivered.length === 0 && Date.now() < deadline) await sleep(5);
+    const wantedWrite = await appendInOpenTransaction(database.connectionString, 'wanted-early', [wanted]);
+    const holder = await appendInOpenTransaction(database.connectionString, 'other-holder', [randomUUID()]);
+    for (let i = 0; i < 10; i++)
+      await store.appendToStream(`noise-${randomUUID()}`, [tick({ i })], NO_STREAM);
+    await wantedWrite.commit();
+    await waitFor(() => delivered.length === 1, 'the wanted event delivered');
     expect(delivered.map((e) => e.eventId)).toEqual([wanted]);
-    const readsAfterDelivery = pageReads();
-    await sleep(500); // the open transaction still holds the noise back
-    // Polling for held-back noise would read every 20 ms (about 25 times here).
-    expect(pageReads() - readsAfterDelivery).toBeLessThanOrEqual(1);
+    // Held back is only noise it does not want: it sleeps until the next notice, it does not poll.
+    await waitFor(() => waits.length > waitsAtDelivery[0], 'the subscription asleep after the delivery');
+    expect(waits[waitsAtDelivery[0]]).toBe(NO_SAFETY_WAKE);
+    await holder.rollback();
 
-    await holder;
-
-    // A held-back event it wants is still polled for: its holder rolls back, which notifies no one.
-    const blocker = appendInOpenTransaction(
-      database.connectionString,
-      'other-blocker',
-      [randomUUID()],
-      300,
-      'rollback',
+    // A held-back event it wants is polled for: its holder rolls back, which notifies no one.
+    const blocker = await appendInOpenTransaction(database.connectionString, 'other-blocker', [randomUUID()]);
+    const waitsBefore = waits.length;
+    const late = await store.appendToStream(`wanted-${randomUUID()}`, [tick()], NO_STREAM);
+    await waitFor(
+      () => waits.slice(waitsBefore).includes(20),
+      'the subscription polling for its held-back event',
     );
-    await sleep(20);
-    const late = await store.appendToStream(
-      `wanted-${randomUUID()}`,
-      [{ type: 'Tick', data: {}, metadata: JSON.parse(metadata) }],
-      NO_STREAM,
-    );
-    await blocker;
-    const rolledBackAt = performance.now();
-    while (delivered.length < 2 && performance.now() - rolledBackAt < 2_000) await sleep(5);
-    expect(delivered).toHaveLength(2);
+    await blocker.rollback();
+    // Found by the short poll: no notice comes, and the safety wake is an hour away.
+    await waitFor(() => delivered.length === 2, 'the held-back event delivered after its holder ended');
     expect(comparePositions(delivered[1].position, late.position)).toBe(0);
-    // Found by the short poll, not by the one-second idle wake.
-    expect(performance.now() - rolledBackAt).toBeLessThan(500);
     await subscription.stop();
     await store.close();
   });

@@ -74,6 +74,10 @@ export interface PostgresEventStoreOptions {
   /** Connections for appends and reads (the LISTEN connection is separate). */
   poolSize?: number;
   upcasters?: Upcasters;
+  /** A subscriber with nothing held back reads again after this even without a notice (a safety net). */
+  idleWakeMs?: number;
+  /** A subscriber whose wanted events an older open transaction holds back reads again this often. */
+  heldBackPollMs?: number;
 }
 
 /**
@@ -90,6 +94,7 @@ export class PostgresEventStore implements EventStore {
   /** One per subscription: the notices its filter could match, and how to wake it. */
   private readonly watchers = new Set<Watcher>();
   private readonly queue: PendingAppend[] = [];
+  private notices = 0;
   private groupsInFlight = 0;
   private flushScheduled = false;
   private closed = false;
@@ -277,15 +282,21 @@ export class PostgresEventStore implements EventStore {
         waitForAppends: (timeoutMs) =>
           this.waitForAppends(
             watcher,
-            behindOpenTransaction ? Math.min(timeoutMs, 20) : timeoutMs,
+            behindOpenTransaction ? Math.min(timeoutMs, this.options.heldBackPollMs ?? 20) : timeoutMs,
             noticesAtRead,
           ),
         isBehind: () => behindOpenTransaction,
       },
       options,
       handler,
+      this.options.idleWakeMs,
     );
-    void subscription.done.catch(() => undefined).finally(() => this.watchers.delete(watcher));
+    void subscription.done
+      .catch(() => undefined)
+      .finally(() => {
+        this.watchers.delete(watcher);
+        watcher.wake?.(); // its wait's timer goes with it
+      });
     return subscription;
   }
 
@@ -294,6 +305,11 @@ export class PostgresEventStore implements EventStore {
     for (const watcher of this.watchers) watcher.wake?.();
     if (this.listener) await this.listener.end().catch(() => undefined);
     await this.pool.end();
+  }
+
+  /** Commit notices this store's listener has received, matching a subscriber or not (diagnostics, tests). */
+  get noticesHeard(): number {
+    return this.notices;
   }
 
   /** Raw access for migrations-free tooling (benchmarks, tests); not part of the port. */
@@ -391,6 +407,7 @@ export class PostgresEventStore implements EventStore {
         watcher.wake = null;
         resolve();
       }, wait);
+      timer.unref();
       watcher.wake = () => {
         clearTimeout(timer);
         watcher.wake = null;
@@ -404,6 +421,7 @@ export class PostgresEventStore implements EventStore {
       this.listening = (async () => {
         const client = new Client({ connectionString: this.options.connectionString });
         client.on('notification', (message) => {
+          this.notices++;
           const notice = parseNotice(message.payload);
           for (const watcher of this.watchers) {
             if (!mayMatch(notice, watcher.filter)) continue;
