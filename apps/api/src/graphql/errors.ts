@@ -1,6 +1,6 @@
 import { Refusal } from '@oms/application';
 import { ArgumentsHost, Catch, HttpException } from '@nestjs/common';
-import { GqlExceptionFilter } from '@nestjs/graphql';
+import { GqlArgumentsHost, GqlExceptionFilter } from '@nestjs/graphql';
 import { Logger } from '@oms/platform';
 import { randomUUID } from 'crypto';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
@@ -83,11 +83,18 @@ export function graphQLErrorFormatter(logger: Logger) {
 export class ResolverErrorFilter implements GqlExceptionFilter {
   constructor(private readonly logger: Logger) {}
 
-  catch(exception: unknown, _host: ArgumentsHost): unknown {
+  catch(exception: unknown, host: ArgumentsHost): unknown {
+    const gql = GqlArgumentsHost.create(host);
+    const headers = (gql.getContext<{ req?: { headers?: Record<string, unknown> } }>()?.req?.headers ??
+      {}) as Record<string, unknown>;
+    const context = {
+      field: gql.getInfo<{ fieldName?: string }>()?.fieldName,
+      correlationId: headers['x-correlation-id'],
+    };
     if (exception instanceof Refusal) {
-      this.logger.info({ code: exception.code }, `refused: ${exception.message}`);
+      this.logger.info({ ...context, code: exception.code }, `refused: ${exception.message}`);
     } else if (exception instanceof HttpException && exception.getStatus() < 500) {
-      this.logger.info({ code: 'BAD_USER_INPUT' }, `bad input: ${validationMessages(exception)}`);
+      this.logger.info({ ...context, code: 'BAD_USER_INPUT' }, `bad input: ${validationMessages(exception)}`);
     }
     return exception;
   }

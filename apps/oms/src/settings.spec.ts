@@ -1,0 +1,58 @@
+import { join } from 'path';
+import { SettingsError, loadSettings } from './settings';
+
+const refused = (env: NodeJS.ProcessEnv) => {
+  try {
+    loadSettings(env);
+  } catch (error) {
+    if (error instanceof SettingsError) return error.message;
+    throw error;
+  }
+  throw new Error('the settings were accepted');
+};
+
+describe('settings, checked once at start-up', () => {
+  it('defaults to every role on embedded PostgreSQL, listening on 127.0.0.1:4000', () => {
+    expect(loadSettings({})).toMatchObject({
+      roles: new Set(['api', 'projector', 'ledger', 'gateway']),
+      port: 4000,
+      host: '127.0.0.1',
+      databaseUrl: null,
+      eventStore: 'postgres',
+      seedDemo: true,
+      marketDataFile: null,
+      logLevel: 'info',
+    });
+  });
+
+  it('refuses a market-data file that is not there, naming the setting', () => {
+    expect(refused({ OMS_MARKET_DATA: '/nowhere/trades.csv' })).toBe(
+      'OMS_MARKET_DATA="/nowhere/trades.csv" is not a file this process can read (a tardis CSV file, gzipped or not).',
+    );
+    const file = join(__dirname, '../../../package.json');
+    expect(loadSettings({ OMS_MARKET_DATA: file }).marketDataFile).toBe(file);
+  });
+
+  it('names every bad setting in one sentence each', () => {
+    expect(refused({ PORT: '99999', OMS_ROLES: 'api,trader', OMS_SEED_DEMO: 'yes' })).toBe(
+      [
+        'PORT="99999" is not a TCP port (0–65535).',
+        'OMS_ROLES="api,trader" must list some of api, projector, ledger, gateway, separated by commas.',
+        'OMS_SEED_DEMO="yes" must be true or false.',
+      ].join(' '),
+    );
+    expect(refused({ DATABASE_URL: 'mysql://x' })).toBe(
+      'DATABASE_URL="mysql://x" must be a postgres:// connection string.',
+    );
+    expect(refused({ EVENT_STORE: 'kafka' })).toMatch(
+      /^EVENT_STORE="kafka" is not a known event store; use one of /,
+    );
+    expect(refused({ EVENT_STORE: 'eventstoredb' })).toMatch(/needs EVENTSTORE_CONNECTION_STRING/);
+  });
+
+  it('reads the roles a docker compose service runs, and treats empty values as unset', () => {
+    const settings = loadSettings({ OMS_ROLES: ' projector , ledger ', PORT: '', HOST: '0.0.0.0' });
+    expect([...settings.roles]).toEqual(['projector', 'ledger']);
+    expect([settings.port, settings.host]).toEqual([4000, '0.0.0.0']);
+  });
+});
