@@ -53,7 +53,9 @@ export class VenueRequests {
       );
     };
     if (!line) return void (await refuse(`unknown venue ${slice.venueId}`, 'unknown_venue'));
-    if (!(await this.token(line))) {
+    // A token at hand is taken without yielding: the slice goes out in the same turn.
+    const token = this.token(line);
+    if (!(token === true || (await token))) {
       const reason = `rate limit of ${slice.venueId}: no room within ${line.maxWaitMs} ms`;
       return void (await refuse(reason, 'rate_limited'));
     }
@@ -167,16 +169,31 @@ export class VenueRequests {
     }
   }
 
-  /** A token from the line; a stopped line (or gateway) means nothing is sent and nothing recorded. */
-  private async token(line: VenueLine): Promise<boolean> {
+  /**
+   * A token from the line: at once (true) when one is at hand and nobody waits, or once this request's
+   * turn comes. A stopped line (or gateway) means nothing is sent and nothing recorded.
+   */
+  private token(line: VenueLine): true | Promise<boolean> {
+    const stopped = (error: unknown) => (error instanceof LineStopped ? new GatewayStopped() : error);
+    let taken: boolean | Promise<boolean>;
     try {
-      const taken = await line.takeToken();
-      this.orders.assertRunning();
-      return taken;
+      taken = line.takeToken();
     } catch (error) {
-      if (error instanceof LineStopped) throw new GatewayStopped();
-      throw error;
+      throw stopped(error);
     }
+    if (taken === true) {
+      this.orders.assertRunning();
+      return true;
+    }
+    return Promise.resolve(taken).then(
+      (result) => {
+        this.orders.assertRunning();
+        return result;
+      },
+      (error: unknown) => {
+        throw stopped(error);
+      },
+    );
   }
 
   private recordSendLatency(venueId: string, ms: number): void {
