@@ -1,26 +1,8 @@
-import { spawnSync } from 'child_process';
-import { join } from 'path';
+import { lintAs } from './lint';
 
-/**
- * The lint rule that keeps libs/domain pure must keep firing: a rule that never fires proves nothing.
- * ESLint runs as a child process (its flat config is ESM, which jest's module sandbox cannot load).
- */
+/** The lint rule that keeps libs/domain pure must keep firing: a rule that never fires proves nothing. */
 function lintAsDomainFile(code: string): string[] {
-  const root = join(__dirname, '..');
-  const result = spawnSync(
-    process.execPath,
-    [
-      join(root, 'node_modules/eslint/bin/eslint.js'),
-      '--format',
-      'json',
-      '--stdin',
-      '--stdin-filename',
-      'libs/domain/src/probe.ts',
-    ],
-    { cwd: root, input: code, encoding: 'utf8' },
-  );
-  const [report] = JSON.parse(result.stdout) as { messages: { message: string }[] }[];
-  return report.messages.map((m) => m.message);
+  return lintAs('libs/domain/src/probe.ts', code).map((m) => m.message);
 }
 
 describe('libs/domain purity lint rule', () => {

@@ -1,26 +1,10 @@
-import { spawnSync } from 'child_process';
-import { join } from 'path';
+import { lintAs } from './lint';
 
-/**
- * The lint rule that keeps the layers apart (ARCHITECTURE §2) must keep firing, however an import is
- * spelled. ESLint runs as a child process (its flat config is ESM, which jest's sandbox cannot load).
- */
+/** The lint rule that keeps the layers apart (ARCHITECTURE §2) must keep firing, however an import is spelled. */
 function lint(filename: string, code: string): string[] {
-  const root = join(__dirname, '..');
-  const result = spawnSync(
-    process.execPath,
-    [
-      join(root, 'node_modules/eslint/bin/eslint.js'),
-      '--format',
-      'json',
-      '--stdin',
-      '--stdin-filename',
-      filename,
-    ],
-    { cwd: root, input: code, encoding: 'utf8' },
-  );
-  const [report] = JSON.parse(result.stdout) as { messages: { ruleId: string; message: string }[] }[];
-  return report.messages.filter((m) => m.ruleId === 'oms/layers').map((m) => m.message);
+  return lintAs(filename, code)
+    .filter((m) => m.ruleId === 'oms/layers')
+    .map((m) => m.message);
 }
 
 describe('import directions between libraries and apps', () => {

@@ -8,11 +8,10 @@ import {
 } from '@oms/application';
 import { AccountEvent, Decimal, OrderCommand, OrderIntent, accountDecider, orderDecider } from '@oms/domain';
 import { PostgresEventStore } from '@oms/event-store';
-import { TestDatabase, createTestDatabase } from '@oms/event-store/testing/test-database';
 import { silentLogger, systemClock } from '@oms/platform';
 import { DataSource } from 'typeorm';
-import { TestCommands, startCommands } from './command-bus';
-import { testDataSource } from './data-source';
+import { TestCommands } from './command-bus';
+import { TestWorld, openTestWorld } from './world';
 
 jest.setTimeout(60_000);
 
@@ -20,18 +19,15 @@ const ctx = { actor: 'test', correlationId: 'ledger-test' };
 const venueCtx = { correlationId: 'venue', causationId: null, actor: 'venue:SIM-A' };
 
 describe('the account ledger after a replace', () => {
-  let database: TestDatabase;
+  let world: TestWorld;
   let store: PostgresEventStore;
   let dataSource: DataSource;
   let commands: TestCommands;
   let ledger: AccountLedger;
 
   beforeEach(async () => {
-    database = await createTestDatabase();
-    store = new PostgresEventStore({ connectionString: database.connectionString });
-    dataSource = await testDataSource(database.connectionString);
-    commands = await startCommands(store);
-    await commands.seedDemo();
+    world = await openTestWorld();
+    ({ store, dataSource, commands } = world);
     ledger = new AccountLedger(store, commands.side.aggregates, commands.side.accounts, systemClock, {
       checkpoints: new PostgresCheckpoints(dataSource),
       lock: new ActiveInstanceLock(dataSource, 'oms-account-ledger'),
@@ -41,10 +37,7 @@ describe('the account ledger after a replace', () => {
 
   afterEach(async () => {
     await ledger.processor.stop();
-    await commands.stop();
-    await dataSource.destroy();
-    await store.close();
-    await database.drop();
+    await world.close();
   });
 
   const reservation = async (orderId: string) => {

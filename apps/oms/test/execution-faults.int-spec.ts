@@ -7,7 +7,6 @@ import {
 } from '@oms/application';
 import { Decimal, Order, OrderState, RouteSlice, orderDecider } from '@oms/domain';
 import { PostgresEventStore } from '@oms/event-store';
-import { TestDatabase, createTestDatabase } from '@oms/event-store/testing/test-database';
 import { ExecutionGateway, GatewayOptions, PostgresWorkingSlices } from '@oms/gateway';
 import { VirtualClock, silentLogger } from '@oms/platform';
 import {
@@ -18,8 +17,8 @@ import {
   VenueCapabilities,
 } from '@oms/venues';
 import { DataSource } from 'typeorm';
-import { TestCommands, startCommands } from './command-bus';
-import { testDataSource } from './data-source';
+import { TestCommands } from './command-bus';
+import { TestWorld, openTestWorld } from './world';
 
 jest.setTimeout(60_000);
 
@@ -69,7 +68,7 @@ const order = (clientOrderId: string, over: Partial<PlaceOrderRequest> = {}): Pl
  * crash would have left it.
  */
 describe('execution gateway under faults', () => {
-  let database: TestDatabase;
+  let world: TestWorld;
   let store: PostgresEventStore;
   let dataSource: DataSource;
   let commands: TestCommands;
@@ -77,11 +76,8 @@ describe('execution gateway under faults', () => {
   const running: { gateway: ExecutionGateway; venues: SimulatedVenue[] }[] = [];
 
   beforeEach(async () => {
-    database = await createTestDatabase();
-    store = new PostgresEventStore({ connectionString: database.connectionString });
-    dataSource = await testDataSource(database.connectionString);
-    commands = await startCommands(store);
-    await commands.seedDemo();
+    world = await openTestWorld();
+    ({ store, dataSource, commands } = world);
     clock = new VirtualClock(Date.now());
   });
 
@@ -90,10 +86,7 @@ describe('execution gateway under faults', () => {
       await gateway.stop();
       venues.forEach((v) => v.stop());
     }
-    await commands.stop();
-    await dataSource.destroy();
-    await store.close();
-    await database.drop();
+    await world.close();
   });
 
   function venue(venueId: string, options: Partial<SimulatedVenueOptions> = {}): SimulatedVenue {

@@ -1,11 +1,12 @@
 import { ActiveInstanceLock, PostgresCheckpoints, metadataOf, orderStream } from '@oms/application';
 import { Decimal } from '@oms/domain';
 import { PostgresEventStore } from '@oms/event-store';
-import { TestDatabase, createTestDatabase } from '@oms/event-store/testing/test-database';
+import { createTestDatabase } from '@oms/event-store/testing/test-database';
 import { silentLogger, systemClock } from '@oms/platform';
 import { Projection, Projector, READ_MODEL_PROJECTIONS } from '@oms/projector';
 import { DataSource } from 'typeorm';
 import { TestCommands, startCommands } from './command-bus';
+import { TestWorld, openTestWorld } from './world';
 import { testDataSource } from './data-source';
 
 jest.setTimeout(60_000);
@@ -60,18 +61,15 @@ function newProjector(
 }
 
 describe('projector killed at any point, then restarted', () => {
-  let database: TestDatabase;
+  let world: TestWorld | undefined;
   let store: PostgresEventStore;
   let dataSource: DataSource;
-  let commands: TestCommands | undefined;
+  let commands: TestCommands;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    store = new PostgresEventStore({ connectionString: database.connectionString });
-    dataSource = await testDataSource(database.connectionString);
+    world = await openTestWorld();
+    ({ store, dataSource, commands } = world);
     // A history with every kind of change: accepted and rejected orders, cancels, fills, limits, a halt.
-    commands = await startCommands(store);
-    await commands.seedDemo();
     const ctx = { actor: 'test', correlationId: 'kill-test' };
     for (let i = 0; i < 12; i++) {
       const placed = await commands.placeOrder(
@@ -141,12 +139,7 @@ describe('projector killed at any point, then restarted', () => {
     await commands.haltTrading('ACCOUNT', 'demo', 'end of test', ctx);
   });
 
-  afterAll(async () => {
-    await commands?.stop();
-    await dataSource?.destroy();
-    await store?.close();
-    await database?.drop();
-  });
+  afterAll(() => world?.close());
 
   async function reset(): Promise<void> {
     await dataSource.query(`TRUNCATE ${TABLES.join(', ')}, rm_checkpoints`);

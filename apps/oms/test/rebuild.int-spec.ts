@@ -1,13 +1,13 @@
 import { ActiveInstanceLock, PlaceOrderRequest, PostgresCheckpoints } from '@oms/application';
 import { Decimal } from '@oms/domain';
 import { PostgresEventStore } from '@oms/event-store';
-import { TestDatabase, createTestDatabase } from '@oms/event-store/testing/test-database';
+import { TestDatabase } from '@oms/event-store/testing/test-database';
 import { silentLogger, systemClock } from '@oms/platform';
 import { Projector, READ_MODEL_PROJECTIONS, READ_MODEL_TABLES, ReadModelRebuild } from '@oms/projector';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { TestCommands, startCommands } from './command-bus';
-import { testDataSource } from './data-source';
+import { TestCommands } from './command-bus';
+import { TestWorld, openTestWorld } from './world';
 
 jest.setTimeout(60_000);
 
@@ -32,6 +32,7 @@ async function readModel(dataSource: DataSource): Promise<Record<string, unknown
 }
 
 describe('read-model rebuild', () => {
+  let world: TestWorld | undefined;
   let database: TestDatabase;
   let store: PostgresEventStore;
   let dataSource: DataSource;
@@ -39,11 +40,8 @@ describe('read-model rebuild', () => {
   let live: Projector;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    store = new PostgresEventStore({ connectionString: database.connectionString });
-    dataSource = await testDataSource(database.connectionString);
-    commands = await startCommands(store);
-    await commands.seedDemo();
+    world = await openTestWorld();
+    ({ database, store, dataSource, commands } = world);
     for (let i = 0; i < 8; i++) {
       const placed = await commands.placeOrder(order(`r-${i}`, i === 3 ? '50' : '0.1'), ctx);
       if (i % 3 === 0 && placed.accepted) await commands.cancelOrder(placed.order.terms.orderId, null, ctx);
@@ -64,10 +62,7 @@ describe('read-model rebuild', () => {
 
   afterAll(async () => {
     await live?.stop();
-    await commands?.stop();
-    await dataSource?.destroy();
-    await store?.close();
-    await database?.drop();
+    await world?.close();
   });
 
   it('replays into fresh tables and switches them in under a running projector and a busy reader', async () => {
