@@ -41,22 +41,18 @@ export class PostgresCheckpoints implements CheckpointStore {
   ): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
       if (write) await write(tx);
-      const checkpoints = tx.getRepository(CheckpointRow);
-      const moved = await checkpoints.update(
-        { projection: name, position: positionKey(from) },
-        { position: positionKey(to), updatedAt: new Date() },
-      );
-      if (moved.affected === 1) return;
-      // The first batch ever: no row yet. A row that exists at another position means it moved.
-      const inserted = await checkpoints
-        .createQueryBuilder()
-        .insert()
-        .values({ projection: name, position: positionKey(to), updatedAt: new Date() })
-        .orIgnore()
-        .execute();
-      if (positionKey(from) !== positionKey(START) || inserted.identifiers.length === 0) {
-        throw new CheckpointMoved(name);
-      }
+      // One statement: the first checkpoint is inserted; an existing one moves only from where this
+      // batch began (a first batch begins at START, '-/-', which no stored checkpoint holds). A
+      // conditional upsert is beyond TypeORM's query builder, whose insert results also count the
+      // rows it was given rather than those written; the answer comes from RETURNING.
+      const moved = (await tx.query(
+        `INSERT INTO rm_checkpoints (projection, position, updated_at) VALUES ($1, $2, now())
+         ON CONFLICT (projection) DO UPDATE SET position = EXCLUDED.position, updated_at = now()
+         WHERE rm_checkpoints.position = $3
+         RETURNING projection`,
+        [name, positionKey(to), positionKey(from)],
+      )) as unknown[];
+      if (moved.length === 0) throw new CheckpointMoved(name);
     });
   }
 }
