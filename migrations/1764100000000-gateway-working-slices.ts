@@ -4,7 +4,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * The execution gateway's own record of the venue slices that may still be working (sent, not yet
  * ended with their order), kept from the log and moved with the gateway's checkpoint, so a restarted
  * gateway knows what to ask its venues about without reading any read model. Filled once here from
- * the orders read model of a database that ran an older version.
+ * the orders read model of a database that ran an older version; where that read model trails the
+ * gateway's checkpoint, the checkpoint is moved back to it, so the gateway reads the slices in
+ * between from the log again (handling them twice is harmless: it asks the venues).
  */
 export class GatewayWorkingSlices1764100000000 implements MigrationInterface {
   name = 'GatewayWorkingSlices1764100000000';
@@ -23,6 +25,12 @@ export class GatewayWorkingSlices1764100000000 implements MigrationInterface {
         FROM rm_orders o, jsonb_each(coalesce(o.snapshot->'children', '{}'::jsonb)) AS child
        WHERE o.status IN ('PENDING_NEW', 'NEW', 'PARTIALLY_FILLED', 'PENDING_CANCEL', 'PENDING_REPLACE')
          AND child.value->>'status' IN ('SUBMITTED', 'UNCONFIRMED', 'ACKNOWLEDGED')`);
+    // Checkpoint keys are fixed-width: their text order is log order.
+    await q.query(`
+      UPDATE rm_checkpoints gateway SET position = projector.position, updated_at = now()
+        FROM rm_checkpoints projector
+       WHERE gateway.projection = 'execution-gateway' AND projector.projection = 'read-models'
+         AND projector.position < gateway.position`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -180,8 +180,9 @@ export class ExecutionGateway {
   }
 
   private async lost(reason: string): Promise<void> {
-    await this.stop();
+    const stopping = this.stop(); // nothing more is sent from here on
     this.deps.onLost?.(reason);
+    await stopping;
   }
 
   status(): VenueStatus[] {
@@ -251,12 +252,15 @@ export class ExecutionGateway {
           intents.push(event);
           break;
         case 'VenueOrderSubmitted': {
+          // Read back after a restart too (the old gateway's last write-ahead): asked about at reconciliation.
           const { childId, orderId, venueId } = event.data;
           changes.sent.push({ childId, orderId, venueId });
+          this.tracker.track(venueId, childId, orderId);
           break;
         }
         case 'VenueOrderClosed':
           changes.closedSlices.push(event.data.childId);
+          this.tracker.forget(event.data.venueId, event.data.childId);
           break;
         default:
           if (endsOrder(domainEventOf(event))) changes.endedOrders.push(event.data.orderId);

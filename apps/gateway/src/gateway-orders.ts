@@ -36,7 +36,7 @@ export class GatewayOrders {
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {
-    this.aggregates = new AggregateStore(store, clock);
+    this.aggregates = new AggregateStore(store);
   }
 
   /** Runs `work` after whatever is queued for the order; not at all once stopped. */

@@ -68,7 +68,7 @@ describe('the account ledger after a replace', () => {
     const orderId = placed.order.terms.orderId;
     const childId = `${orderId}.1`;
     const run = (command: OrderIntent) =>
-      new AggregateStore(store, systemClock).execute(
+      new AggregateStore(store).execute(
         orderDecider,
         orderStream(orderId),
         { ...command, metadata: { now: new Date() } } as OrderCommand,

@@ -6,7 +6,7 @@ import {
   orderStream,
 } from '@oms/application';
 import { Decimal, Order, OrderState, RouteSlice, orderDecider } from '@oms/domain';
-import { PostgresEventStore } from '@oms/event-store';
+import { PostgresEventStore, START } from '@oms/event-store';
 import { ExecutionGateway, GatewayOptions, PostgresWorkingSlices } from '@oms/gateway';
 import { VirtualClock, silentLogger } from '@oms/platform';
 import {
@@ -101,7 +101,11 @@ describe('execution gateway under faults', () => {
   }
 
   /** A gateway over the test's store and venues, on the virtual clock. */
-  function newGateway(venues: SimulatedVenue[], options: GatewayOptions = {}): ExecutionGateway {
+  function newGateway(
+    venues: SimulatedVenue[],
+    options: GatewayOptions = {},
+    onLost?: (reason: string) => void,
+  ): ExecutionGateway {
     const gateway = new ExecutionGateway(
       {
         store,
@@ -112,6 +116,7 @@ describe('execution gateway under faults', () => {
         marketData: new MarketDataHandler(clock),
         clock,
         logger: silentLogger,
+        onLost,
       },
       options,
     );
@@ -129,7 +134,7 @@ describe('execution gateway under faults', () => {
   }
 
   const load = async (orderId: string): Promise<Order> => {
-    const { state } = await new AggregateStore(store, clock).load(orderDecider, orderStream(orderId));
+    const { state } = await new AggregateStore(store).load(orderDecider, orderStream(orderId));
     return state as Order;
   };
 
@@ -153,7 +158,7 @@ describe('execution gateway under faults', () => {
 
   /** What a gateway that died right after its write-ahead append left in the log. */
   async function writeAhead(orderId: string, slices: RouteSlice[]): Promise<void> {
-    await new AggregateStore(store, clock).execute(
+    await new AggregateStore(store).execute(
       orderDecider,
       orderStream(orderId),
       {
@@ -224,6 +229,72 @@ describe('execution gateway under faults', () => {
     expect(submit).toHaveBeenCalledTimes(1);
     expect((await load(orderId)).cumQty.toString()).toBe('1');
     expect(await sim.fillsSince(0)).toHaveLength(2);
+  });
+
+  it('killed after checkpointing past the order, before handling its write-ahead: after restart the slice is sent once', async () => {
+    const placed = await commands.placeOrder(
+      order('lost-on-the-wire', {
+        type: 'LIMIT',
+        limitPrice: d('9300'),
+        timeInForce: 'GTC',
+        quantity: d('0.5'),
+      }),
+      ctx,
+    );
+    const orderId = placed.order.terms.orderId;
+    const childId = `${orderId}.1`;
+    // The old gateway wrote the slice ahead, sent it (the wire lost it), checkpointed past the order
+    // and died before it read its own write-ahead back: its record of working slices never heard of it.
+    await writeAhead(orderId, [{ childId, venueId: 'SIM-A', quantity: '0.5', limitPrice: '9300' }]);
+    const accepted = (await store.readStream(orderStream(orderId))).find((e) => e.type === 'OrderAccepted')!;
+    await new PostgresCheckpoints(dataSource).commit('execution-gateway', START, accepted.position);
+    const sim = venue('SIM-A');
+    const submit = jest.spyOn(sim, 'submit');
+    await startGateway([sim]);
+    await drive(settled(orderId, 'NEW'));
+
+    expect((await load(orderId)).status).toBe('NEW');
+    expect(submit).toHaveBeenCalledTimes(1);
+  });
+
+  it('a gateway that loses its lock while a slice waits for a token sends nothing more', async () => {
+    const sent: number[] = [];
+    const sim = venue('SIM-A', { capabilities: capabilities('SIM-A', 1, 1) });
+    const submit = sim.submit.bind(sim);
+    jest.spyOn(sim, 'submit').mockImplementation(async (request) => {
+      sent.push(clock.now());
+      return submit(request);
+    });
+    const lost: string[] = [];
+    const gateway = newGateway([sim], { maxRateWaitMs: 60_000 }, (reason) => lost.push(reason));
+    clock.advance(1_000); // one token
+    await gateway.start();
+    const first = (
+      await commands.placeOrder(
+        order('first', { type: 'LIMIT', limitPrice: d('9300'), timeInForce: 'GTC' }),
+        ctx,
+      )
+    ).order;
+    const second = (
+      await commands.placeOrder(
+        order('second', { type: 'LIMIT', limitPrice: d('9300'), timeInForce: 'GTC' }),
+        ctx,
+      )
+    ).order;
+    await drive(settled(first.terms.orderId, 'NEW'), 50); // sent and acknowledged
+    // The second is written ahead and waits for the next token, a second of virtual time away.
+    await until(async () => Object.keys((await load(second.terms.orderId)).children).length === 1);
+    expect(sent).toHaveLength(1);
+
+    // The lock's session ends: another gateway may hold it now.
+    await dataSource.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`,
+    );
+    await until(async () => lost.length === 1);
+    await drive(() => false, 300); // three seconds of tokens
+
+    expect(sent).toHaveLength(1);
+    expect((await load(first.terms.orderId)).status).toBe('NEW');
   });
 
   it('killed after sending, before the ack: after restart the venue is asked, nothing is sent twice', async () => {
@@ -500,7 +571,7 @@ describe('execution gateway under faults', () => {
       await gateway.stop();
       // What a gateway that died after its write-ahead append left: the request and the slice plan.
       await commands.replaceOrder(orderId, d('4'), null, ctx);
-      await new AggregateStore(store, clock).execute(
+      await new AggregateStore(store).execute(
         orderDecider,
         orderStream(orderId),
         {

@@ -28,8 +28,8 @@ export function createCommandSide(
   prices: ReferencePriceSource,
   clock: Clock,
 ): CommandSide {
-  const aggregates = new AggregateStore(store, clock);
-  const accounts = new HotAccounts(store, aggregates, clock);
+  const aggregates = new AggregateStore(store);
+  const accounts = new HotAccounts(store, aggregates);
   const reference = new ReferenceData(store, aggregates);
   const orderQueue = new KeyedQueue();
   const placeOrders = new PlaceOrderProcess(

@@ -1,6 +1,6 @@
 import { AccountCommand, AccountState, Rejection, accountDecider, decideAccount } from '@oms/domain';
 import { EventMetadata, EventStore, NO_STREAM, NewEvent, WrongExpectedVersion } from '@oms/event-store';
-import { Clock, preTradeDecisionSeconds, preTradeRejections, retry } from '@oms/platform';
+import { preTradeDecisionSeconds, preTradeRejections, retry } from '@oms/platform';
 import { AggregateStore, CONFLICT_RETRY, Loaded } from '../aggregates/aggregate-store';
 import { Refusal } from '../refusal';
 import { accountStream } from '../streams';
@@ -39,7 +39,6 @@ export class HotAccounts {
   constructor(
     private readonly store: EventStore,
     private readonly aggregates: AggregateStore,
-    private readonly clock: Clock,
   ) {}
 
   /**
@@ -119,7 +118,7 @@ export class HotAccounts {
         this.accounts.set(accountId, { state, revision: result.nextExpectedRevision });
         return outcomes;
       },
-      { ...CONFLICT_RETRY, retryIf: (e) => e instanceof WrongExpectedVersion, clock: this.clock },
+      { ...CONFLICT_RETRY, retryIf: (e) => e instanceof WrongExpectedVersion },
     );
   }
 }

@@ -1,6 +1,6 @@
 import { Decider, Rejection } from '@oms/domain';
 import { EventMetadata, EventStore, NO_STREAM, WrongExpectedVersion } from '@oms/event-store';
-import { Clock, retry } from '@oms/platform';
+import { retry, systemClock } from '@oms/platform';
 
 export interface Loaded<S> {
   state: S;
@@ -13,17 +13,18 @@ export type Executed<E, S> =
   | { accepted: true; events: E[]; after: Loaded<S> }
   | { accepted: false; rejections: Rejection[]; current: Loaded<S> };
 
-/** Optimistic-concurrency conflicts are retried this often, backing off from 1 ms to 50 ms. */
-export const CONFLICT_RETRY = { attempts: 20, baseDelayMs: 1, maxDelayMs: 50 } as const;
+/**
+ * Optimistic-concurrency conflicts are retried this often, backing off from 1 ms to 50 ms of real
+ * time: contention with another writer is resolved on the wall clock, whatever clock the domain runs
+ * on (a virtual one standing still must not stall a retry).
+ */
+export const CONFLICT_RETRY = { attempts: 20, baseDelayMs: 1, maxDelayMs: 50, clock: systemClock } as const;
 
 type DomainEventLike = { type: string; data: unknown };
 
 /** Load, decide, append with the expected revision; on a concurrent write, catch up and decide again. */
 export class AggregateStore {
-  constructor(
-    private readonly store: EventStore,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly store: EventStore) {}
 
   /**
    * The aggregate folded from its stream: from scratch, or on from `from`; up to `toRevision` when
@@ -82,7 +83,7 @@ export class AggregateStore {
           after: { state, revision: result.nextExpectedRevision },
         };
       },
-      { ...CONFLICT_RETRY, retryIf: (e) => e instanceof WrongExpectedVersion, clock: this.clock },
+      { ...CONFLICT_RETRY, retryIf: (e) => e instanceof WrongExpectedVersion },
     );
   }
 }

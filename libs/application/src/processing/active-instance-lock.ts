@@ -64,7 +64,7 @@ export class ActiveInstanceLock implements InstanceLock {
    * if the holding session ends under a running instance: another may take over, so it must stop.
    */
   async run(onActive: () => Promise<void>, onLost: (reason: string) => void): Promise<boolean> {
-    this.stopped = false;
+    if (this.stopped) return false;
     if (await this.tryAcquire(onLost)) {
       await onActive();
       return true;
@@ -73,7 +73,7 @@ export class ActiveInstanceLock implements InstanceLock {
     return false;
   }
 
-  /** Lets go (a standby stops trying); a later `run` competes for the lock again. */
+  /** Lets go for good (a standby stops trying). */
   async release(): Promise<void> {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);

@@ -55,6 +55,9 @@ export class Processor<T extends OmsEventType> {
   private stopped = false;
   private failuresInARow = 0;
   private hasCaughtUp = false;
+  private markStopped!: () => void;
+  /** Resolves when stopped: a backoff in progress ends at once. */
+  private readonly stoppedSignal = new Promise<void>((resolve) => (this.markStopped = resolve));
   private markReady!: () => void;
   private readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
   private markCaughtUp!: () => void;
@@ -86,7 +89,7 @@ export class Processor<T extends OmsEventType> {
 
   /** Resolves once active and following, or standing by (what the first attempt found). */
   async start(): Promise<'active' | 'standby'> {
-    this.stopped = false;
+    if (this.stopped) return 'standby';
     const active = await this.deps.lock.run(
       () => this.becomeActive(),
       (reason) => void this.lost(reason),
@@ -112,6 +115,7 @@ export class Processor<T extends OmsEventType> {
     this.stopped = true;
     this.current = 'stopped';
     this.markReady();
+    this.markStopped();
     await this.subscription?.stop();
     await this.following;
     await this.deps.lock.release();
@@ -153,7 +157,7 @@ export class Processor<T extends OmsEventType> {
         this.current = 'retrying';
         this.spec.onFailure?.(error);
         if (!this.active) return;
-        await sleep(this.deps.clock, delayMs);
+        await Promise.race([sleep(this.deps.clock, delayMs), this.stoppedSignal]);
       }
     }
   }
@@ -196,6 +200,8 @@ export class Processor<T extends OmsEventType> {
     if (this.subscription !== subscription || !this.active) return;
     this.current = 'live';
     this.hasCaughtUp = true;
+    this.failuresInARow = 0;
+    this.lastError = null;
     this.log.info('caught up; following live');
     this.markCaughtUp();
     this.markReady();
@@ -206,12 +212,13 @@ export class Processor<T extends OmsEventType> {
     if (this.stopped) return;
     this.current = 'lost';
     this.log.warn({ reason }, 'lost the lock; stopped following');
-    await this.subscription?.stop();
-    await this.following;
     if (this.spec.onLost) {
+      // The owner stops at once, before anything in flight can act again (the gateway: no more sends).
       this.spec.onLost(reason);
       return;
     }
+    await this.subscription?.stop();
+    await this.following;
     // Stand by, and take over again when the lock is free; the database may be away for a while.
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
@@ -221,7 +228,7 @@ export class Processor<T extends OmsEventType> {
         if (this.stopped) return;
         const delayMs = backoffDelayMs(attempt, 250, 10_000);
         this.log.warn({ err: error, retryInMs: delayMs }, 'could not stand by again; trying again');
-        await sleep(this.deps.clock, delayMs);
+        await Promise.race([sleep(this.deps.clock, delayMs), this.stoppedSignal]);
       }
     }
   }

@@ -1,4 +1,4 @@
-import { Clock, sleep, venueErrors } from '@oms/platform';
+import { Clock, venueErrors } from '@oms/platform';
 import { BreakerState, CircuitBreaker } from '../resilience/circuit-breaker';
 import { TokenBucket } from '../resilience/token-bucket';
 import { Venue, VenueUnavailable } from '../venue';
@@ -32,6 +32,8 @@ export class VenueLine {
   private tokenQueue: Promise<unknown> = Promise.resolve();
   private waiting = 0;
   private stopped = false;
+  /** Wakes the request waiting for a token now (on stop). */
+  private wakeWaiter: (() => void) | null = null;
 
   constructor(
     readonly venue: Venue,
@@ -68,7 +70,14 @@ export class VenueLine {
       if (this.limiter.tryTake()) return true;
       const wait = this.limiter.waitMs();
       if (waited + wait > this.maxWaitMs) return false;
-      await sleep(this.clock, wait);
+      await new Promise<void>((resolve) => {
+        const timer = this.clock.setTimeout(resolve, wait);
+        this.wakeWaiter = () => {
+          this.clock.clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeWaiter = null;
       waited += wait;
     }
   }
@@ -83,9 +92,10 @@ export class VenueLine {
     this.breaker.failure(String((error as Error)?.message ?? error));
   }
 
-  /** Nothing more goes out; requests waiting for tokens give up. */
+  /** Nothing more goes out; requests waiting for tokens give up at once. */
   stop(): void {
     this.stopped = true;
+    this.wakeWaiter?.();
   }
 
   status(): VenueLineStatus {
