@@ -156,6 +156,11 @@ describe('account: pre-trade risk', () => {
         [limitsSet()],
         preTrade({}, { referencePrice: { price: dec('9680'), observedAt: T0.getTime() - 5_001 } }),
       ],
+      [
+        'REFERENCE_PRICE_INVALID',
+        [limitsSet()],
+        preTrade({}, { referencePrice: { price: dec('0'), observedAt: T0.getTime() - 100 } }),
+      ],
       ['PRICE_COLLAR_BREACHED', [limitsSet()], preTrade({ limitPrice: '10164.01' })],
       ['POSITION_LIMIT_EXCEEDED', [limitsSet({ maxPosition: '1.5' })], preTrade({ quantity: '2' })],
       ['OPEN_NOTIONAL_LIMIT_EXCEEDED', [limitsSet({ maxOpenNotional: '9000' })], preTrade()],
@@ -252,6 +257,31 @@ describe('account: pre-trade risk', () => {
         .thenRejects('INSTRUMENT_UNKNOWN');
     });
 
+    it('refuses a reference price from the future, or observed at no known time', () => {
+      for (const observedAt of [T0.getTime() + 60_000, Number.NaN]) {
+        spec
+          .given(limitsSet())
+          .when(reserve(preTrade({}, { referencePrice: { price: dec('9680'), observedAt } })))
+          .thenRejects('REFERENCE_PRICE_INVALID');
+      }
+    });
+
+    it('refuses a reference price of zero or below: a market order would reserve nothing', () => {
+      for (const price of ['0', '-1']) {
+        spec
+          .given(limitsSet())
+          .when(
+            reserve(
+              preTrade(
+                { type: 'MARKET', limitPrice: null },
+                { referencePrice: { price: dec(price), observedAt: T0.getTime() - 100 } },
+              ),
+            ),
+          )
+          .thenRejects('REFERENCE_PRICE_INVALID');
+      }
+    });
+
     it('refuses a market order with no reference price (it cannot be priced)', () => {
       spec
         .given(limitsSet())
@@ -323,6 +353,25 @@ describe('account: pre-trade risk', () => {
         .given(...history)
         .when(reserve(preTrade({ side: 'SELL', quantity: '4.001' })))
         .thenRejects('POSITION_LIMIT_EXCEEDED');
+    });
+
+    it('a flip through zero is judged on where it ends: long 10, limit lowered to 5, a SELL of 18 is refused', () => {
+      const long10 = [
+        limitsSet({ maxPosition: '10' }),
+        booked('f', 'BUY', '10', '9680', '0001'),
+        limitsSet({ maxPosition: '5', maxOrderQuantity: '20', maxOrderNotional: '1000000' }),
+      ];
+      spec
+        .given(...long10)
+        .when(reserve(preTrade({ side: 'SELL', quantity: '18' })))
+        .thenRejects('POSITION_LIMIT_EXCEEDED');
+      // Reducing towards zero, or through it to within the limit, is always allowed.
+      for (const quantity of ['7', '10', '15']) {
+        expect(
+          accountDecider.decide(reserve(preTrade({ side: 'SELL', quantity })), spec.given(...long10).state)
+            .accepted,
+        ).toBe(true);
+      }
     });
 
     it('per-instrument override replaces the default', () => {

@@ -32,6 +32,7 @@ export const RISK_REJECTION_CODES = [
   'MAX_ORDER_NOTIONAL_EXCEEDED',
   'REFERENCE_PRICE_MISSING',
   'REFERENCE_PRICE_STALE',
+  'REFERENCE_PRICE_INVALID',
   'PRICE_COLLAR_BREACHED',
   'POSITION_LIMIT_EXCEEDED',
   'OPEN_NOTIONAL_LIMIT_EXCEEDED',
@@ -107,6 +108,21 @@ function parseOrNull(value: string | null): Decimal | null {
   }
 }
 
+/**
+ * How far ahead of the deciding clock a reference price's time may be (clocks of the publishing and
+ * the deciding process differ by a little); beyond it, the price's time is not believed.
+ */
+export const REFERENCE_CLOCK_SKEW_MS = 1_000;
+
+/** A reference price risk can use: a positive price observed at a real time, not in the future. */
+export function referenceUsable(reference: ReferencePrice, nowMs: number): boolean {
+  return (
+    reference.price.isPositive() &&
+    Number.isFinite(reference.observedAt) &&
+    reference.observedAt <= nowMs + REFERENCE_CLOCK_SKEW_MS
+  );
+}
+
 export function buildRiskContext(
   account: AccountState,
   request: PreTradeRequest,
@@ -118,7 +134,7 @@ export function buildRiskContext(
   let reservationPrice: Decimal | null = null;
   if (request.order.type === 'LIMIT') {
     reservationPrice = limitPrice !== null && limitPrice.isPositive() ? limitPrice : null;
-  } else if (request.referencePrice && limits) {
+  } else if (request.referencePrice && limits && referenceUsable(request.referencePrice, nowMs)) {
     const reference = request.referencePrice.price;
     reservationPrice = reference.plus(reference.times(limits.priceCollarFraction));
   }
@@ -254,6 +270,12 @@ export const referencePriceFresh: RiskCheck = ({ request, limits, nowMs }) => {
       `No reference price for ${request.order.instrumentId}; orders are refused until one arrives.`,
     );
   }
+  if (!referenceUsable(reference, nowMs)) {
+    return rejection(
+      'REFERENCE_PRICE_INVALID',
+      `The reference price for ${request.order.instrumentId} (${reference.price}, observed at ${reference.observedAt} ms) is not positive, or not observed at a real time up to now; orders are refused until a valid one arrives.`,
+    );
+  }
   if (limits && nowMs - reference.observedAt > limits.staleReferenceAfterMs) {
     return rejection(
       'REFERENCE_PRICE_STALE',
@@ -263,9 +285,10 @@ export const referencePriceFresh: RiskCheck = ({ request, limits, nowMs }) => {
   return null;
 };
 
-export const priceCollar: RiskCheck = ({ request, limits, limitPrice }) => {
+export const priceCollar: RiskCheck = ({ request, limits, limitPrice, nowMs }) => {
   const reference = request.referencePrice;
   if (request.order.type !== 'LIMIT' || !limits || !reference || !limitPrice?.isPositive()) return null;
+  if (!referenceUsable(reference, nowMs)) return null; // refused by referencePriceFresh
   const band = reference.price.times(limits.priceCollarFraction);
   const low = reference.price.minus(band);
   const high = reference.price.plus(band);
@@ -278,7 +301,11 @@ export const priceCollar: RiskCheck = ({ request, limits, limitPrice }) => {
   return null;
 };
 
-/** Position after every open order on this side fills, plus this one: open exposure counts, not only fills. */
+/**
+ * Position after every open order on this side fills, plus this one: open exposure counts, not only
+ * fills. Beyond the limit it may only end on the same side as now and smaller (reducing); a flip
+ * through zero is judged on where it ends.
+ */
 export const positionLimit: RiskCheck = ({ request: { order }, account, limits, quantity }) => {
   if (!limits || !quantity?.isPositive()) return null;
   const limit = positionLimitFor(limits, order.instrumentId);
@@ -286,7 +313,9 @@ export const positionLimit: RiskCheck = ({ request: { order }, account, limits, 
   const open = openQuantityOf(account, order.instrumentId);
   const worstCase =
     order.side === 'BUY' ? position.plus(open.buy).plus(quantity) : position.minus(open.sell).minus(quantity);
-  if (worstCase.abs().gt(limit) && worstCase.abs().gt(position.abs())) {
+  const sameSide = worstCase.isZero() || worstCase.isNegative() === position.isNegative();
+  const reducing = sameSide && worstCase.abs().lte(position.abs());
+  if (worstCase.abs().gt(limit) && !reducing) {
     return rejection(
       'POSITION_LIMIT_EXCEEDED',
       `Position in ${order.instrumentId} could reach ${worstCase} (now ${position}, open ${order.side === 'BUY' ? open.buy : open.sell} on this side), beyond the limit ±${limit}.`,
