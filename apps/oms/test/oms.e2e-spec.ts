@@ -358,6 +358,32 @@ describe('OMS over HTTP (GraphQL)', () => {
     expect(pushed()?.status).toBe('PENDING_NEW');
   });
 
+  it('sets per-instrument position limits beside the default, and risk holds an order to them', async () => {
+    const limits = `{ maxOrderQuantity: "5", maxOrderNotional: "50000", maxPosition: "10", maxOpenNotional: "250000",
+      priceCollarPercent: "5", staleReferenceAfterMs: 10000, maxOrdersPerWindow: 50, orderRateWindowMs: 1000,
+      maxDailyLoss: "5000", positionLimits: [{ instrumentId: "BTCUSDT", maxPosition: "0.5" }] }`;
+    const set = await oms.gql<{
+      setRiskLimits: { positionLimits: { instrumentId: string; maxPosition: string }[] };
+    }>(
+      `mutation { setRiskLimits(accountId: "per_instrument", limits: ${limits}) { positionLimits { instrumentId maxPosition } } }`,
+    );
+    expect(set.errors).toBeUndefined();
+    expect(set.data?.setRiskLimits.positionLimits).toEqual([{ instrumentId: 'BTCUSDT', maxPosition: '0.5' }]);
+    const { data } = await oms.gql<PlaceResult>(PLACE, {
+      input: limitBuy({ accountId: 'per_instrument', quantity: '0.6' }),
+    });
+    expect(data?.placeOrder.rejections.map((r) => r.code)).toEqual(['POSITION_LIMIT_EXCEEDED']);
+    const read = await eventually(
+      () =>
+        oms.gql<{ riskLimits: { positionLimits: { instrumentId: string; maxPosition: string }[] } | null }>(
+          `{ riskLimits(accountId: "per_instrument") { positionLimits { instrumentId maxPosition } } }`,
+        ),
+      (r) => r.data?.riskLimits !== null && r.data?.riskLimits !== undefined,
+      'the limits in the read model',
+    );
+    expect(read.data?.riskLimits?.positionLimits).toEqual([{ instrumentId: 'BTCUSDT', maxPosition: '0.5' }]);
+  });
+
   it('halts and resumes trading (kill switch) — cancels still pass while halted', async () => {
     const { data } = await oms.gql<PlaceResult>(PLACE, { input: limitBuy() });
     await oms.gql('mutation { haltTrading(scope: GLOBAL, reason: "exchange incident") }');

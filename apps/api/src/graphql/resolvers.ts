@@ -133,7 +133,9 @@ export class OmsResolver {
           maxOrderQuantity: limits.maxOrderQuantity.toString(),
           maxOrderNotional: limits.maxOrderNotional.toString(),
           maxPosition: limits.maxPosition.toString(),
-          positionLimits: {},
+          positionLimits: Object.fromEntries(
+            (limits.positionLimits ?? []).map((l) => [l.instrumentId, l.maxPosition.toString()]),
+          ),
           maxOpenNotional: limits.maxOpenNotional.toString(),
           priceCollarPercent: limits.priceCollarPercent.toString(),
           staleReferenceAfterMs: limits.staleReferenceAfterMs,
@@ -149,6 +151,7 @@ export class OmsResolver {
     return {
       accountId,
       ...limits,
+      positionLimits: limits.positionLimits ?? [],
       allowedInstruments: limits.allowedInstruments ?? null,
       halted: state.halt !== null,
       haltReason: state.halt?.reason ?? null,

@@ -1,6 +1,18 @@
 import { Decimal, Liquidity, OrderStatus, OrderType, Side, TimeInForce } from '@oms/domain';
 import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
-import { IsBoolean, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { DateTimeScalar, DecimalScalar, JsonScalar } from './scalars';
 import {
   BreakerStateEnum,
@@ -122,12 +134,28 @@ export class Pnl {
   unmarkedInstruments!: string[];
 }
 
+@ObjectType({ description: 'A position limit for one instrument, in place of the account-wide maxPosition.' })
+export class InstrumentPositionLimit {
+  @Field() instrumentId!: string;
+  @Field(() => DecimalScalar) maxPosition!: Decimal;
+}
+
+@InputType()
+export class InstrumentPositionLimitInput {
+  @Field()
+  @Matches(INSTRUMENT_ID, { message: 'instrumentId: 1–32 letters, digits, "_", "." or ":"' })
+  instrumentId!: string;
+  @Field(() => DecimalScalar) maxPosition!: Decimal;
+}
+
 @ObjectType()
 export class RiskLimits {
   @Field() accountId!: string;
   @Field(() => DecimalScalar) maxOrderQuantity!: Decimal;
   @Field(() => DecimalScalar) maxOrderNotional!: Decimal;
   @Field(() => DecimalScalar) maxPosition!: Decimal;
+  @Field(() => [InstrumentPositionLimit], { description: 'Per-instrument limits in place of maxPosition.' })
+  positionLimits!: InstrumentPositionLimit[];
   @Field(() => DecimalScalar) maxOpenNotional!: Decimal;
   @Field(() => DecimalScalar) priceCollarPercent!: Decimal;
   @Field(() => Int) staleReferenceAfterMs!: number;
@@ -145,6 +173,15 @@ export class RiskLimitsInput {
   @Field(() => DecimalScalar) maxOrderQuantity!: Decimal;
   @Field(() => DecimalScalar) maxOrderNotional!: Decimal;
   @Field(() => DecimalScalar) maxPosition!: Decimal;
+  @Field(() => [InstrumentPositionLimitInput], {
+    nullable: true,
+    description: 'Per-instrument position limits in place of maxPosition (at most 100).',
+  })
+  @IsOptional()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => InstrumentPositionLimitInput)
+  positionLimits?: InstrumentPositionLimitInput[] | null;
   @Field(() => DecimalScalar) maxOpenNotional!: Decimal;
   @Field(() => DecimalScalar) priceCollarPercent!: Decimal;
   @Field(() => Int) @IsInt() @Min(1) @Max(86_400_000) staleReferenceAfterMs!: number;

@@ -164,6 +164,10 @@ export class OmsQueries {
       maxOrderQuantity: Decimal.parse(l.maxOrderQuantity),
       maxOrderNotional: Decimal.parse(l.maxOrderNotional),
       maxPosition: Decimal.parse(l.maxPosition),
+      positionLimits: Object.entries(l.positionLimits ?? {}).map(([instrumentId, maxPosition]) => ({
+        instrumentId,
+        maxPosition: Decimal.parse(maxPosition),
+      })),
       maxOpenNotional: Decimal.parse(l.maxOpenNotional),
       priceCollarPercent: Decimal.parse(l.priceCollarPercent),
       staleReferenceAfterMs: l.staleReferenceAfterMs,
