@@ -514,6 +514,19 @@ describe('account: ledger (fills and releases)', () => {
     expect(state.openQuantity.get('BTCUSDT')?.buy.toString()).toBe('1.5');
   });
 
+  it('a fill that completes an order releases its reservation: account state is bounded by open orders', () => {
+    const filled = spec.given(
+      limitsSet(),
+      reserved('o1', 'BUY', '1'),
+      reserved('o2', 'BUY', '2'),
+      booked('o1', 'BUY', '0.4', '9680', '0001'),
+      booked('o1', 'BUY', '0.6', '9680', '0002'),
+    ).state;
+    expect([...filled.reservations.keys()]).toEqual(['o2']);
+    expect(filled.openQuantity.get('BTCUSDT')?.buy.toString()).toBe('2');
+    expect(filled.openNotional.toString()).toBe('19360');
+  });
+
   it('ignores a redelivered event (sequence at or below the last booked)', () => {
     spec
       .given(limitsSet(), booked('o1', 'BUY', '1', '9680', '0010'))

@@ -384,7 +384,10 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
         ledgerSequence: advanceLedger(state, d.sourceSequence),
       };
       const reservation = state.reservations.get(d.orderId);
-      if (reservation) {
+      if (reservation && quantity.gte(reservation.quantity)) {
+        // The order has traded all it reserved: nothing of it is open any more.
+        next = withoutReservation(next, d.orderId);
+      } else if (reservation) {
         const consumed = Decimal.min(quantity, reservation.quantity);
         const remaining = reservation.quantity.minus(consumed);
         const notional = remaining.times(reservation.price);
