@@ -415,6 +415,9 @@ export class ExecutionGateway {
     const childId = report.clientOrderId;
     this.lines.get(report.venueId)?.breaker.success();
     this.observeLatency(report);
+    if (report.kind === 'cancel-rejected') {
+      return this.reconciler.cancelRefused(orderId, childId, report.reason);
+    }
     const command = reportToCommand(report);
     if (command === null) {
       this.log.info(

@@ -96,6 +96,36 @@ export class VenueReconciler {
     if (state.exists && state.pendingCancel && current) await this.requests.cancel(orderId, current);
   }
 
+  /**
+   * A venue refused to cancel a slice (FIX 35=9). If the slice still works there, the order's cancel is
+   * refused and it returns to what it was; if the venue has ended it meanwhile (filled, canceled), its
+   * status and fills are recorded as reconciliation finds them, and the order follows.
+   */
+  cancelRefused(orderId: string, childId: string, reason: string): Promise<void> {
+    return this.orders.run(orderId, async () => {
+      const { state } = await this.orders.load(orderId);
+      const child = state.exists ? state.children[childId] : undefined;
+      if (!state.exists || !child || !state.pendingCancel) return;
+      const line = this.lines.get(child.venueId);
+      const status = line?.venue.connected
+        ? await line.venue.queryOrder(childId).catch(() => undefined)
+        : undefined;
+      if (status && (status.state === 'NEW' || status.state === 'PARTIALLY_FILLED')) {
+        venueErrors.inc({ venue: child.venueId, kind: 'cancel_rejected' });
+        await this.orders.command(
+          orderId,
+          {
+            type: 'RejectCancel',
+            data: { orderId, reason: `${child.venueId} refused to cancel ${childId}: ${reason}` },
+          },
+          metadata(childId, null, `venue:${child.venueId}`),
+        );
+        return;
+      }
+      await this.resolve(state, child);
+    });
+  }
+
   /** Venue side first: fills since last seen, then open orders, then every slice still working here. */
   async reconcile(line: VenueLine): Promise<void> {
     if (!line.venue.connected) return;

@@ -360,6 +360,30 @@ describe('execution gateway under faults', () => {
     ]);
   });
 
+  it('a cancel the venue refuses (FIX 35=9) restores the order to what it was, still working', async () => {
+    const sim = venue('SIM-A', { faults: { cancelRejectProbability: 1 } });
+    await startGateway([sim]);
+    const placed = await commands.placeOrder(
+      order('cancel-refused', {
+        type: 'LIMIT',
+        limitPrice: d('9300'),
+        timeInForce: 'GTC',
+        quantity: d('0.5'),
+      }),
+      ctx,
+    );
+    const orderId = placed.order.terms.orderId;
+    await drive(settled(orderId, 'NEW'));
+    expect((await commands.cancelOrder(orderId, null, ctx)).status).toBe('PENDING_CANCEL');
+    await drive(settled(orderId, 'NEW'));
+
+    const types = (await store.readStream(orderStream(orderId))).map((e) => e.type);
+    expect(types.slice(-2)).toEqual(['OrderCancelRequested', 'OrderCancelRejected']);
+    expect(await sim.openOrders()).toHaveLength(1);
+    // It can be canceled again later; the request is not stuck.
+    expect((await commands.cancelOrder(orderId, null, ctx)).status).toBe('PENDING_CANCEL');
+  });
+
   it('the breaker opens after repeated failures and the router avoids that venue', async () => {
     const a = venue('SIM-A');
     const b = venue('SIM-B');

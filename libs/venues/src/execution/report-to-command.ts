@@ -27,8 +27,9 @@ export function fillIntent(
 
 /**
  * An execution report as the order command it stands for, or null for a report that changes
- * nothing on the order: a re-send that met the original (`duplicateOrderId`: the slice works on and
- * reports for itself), and a refused cancel (the slice works on; the request is not retried here).
+ * nothing on the order by itself: a re-send that met the original (`duplicateOrderId`: the slice
+ * works on and reports for itself), and a refused cancel, whose meaning depends on whether the slice
+ * still works at the venue (the gateway asks before it records anything).
  */
 export function reportToCommand(report: ExecutionReport): OrderIntent | null {
   const orderId = orderIdOfChild(report.clientOrderId);

@@ -22,6 +22,8 @@ export interface SimulatedFaults {
   dropAckProbability?: number;
   /** Probability a report is delivered twice. */
   duplicateProbability?: number;
+  /** Probability a cancel of a working order is refused (FIX 35=9); the order works on. */
+  cancelRejectProbability?: number;
 }
 
 export interface SimulatedVenueOptions {
@@ -149,6 +151,14 @@ export class SimulatedVenue implements Venue {
     const engine = held && this.engines.get(held.request.instrumentId);
     if (!held || !engine || !engine.order(clientOrderId)) {
       this.report({ kind: `${request}-rejected`, clientOrderId, reason: 'unknown or no longer working' });
+      return;
+    }
+    if (request === 'cancel' && this.chance(this.options.faults?.cancelRejectProbability)) {
+      this.report({
+        kind: 'cancel-rejected',
+        clientOrderId,
+        reason: 'cancel refused by the venue (injected)',
+      });
       return;
     }
     this.apply(act(engine), request);
