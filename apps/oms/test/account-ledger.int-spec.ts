@@ -83,9 +83,9 @@ describe('the account ledger after a replace', () => {
       },
     });
     await run({ type: 'AcknowledgeOrder', data: { orderId, venueId: 'SIM-A', childId, venueOrderId: 'v1' } });
-    // Downsize to 1 at 9590: risk reserves for that at once.
+    // Downsize to 1 at 9590: while the venue still works 2 at 9600, the account holds the larger.
     await commands.replaceOrder(orderId, Decimal.parse('1'), Decimal.parse('9590'), ctx);
-    expect(await reservation(orderId)).toEqual({ quantity: '1', price: '9590' });
+    expect(await reservation(orderId)).toEqual({ quantity: '2', price: '9600' });
     // The venue refuses: 2 at 9600 still work there.
     await run({
       type: 'RouteReplace',

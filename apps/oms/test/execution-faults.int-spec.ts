@@ -281,7 +281,9 @@ describe('execution gateway under faults', () => {
         ctx,
       )
     ).order;
-    await drive(settled(first.terms.orderId, 'NEW'), 50); // sent and acknowledged
+    await drive(() => sent.length >= 1, 50);
+    clock.advance(10); // the venue's ack is 5 ms away; the next token a second
+    await until(settled(first.terms.orderId, 'NEW')); // sent and acknowledged
     // The second is written ahead and waits for the next token, a second of virtual time away.
     await until(async () => Object.keys((await load(second.terms.orderId)).children).length === 1);
     expect(sent).toHaveLength(1);

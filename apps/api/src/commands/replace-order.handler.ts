@@ -1,5 +1,5 @@
 import { CommandSide, Refusal, metadataOf, orderStream } from '@oms/application';
-import { Decimal, Order, orderDecider } from '@oms/domain';
+import { Order, orderDecider } from '@oms/domain';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { COMMAND_SIDE } from './command-side.token';
@@ -38,12 +38,13 @@ export class ReplaceOrderHandler implements ICommandHandler<ReplaceOrderCommand,
           data: {
             accountId: order.terms.accountId,
             request: {
-              // Risk sees what would remain open: the new quantity less what has already filled.
+              // Size limits judge the new total; exposure is held for what is left after the fills.
               order: {
                 ...order.terms,
-                quantity: Decimal.parse(requested.data.quantity).minus(order.cumQty).toString(),
+                quantity: requested.data.quantity,
                 limitPrice: requested.data.limitPrice,
               },
+              filledQuantity: order.cumQty.toString(),
               ...market,
             },
           },

@@ -89,6 +89,7 @@ function limitProblems(l: RiskLimitsData): string[] {
   };
   wholePositive('staleReferenceAfterMs', l.staleReferenceAfterMs);
   wholePositive('maxOrdersPerWindow', l.maxOrdersPerWindow);
+  if (l.maxReplacesPerWindow !== undefined) wholePositive('maxReplacesPerWindow', l.maxReplacesPerWindow);
   wholePositive('orderRateWindowMs', l.orderRateWindowMs);
   if (problems.length === 0 && Decimal.parse(l.priceCollarPercent).gte(Decimal.HUNDRED)) {
     problems.push('priceCollarPercent must be below 100');
@@ -107,6 +108,7 @@ function canonicalLimits(l: RiskLimitsData): RiskLimitsData {
     priceCollarPercent: canon(l.priceCollarPercent),
     staleReferenceAfterMs: l.staleReferenceAfterMs,
     maxOrdersPerWindow: l.maxOrdersPerWindow,
+    ...(l.maxReplacesPerWindow === undefined ? {} : { maxReplacesPerWindow: l.maxReplacesPerWindow }),
     orderRateWindowMs: l.orderRateWindowMs,
     maxDailyLoss: canon(l.maxDailyLoss),
     reduceOnly: l.reduceOnly,
@@ -126,10 +128,14 @@ function setRiskLimits(command: SetRiskLimits, state: AccountState): Decision<Ac
   });
 }
 
-function reserveExposure(command: ReserveExposure, state: AccountState): Decision<AccountEvent> {
+function reserveExposure(
+  command: ReserveExposure,
+  state: AccountState,
+  kind: 'new' | 'replace' = 'new',
+): Decision<AccountEvent> {
   const { request, accountId } = command.data;
   const now = command.metadata.now;
-  const ctx = buildRiskContext(state, request, now.getTime());
+  const ctx = buildRiskContext(state, request, now.getTime(), kind);
   const rejections = runPreTradeChecks(ctx);
   if (rejections.length > 0) return rejectAll(rejections);
   // Every check passed, so quantity, reservation price and notional are known.
@@ -152,6 +158,48 @@ function reserveExposure(command: ReserveExposure, state: AccountState): Decisio
       ...riskReferenceOf(referencePrice),
     },
   });
+}
+
+/**
+ * A replace re-runs pre-trade risk with the new terms, as if the order's current reservation were
+ * gone; while it is pending, the account holds the larger of the old and the new exposure (the venue
+ * works the old terms until it answers). The ledger sets the reservation to what works once it ends.
+ */
+function reserveReplacement(command: ReserveReplacement, state: AccountState): Decision<AccountEvent> {
+  const { accountId, request } = command.data;
+  const current = state.reservations.get(request.order.orderId);
+  const withoutCurrent = evolveAccount(state, {
+    type: 'ExposureReleased',
+    data: {
+      accountId,
+      orderId: request.order.orderId,
+      quantity: '0',
+      notional: '0',
+      reason: 'replace',
+      releasedAt: isoTimestamp(command.metadata.now),
+      sourceSequence: null,
+    },
+  });
+  const decision = reserveExposure({ ...command, type: 'ReserveExposure' }, withoutCurrent, 'replace');
+  if (!decision.accepted) return decision;
+  return accept(
+    ...decision.events.map((event): AccountEvent => {
+      if (event.type !== 'ExposureReserved') return event;
+      const next = { ...event.data, replace: true as const };
+      if (!current) return { type: 'ExposureReserved', data: next };
+      const quantity = Decimal.max(current.quantity, Decimal.parse(next.quantity));
+      const larger = current.notional.gt(Decimal.parse(next.notional));
+      return {
+        type: 'ExposureReserved',
+        data: {
+          ...next,
+          quantity: quantity.toString(),
+          price: larger ? current.price.toString() : next.price,
+          notional: Decimal.max(current.notional, Decimal.parse(next.notional)).toString(),
+        },
+      };
+    }),
+  );
 }
 
 function releaseExposure(command: ReleaseExposure, state: AccountState): Decision<AccountEvent> {
@@ -275,22 +323,8 @@ export function decideAccount(command: AccountCommand, state: AccountState): Dec
       });
     case 'ReserveExposure':
       return reserveExposure(command, state);
-    case 'ReserveReplacement': {
-      const { accountId, request } = command.data;
-      const withoutCurrent = evolveAccount(state, {
-        type: 'ExposureReleased',
-        data: {
-          accountId,
-          orderId: request.order.orderId,
-          quantity: '0',
-          notional: '0',
-          reason: 'replace',
-          releasedAt: isoTimestamp(command.metadata.now),
-          sourceSequence: null,
-        },
-      });
-      return reserveExposure({ ...command, type: 'ReserveExposure' }, withoutCurrent);
-    }
+    case 'ReserveReplacement':
+      return reserveReplacement(command, state);
     case 'ReleaseExposure':
       return releaseExposure(command, state);
     case 'AdjustReservation':

@@ -183,6 +183,7 @@ describe('account: pre-trade risk', () => {
         'QUANTITY_NOT_POSITIVE',
         'PRICE_NOT_POSITIVE',
         'ORDER_RATE_LIMIT_EXCEEDED',
+        'REPLACE_RATE_LIMIT_EXCEEDED', // account: replace re-runs pre-trade risk
       ]);
       expect([...RISK_REJECTION_CODES].filter((c) => !covered.has(c))).toEqual([]);
     });
@@ -710,10 +711,15 @@ describe('account: ledger (fills and releases)', () => {
 });
 
 describe('account: replace re-runs pre-trade risk', () => {
-  const replacement = (quantity: string, limitPrice = '9680'): AccountCommand => ({
+  const replacement = (
+    quantity: string,
+    limitPrice = '9680',
+    filledQuantity = '0',
+    offset = 0,
+  ): AccountCommand => ({
     type: 'ReserveReplacement',
-    data: { accountId, request: preTrade({ quantity, limitPrice }) },
-    metadata: at(),
+    data: { accountId, request: { ...preTrade({ quantity, limitPrice }), filledQuantity } },
+    metadata: at(offset),
   });
 
   it('resizes the order’s reservation instead of adding a second one', () => {
@@ -732,6 +738,7 @@ describe('account: replace re-runs pre-trade risk', () => {
           price: '9690',
           notional: '19380',
           reservedAt: iso(),
+          replace: true,
           referencePrice: '9680',
           referenceObservedAt: iso(-100),
         },
@@ -750,5 +757,47 @@ describe('account: replace re-runs pre-trade risk', () => {
       .given(limitsSet(), reserved('o1', 'BUY', '1'))
       .when(replacement('1', '11000'))
       .thenRejects('PRICE_COLLAR_BREACHED');
+  });
+
+  it('judges order size on the new total, not on what is left to fill: max 5, 4.9 filled, a replace to 9.9 is refused', () => {
+    spec
+      .given(limitsSet({ maxOrderNotional: '1000000' }), reserved('o1', 'BUY', '0.1'))
+      .when(replacement('9.9', '9680', '4.9'))
+      .thenRejects('MAX_ORDER_QUANTITY_EXCEEDED');
+    // The open part (5) is what exposure is held for, and the total (9.9) what size limits judge.
+    expect(
+      accountDecider.decide(
+        replacement('5', '9680', '4.9'),
+        spec.given(limitsSet(), reserved('o1', 'BUY', '0.1')).state,
+      ).accepted,
+    ).toBe(true);
+  });
+
+  it('while the replace is pending the account holds the larger of the old and the new exposure', () => {
+    const state = spec.given(limitsSet(), reserved('o1', 'BUY', '2', '9690')).state;
+    const decision = accountDecider.decide(replacement('1', '9680'), state);
+    if (!decision.accepted) throw new Error(JSON.stringify(decision.rejections));
+    const after = decision.events.reduce(accountDecider.evolve, state);
+    const held = after.reservations.get('o1');
+    expect([held?.quantity.toString(), held?.notional.toString()]).toEqual(['2', '19380']);
+    expect(after.openQuantity.get('BTCUSDT')?.buy.toString()).toBe('2');
+  });
+
+  it('replaces have their own throttle, apart from new orders', () => {
+    const busy = [
+      limitsSet({ maxOrdersPerWindow: 2, maxReplacesPerWindow: 1 }),
+      reserved('o1', 'BUY', '1'),
+      reserved('o2', 'BUY', '1'),
+    ];
+    // New orders used up their window; a replace still goes.
+    const state = spec.given(...busy).state;
+    const first = accountDecider.decide(replacement('1.5', '9680', '0', 10), state);
+    if (!first.accepted) throw new Error(JSON.stringify(first.rejections));
+    const afterFirst = first.events.reduce(accountDecider.evolve, state);
+    // The second replace within the window is refused by the replace throttle.
+    const second = accountDecider.decide(replacement('1.2', '9680', '0', 20), afterFirst);
+    expect(second.accepted ? [] : second.rejections.map((r) => r.code)).toEqual([
+      'REPLACE_RATE_LIMIT_EXCEEDED',
+    ]);
   });
 });

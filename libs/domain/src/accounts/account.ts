@@ -20,6 +20,8 @@ export interface RiskLimitsData {
   /** A reference price older than this is stale, and an order that needs it is refused. */
   staleReferenceAfterMs: number;
   maxOrdersPerWindow: number;
+  /** Replaces in the same window, counted apart from new orders (absent: as many as new orders). */
+  maxReplacesPerWindow?: number;
   orderRateWindowMs: number;
   /** Realised net loss within one UTC day at which the account is halted automatically. */
   maxDailyLoss: DecimalString;
@@ -41,6 +43,7 @@ export interface RiskLimits {
   priceCollarFraction: Decimal;
   staleReferenceAfterMs: number;
   maxOrdersPerWindow: number;
+  maxReplacesPerWindow: number;
   orderRateWindowMs: number;
   maxDailyLoss: Decimal;
   reduceOnly: boolean;
@@ -59,6 +62,7 @@ export function riskLimitsFromData(d: RiskLimitsData): RiskLimits {
     priceCollarFraction: dec(d.priceCollarPercent).dividedBy(Decimal.HUNDRED, 32),
     staleReferenceAfterMs: d.staleReferenceAfterMs,
     maxOrdersPerWindow: d.maxOrdersPerWindow,
+    maxReplacesPerWindow: d.maxReplacesPerWindow ?? d.maxOrdersPerWindow,
     orderRateWindowMs: d.orderRateWindowMs,
     maxDailyLoss: dec(d.maxDailyLoss),
     reduceOnly: d.reduceOnly,
@@ -111,6 +115,8 @@ export type ExposureReserved = DomainEvent<
     price: DecimalString;
     notional: DecimalString;
     reservedAt: string;
+    /** For new terms of a working order: held at the larger of the old and the new exposure. */
+    replace?: true;
   } & Partial<RiskReference> // what the checks judged (absent on events written before it was kept)
 >;
 export type ExposureReleased = DomainEvent<
@@ -184,6 +190,8 @@ export interface AccountState {
   openNotional: Decimal;
   /** Acceptance times (epoch ms, ascending) inside the throttle window. */
   recentOrderTimes: readonly number[];
+  /** The same for replaces, throttled apart. */
+  recentReplaceTimes: readonly number[];
   positions: ReadonlyMap<string, Position>;
   /** Realised P&L net of fees for the UTC day of the latest booked fill. */
   dailyPnl: { day: string; realizedNet: Decimal };
@@ -202,6 +210,7 @@ export const initialAccountState = (): AccountState => ({
   openQuantity: new Map(),
   openNotional: Decimal.ZERO,
   recentOrderTimes: [],
+  recentReplaceTimes: [],
   positions: new Map(),
   dailyPnl: { day: '', realizedNet: Decimal.ZERO },
   ledgerSequence: null,
@@ -283,9 +292,14 @@ export function firstTimeAfter(times: readonly number[], start: number): number 
  * The throttle's window after one more acceptance at `at`: times inside the window, and no more of
  * them than the limit counts (the check only asks whether the window already holds that many).
  */
-function withOrderTime(times: readonly number[], at: number, limits: RiskLimits | null): readonly number[] {
+function withOrderTime(
+  times: readonly number[],
+  at: number,
+  limits: RiskLimits | null,
+  kind: 'new' | 'replace',
+): readonly number[] {
   const windowMs = limits?.orderRateWindowMs ?? 0;
-  const keep = Math.max(0, limits?.maxOrdersPerWindow ?? 0);
+  const keep = Math.max(0, (kind === 'new' ? limits?.maxOrdersPerWindow : limits?.maxReplacesPerWindow) ?? 0);
   const from = Math.max(firstTimeAfter(times, at - windowMs), times.length - keep);
   const kept = times.slice(from);
   // Times arrive in order from one clock; a late one is placed where it belongs.
@@ -321,11 +335,13 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
       };
       const reservations = base.reservations.set(d.orderId, reservation);
       const at = epochMs(d.reservedAt);
-      const recentOrderTimes = withOrderTime(base.recentOrderTimes, at, state.limits);
+      const times = d.replace
+        ? { recentReplaceTimes: withOrderTime(base.recentReplaceTimes, at, state.limits, 'replace') }
+        : { recentOrderTimes: withOrderTime(base.recentOrderTimes, at, state.limits, 'new') };
       return {
         ...base,
         reservations,
-        recentOrderTimes,
+        ...times,
         ...adjustOpen(base, d.instrumentId, d.side, reservation.quantity, reservation.notional),
       };
     }

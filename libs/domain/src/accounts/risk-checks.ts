@@ -37,6 +37,7 @@ export const RISK_REJECTION_CODES = [
   'POSITION_LIMIT_EXCEEDED',
   'OPEN_NOTIONAL_LIMIT_EXCEEDED',
   'ORDER_RATE_LIMIT_EXCEEDED',
+  'REPLACE_RATE_LIMIT_EXCEEDED',
   'DUPLICATE_CLIENT_ORDER_ID',
   'REDUCE_ONLY_VIOLATION',
 ] as const;
@@ -79,6 +80,11 @@ export interface PreTradeRequest {
   instrumentHalt: Halt | null;
   globalHalt: Halt | null;
   referencePrice: ReferencePrice | null;
+  /**
+   * What the order has executed already (a replace of a partly filled order): size limits judge the
+   * order's total quantity, exposure is held for what is left to fill.
+   */
+  filledQuantity?: DecimalString | null;
 }
 
 /**
@@ -89,7 +95,12 @@ export interface RiskContext {
   request: PreTradeRequest;
   account: AccountState;
   limits: RiskLimits | null;
+  /** The order's total quantity: what size limits judge. */
+  orderQuantity: Decimal | null;
+  /** What is left to fill (the total, for a new order): what exposure is held for. */
   quantity: Decimal | null;
+  /** A new order, or new terms for a working one (a replace: its own throttle). */
+  kind: 'new' | 'replace';
   limitPrice: Decimal | null;
   /** The worst price the order can trade at: its limit, or for a market order the collar edge. */
   reservationPrice: Decimal | null;
@@ -127,8 +138,11 @@ export function buildRiskContext(
   account: AccountState,
   request: PreTradeRequest,
   nowMs: number,
+  kind: 'new' | 'replace' = 'new',
 ): RiskContext {
-  const quantity = parseOrNull(request.order.quantity);
+  const orderQuantity = parseOrNull(request.order.quantity);
+  const filled = request.filledQuantity ? parseOrNull(request.filledQuantity) : Decimal.ZERO;
+  const quantity = orderQuantity && filled ? orderQuantity.minus(filled) : null;
   const limitPrice = parseOrNull(request.order.limitPrice);
   const limits = account.limits;
   let reservationPrice: Decimal | null = null;
@@ -142,7 +156,18 @@ export function buildRiskContext(
     quantity !== null && quantity.isPositive() && reservationPrice !== null
       ? quantity.times(reservationPrice)
       : null;
-  return { request, account, limits, quantity, limitPrice, reservationPrice, notional, nowMs };
+  return {
+    request,
+    account,
+    limits,
+    orderQuantity,
+    quantity,
+    kind,
+    limitPrice,
+    reservationPrice,
+    notional,
+    nowMs,
+  };
 }
 
 const rejection = (code: RiskRejectionCode, message: string): RiskRejection => ({ code, message });
@@ -192,7 +217,7 @@ export const quantityPositive: RiskCheck = ({ quantity, request }) =>
     ? null
     : rejection('QUANTITY_NOT_POSITIVE', `Quantity ${request.order.quantity} must be a positive decimal.`);
 
-export const quantityLotMultiple: RiskCheck = ({ quantity, request: { instrument } }) =>
+export const quantityLotMultiple: RiskCheck = ({ orderQuantity: quantity, request: { instrument } }) =>
   quantity?.isPositive() && instrument && !quantity.isMultipleOf(instrument.lotSize)
     ? rejection(
         'QUANTITY_NOT_LOT_MULTIPLE',
@@ -200,7 +225,10 @@ export const quantityLotMultiple: RiskCheck = ({ quantity, request: { instrument
       )
     : null;
 
-export const quantityWithinInstrumentBounds: RiskCheck = ({ quantity, request: { instrument } }) => {
+export const quantityWithinInstrumentBounds: RiskCheck = ({
+  orderQuantity: quantity,
+  request: { instrument },
+}) => {
   if (!quantity?.isPositive() || !instrument) return null;
   if (quantity.lt(instrument.minQuantity)) {
     return rejection(
@@ -245,7 +273,7 @@ export const priceTickMultiple: RiskCheck = ({ limitPrice, request: { instrument
       )
     : null;
 
-export const maxOrderQuantity: RiskCheck = ({ quantity, limits }) =>
+export const maxOrderQuantity: RiskCheck = ({ orderQuantity: quantity, limits }) =>
   limits && quantity?.isPositive() && quantity.gt(limits.maxOrderQuantity)
     ? rejection(
         'MAX_ORDER_QUANTITY_EXCEEDED',
@@ -253,13 +281,17 @@ export const maxOrderQuantity: RiskCheck = ({ quantity, limits }) =>
       )
     : null;
 
-export const maxOrderNotional: RiskCheck = ({ notional, limits }) =>
-  limits && notional && notional.gt(limits.maxOrderNotional)
+/** The whole order's notional (its total quantity at the worst price it can trade at). */
+export const maxOrderNotional: RiskCheck = ({ orderQuantity, reservationPrice, limits }) => {
+  if (!limits || !orderQuantity?.isPositive() || !reservationPrice) return null;
+  const notional = orderQuantity.times(reservationPrice);
+  return notional.gt(limits.maxOrderNotional)
     ? rejection(
         'MAX_ORDER_NOTIONAL_EXCEEDED',
         `Order notional ${notional} exceeds the account's maximum order notional ${limits.maxOrderNotional}.`,
       )
     : null;
+};
 
 /** Both order types need a fresh reference price: limits for the collar, markets to price the order at all. */
 export const referencePriceFresh: RiskCheck = ({ request, limits, nowMs }) => {
@@ -335,9 +367,23 @@ export const openNotionalLimit: RiskCheck = ({ account, limits, notional }) => {
     : null;
 };
 
-/** Sliding window over acceptance times: at most maxOrdersPerWindow orders in any orderRateWindowMs. */
-export const orderRateThrottle: RiskCheck = ({ account, limits, nowMs }) => {
+/**
+ * Sliding windows over acceptance times: at most maxOrdersPerWindow new orders, and apart from them
+ * maxReplacesPerWindow replaces, in any orderRateWindowMs.
+ */
+export const orderRateThrottle: RiskCheck = ({ account, limits, nowMs, kind }) => {
   if (!limits) return null;
+  if (kind === 'replace') {
+    const replaces =
+      account.recentReplaceTimes.length -
+      firstTimeAfter(account.recentReplaceTimes, nowMs - limits.orderRateWindowMs);
+    return replaces >= limits.maxReplacesPerWindow
+      ? rejection(
+          'REPLACE_RATE_LIMIT_EXCEEDED',
+          `${replaces} replaces in the last ${limits.orderRateWindowMs} ms; the account allows ${limits.maxReplacesPerWindow}.`,
+        )
+      : null;
+  }
   const inWindow =
     account.recentOrderTimes.length -
     firstTimeAfter(account.recentOrderTimes, nowMs - limits.orderRateWindowMs);
