@@ -367,30 +367,36 @@ export const openNotionalLimit: RiskCheck = ({ account, limits, notional }) => {
     : null;
 };
 
+/** One sliding window per kind of request: what it counts, its limit, and its code. */
+const THROTTLES = {
+  new: {
+    times: 'recentOrderTimes',
+    limit: 'maxOrdersPerWindow',
+    code: 'ORDER_RATE_LIMIT_EXCEEDED',
+    what: 'orders',
+  },
+  replace: {
+    times: 'recentReplaceTimes',
+    limit: 'maxReplacesPerWindow',
+    code: 'REPLACE_RATE_LIMIT_EXCEEDED',
+    what: 'replaces',
+  },
+} as const;
+
 /**
  * Sliding windows over acceptance times: at most maxOrdersPerWindow new orders, and apart from them
  * maxReplacesPerWindow replaces, in any orderRateWindowMs.
  */
 export const orderRateThrottle: RiskCheck = ({ account, limits, nowMs, kind }) => {
   if (!limits) return null;
-  if (kind === 'replace') {
-    const replaces =
-      account.recentReplaceTimes.length -
-      firstTimeAfter(account.recentReplaceTimes, nowMs - limits.orderRateWindowMs);
-    return replaces >= limits.maxReplacesPerWindow
-      ? rejection(
-          'REPLACE_RATE_LIMIT_EXCEEDED',
-          `${replaces} replaces in the last ${limits.orderRateWindowMs} ms; the account allows ${limits.maxReplacesPerWindow}.`,
-        )
-      : null;
-  }
-  const inWindow =
-    account.recentOrderTimes.length -
-    firstTimeAfter(account.recentOrderTimes, nowMs - limits.orderRateWindowMs);
-  return inWindow >= limits.maxOrdersPerWindow
+  const throttle = THROTTLES[kind];
+  const times = account[throttle.times];
+  const inWindow = times.length - firstTimeAfter(times, nowMs - limits.orderRateWindowMs);
+  const limit = limits[throttle.limit];
+  return inWindow >= limit
     ? rejection(
-        'ORDER_RATE_LIMIT_EXCEEDED',
-        `${inWindow} orders in the last ${limits.orderRateWindowMs} ms; the account allows ${limits.maxOrdersPerWindow}.`,
+        throttle.code,
+        `${inWindow} ${throttle.what} in the last ${limits.orderRateWindowMs} ms; the account allows ${limit}.`,
       )
     : null;
 };
