@@ -307,7 +307,8 @@ export class ExecutionGateway {
         orderId,
         instrumentId: order.terms.instrumentId,
         side: order.terms.side,
-        limitPrice: order.limitPrice,
+        // A MARKET order goes as a marketable limit at its protection price: it never trades beyond.
+        limitPrice: order.limitPrice ?? order.protectionPrice,
         quantity: order.leavesQty,
         venueId: order.terms.venueId,
         timeInForce: order.terms.timeInForce,

@@ -64,12 +64,14 @@ export class VenueRequests {
     }
     let handedOver = 0;
     try {
+      // A protected MARKET order: a limit at its protection price, what it cannot take there canceled.
+      const protectedMarket = order.terms.type === 'MARKET' && slice.limitPrice !== null;
       const submitted = line.venue.submit({
         clientOrderId: slice.childId,
         instrumentId: order.terms.instrumentId,
         side: order.terms.side,
-        type: order.terms.type,
-        timeInForce: order.terms.timeInForce,
+        type: protectedMarket ? 'LIMIT' : order.terms.type,
+        timeInForce: protectedMarket ? 'IOC' : order.terms.timeInForce,
         quantity: Decimal.parse(slice.quantity),
         limitPrice: slice.limitPrice === null ? null : Decimal.parse(slice.limitPrice),
       });

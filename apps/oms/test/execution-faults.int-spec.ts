@@ -281,8 +281,8 @@ describe('execution gateway under faults', () => {
         ctx,
       )
     ).order;
-    await drive(() => sent.length >= 1, 50);
-    clock.advance(10); // the venue's ack is 5 ms away; the next token a second
+    await until(async () => sent.length >= 1); // the token at hand: no time needs to pass
+    clock.advance(10); // the venue's ack is 10 ms away (5 each way); the next token a second
     await until(settled(first.terms.orderId, 'NEW')); // sent and acknowledged
     // The second is written ahead and waits for the next token, a second of virtual time away.
     await until(async () => Object.keys((await load(second.terms.orderId)).children).length === 1);
@@ -384,6 +384,31 @@ describe('execution gateway under faults', () => {
     expect(await sim.openOrders()).toHaveLength(1);
     // It can be canceled again later; the request is not stuck.
     expect((await commands.cancelOrder(orderId, null, ctx)).status).toBe('PENDING_CANCEL');
+  });
+
+  it('a MARKET order never trades beyond its price protection: the rest is canceled and reported', async () => {
+    const thin: MarketEvent = {
+      ...BOOK,
+      asks: [
+        { price: d('9681'), quantity: d('0.4') },
+        { price: d('20000'), quantity: d('0.6') },
+      ],
+    };
+    const sim = venue('SIM-A', { feeds: { BTCUSDT: [thin] } });
+    await startGateway([sim]);
+    // The reference is 9,680 and the collar 5 %: a buy may pay at most 10,164.
+    const placed = await commands.placeOrder(order('protected', { quantity: d('1') }), ctx);
+    const orderId = placed.order.terms.orderId;
+    await drive(settled(orderId, 'CANCELED'));
+
+    const after = await load(orderId);
+    expect([after.status, after.cumQty.toString()]).toEqual(['CANCELED', '0.4']);
+    expect(after.fills.map((f) => `${f.quantity}@${f.price}`)).toEqual(['0.4@9681']);
+    const history = await store.readStream(orderStream(orderId));
+    const accepted = history.find((e) => e.type === 'OrderAccepted')!.data as { protectionPrice: string };
+    expect(accepted.protectionPrice).toBe('10164');
+    const closed = history.find((e) => e.type === 'VenueOrderClosed')!.data as { unfilledQty: string };
+    expect(closed.unfilledQty).toBe('0.6');
   });
 
   it('the breaker opens after repeated failures and the router avoids that venue', async () => {

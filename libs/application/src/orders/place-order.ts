@@ -8,6 +8,7 @@ import {
   Rejection,
   Side,
   TimeInForce,
+  marketProtectionPrice,
   orderDecider,
   riskReferenceOf,
 } from '@oms/domain';
@@ -110,7 +111,7 @@ export class PlaceOrderProcess {
       throw new Refusal('UNKNOWN_INSTRUMENT', `Instrument ${request.instrumentId} is not defined.`);
     }
     const preTrade: PreTradeRequest = { order: terms, ...market };
-    const { rejections } = await this.accounts.decide(
+    const { rejections, state: account } = await this.accounts.decide(
       request.accountId,
       () => ({
         type: 'ReserveExposure',
@@ -126,7 +127,20 @@ export class PlaceOrderProcess {
       stream,
       {
         type: 'PlaceOrder',
-        data: { terms, rejections, reference: riskReferenceOf(market.referencePrice) },
+        data: {
+          terms,
+          rejections,
+          reference: riskReferenceOf(market.referencePrice),
+          protectionPrice:
+            terms.type === 'MARKET' && rejections.length === 0 && market.referencePrice && account.limits
+              ? marketProtectionPrice(
+                  terms.side,
+                  market.referencePrice.price,
+                  account.limits.priceCollarFraction,
+                  market.instrument.tickSize,
+                ).toString()
+              : null,
+        },
         metadata: { now },
       },
       metadataOf(ctx),

@@ -125,6 +125,23 @@ function parseOrNull(value: string | null): Decimal | null {
  */
 export const REFERENCE_CLOCK_SKEW_MS = 1_000;
 
+/**
+ * The worst price a MARKET order may trade at: the collar's edge on its side of the reference price
+ * (a buy at most reference × (1 + collar), a sell at least reference × (1 − collar)), on a tick inside
+ * the band. The order goes to a venue as a marketable limit at this price, so it never trades beyond.
+ */
+export function marketProtectionPrice(
+  side: 'BUY' | 'SELL',
+  reference: Decimal,
+  collarFraction: Decimal,
+  tickSize: Decimal,
+): Decimal {
+  const band = reference.times(collarFraction);
+  return side === 'BUY'
+    ? reference.plus(band).floorToMultiple(tickSize)
+    : reference.minus(band).ceilToMultiple(tickSize);
+}
+
 /** A reference price risk can use: a positive price observed at a real time, not in the future. */
 export function referenceUsable(reference: ReferencePrice, nowMs: number): boolean {
   return (

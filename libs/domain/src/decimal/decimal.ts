@@ -216,6 +216,22 @@ export class Decimal {
     return this.at(scale) % step.at(scale) === 0n;
   }
 
+  /** The largest multiple of `step` at or below this (prices onto a tick, towards the safe side). */
+  floorToMultiple(step: Decimal): Decimal {
+    if (step.coefficient <= 0n) throw new RangeError('step must be positive');
+    const scale = this.scale > step.scale ? this.scale : step.scale;
+    const a = this.at(scale);
+    const s = step.at(scale);
+    let q = a / s;
+    if (a % s !== 0n && a < 0n) q -= 1n;
+    return new Decimal(q * s, scale);
+  }
+
+  /** The smallest multiple of `step` at or above this. */
+  ceilToMultiple(step: Decimal): Decimal {
+    return this.negated().floorToMultiple(step).negated();
+  }
+
   cmp(other: Decimal): -1 | 0 | 1 {
     let a = this.coefficient;
     let b = other.coefficient;

@@ -19,10 +19,18 @@ import {
   totalsOf,
 } from './order';
 
-/** `rejections` and `reference`: pre-trade risk's verdict and the reference price it judged. */
+/**
+ * `rejections` and `reference`: pre-trade risk's verdict and the reference price it judged;
+ * `protectionPrice`: a MARKET order's worst allowed price, from the collar around that reference.
+ */
 export type PlaceOrder = Command<
   'PlaceOrder',
-  { terms: OrderTerms; rejections: Rejection[]; reference?: RiskReference }
+  {
+    terms: OrderTerms;
+    rejections: Rejection[];
+    reference?: RiskReference;
+    protectionPrice?: DecimalString | null;
+  }
 >;
 export type AcknowledgeOrder = Command<
   'AcknowledgeOrder',
@@ -193,7 +201,7 @@ function requireSent(state: OrderState, orderId: string): Order | Decision<Order
 }
 
 function placeOrder(command: PlaceOrder, state: OrderState): Decision<OrderEvent> {
-  const { terms, rejections, reference } = command.data;
+  const { terms, rejections, reference, protectionPrice } = command.data;
   const now = isoTimestamp(command.metadata.now);
   if (state.exists) {
     // The same request again is answered with what happened the first time; a different one is a clash.
@@ -206,7 +214,8 @@ function placeOrder(command: PlaceOrder, state: OrderState): Decision<OrderEvent
   if (rejections.length > 0) {
     return accept({ type: 'OrderRejected', data: { ...terms, rejections, rejectedAt: now, ...reference } });
   }
-  return accept({ type: 'OrderAccepted', data: { ...terms, acceptedAt: now, ...reference } });
+  const protection = terms.type === 'MARKET' && protectionPrice ? { protectionPrice } : {};
+  return accept({ type: 'OrderAccepted', data: { ...terms, acceptedAt: now, ...protection, ...reference } });
 }
 
 function acknowledge(command: AcknowledgeOrder, state: OrderState): Decision<OrderEvent> {

@@ -12,6 +12,8 @@ export interface OrderSnapshot {
   status: OrderStatus;
   orderQty: DecimalString;
   limitPrice: DecimalString | null;
+  /** Absent on snapshots written before MARKET orders carried one. */
+  protectionPrice?: DecimalString | null;
   cumQty: DecimalString;
   leavesQty: DecimalString;
   executedNotional: DecimalString;
@@ -48,6 +50,7 @@ export function toOrderSnapshot(order: Order): OrderSnapshot {
     status: order.status,
     orderQty: order.orderQty.toString(),
     limitPrice: text(order.limitPrice),
+    protectionPrice: text(order.protectionPrice),
     cumQty: order.cumQty.toString(),
     leavesQty: order.leavesQty.toString(),
     executedNotional: order.executedNotional.toString(),
@@ -84,6 +87,7 @@ export function fromOrderSnapshot(s: OrderSnapshot): Order {
     status: s.status,
     orderQty: dec(s.orderQty),
     limitPrice: decimalOrNull(s.limitPrice),
+    protectionPrice: decimalOrNull(s.protectionPrice ?? null),
     cumQty: dec(s.cumQty),
     leavesQty: dec(s.leavesQty),
     executedNotional: dec(s.executedNotional),

@@ -51,10 +51,13 @@ export interface OrderTotals {
   avgPx: DecimalString | null;
 }
 
-/** Both carry the reference price pre-trade risk judged (absent on events written before it was kept). */
+/**
+ * Both carry the reference price pre-trade risk judged (absent on events written before it was kept).
+ * A MARKET order also carries its price protection: the worst price it may trade at.
+ */
 export type OrderAccepted = DomainEvent<
   'OrderAccepted',
-  OrderTerms & { acceptedAt: string } & Partial<RiskReference>
+  OrderTerms & { acceptedAt: string; protectionPrice?: DecimalString | null } & Partial<RiskReference>
 >;
 export type OrderRejected = DomainEvent<
   'OrderRejected',
@@ -274,6 +277,8 @@ export interface Order {
   status: OrderStatus;
   orderQty: Decimal;
   limitPrice: Decimal | null;
+  /** A MARKET order's worst allowed price (sent to the venue as a marketable limit); null otherwise. */
+  protectionPrice: Decimal | null;
   cumQty: Decimal;
   leavesQty: Decimal;
   /** Σ price × quantity over the executions counted in cumQty: exact, avgPx derives from it. */
@@ -364,6 +369,7 @@ function openOrder(
   at: string,
   closure: OrderClosure | null,
   rejections: Rejection[],
+  protectionPrice: DecimalString | null = null,
 ): Order {
   return withTotals(
     {
@@ -371,6 +377,7 @@ function openOrder(
       terms: { ...terms },
       orderQty: dec(terms.quantity),
       limitPrice: terms.limitPrice === null ? null : dec(terms.limitPrice),
+      protectionPrice: protectionPrice === null ? null : dec(protectionPrice),
       cumQty: Decimal.ZERO,
       leavesQty: Decimal.ZERO,
       executedNotional: Decimal.ZERO,
@@ -426,7 +433,10 @@ function withoutSliceReplaces(children: Record<string, ChildSlice>): Record<stri
 }
 
 export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
-  if (event.type === 'OrderAccepted') return openOrder(termsOf(event.data), event.data.acceptedAt, null, []);
+  if (event.type === 'OrderAccepted') {
+    const { acceptedAt, protectionPrice } = event.data;
+    return openOrder(termsOf(event.data), acceptedAt, null, [], protectionPrice ?? null);
+  }
   if (event.type === 'OrderRejected') {
     return openOrder(termsOf(event.data), event.data.rejectedAt, 'REJECTED', event.data.rejections);
   }
