@@ -270,7 +270,7 @@ function recordFill(command: RecordFill, state: OrderState): Decision<OrderEvent
   const events: OrderEvent[] = [
     { type: 'OrderFilled', data: { orderId: d.orderId, ...execution, ...totalsOf(filledState) } },
   ];
-  const newOverfill = filledState.overfilledQty.minus(order.overfilledQty);
+  const overfill = overfillAlert(order, filledState, d.execId, d.venueId);
   // This slice filled, and the others had already ended short: the order ends with them.
   const end = parentEnd(
     filledState,
@@ -280,19 +280,24 @@ function recordFill(command: RecordFill, state: OrderState): Decision<OrderEvent
     isoTimestamp(command.metadata.now),
   );
   if (end) events.push(end);
-  if (newOverfill.isPositive()) {
-    events.push({
-      type: 'OrderOverfilled',
-      data: {
-        orderId: d.orderId,
-        execId: d.execId,
-        venueId: d.venueId,
-        overfillQty: newOverfill.toString(),
-        orderQty: order.orderQty.toString(),
-      },
-    });
-  }
+  if (overfill) events.push(overfill);
   return accept(...events);
+}
+
+/** Executed quantity that went past the order quantity with this change: recorded, and alerted on. */
+function overfillAlert(before: Order, after: Order, execId: string, venueId: string): OrderEvent | null {
+  const more = after.overfilledQty.minus(before.overfilledQty);
+  if (!more.isPositive()) return null;
+  return {
+    type: 'OrderOverfilled',
+    data: {
+      orderId: after.terms.orderId,
+      execId,
+      venueId,
+      overfillQty: more.toString(),
+      orderQty: after.orderQty.toString(),
+    },
+  };
 }
 
 function recordVenueReject(command: RecordVenueReject, state: OrderState): Decision<OrderEvent> {
@@ -558,7 +563,10 @@ function correctTrade(command: CorrectTrade, state: OrderState): Decision<OrderE
     type: 'TradeCorrected',
     data: { ...data, cumQty: '0', leavesQty: '0', avgPx: null },
   }) as Order;
-  return accept({ type: 'TradeCorrected', data: { ...data, ...totalsOf(after) } });
+  const events: OrderEvent[] = [{ type: 'TradeCorrected', data: { ...data, ...totalsOf(after) } }];
+  const overfill = overfillAlert(order, after, execId, fill.venueId);
+  if (overfill) events.push(overfill);
+  return accept(...events);
 }
 
 function routeOrder(command: RouteOrder, state: OrderState): Decision<OrderEvent> {

@@ -600,6 +600,38 @@ describe('order decider', () => {
       expect(state.executedNotional.toString()).toBe('19340');
     });
 
+    it('a correction that takes executed quantity past the order quantity is an overfill, alerted', () => {
+      spec
+        .given(accepted, acknowledged, filled('E1', '9', '9680', '9', '1', '9680'))
+        .when({
+          type: 'CorrectTrade',
+          data: { orderId, execId: 'E1', quantity: '12', price: '9680', reason: 'venue correction' },
+          metadata: at(9),
+        })
+        .then(
+          {
+            type: 'TradeCorrected',
+            data: {
+              orderId,
+              execId: 'E1',
+              quantity: '12',
+              price: '9680',
+              previousQuantity: '9',
+              previousPrice: '9680',
+              reason: 'venue correction',
+              correctedAt: iso(9),
+              cumQty: '10',
+              leavesQty: '0',
+              avgPx: '9680',
+            },
+          },
+          {
+            type: 'OrderOverfilled',
+            data: { orderId, execId: 'E1', venueId: 'SIM-A', overfillQty: '2', orderQty: '10' },
+          },
+        );
+    });
+
     it('refuses unknown executions; a repeated bust is a no-op', () => {
       const bust: OrderCommand = {
         type: 'BustTrade',
