@@ -7,7 +7,7 @@ import {
   domainEventOf,
   orderIdOf,
 } from '@oms/application';
-import { Decimal, Order, OrderState, WORKING_CHILD_STATUSES, endsOrder } from '@oms/domain';
+import { Decimal, Order, OrderState, WORKING_CHILD_STATUSES, endsOrder, reducedToDone } from '@oms/domain';
 import { EventMetadata, EventStore } from '@oms/event-store';
 import {
   Clock,
@@ -358,6 +358,20 @@ export class ExecutionGateway {
     }
   }
 
+  /**
+   * A reduction to what has filled (or below): every working slice is canceled, and the order ends at
+   * what filled once none works; with none working, it ends now.
+   */
+  private async cancelTheRest(order: Order, cause: EventMetadata): Promise<void> {
+    const orderId = order.terms.orderId;
+    const working = Object.values(order.children).filter((c) => WORKING_CHILD_STATUSES.includes(c.status));
+    if (working.length === 0) {
+      await this.orders.command(orderId, { type: 'ConfirmReplace', data: { orderId } }, cause);
+      return;
+    }
+    for (const child of working) await this.requests.cancel(orderId, child);
+  }
+
   /** Nothing was sent, so nothing can still trade: the cancel is confirmed here. */
   private async confirmUnsentCancel(orderId: string, cause: EventMetadata): Promise<void> {
     await this.orders.command(
@@ -376,6 +390,7 @@ export class ExecutionGateway {
   private async replaceSlices(order: Order, cause: EventMetadata): Promise<void> {
     if (!order.pendingReplace) return;
     const orderId = order.terms.orderId;
+    if (reducedToDone(order)) return this.cancelTheRest(order, cause);
     if (!Object.values(order.children).some((c) => c.replace)) {
       const plan =
         Object.keys(order.children).length === 0
@@ -452,6 +467,10 @@ export class ExecutionGateway {
         this.tracker.forget(report.venueId, childId);
       // A cancel asked for before the venue acknowledged the slice goes out now.
       if (report.kind === 'ack' && after?.pendingCancel && child) await this.requests.cancel(orderId, child);
+      // Fills overtook a pending reduction (FIX D11/D12): the rest is canceled at every slice.
+      if (report.kind === 'fill' && after && reducedToDone(after)) {
+        await this.cancelTheRest(after, metadata(childId, null, GATEWAY_ACTOR));
+      }
     });
   }
 

@@ -1,4 +1,4 @@
-import { ChildSlice, Order, WORKING_CHILD_STATUSES } from '@oms/domain';
+import { ChildSlice, Order, WORKING_CHILD_STATUSES, reducedToDone } from '@oms/domain';
 import { Clock, Logger, reconciliationFindings, venueErrors } from '@oms/platform';
 import { VenueLine, fillIntent, orderIdOfChild, reconcileSlice } from '@oms/venues';
 import { GATEWAY_ACTOR, GatewayOrders, metadata } from './gateway-orders';
@@ -172,7 +172,7 @@ export class VenueReconciler {
         }
         if (openIds.has(childId) && child.status !== 'SUBMITTED' && child.status !== 'UNCONFIRMED') {
           // Working at the venue: a cancel or a replace asked for may have been lost (or never sent).
-          if (state.pendingCancel) await this.requests.cancel(orderId, child);
+          if (state.pendingCancel || reducedToDone(state)) await this.requests.cancel(orderId, child);
           else if (child.replace && !child.replace.answer) await this.requests.replace(orderId, child);
           return;
         }

@@ -560,6 +560,41 @@ describe('execution gateway under faults', () => {
     const resting = (id: string, over: Partial<PlaceOrderRequest> = {}) =>
       order(id, { type: 'LIMIT', limitPrice: d('9600'), timeInForce: 'GTC', quantity: d('2'), ...over });
 
+    it('a reduction that fills overtake (FIX D11/D12) ends the order at what filled; nothing more trades', async () => {
+      const sim = venue('SIM-A');
+      await startGateway([sim]);
+      const orderId = (await commands.placeOrder(resting('reduce', { quantity: d('1') }), ctx)).order.terms
+        .orderId;
+      await drive(settled(orderId, 'NEW'));
+      expect((await commands.replaceOrder(orderId, d('0.7'), null, ctx)).status).toBe('PENDING_REPLACE');
+      // 0.8 trades through the resting order before the venue has the replace.
+      const trade = (tradeId: string, quantity: string): MarketEvent => ({
+        ...BOOK,
+        kind: 'trade',
+        tradeId,
+        aggressor: 'SELL',
+        price: d('9590'),
+        quantity: d(quantity),
+      });
+      sim.publish('BTCUSDT', trade('t-d11', '0.8'));
+      await drive(async () => {
+        const o = await load(orderId);
+        return o.closure !== null || (o.status === 'FILLED' && !o.pendingReplace);
+      });
+      // Were the rest still working, this would fill it.
+      sim.publish('BTCUSDT', trade('t-d11-later', '5'));
+      await drive(() => false, 20);
+
+      const after = await load(orderId);
+      expect([
+        after.status,
+        after.cumQty.toString(),
+        after.orderQty.toString(),
+        after.leavesQty.toString(),
+      ]).toEqual(['FILLED', '0.8', '0.8', '0']);
+      expect(await sim.openOrders()).toEqual([]);
+    });
+
     it('reaches the slice at the venue: the venue works the new terms and the order follows', async () => {
       const sim = venue('SIM-A');
       await startGateway([sim]);

@@ -76,18 +76,25 @@ export class AccountLedger {
         toRevision: recorded.revision,
       });
       if (!order.exists) return;
-      command = {
-        type: 'AdjustReservation',
-        data: {
-          accountId: terms.accountId,
-          orderId,
-          quantity: order.leavesQty.toString(),
-          price: order.limitPrice?.toString() ?? null,
-          reason: recorded.type,
-          sourceSequence,
-        },
-        metadata: { now },
-      };
+      command = order.leavesQty.isZero()
+        ? // Nothing is left to work (a reduction done at what filled): nothing stays reserved.
+          {
+            type: 'ReleaseExposure',
+            data: { accountId: terms.accountId, orderId, reason: recorded.type, sourceSequence },
+            metadata: { now },
+          }
+        : {
+            type: 'AdjustReservation',
+            data: {
+              accountId: terms.accountId,
+              orderId,
+              quantity: order.leavesQty.toString(),
+              price: order.limitPrice?.toString() ?? null,
+              reason: recorded.type,
+              sourceSequence,
+            },
+            metadata: { now },
+          };
     } else {
       command = {
         type: 'ReleaseExposure',

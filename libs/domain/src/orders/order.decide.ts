@@ -408,12 +408,7 @@ function requestReplace(command: RequestReplace, state: OrderState): Decision<Or
   const quantity = rawQty === null ? order.orderQty : tryDecimal(rawQty);
   if (!quantity || !quantity.isPositive())
     return refuse('INVALID_REPLACE', `New quantity ${rawQty} must be a positive decimal.`);
-  if (quantity.lte(order.cumQty)) {
-    return refuse(
-      'INVALID_REPLACE',
-      `New quantity ${quantity} must exceed the ${order.cumQty} already filled; cancel the order instead.`,
-    );
-  }
+  // At or below what has filled, the replace ends the order at that (FIX D11/D12): see reductionEnd.
   let limitPrice = order.limitPrice;
   if (rawPrice !== null) {
     if (order.terms.type === 'MARKET')
@@ -462,6 +457,7 @@ function confirmReplace(command: ConfirmReplace, state: OrderState): Decision<Or
     return refuse('REPLACE_NOT_PENDING', `Order ${command.data.orderId} has no replace pending.`);
   }
   const { quantity, limitPrice } = order.pendingReplace;
+  if (reducedToDone(order)) return accept(reductionEnd(order, isoTimestamp(command.metadata.now)));
   const totals = computeTotals(order.fills, quantity);
   const avgPx = totals.cumQty.isZero() ? null : totals.executedNotional.dividedBy(totals.cumQty);
   return accept({
@@ -478,6 +474,31 @@ function confirmReplace(command: ConfirmReplace, state: OrderState): Decision<Or
       }),
     },
   });
+}
+
+/**
+ * A pending replace down to, or below, what has already filled (FIX D11/D12): the order is done at
+ * what filled. Its working slices are canceled, not replaced; once none works, the order ends.
+ */
+export function reducedToDone(order: Order): boolean {
+  return order.pendingReplace !== null && order.pendingReplace.quantity.lte(order.cumQty);
+}
+
+/** The order ends at what has filled: its quantity becomes that, nothing is left, no execution hidden. */
+function reductionEnd(order: Order, at: string): OrderEvent {
+  const requested = (order.pendingReplace as { quantity: Decimal }).quantity;
+  const limitPrice = order.pendingReplace?.limitPrice ?? order.limitPrice;
+  return {
+    type: 'OrderReplaced',
+    data: {
+      orderId: order.terms.orderId,
+      quantity: order.cumQty.toString(),
+      limitPrice: limitPrice ? limitPrice.toString() : null,
+      replacedAt: at,
+      partial: `reduced to ${requested} with ${order.cumQty} already filled: done at ${order.cumQty}, the rest canceled`,
+      ...totalsOf({ cumQty: order.cumQty, leavesQty: Decimal.ZERO, avgPx: order.avgPx }),
+    },
+  };
 }
 
 function rejectReplace(command: RejectReplace, state: OrderState): Decision<OrderEvent> {
@@ -685,6 +706,7 @@ function parentEnd(
       data: { orderId, canceledQty: leaves, reason: 'canceled on request', canceledAt: at },
     };
   }
+  if (reducedToDone(after)) return reductionEnd(after, at);
   if (after.cumQty.isZero() && children.every((c) => c.status === 'REJECTED')) {
     return {
       type: 'OrderRejectedByVenue',
@@ -774,6 +796,8 @@ function recordSliceReplace(command: RecordSliceReplace, state: OrderState): Dec
 function replaceEnd(after: Order, at: string): OrderEvent | null {
   const asked = Object.values(after.children).filter((c) => c.replace);
   if (!after.pendingReplace || asked.length === 0 || asked.some((c) => !c.replace?.answer)) return null;
+  // Fills overtook a reduction: the slices are being canceled; the order ends when none works.
+  if (reducedToDone(after)) return null;
   const orderId = after.terms.orderId;
   const refused = asked.filter((c) => c.replace?.answer && !c.replace.answer.replaced);
   const reasonOf = (c: (typeof asked)[number]) =>

@@ -456,10 +456,6 @@ describe('order decider', () => {
 
     it('refuses replaces that cannot be right', () => {
       spec.given(accepted, acknowledged).when(replace(null, null)).thenRejects('INVALID_REPLACE');
-      spec
-        .given(accepted, acknowledged, partiallyFilled)
-        .when(replace('4', null))
-        .thenRejects('INVALID_REPLACE');
       spec.given(accepted, acknowledged).when(replace('-1', null)).thenRejects('INVALID_REPLACE');
       spec.given(accepted, acknowledged).when(replace(null, '0')).thenRejects('INVALID_REPLACE');
       spec.given(accepted, acknowledged).when(replace('10', '9680')).thenRejects('INVALID_REPLACE');
@@ -480,6 +476,42 @@ describe('order decider', () => {
         data: { ...terms({ type: 'MARKET', limitPrice: null }), acceptedAt: iso() },
       };
       spec.given(market).when(replace(null, '9000')).thenRejects('INVALID_REPLACE');
+    });
+
+    it('a reduction to what has filled, or below, is done at what filled (FIX D11/D12), hiding no execution', () => {
+      const eightFilled = filled('E1', '8', '9680', '8', '2', '9680');
+      const reduced = spec
+        .given(accepted, acknowledged, eightFilled)
+        .when(replace('7', null))
+        .then({
+          type: 'OrderReplaceRequested',
+          data: { orderId, quantity: '7', limitPrice: '9680', requestedAt: iso(3) },
+        }) as Order;
+      expect(reduced.status).toBe('PENDING_REPLACE');
+      const done = spec
+        .given(accepted, acknowledged, eightFilled, {
+          type: 'OrderReplaceRequested',
+          data: { orderId, quantity: '7', limitPrice: '9680', requestedAt: iso(3) },
+        })
+        .when({ type: 'ConfirmReplace', data: { orderId }, metadata: at(4) })
+        .then({
+          type: 'OrderReplaced',
+          data: {
+            orderId,
+            quantity: '8',
+            limitPrice: '9680',
+            replacedAt: iso(4),
+            partial: 'reduced to 7 with 8 already filled: done at 8, the rest canceled',
+            cumQty: '8',
+            leavesQty: '0',
+            avgPx: '9680',
+          },
+        }) as Order;
+      expect([done.status, done.orderQty.toString(), done.overfilledQty.toString()]).toEqual([
+        'FILLED',
+        '8',
+        '0',
+      ]);
     });
 
     it('confirming or rejecting with no replace pending is refused', () => {
