@@ -47,6 +47,7 @@ const SLICE_FACTS = [
   'OrderCanceled',
   'OrderExpired',
   'OrderRejectedByVenue',
+  'OrderRestated',
 ] as const;
 type GatewayEventType = (typeof INTENTS)[number] | (typeof SLICE_FACTS)[number];
 type Intent = Recorded<(typeof INTENTS)[number]>;

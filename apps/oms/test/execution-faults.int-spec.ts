@@ -593,6 +593,26 @@ describe('execution gateway under faults', () => {
       expect(await sim.openOrders()).toEqual([]);
     });
 
+    it('an unsolicited restatement of quantity by the venue (FIX ExecType D) is applied, not dropped', async () => {
+      const sim = venue('SIM-A');
+      await startGateway([sim]);
+      const orderId = (await commands.placeOrder(resting('restated'), ctx)).order.terms.orderId;
+      await drive(settled(orderId, 'NEW'));
+      // The venue cuts the order from 2 to 1.5 on its own (a risk reduction, say).
+      sim.restate(`${orderId}.1`, d('1.5'), 'venue risk reduction');
+      await drive(async () => (await load(orderId)).orderQty.eq(d('1.5')));
+
+      const after = await load(orderId);
+      expect([after.status, after.orderQty.toString(), after.leavesQty.toString()]).toEqual([
+        'NEW',
+        '1.5',
+        '1.5',
+      ]);
+      expect(after.children[`${orderId}.1`].quantity).toBe('1.5');
+      const types = (await store.readStream(orderStream(orderId))).map((e) => e.type);
+      expect(types.slice(-2)).toEqual(['VenueOrderRestated', 'OrderRestated']);
+    });
+
     it('reaches the slice at the venue: the venue works the new terms and the order follows', async () => {
       const sim = venue('SIM-A');
       await startGateway([sim]);

@@ -74,6 +74,8 @@ const ORDER_EVENTS = [
   'OrderExpired',
   'TradeBusted',
   'TradeCorrected',
+  'VenueOrderRestated',
+  'OrderRestated',
 ] as const satisfies readonly OrderEvent['type'][];
 /** Every order event changes the row's snapshot: leaving one out is a compile error here. */
 export const EVERY_ORDER_EVENT_PROJECTED: Exclude<

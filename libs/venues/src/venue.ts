@@ -62,7 +62,9 @@ export type ExecutionReport =
       limitPrice: Decimal | null;
       leavesQuantity: Decimal;
     })
-  | (ReportBase & { kind: 'cancel-rejected' | 'replace-rejected'; reason: string });
+  | (ReportBase & { kind: 'cancel-rejected' | 'replace-rejected'; reason: string })
+  /** Unsolicited (FIX ExecType D): the venue changed the order's quantity on its own. */
+  | (ReportBase & { kind: 'restated'; quantity: Decimal; leavesQuantity: Decimal; reason: string });
 
 export type VenueOrderState = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED';
 

@@ -9,8 +9,8 @@ import { orderIdOf, orderStream } from '../streams';
 import { HotAccounts } from './hot-accounts';
 
 const RELEASING = ['OrderCanceled', 'OrderExpired', 'OrderRejectedByVenue'] as const;
-/** A replace ended: the reservation follows what works at the venue now. */
-const REPLACE_ENDED = ['OrderReplaced', 'OrderReplaceRejected'] as const;
+/** A replace ended, or the venue restated the order: the reservation follows what works there now. */
+const REPLACE_ENDED = ['OrderReplaced', 'OrderReplaceRejected', 'OrderRestated'] as const;
 const LEDGER_EVENTS = ['OrderFilled', ...RELEASING, ...REPLACE_ENDED] as const;
 type LedgerEventType = (typeof LEDGER_EVENTS)[number];
 
@@ -70,7 +70,11 @@ export class AccountLedger {
         },
         metadata: { now },
       };
-    } else if (recorded.type === 'OrderReplaced' || recorded.type === 'OrderReplaceRejected') {
+    } else if (
+      recorded.type === 'OrderReplaced' ||
+      recorded.type === 'OrderReplaceRejected' ||
+      recorded.type === 'OrderRestated'
+    ) {
       // The order as this event left it: its open quantity and limit price are what the venue works.
       const { state: order } = await this.aggregates.load(orderDecider, orderStream(orderId), undefined, {
         toRevision: recorded.revision,

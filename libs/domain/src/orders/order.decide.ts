@@ -110,8 +110,15 @@ export type RecordSliceReplace = Command<
   }
 >;
 
+/** The venue restated a slice's quantity on its own (FIX ExecType D); the order follows. */
+export type RestateSlice = Command<
+  'RestateSlice',
+  { orderId: string; childId: string; quantity: DecimalString; reason: string }
+>;
+
 export type OrderCommand =
   | PlaceOrder
+  | RestateSlice
   | RouteOrder
   | RouteReplace
   | RecordSliceReplace
@@ -590,6 +597,59 @@ function correctTrade(command: CorrectTrade, state: OrderState): Decision<OrderE
   return accept(...events);
 }
 
+/**
+ * A venue's unsolicited restatement of a slice's quantity (FIX ExecType D): the slice works the new
+ * quantity and the order's quantity moves by as much. A restatement to what has filled, or below, ends
+ * the slice (and, with nothing else working, the order, at what filled).
+ */
+function restateSlice(command: RestateSlice, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  const { orderId, childId, reason } = command.data;
+  const child = order.children[childId];
+  if (!child) return refuse('UNKNOWN_EXECUTION', `Order ${orderId} has no slice ${childId}.`);
+  const quantity = tryDecimal(command.data.quantity);
+  if (!quantity || quantity.isNegative()) {
+    return refuse('INVALID_EXECUTION', `A restatement needs a quantity ≥ 0 (got ${command.data.quantity}).`);
+  }
+  if (quantity.eq(Decimal.parse(child.quantity)) || !WORKING_CHILD_STATUSES.includes(child.status))
+    return accept();
+  const at = isoTimestamp(command.metadata.now);
+  const sliceQty = Decimal.max(quantity, Decimal.parse(child.cumQty));
+  const restated: OrderEvent = {
+    type: 'VenueOrderRestated',
+    data: {
+      orderId,
+      childId,
+      venueId: child.venueId,
+      quantity: sliceQty.toString(),
+      previousQuantity: child.quantity,
+      reason,
+      restatedAt: at,
+    },
+  };
+  const orderQty = Decimal.max(
+    order.orderQty.plus(sliceQty).minus(Decimal.parse(child.quantity)),
+    order.cumQty,
+  );
+  const afterSlice = evolveOrder(order, restated) as Order;
+  const totals = computeTotals(afterSlice.fills, orderQty);
+  return accept<OrderEvent>(restated, {
+    type: 'OrderRestated',
+    data: {
+      orderId,
+      quantity: orderQty.toString(),
+      reason: `${child.venueId} restated ${childId} from ${child.quantity} to ${sliceQty}: ${reason}`,
+      restatedAt: at,
+      ...totalsOf({
+        cumQty: totals.cumQty,
+        leavesQty: Decimal.max(orderQty.minus(totals.cumQty), Decimal.ZERO),
+        avgPx: totals.cumQty.isZero() ? null : totals.executedNotional.dividedBy(totals.cumQty),
+      }),
+    },
+  });
+}
+
 function routeOrder(command: RouteOrder, state: OrderState): Decision<OrderEvent> {
   const order = requireSent(state, command.data.orderId);
   if ('accepted' in order) return order;
@@ -879,6 +939,8 @@ export function decideOrder(command: OrderCommand, state: OrderState): Decision<
       return bustTrade(command, state);
     case 'CorrectTrade':
       return correctTrade(command, state);
+    case 'RestateSlice':
+      return restateSlice(command, state);
     default:
       return assertNever(command);
   }

@@ -329,3 +329,60 @@ describe('replacing an order that works at venues', () => {
       .thenRejects('REPLACE_NOT_PENDING');
   });
 });
+
+describe('order: a venue restates a slice (FIX ExecType D)', () => {
+  const restate = (childId: string, quantity: string): OrderCommand => ({
+    type: 'RestateSlice',
+    data: { orderId, childId, quantity, reason: 'venue risk reduction' },
+    metadata: at(4),
+  });
+
+  it('the slice works the new quantity and the order’s quantity moves by as much', () => {
+    spec
+      .given(accepted, routed, ...submitted)
+      .when(restate('o1.2', '1'))
+      .then(
+        {
+          type: 'VenueOrderRestated',
+          data: {
+            orderId,
+            childId: 'o1.2',
+            venueId: 'SIM-B',
+            quantity: '1',
+            previousQuantity: '4',
+            reason: 'venue risk reduction',
+            restatedAt: iso(4),
+          },
+        },
+        {
+          type: 'OrderRestated',
+          data: {
+            orderId,
+            quantity: '7',
+            reason: 'SIM-B restated o1.2 from 4 to 1: venue risk reduction',
+            restatedAt: iso(4),
+            cumQty: '0',
+            leavesQty: '7',
+            avgPx: null,
+          },
+        },
+      );
+  });
+
+  it('never below what the slice has filled; a repeat changes nothing', () => {
+    const after = stateAfter(
+      [accepted, routed, ...submitted],
+      childFill('o1.2', 'E1', '3'),
+      restate('o1.2', '1'),
+    );
+    expect([after.orderQty.toString(), after.cumQty.toString(), after.children['o1.2'].status]).toEqual([
+      '9',
+      '3',
+      'FILLED',
+    ]);
+    spec
+      .given(accepted, routed, ...submitted)
+      .when(restate('o1.1', '6'))
+      .thenNothing();
+  });
+});

@@ -205,8 +205,29 @@ export type VenueReplaceRejected = DomainEvent<
   { orderId: string; childId: string; venueId: string; reason: string; rejectedAt: string }
 >;
 
+/** The venue changed a slice's quantity on its own (FIX ExecType D, restated). */
+export type VenueOrderRestated = DomainEvent<
+  'VenueOrderRestated',
+  {
+    orderId: string;
+    childId: string;
+    venueId: string;
+    quantity: DecimalString;
+    previousQuantity: DecimalString;
+    reason: string;
+    restatedAt: string;
+  }
+>;
+/** The order's quantity follows its slices' restatement. */
+export type OrderRestated = DomainEvent<
+  'OrderRestated',
+  { orderId: string; quantity: DecimalString; reason: string; restatedAt: string } & OrderTotals
+>;
+
 export type OrderEvent =
   | OrderAccepted
+  | VenueOrderRestated
+  | OrderRestated
   | OrderRouted
   | VenueOrderSubmitted
   | VenueOrderUnconfirmed
@@ -586,6 +607,28 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
     case 'OrderOverfilled':
       // Informational alert: the overfill quantity is already part of the OrderFilled it follows.
       return order;
+    case 'VenueOrderRestated': {
+      const child = order.children[event.data.childId];
+      if (!child) return order;
+      const restated: ChildSlice = {
+        ...child,
+        quantity: event.data.quantity,
+        status: dec(child.cumQty).gte(dec(event.data.quantity)) ? 'FILLED' : child.status,
+      };
+      return withTotals(
+        { ...order, children: { ...order.children, [child.childId]: restated } },
+        event.data.restatedAt,
+      );
+    }
+    case 'OrderRestated':
+      return withTotals(
+        {
+          ...order,
+          terms: { ...order.terms, quantity: event.data.quantity },
+          orderQty: dec(event.data.quantity),
+        },
+        event.data.restatedAt,
+      );
     case 'OrderRejectedByVenue':
       return withTotals(
         { ...order, closure: 'REJECTED', pendingCancel: false, pendingReplace: null },
@@ -672,6 +715,7 @@ export function endsOrder(event: OrderEvent): boolean {
     case 'OrderExpired':
       return true;
     case 'OrderFilled':
+    case 'OrderRestated':
       return dec(event.data.leavesQty).isZero();
     default:
       return false;

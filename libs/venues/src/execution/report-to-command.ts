@@ -75,6 +75,11 @@ export function reportToCommand(report: ExecutionReport): OrderIntent | null {
         type: 'RecordSliceReplace',
         data: { orderId, childId, outcome: 'REJECTED', reason: report.reason },
       };
+    case 'restated':
+      return {
+        type: 'RestateSlice',
+        data: { orderId, childId, quantity: report.quantity.toString(), reason: report.reason },
+      };
     case 'cancel-rejected':
       return null;
   }

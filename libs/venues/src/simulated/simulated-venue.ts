@@ -141,6 +141,28 @@ export class SimulatedVenue implements Venue {
     );
   }
 
+  /**
+   * The venue changes a working order's quantity on its own (a risk reduction, say), and says so
+   * unsolicited (FIX ExecType D). For tests and backtests.
+   */
+  restate(clientOrderId: string, quantity: Decimal, reason: string): void {
+    const held = this.orders.get(clientOrderId);
+    const engine = held && this.engines.get(held.request.instrumentId);
+    if (!held || !engine || !engine.order(clientOrderId)) return;
+    for (const r of engine.replace(clientOrderId, quantity, null)) {
+      if (r.type !== 'replaced') continue;
+      held.request = { ...held.request, quantity: r.quantity };
+      held.leaves = r.leavesQuantity;
+      this.report({
+        kind: 'restated',
+        clientOrderId,
+        quantity: r.quantity,
+        leavesQuantity: r.leavesQuantity,
+        reason,
+      });
+    }
+  }
+
   /** A cancel or replace reaches the engine only for an order still working there. */
   private onWorking(
     clientOrderId: string,
