@@ -17,6 +17,7 @@ import {
   VenueCapabilities,
 } from '@oms/venues';
 import { DataSource } from 'typeorm';
+import { waitUntil } from '../../../test/wait-for';
 import { TestCommands } from './command-bus';
 import { TestWorld, openTestWorld } from './world';
 
@@ -147,15 +148,6 @@ describe('execution gateway under faults', () => {
     }
   }
 
-  /** Waits, on wall time with the virtual clock standing still, until `done` holds (or fails saying so). */
-  async function until(done: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + 15_000;
-    while (!(await done())) {
-      if (Date.now() > deadline) throw new Error('within 15 s: the condition never held');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
-
   /** What a gateway that died right after its write-ahead append left in the log. */
   async function writeAhead(orderId: string, slices: RouteSlice[]): Promise<void> {
     await new AggregateStore(store).execute(
@@ -278,19 +270,22 @@ describe('execution gateway under faults', () => {
       ids.push(placed.order.terms.orderId);
     }
     // Either may take the one token at hand (no time needs to pass); the other waits a second for its own.
-    await until(async () => sent.length >= 1);
+    await waitUntil(() => sent.length >= 1, 'the first slice sent');
     const sentOrder = ids.find((id) => sent[0].startsWith(id)) as string;
     const waiting = ids.find((id) => id !== sentOrder) as string;
     clock.advance(10); // the venue's ack is 10 ms away (5 each way)
-    await until(settled(sentOrder, 'NEW')); // sent and acknowledged
-    await until(async () => Object.keys((await load(waiting)).children).length === 1); // written ahead
+    await waitUntil(settled(sentOrder, 'NEW'), 'the sent slice acknowledged');
+    await waitUntil(
+      async () => Object.keys((await load(waiting)).children).length === 1,
+      'the other slice written ahead',
+    );
     expect(sent).toHaveLength(1);
 
     // The lock's session ends: another gateway may hold it now.
     await dataSource.query(
       `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`,
     );
-    await until(async () => lost.length === 1);
+    await waitUntil(() => lost.length === 1, 'the gateway told of its lost lock');
     await drive(() => false, 300); // three seconds of tokens
 
     expect(sent).toHaveLength(1);
@@ -535,8 +530,9 @@ describe('execution gateway under faults', () => {
     const started = gateway.start().catch((error: unknown) => error);
     await drive(() => sent.length >= 5, 1); // the five go out; the rest wait on the clock
     // Every order written ahead (its slice recorded), so the other seven wait on the line, not earlier.
-    await until(async () =>
-      (await Promise.all(ids.map(load))).every((o) => Object.keys(o.children).length === 1),
+    await waitUntil(
+      async () => (await Promise.all(ids.map(load))).every((o) => Object.keys(o.children).length === 1),
+      'every order written ahead',
     );
     expect(sent).toHaveLength(5);
 

@@ -3,6 +3,7 @@ import { TestDatabase, createTestDatabase } from '@oms/event-store/testing/test-
 import { INestApplication } from '@nestjs/common';
 import { silentLogger } from '@oms/platform';
 import { Client } from 'pg';
+import { waitFor } from '../../../test/wait-for';
 import { createOmsApp } from '../src/oms-app';
 import { OmsRuntime, RuntimeOptions } from '../src/oms-runtime';
 import { OmsSettings, Role } from '../src/settings';
@@ -82,18 +83,12 @@ export async function startOms(
   };
 }
 
-export async function eventually<T>(
+/** Waits for a condition over HTTP or the log (see test/wait-for.ts), ten seconds at most. */
+export function eventually<T>(
   read: () => Promise<T>,
   ok: (value: T) => boolean,
   what: string,
   timeoutMs = 10_000,
 ): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() - started > timeoutMs)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  return waitFor(read, ok, what, timeoutMs);
 }

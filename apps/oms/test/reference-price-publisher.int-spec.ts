@@ -6,6 +6,7 @@ import { ReferencePricePublisher } from '@oms/gateway';
 import { VirtualClock, silentLogger } from '@oms/platform';
 import { MarketDataHandler, MarketEvent } from '@oms/venues';
 import { DataSource } from 'typeorm';
+import { waitFor } from '../../../test/wait-for';
 import { startCommands } from './command-bus';
 import { testDataSource } from './data-source';
 
@@ -18,19 +19,6 @@ const quote = (bid: string, ask: string): MarketEvent => ({
   bid: { price: Decimal.parse(bid), quantity: Decimal.parse('1') },
   ask: { price: Decimal.parse(ask), quantity: Decimal.parse('1') },
 });
-
-/** Reads until `ok` holds; fails, saying what never happened, after a deadline. */
-async function until<T>(read: () => T, ok: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = performance.now() + 10_000;
-  let value = read();
-  while (!ok(value)) {
-    if (performance.now() > deadline)
-      throw new Error(`within 10 s: ${what}; last read ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    value = read();
-  }
-  return value;
-}
 
 describe('reference prices shared by the gateway with API processes that run without it', () => {
   let database: TestDatabase;
@@ -75,10 +63,11 @@ describe('reference prices shared by the gateway with API processes that run wit
     clock.advance(400);
     marketData.onMarketData('SIM-B', 'BTCUSDT', quote('9700.00', '9700.10'));
     expect(await publisher.publish()).toBe(1);
-    const reference = await until(
+    const reference = await waitFor(
       () => follower.referencePrice('BTCUSDT'),
       (r) => r?.price.toString() === '9700.05',
       'the follower to read the new price after its notice',
+      10_000,
     );
     expect(reference?.price.toString()).toBe('9700.05');
     expect(reference?.observedAt).toBe(started + 400);
@@ -89,10 +78,11 @@ describe('reference prices shared by the gateway with API processes that run wit
     clock.advance(100);
     marketData.onMarketData('SIM-A', 'BTCUSDT', quote('9720.00', '9721.00'));
     clock.advance(300); // the 250 ms timer falls due
-    const reference = await until(
+    const reference = await waitFor(
       () => follower.referencePrice('BTCUSDT'),
       (r) => r?.observedAt === started + 500,
       'the price the publisher wrote on its own timer',
+      10_000,
     );
     expect(reference?.observedAt).toBe(started + 500);
     // The freshest book across venues: SIM-A's, seen last.

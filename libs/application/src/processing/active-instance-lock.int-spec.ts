@@ -1,15 +1,7 @@
 import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from '@oms/event-store/testing/test-database';
+import { waitUntil } from '../../../../test/wait-for';
 import { ActiveInstanceLock } from './active-instance-lock';
-
-/** Waits for a condition, failing with what never happened after a deadline. */
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`within 10 s: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('ActiveInstanceLock', () => {
   let database: TestDatabase;
@@ -55,10 +47,10 @@ describe('ActiveInstanceLock', () => {
 
     url = 'postgres://postgres:postgres@127.0.0.1:1/nowhere'; // refused at once
     const before = attempts;
-    await waitFor(() => attempts >= before + 3, 'three retries against the unreachable database');
+    await waitUntil(() => attempts >= before + 3, 'three retries against the unreachable database', 10_000);
     url = database.connectionString;
     await holder.release();
-    await waitFor(() => standbyActive, 'the standby to take over once the holder let go');
+    await waitUntil(() => standbyActive, 'the standby to take over once the holder let go', 10_000);
 
     expect(standbyActive).toBe(true);
     expect(standby.isActive).toBe(true);

@@ -2,21 +2,13 @@ import { randomUUID } from 'crypto';
 import { Client } from 'pg';
 import { GlobalPosition, NO_STREAM, RecordedEvent, comparePositions } from '../event-store';
 import { TestDatabase, createTestDatabase } from '../testing/test-database';
+import { waitUntil } from '../../../../test/wait-for';
 import { PostgresEventStore } from './postgres-event-store';
 
 jest.setTimeout(60_000);
 
 const metadata = JSON.stringify({ correlationId: 'c', causationId: null, actor: 'test' });
 const tick = (data: unknown = {}) => ({ type: 'Tick', data, metadata: JSON.parse(metadata) });
-
-/** Waits until `condition` holds; fails saying what never happened after a generous deadline. */
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 interface OpenAppend {
   commit(): Promise<void>;
@@ -125,7 +117,7 @@ describe('PostgreSQL event store under concurrency', () => {
     // else the subscriber would ever get (a duplicate, a rolled-back event).
     const sentinel = randomUUID();
     await store.appendToStream('conc-sentinel', [{ eventId: sentinel, ...tick() }], NO_STREAM);
-    await waitFor(() => delivered.some((e) => e.eventId === sentinel), 'the sentinel event delivered');
+    await waitUntil(() => delivered.some((e) => e.eventId === sentinel), 'the sentinel event delivered');
     await subscription.stop();
     await store.close();
 
@@ -164,12 +156,12 @@ describe('PostgreSQL event store under concurrency', () => {
       lastNoise = (await store.appendToStream(`noise-${i}`, [tick({ i })], NO_STREAM)).position;
     }
     await slow.commit();
-    await waitFor(() => delivered.length >= 1, 'the late match delivered');
+    await waitUntil(() => delivered.length >= 1, 'the late match delivered');
     // One more append wakes the subscriber: it reads on from where the last read looked, not from
     // its last match (which would be every noise event again on every wake).
     const readsBefore = reads.length;
     await store.appendToStream('noise-wake', [tick()], NO_STREAM);
-    await waitFor(() => reads.length > readsBefore, 'a read after the wake');
+    await waitUntil(() => reads.length > readsBefore, 'a read after the wake');
 
     expect(delivered.map((e) => e.eventId)).toEqual([late]);
     expect(comparePositions(reads[readsBefore], lastNoise)).toBeGreaterThanOrEqual(0);
@@ -259,10 +251,10 @@ describe('PostgreSQL event store notices', () => {
       delivered.push(...events);
     });
     await subscription.caughtUp;
-    await waitFor(() => waits.length > 0, 'the subscription asleep, waiting for appends');
+    await waitUntil(() => waits.length > 0, 'the subscription asleep, waiting for appends');
     // Its store listens from the first wait on: probe until a notice is heard.
     let probes = 0;
-    await waitFor(() => {
+    await waitUntil(() => {
       if (store.noticesHeard > 0) return true;
       if (probes++ % 20 === 0) void store.appendToStream(`probe-${randomUUID()}`, [tick()], NO_STREAM);
       return false;
@@ -270,11 +262,11 @@ describe('PostgreSQL event store notices', () => {
     const pageReads = countPageReads(store);
     const heardBefore = store.noticesHeard;
     for (let i = 0; i < 20; i++) await store.appendToStream(`noise-${randomUUID()}`, [tick()], NO_STREAM);
-    await waitFor(() => store.noticesHeard >= heardBefore + 20, 'the twenty noise notices heard');
+    await waitUntil(() => store.noticesHeard >= heardBefore + 20, 'the twenty noise notices heard');
 
     await store.appendToStream(`quiet-${randomUUID()}`, [tick()], NO_STREAM);
     // Woken by the notice (the safety wake is an hour away), and only by this one: one read.
-    await waitFor(() => delivered.length === 1, 'the quiet event delivered after its notice');
+    await waitUntil(() => delivered.length === 1, 'the quiet event delivered after its notice');
     expect(pageReads()).toBe(1);
     await subscription.stop();
     await store.close();
@@ -307,10 +299,10 @@ describe('PostgreSQL event store notices', () => {
     for (let i = 0; i < 10; i++)
       await store.appendToStream(`noise-${randomUUID()}`, [tick({ i })], NO_STREAM);
     await wantedWrite.commit();
-    await waitFor(() => delivered.length === 1, 'the wanted event delivered');
+    await waitUntil(() => delivered.length === 1, 'the wanted event delivered');
     expect(delivered.map((e) => e.eventId)).toEqual([wanted]);
     // Held back is only noise it does not want: it sleeps until the next notice, it does not poll.
-    await waitFor(() => waits.length > waitsAtDelivery[0], 'the subscription asleep after the delivery');
+    await waitUntil(() => waits.length > waitsAtDelivery[0], 'the subscription asleep after the delivery');
     expect(waits[waitsAtDelivery[0]]).toBe(NO_SAFETY_WAKE);
     await holder.rollback();
 
@@ -318,13 +310,13 @@ describe('PostgreSQL event store notices', () => {
     const blocker = await appendInOpenTransaction(database.connectionString, 'other-blocker', [randomUUID()]);
     const waitsBefore = waits.length;
     const late = await store.appendToStream(`wanted-${randomUUID()}`, [tick()], NO_STREAM);
-    await waitFor(
+    await waitUntil(
       () => waits.slice(waitsBefore).includes(20),
       'the subscription polling for its held-back event',
     );
     await blocker.rollback();
     // Found by the short poll: no notice comes, and the safety wake is an hour away.
-    await waitFor(() => delivered.length === 2, 'the held-back event delivered after its holder ended');
+    await waitUntil(() => delivered.length === 2, 'the held-back event delivered after its holder ended');
     expect(comparePositions(delivered[1].position, late.position)).toBe(0);
     await subscription.stop();
     await store.close();
