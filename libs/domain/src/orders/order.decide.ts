@@ -12,6 +12,7 @@ import {
   WORKING_CHILD_STATUSES,
   OrderState,
   OrderTerms,
+  OrderTotals,
   PARENT_SLICE,
   computeTotals,
   evolveOrder,
@@ -465,8 +466,6 @@ function confirmReplace(command: ConfirmReplace, state: OrderState): Decision<Or
   }
   const { quantity, limitPrice } = order.pendingReplace;
   if (reducedToDone(order)) return accept(reductionEnd(order, isoTimestamp(command.metadata.now)));
-  const totals = computeTotals(order.fills, quantity);
-  const avgPx = totals.cumQty.isZero() ? null : totals.executedNotional.dividedBy(totals.cumQty);
   return accept({
     type: 'OrderReplaced',
     data: {
@@ -474,11 +473,7 @@ function confirmReplace(command: ConfirmReplace, state: OrderState): Decision<Or
       quantity: quantity.toString(),
       limitPrice: limitPrice ? limitPrice.toString() : null,
       replacedAt: isoTimestamp(command.metadata.now),
-      ...totalsOf({
-        cumQty: totals.cumQty,
-        leavesQty: Decimal.max(quantity.minus(totals.cumQty), Decimal.ZERO),
-        avgPx,
-      }),
+      ...totalsAt(order.fills, quantity),
     },
   });
 }
@@ -506,6 +501,16 @@ function reductionEnd(order: Order, at: string): OrderEvent {
       ...totalsOf({ cumQty: order.cumQty, leavesQty: Decimal.ZERO, avgPx: order.avgPx }),
     },
   };
+}
+
+/** The cumulative figures the order shows once its quantity is `quantity` (a replace, a restatement). */
+function totalsAt(fills: Order['fills'], quantity: Decimal): OrderTotals {
+  const totals = computeTotals(fills, quantity);
+  return totalsOf({
+    cumQty: totals.cumQty,
+    leavesQty: Decimal.max(quantity.minus(totals.cumQty), Decimal.ZERO),
+    avgPx: totals.cumQty.isZero() ? null : totals.executedNotional.dividedBy(totals.cumQty),
+  });
 }
 
 function rejectReplace(command: RejectReplace, state: OrderState): Decision<OrderEvent> {
@@ -632,8 +637,6 @@ function restateSlice(command: RestateSlice, state: OrderState): Decision<OrderE
     order.orderQty.plus(sliceQty).minus(Decimal.parse(child.quantity)),
     order.cumQty,
   );
-  const afterSlice = evolveOrder(order, restated) as Order;
-  const totals = computeTotals(afterSlice.fills, orderQty);
   return accept<OrderEvent>(restated, {
     type: 'OrderRestated',
     data: {
@@ -641,11 +644,7 @@ function restateSlice(command: RestateSlice, state: OrderState): Decision<OrderE
       quantity: orderQty.toString(),
       reason: `${child.venueId} restated ${childId} from ${child.quantity} to ${sliceQty}: ${reason}`,
       restatedAt: at,
-      ...totalsOf({
-        cumQty: totals.cumQty,
-        leavesQty: Decimal.max(orderQty.minus(totals.cumQty), Decimal.ZERO),
-        avgPx: totals.cumQty.isZero() ? null : totals.executedNotional.dividedBy(totals.cumQty),
-      }),
+      ...totalsAt(order.fills, orderQty),
     },
   });
 }
@@ -879,7 +878,6 @@ function replaceEnd(after: Order, at: string): OrderEvent | null {
       .minus(Decimal.parse(c.replace?.quantity ?? c.quantity))
       .plus(Decimal.parse(c.quantity));
   }
-  const totals = computeTotals(after.fills, quantity);
   const limitPrice = after.pendingReplace.limitPrice;
   return {
     type: 'OrderReplaced',
@@ -892,11 +890,7 @@ function replaceEnd(after: Order, at: string): OrderEvent | null {
         refused.length === 0
           ? null
           : `kept their old terms: ${refused.map((c) => `${c.childId} at ${c.venueId} (${reasonOf(c)})`).join('; ')}`,
-      ...totalsOf({
-        cumQty: totals.cumQty,
-        leavesQty: Decimal.max(quantity.minus(totals.cumQty), Decimal.ZERO),
-        avgPx: totals.cumQty.isZero() ? null : totals.executedNotional.dividedBy(totals.cumQty),
-      }),
+      ...totalsAt(after.fills, quantity),
     },
   };
 }
