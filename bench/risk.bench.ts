@@ -71,7 +71,7 @@ function warmAccount(): AccountState {
         fee: '0.1',
         executedAt: NOW.toISOString(),
         sourceSequence: String(i + 1),
-        position: { quantity: '0', averagePrice: '0', realizedPnl: '0', fees: '0' },
+        position: { quantity: '0', costBasis: '0', averagePrice: '0', realizedPnl: '0', fees: '0' },
       },
     });
   }

@@ -5,6 +5,7 @@ import { SetBasedAppend1763800000000 } from './1763800000000-set-based-append';
 import { AppendNotice1763900000000 } from './1763900000000-append-notice';
 import { ReferencePrices1764000000000 } from './1764000000000-reference-prices';
 import { GatewayWorkingSlices1764100000000 } from './1764100000000-gateway-working-slices';
+import { PositionCostBasis1764200000000 } from './1764200000000-position-cost-basis';
 
 /** Every migration, in order. Listed explicitly (no globs) so jest, ts-node and the build agree. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -14,6 +15,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AppendNotice1763900000000,
   ReferencePrices1764000000000,
   GatewayWorkingSlices1764100000000,
+  PositionCostBasis1764200000000,
 ];
 
 /**

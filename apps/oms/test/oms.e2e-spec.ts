@@ -290,7 +290,7 @@ describe('OMS over HTTP (GraphQL)', () => {
             fees: string;
           }[];
         }>(
-          '{ positions(accountId: "demo") { instrumentId quantity averagePrice realizedPnl unrealizedPnl fees markPrice } }',
+          '{ positions(accountId: "demo") { instrumentId quantity costBasis averagePrice realizedPnl unrealizedPnl fees markPrice } }',
         ),
       (r) => (r.data?.positions.length ?? 0) > 0,
       'the position',
@@ -298,6 +298,7 @@ describe('OMS over HTTP (GraphQL)', () => {
     expect(positions.data?.positions[0]).toMatchObject({
       instrumentId: 'BTCUSDT',
       quantity: '0.5',
+      costBasis: '4800',
       averagePrice: '9600',
       unrealizedPnl: '40',
       fees: '0.96',

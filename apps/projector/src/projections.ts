@@ -1,5 +1,6 @@
 import { Recorded, domainEventOf, orderIdOf } from '@oms/application';
 import {
+  Decimal,
   Order,
   OrderEvent,
   OrderEventType,
@@ -266,15 +267,18 @@ export const positionsProjection = projection<'FillBooked'>({
 async function applyFillBooked(tx: EntityManager, recorded: Recorded<'FillBooked'>): Promise<void> {
   const d = recorded.data;
   await tx.query(
-    `INSERT INTO rm_positions (account_id, instrument_id, quantity, average_price, realized_pnl, fees, updated_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7)
+    `INSERT INTO rm_positions (account_id, instrument_id, quantity, cost_basis, average_price, realized_pnl, fees, updated_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
        ON CONFLICT (account_id, instrument_id) DO UPDATE SET quantity = EXCLUDED.quantity,
-         average_price = EXCLUDED.average_price, realized_pnl = EXCLUDED.realized_pnl, fees = EXCLUDED.fees,
+         cost_basis = EXCLUDED.cost_basis, average_price = EXCLUDED.average_price, realized_pnl = EXCLUDED.realized_pnl, fees = EXCLUDED.fees,
          updated_at = EXCLUDED.updated_at`,
     [
       d.accountId,
       d.instrumentId,
       d.position.quantity,
+      // Events from before the exact cost basis was kept: the rounded average is all they have.
+      d.position.costBasis ??
+        Decimal.parse(d.position.quantity).times(Decimal.parse(d.position.averagePrice)).toString(),
       d.position.averagePrice,
       d.position.realizedPnl,
       d.position.fees,

@@ -60,6 +60,7 @@ export class PositionRow {
   @PrimaryColumn({ name: 'account_id' }) accountId!: string;
   @PrimaryColumn({ name: 'instrument_id' }) instrumentId!: string;
   @Column({ ...DECIMAL_COLUMN }) quantity!: Decimal;
+  @Column({ ...DECIMAL_COLUMN, name: 'cost_basis' }) costBasis!: Decimal;
   @Column({ ...DECIMAL_COLUMN, name: 'average_price' }) averagePrice!: Decimal;
   @Column({ ...DECIMAL_COLUMN, name: 'realized_pnl' }) realizedPnl!: Decimal;
   @Column({ ...DECIMAL_COLUMN }) fees!: Decimal;

@@ -113,7 +113,12 @@ export class Position {
   @Field() accountId!: string;
   @Field() instrumentId!: string;
   @Field(() => DecimalScalar, { description: 'Signed: long > 0, short < 0.' }) quantity!: Decimal;
-  @Field(() => DecimalScalar) averagePrice!: Decimal;
+  @Field(() => DecimalScalar, {
+    description: 'What the open quantity cost, exactly (signed like quantity): quantity × average price.',
+  })
+  costBasis!: Decimal;
+  @Field(() => DecimalScalar, { description: 'costBasis / |quantity|, rounded to 16 places: for display.' })
+  averagePrice!: Decimal;
   @Field(() => DecimalScalar) realizedPnl!: Decimal;
   @Field(() => DecimalScalar, { nullable: true, description: 'Null when no mark price is known.' })
   unrealizedPnl!: Decimal | null;

@@ -124,6 +124,7 @@ export class OmsQueries {
     return rows.map((r) => ({
       instrumentId: r.instrumentId,
       quantity: r.quantity,
+      costBasis: r.costBasis,
       averagePrice: r.averagePrice,
       realizedPnl: r.realizedPnl,
       fees: r.fees,

@@ -262,7 +262,10 @@ function bookFill(command: BookFill, state: AccountState): Decision<AccountEvent
   }
   const booked: AccountEvent = {
     type: 'FillBooked',
-    data: { ...d, position: { quantity: '0', averagePrice: '0', realizedPnl: '0', fees: '0' } },
+    data: {
+      ...d,
+      position: { quantity: '0', costBasis: '0', averagePrice: '0', realizedPnl: '0', fees: '0' },
+    },
   };
   const after = evolveAccount(state, booked);
   const position = after.positions.get(d.instrumentId)!;
@@ -273,6 +276,7 @@ function bookFill(command: BookFill, state: AccountState): Decision<AccountEvent
         ...d,
         position: {
           quantity: position.quantity.toString(),
+          costBasis: position.costBasis.toString(),
           averagePrice: position.averagePrice.toString(),
           realizedPnl: position.realizedPnl.toString(),
           fees: position.fees.toString(),

@@ -507,7 +507,13 @@ describe('account: ledger (fills and releases)', () => {
           fee: '0.2',
           executedAt: iso(),
           sourceSequence: '0010',
-          position: { quantity: '0.5', averagePrice: '9679', realizedPnl: '0', fees: '0.2' },
+          position: {
+            quantity: '0.5',
+            costBasis: '4839.5',
+            averagePrice: '9679',
+            realizedPnl: '0',
+            fees: '0.2',
+          },
         },
       });
     expect(state.reservations.get('o1')?.quantity.toString()).toBe('1.5');
@@ -651,7 +657,7 @@ describe('account: ledger (fills and releases)', () => {
             fee: '5',
             executedAt: iso(),
             sourceSequence: '0002',
-            position: { quantity: '0', averagePrice: '0', realizedPnl: '-95', fees: '5' },
+            position: { quantity: '0', costBasis: '0', averagePrice: '0', realizedPnl: '-95', fees: '5' },
           },
         },
         {
@@ -687,7 +693,7 @@ describe('account: ledger (fills and releases)', () => {
           fee: '0',
           executedAt: iso(),
           sourceSequence: '0002',
-          position: { quantity: '0', averagePrice: '0', realizedPnl: '-80', fees: '0' },
+          position: { quantity: '0', costBasis: '0', averagePrice: '0', realizedPnl: '-80', fees: '0' },
         },
       });
   });

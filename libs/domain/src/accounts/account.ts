@@ -89,6 +89,9 @@ export interface Reservation {
 
 export interface PositionSnapshot {
   quantity: DecimalString;
+  /** Exact cost of the open quantity; absent from events written before it was kept. */
+  costBasis?: DecimalString;
+  /** For display: costBasis / |quantity|, rounded. */
   averagePrice: DecimalString;
   realizedPnl: DecimalString;
   fees: DecimalString;

@@ -1,14 +1,18 @@
-import { Decimal } from '../decimal/decimal';
+import { DECIMAL_MAX_SCALE, Decimal } from '../decimal/decimal';
 import { Side, sideSign } from '../shared/trading';
 
 /**
  * One position in one instrument, average-cost method. `quantity` is signed (long > 0, short < 0).
+ * `costBasis` is what the open quantity cost, signed like it (quantity × average price), kept exact:
+ * the average price is derived from it for display and never used in arithmetic.
  * Realised P&L is gross of fees; fees are kept beside it so net = realised + unrealised − fees.
  * This is the only implementation of position maths: the account aggregate and the projector both use it.
  */
 export interface Position {
   instrumentId: string;
   quantity: Decimal;
+  costBasis: Decimal;
+  /** costBasis / |quantity| at DIVISION_SCALE places: for people, not for sums. */
   averagePrice: Decimal;
   realizedPnl: Decimal;
   fees: Decimal;
@@ -25,6 +29,7 @@ export function flatPosition(instrumentId: string): Position {
   return {
     instrumentId,
     quantity: Decimal.ZERO,
+    costBasis: Decimal.ZERO,
     averagePrice: Decimal.ZERO,
     realizedPnl: Decimal.ZERO,
     fees: Decimal.ZERO,
@@ -32,9 +37,14 @@ export function flatPosition(instrumentId: string): Position {
 }
 
 /**
- * Applies one execution. Adding to a position moves the average price; reducing it realises
- * (price − average) × closed quantity in the position's direction; crossing through zero closes the
- * whole position and opens the remainder at the fill price.
+ * Applies one execution. Adding to a position adds the fill's cost to the cost basis; reducing it
+ * realises the proceeds minus the share of the cost basis the closed quantity carried; crossing through
+ * zero closes the whole position and opens the remainder at the fill price.
+ *
+ * Every sum here is exact. The one division — the share of the cost a partial close removes,
+ * costBasis × closed / held — is rounded half-even at the finest place a decimal holds (10^-30), and
+ * the rounding stays in the cost basis of what is still held: realised P&L minus the open cost basis is
+ * always exactly the cash that moved, and a position that goes flat has realised exactly its round trip.
  */
 export function applyFill(position: Position, fill: PositionFill): Position {
   const signed = fill.side === 'BUY' ? fill.quantity : fill.quantity.negated();
@@ -42,32 +52,46 @@ export function applyFill(position: Position, fill: PositionFill): Position {
   const current = position.quantity;
 
   if (current.isZero() || current.sign() === signed.sign()) {
-    const newQty = current.plus(signed);
-    const averagePrice = current
-      .abs()
-      .times(position.averagePrice)
-      .plus(fill.quantity.times(fill.price))
-      .dividedBy(newQty.abs());
-    return { ...position, quantity: newQty, averagePrice, fees };
+    return withCost(position, current.plus(signed), position.costBasis.plus(cost(signed, fill.price)), fees);
   }
 
-  const closing = Decimal.min(fill.quantity, current.abs());
-  const direction = current.isPositive() ? Decimal.ONE : Decimal.ONE.negated();
-  const realizedPnl = position.realizedPnl.plus(
-    fill.price.minus(position.averagePrice).times(closing).times(direction),
-  );
-  const newQty = current.plus(signed);
-  let averagePrice: Decimal;
-  if (newQty.isZero()) averagePrice = Decimal.ZERO;
-  else if (newQty.sign() === current.sign()) averagePrice = position.averagePrice;
-  else averagePrice = fill.price; // flipped through zero: the remainder opens at this price
-  return { ...position, quantity: newQty, averagePrice, realizedPnl, fees };
+  const held = current.abs();
+  const closing = Decimal.min(fill.quantity, held);
+  const closedCost = closing.eq(held)
+    ? position.costBasis
+    : position.costBasis.times(closing).dividedBy(held, DECIMAL_MAX_SCALE);
+  const closedValue = cost(current.isPositive() ? closing : closing.negated(), fill.price);
+  const realizedPnl = position.realizedPnl.plus(closedValue).minus(closedCost);
+  const remainder = fill.quantity.minus(closing);
+  const next = remainder.isZero()
+    ? withCost(position, current.plus(signed), position.costBasis.minus(closedCost), fees)
+    : // flipped through zero: the remainder opens at this price
+      withCost(
+        position,
+        signedQuantity(fill.side, remainder),
+        cost(signedQuantity(fill.side, remainder), fill.price),
+        fees,
+      );
+  return { ...next, realizedPnl };
+}
+
+/**
+ * What a signed quantity at a price costs: exact whenever it fits in a decimal (quantity and price
+ * within tick and lot sizes always do); a venue price finer than that is rounded at the 30th place.
+ */
+function cost(signedQuantity: Decimal, price: Decimal): Decimal {
+  return signedQuantity.times(price).round(DECIMAL_MAX_SCALE);
+}
+
+function withCost(position: Position, quantity: Decimal, costBasis: Decimal, fees: Decimal): Position {
+  const averagePrice = quantity.isZero() ? Decimal.ZERO : costBasis.dividedBy(quantity);
+  return { ...position, quantity, costBasis, averagePrice, fees };
 }
 
 /** Mark-to-market P&L of the open quantity. */
 export function unrealizedPnl(position: Position, markPrice: Decimal): Decimal {
   if (position.quantity.isZero()) return Decimal.ZERO;
-  return markPrice.minus(position.averagePrice).times(position.quantity);
+  return cost(position.quantity, markPrice).minus(position.costBasis);
 }
 
 export interface PnlSummary {
