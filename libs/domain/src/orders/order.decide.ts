@@ -562,7 +562,35 @@ function bustTrade(command: BustTrade, state: OrderState): Decision<OrderEvent> 
     type: 'TradeBusted',
     data: { orderId, execId, reason, bustedAt: at, cumQty: '0', leavesQty: '0', avgPx: null },
   }) as Order;
-  return accept({ type: 'TradeBusted', data: { orderId, execId, reason, bustedAt: at, ...totalsOf(after) } });
+  const busted: OrderEvent = {
+    type: 'TradeBusted',
+    data: { orderId, execId, reason, bustedAt: at, ...totalsOf(after) },
+  };
+  const end = endAfterExecutionChange(order, after, known.venueId, `busted ${execId}: ${reason}`, at);
+  return accept(busted, ...(end ? [end] : []));
+}
+
+/**
+ * A bust or a correction down can leave an order short with nothing left working (the venue does not
+ * work a busted quantity again): it ends there, its rest canceled, rather than wait for what will never
+ * come. An order still working at some venue ends with its last slice, as always.
+ */
+function endAfterExecutionChange(
+  before: Order,
+  after: Order,
+  venueId: string,
+  why: string,
+  at: string,
+): OrderEvent | null {
+  const reason = `${venueId} ${why}; the quantity is not worked again`;
+  if (Object.keys(after.children).length > 0) return parentEnd(after, venueId, 'FILLED', reason, at);
+  // An order sent whole: it had stopped working at its venue if it had filled.
+  if (before.status !== 'FILLED' || after.status === 'FILLED') return null;
+  const orderId = after.terms.orderId;
+  return {
+    type: 'OrderCanceled',
+    data: { orderId, canceledQty: after.leavesQty.toString(), reason: `unfilled: ${reason}`, canceledAt: at },
+  };
 }
 
 function correctTrade(command: CorrectTrade, state: OrderState): Decision<OrderEvent> {
@@ -599,6 +627,14 @@ function correctTrade(command: CorrectTrade, state: OrderState): Decision<OrderE
   const events: OrderEvent[] = [{ type: 'TradeCorrected', data: { ...data, ...totalsOf(after) } }];
   const overfill = overfillAlert(order, after, execId, fill.venueId);
   if (overfill) events.push(overfill);
+  const end = endAfterExecutionChange(
+    order,
+    after,
+    fill.venueId,
+    `corrected ${execId} from ${fill.quantity} to ${quantity}: ${reason}`,
+    at,
+  );
+  if (end) events.push(end);
   return accept(...events);
 }
 

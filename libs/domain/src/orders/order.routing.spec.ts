@@ -386,3 +386,82 @@ describe('order: a venue restates a slice (FIX ExecType D)', () => {
       .thenNothing();
   });
 });
+
+describe('order: a venue busts or corrects a slice execution (FIX ExecType H and G)', () => {
+  const bust = (execId: string): OrderCommand => ({
+    type: 'BustTrade',
+    data: { orderId, execId, reason: 'clearly erroneous' },
+    metadata: at(5),
+  });
+  const correct = (execId: string, quantity: string, price = '9680'): OrderCommand => ({
+    type: 'CorrectTrade',
+    data: { orderId, execId, quantity, price, reason: 'wrong size' },
+    metadata: at(5),
+  });
+  const eventsOf = (command: OrderCommand, state: Order): OrderEvent[] => {
+    const decision = orderDecider.decide(command, state);
+    if (!decision.accepted) throw new Error(JSON.stringify(decision.rejections));
+    return decision.events;
+  };
+  const filledOrder = () =>
+    stateAfter([accepted, routed, ...submitted], childFill('o1.1', 'e1', '6'), childFill('o1.2', 'e2', '4'));
+
+  it('trade cancel on a filled order: the slice rolls back with the parent, and with nothing working the order ends', () => {
+    const before = filledOrder();
+    expect(before.status).toBe('FILLED');
+    const decision = eventsOf(bust('e2'), before);
+    expect(decision.map((e) => e.type)).toEqual(['TradeBusted', 'OrderCanceled']);
+    const after = decision.reduce(orderDecider.evolve, before) as Order;
+    expect(after.children['o1.2']).toMatchObject({ cumQty: '0', quantity: '0', status: 'FILLED' });
+    expect([after.status, after.cumQty.toString(), after.leavesQty.toString()]).toEqual([
+      'CANCELED',
+      '6',
+      '0',
+    ]);
+    const canceled = decision[1];
+    expect(canceled?.data).toMatchObject({ canceledQty: '4' });
+    expect(JSON.stringify(canceled?.data)).toMatch(/busted/);
+  });
+
+  it('trade cancel while a slice works: the slice keeps working what the venue still holds, and the order ends when it does', () => {
+    const before = stateAfter(
+      [accepted, routed, ...submitted],
+      childFill('o1.1', 'e1', '2'),
+      childFill('o1.2', 'e2', '4'),
+    );
+    const busted = eventsOf(bust('e1'), before);
+    expect(busted.map((e) => e.type)).toEqual(['TradeBusted']);
+    const after = busted.reduce(orderDecider.evolve, before) as Order;
+    // The venue does not work a busted quantity again: o1.1 still works 4 of its 6, now 4 of 4.
+    expect(after.children['o1.1']).toMatchObject({ cumQty: '0', quantity: '4', status: 'ACKNOWLEDGED' });
+    expect([after.status, after.cumQty.toString(), after.leavesQty.toString()]).toEqual([
+      'PARTIALLY_FILLED',
+      '4',
+      '6',
+    ]);
+    // The slice fills what it still works; nothing else works, so the order ends with the rest canceled.
+    const done = eventsOf(childFill('o1.1', 'e3', '4'), after);
+    expect(done.map((e) => e.type)).toEqual(['OrderFilled', 'OrderCanceled']);
+    const end = done.reduce(orderDecider.evolve, after) as Order;
+    expect([end.status, end.cumQty.toString()]).toEqual(['CANCELED', '8']);
+  });
+
+  it('trade correct down on a filled order ends it at what really traded; up is an overfill, alerted', () => {
+    const before = filledOrder();
+    const down = eventsOf(correct('e1', '5'), before);
+    expect(down.map((e) => e.type)).toEqual(['TradeCorrected', 'OrderCanceled']);
+    const after = down.reduce(orderDecider.evolve, before) as Order;
+    expect(after.children['o1.1']).toMatchObject({ cumQty: '5', quantity: '5', status: 'FILLED' });
+    expect([after.status, after.cumQty.toString()]).toEqual(['CANCELED', '9']);
+
+    const up = eventsOf(correct('e1', '7'), before);
+    expect(up.map((e) => e.type)).toEqual(['TradeCorrected', 'OrderOverfilled']);
+    const over = up.reduce(orderDecider.evolve, before) as Order;
+    expect(over.children['o1.1']).toMatchObject({ cumQty: '7', quantity: '6' });
+    expect([over.status, over.cumQty.toString(), over.overfilledQty.toString()]).toEqual([
+      'FILLED',
+      '10',
+      '1',
+    ]);
+  });
+});

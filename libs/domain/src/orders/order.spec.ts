@@ -581,7 +581,8 @@ describe('order decider', () => {
   describe('trade busts and corrections (FIX ExecType H and G)', () => {
     const full = filled('E2', '6', '9690', '10', '0', '9686');
 
-    it('a bust removes the execution and reopens the quantity', () => {
+    it('trade cancel on a filled order sent whole: the execution is removed, and the order ends with its rest canceled', () => {
+      // A filled order no longer works at its venue, which does not work a busted quantity again.
       const state = spec
         .given(accepted, acknowledged, partiallyFilled, full)
         .when({
@@ -589,20 +590,58 @@ describe('order decider', () => {
           data: { orderId, execId: 'E2', reason: 'erroneous trade' },
           metadata: at(9),
         })
+        .then(
+          {
+            type: 'TradeBusted',
+            data: {
+              orderId,
+              execId: 'E2',
+              reason: 'erroneous trade',
+              bustedAt: iso(9),
+              cumQty: '4',
+              leavesQty: '6',
+              avgPx: '9680',
+            },
+          },
+          {
+            type: 'OrderCanceled',
+            data: {
+              orderId,
+              canceledQty: '6',
+              reason: 'unfilled: SIM-A busted E2: erroneous trade; the quantity is not worked again',
+              canceledAt: iso(9),
+            },
+          },
+        ) as Order;
+      expect([state.status, state.cumQty.toString(), state.leavesQty.toString()]).toEqual([
+        'CANCELED',
+        '4',
+        '0',
+      ]);
+      expect(state.fees.toString()).toBe('0.1');
+    });
+
+    it('trade cancel on a working order sent whole: the order keeps working', () => {
+      const state = spec
+        .given(accepted, acknowledged, partiallyFilled)
+        .when({
+          type: 'BustTrade',
+          data: { orderId, execId: 'E1', reason: 'erroneous trade' },
+          metadata: at(9),
+        })
         .then({
           type: 'TradeBusted',
           data: {
             orderId,
-            execId: 'E2',
+            execId: 'E1',
             reason: 'erroneous trade',
             bustedAt: iso(9),
-            cumQty: '4',
-            leavesQty: '6',
-            avgPx: '9680',
+            cumQty: '0',
+            leavesQty: '10',
+            avgPx: null,
           },
         }) as Order;
-      expect(state.status).toBe('PARTIALLY_FILLED');
-      expect(state.fees.toString()).toBe('0.1');
+      expect(state.status).toBe('NEW');
     });
 
     it('a correction changes quantity and price of a known execution', () => {

@@ -682,21 +682,28 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         { ...order, closure: 'EXPIRED', pendingCancel: false, pendingReplace: null },
         event.data.expiredAt,
       );
-    case 'TradeBusted':
+    case 'TradeBusted': {
+      const fill = order.fills.find((f) => f.execId === event.data.execId && !f.busted);
+      if (!fill) return order;
       return withTotals(
         {
           ...order,
-          fills: order.fills.map((f) => (f.execId === event.data.execId ? { ...f, busted: true } : f)),
+          fills: order.fills.map((f) => (f === fill ? { ...f, busted: true } : f)),
+          children: sliceAfterExecutionChange(order.children, fill, Decimal.ZERO),
         },
         event.data.bustedAt,
       );
+    }
     case 'TradeCorrected': {
+      const fill = order.fills.find((f) => f.execId === event.data.execId && !f.busted);
+      if (!fill) return order;
       const quantity = dec(event.data.quantity);
       const price = dec(event.data.price);
       return withTotals(
         {
           ...order,
-          fills: order.fills.map((f) => (f.execId === event.data.execId ? { ...f, quantity, price } : f)),
+          fills: order.fills.map((f) => (f === fill ? { ...f, quantity, price } : f)),
+          children: sliceAfterExecutionChange(order.children, fill, quantity),
         },
         event.data.correctedAt,
       );
@@ -704,6 +711,31 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
     default:
       return assertNever(event);
   }
+}
+
+/**
+ * A slice after one of its executions was busted (to 0) or corrected to another quantity: its cumQty
+ * moves by the difference, and quantity the venue no longer holds leaves the slice too, because a venue
+ * does not work a busted quantity again (FIX: the order's leaves are not reinstated by a trade cancel).
+ * A slice that had ended keeps its status: it is done at its venue either way.
+ */
+function sliceAfterExecutionChange(
+  children: Record<string, ChildSlice>,
+  fill: FillRecord,
+  newQuantity: Decimal,
+): Record<string, ChildSlice> {
+  const child = fill.childId === null ? undefined : children[fill.childId];
+  if (!child) return children;
+  const delta = newQuantity.minus(fill.quantity);
+  const removed = delta.isNegative() ? delta.negated() : Decimal.ZERO;
+  return {
+    ...children,
+    [child.childId]: {
+      ...child,
+      cumQty: Decimal.max(dec(child.cumQty).plus(delta), Decimal.ZERO).toString(),
+      quantity: Decimal.max(dec(child.quantity).minus(removed), Decimal.ZERO).toString(),
+    },
+  };
 }
 
 /** Whether this event leaves the order with nothing left to work: filled, canceled, rejected or expired. */
