@@ -1,9 +1,11 @@
 import { Decimal, DecimalString } from '../decimal/decimal';
 import { Command, Decider, Decision, accept, assertNever, reject, rejectAll } from '../shared/decision';
 import { Side } from '../shared/trading';
+import { applyFill, flatPosition } from '../positions/position';
 import {
   AccountEvent,
   AccountState,
+  BookedFill,
   RiskLimitsData,
   evolveAccount,
   initialAccountState,
@@ -59,6 +61,24 @@ export type BookFill = Command<
   }
 >;
 
+/**
+ * A venue busted (`corrected` null) or corrected an execution the account booked. `bookedFills` is the
+ * instrument's bookings as the log holds them (bookedFillsOf): the position is replayed over them.
+ */
+export type RestateFill = Command<
+  'RestateFill',
+  {
+    accountId: string;
+    orderId: string;
+    execId: string;
+    instrumentId: string;
+    corrected: { quantity: DecimalString; price: DecimalString } | null;
+    reason: string;
+    bookedFills: BookedFill[];
+    sourceSequence: string | null;
+  }
+>;
+
 export type AccountCommand =
   | SetRiskLimits
   | HaltTrading
@@ -67,7 +87,8 @@ export type AccountCommand =
   | ReserveReplacement
   | ReleaseExposure
   | AdjustReservation
-  | BookFill;
+  | BookFill
+  | RestateFill;
 
 function limitProblems(l: RiskLimitsData): string[] {
   const problems: string[] = [];
@@ -284,24 +305,91 @@ function bookFill(command: BookFill, state: AccountState): Decision<AccountEvent
       },
     },
   ];
-  const limits = state.limits;
+  const halt = lossLimitHalt(state, after, d.accountId, command.metadata.now);
+  return accept(...events, ...(halt ? [halt] : []));
+}
+
+/** The post-trade daily-loss limit: a booking that takes the day's realised net to it halts the account. */
+function lossLimitHalt(
+  before: AccountState,
+  after: AccountState,
+  accountId: string,
+  now: Date,
+): AccountEvent | null {
+  const limits = before.limits;
   if (
-    limits &&
-    !state.halt &&
-    after.dailyPnl.realizedNet.negated().gte(limits.maxDailyLoss) &&
-    after.dailyPnl.realizedNet.isNegative()
+    !limits ||
+    before.halt ||
+    !after.dailyPnl.realizedNet.isNegative() ||
+    after.dailyPnl.realizedNet.negated().lt(limits.maxDailyLoss)
   ) {
-    events.push({
-      type: 'TradingHalted',
-      data: {
-        accountId: d.accountId,
-        reason: `MAX_DAILY_LOSS_BREACHED: realised net P&L ${after.dailyPnl.realizedNet} on ${after.dailyPnl.day} reached the limit −${limits.maxDailyLoss}`,
-        automatic: true,
-        haltedAt: isoTimestamp(command.metadata.now),
-      },
+    return null;
+  }
+  return {
+    type: 'TradingHalted',
+    data: {
+      accountId,
+      reason: `MAX_DAILY_LOSS_BREACHED: realised net P&L ${after.dailyPnl.realizedNet} on ${after.dailyPnl.day} reached the limit −${limits.maxDailyLoss}`,
+      automatic: true,
+      haltedAt: isoTimestamp(now),
+    },
+  };
+}
+
+/** Takes a busted execution out of the books, or puts a corrected one in as it now stands. */
+function restateFill(command: RestateFill, state: AccountState): Decision<AccountEvent> {
+  const d = command.data;
+  if (!isNewerSequence(d.sourceSequence, state.ledgerSequence)) return accept(); // redelivered
+  const original = d.bookedFills.find((f) => f.execId === d.execId);
+  if (!original) {
+    return reject(
+      'UNKNOWN_EXECUTION',
+      `Account ${d.accountId} has no booked execution ${d.execId} to restate.`,
+    );
+  }
+  const positive = (value: string) => Decimal.isValid(value) && Decimal.parse(value).isPositive();
+  if (d.corrected && !(positive(d.corrected.quantity) && positive(d.corrected.price))) {
+    return reject('INVALID_FILL', `A correction of ${d.execId} needs a positive quantity and price.`);
+  }
+  const restated: BookedFill | null = d.corrected ? { ...original, ...d.corrected } : null;
+  let position = flatPosition(d.instrumentId);
+  for (const fill of d.bookedFills) {
+    const booked = fill.execId === d.execId ? restated : fill;
+    if (!booked) continue;
+    position = applyFill(position, {
+      side: booked.side,
+      quantity: Decimal.parse(booked.quantity),
+      price: Decimal.parse(booked.price),
+      fee: Decimal.parse(booked.fee),
     });
   }
-  return accept(...events);
+  const restatement: AccountEvent = {
+    type: 'FillRestated',
+    data: {
+      accountId: d.accountId,
+      orderId: d.orderId,
+      execId: d.execId,
+      instrumentId: d.instrumentId,
+      side: original.side,
+      previous: { quantity: original.quantity, price: original.price, fee: original.fee },
+      busted: restated === null,
+      quantity: restated?.quantity ?? '0',
+      price: restated?.price ?? original.price,
+      fee: restated?.fee ?? '0',
+      reason: d.reason,
+      restatedAt: isoTimestamp(command.metadata.now),
+      sourceSequence: d.sourceSequence,
+      position: {
+        quantity: position.quantity.toString(),
+        costBasis: position.costBasis.toString(),
+        averagePrice: position.averagePrice.toString(),
+        realizedPnl: position.realizedPnl.toString(),
+        fees: position.fees.toString(),
+      },
+    },
+  };
+  const halt = lossLimitHalt(state, evolveAccount(state, restatement), d.accountId, command.metadata.now);
+  return accept(restatement, ...(halt ? [halt] : []));
 }
 
 export function decideAccount(command: AccountCommand, state: AccountState): Decision<AccountEvent> {
@@ -335,6 +423,8 @@ export function decideAccount(command: AccountCommand, state: AccountState): Dec
       return adjustReservation(command, state);
     case 'BookFill':
       return bookFill(command, state);
+    case 'RestateFill':
+      return restateFill(command, state);
     default:
       return assertNever(command);
   }

@@ -807,3 +807,123 @@ describe('account: replace re-runs pre-trade risk', () => {
     ]);
   });
 });
+
+describe('account: a busted or corrected execution is taken out of the books exactly (FIX ExecType H and G)', () => {
+  // buy 1@90, buy 1@110 (average 100), sell 1@120 (realises 20): then the venue busts the buy at 110.
+  const history = [
+    limitsSet(),
+    booked('o1', 'BUY', '1', '90', '0001', '1'),
+    booked('o2', 'BUY', '1', '110', '0002', '2'),
+    booked('o3', 'SELL', '1', '120', '0003', '3'),
+  ];
+  const bookedFills = [
+    { execId: 'x-0001', side: 'BUY' as const, quantity: '1', price: '90', fee: '1' },
+    { execId: 'x-0002', side: 'BUY' as const, quantity: '1', price: '110', fee: '2' },
+    { execId: 'x-0003', side: 'SELL' as const, quantity: '1', price: '120', fee: '3' },
+  ];
+  const restate = (corrected: { quantity: string; price: string } | null, seq = '0004'): AccountCommand => ({
+    type: 'RestateFill',
+    data: {
+      accountId,
+      orderId: 'o2',
+      execId: 'x-0002',
+      instrumentId: 'BTCUSDT',
+      corrected,
+      reason: 'clearly erroneous',
+      bookedFills,
+      sourceSequence: seq,
+    },
+    metadata: at(),
+  });
+
+  it('a bust recomputes the position as if the execution never happened, fees and P&L included', () => {
+    const state = spec
+      .given(...history)
+      .when(restate(null))
+      .then({
+        type: 'FillRestated',
+        data: {
+          accountId,
+          orderId: 'o2',
+          execId: 'x-0002',
+          instrumentId: 'BTCUSDT',
+          side: 'BUY',
+          previous: { quantity: '1', price: '110', fee: '2' },
+          busted: true,
+          quantity: '0',
+          price: '110',
+          fee: '0',
+          reason: 'clearly erroneous',
+          restatedAt: iso(),
+          sourceSequence: '0004',
+          // buy 1@90, sell 1@120: flat, realised 30, fees 1 + 3.
+          position: { quantity: '0', costBasis: '0', averagePrice: '0', realizedPnl: '30', fees: '4' },
+        },
+      }) as AccountState;
+    // The day's realised net moves by the difference: 20 − 6 before, 30 − 4 after.
+    expect(state.dailyPnl.realizedNet.toString()).toBe('26');
+  });
+
+  it('a correction recomputes it with the execution as the venue now reports it', () => {
+    const state = spec
+      .given(...history)
+      .when(restate({ quantity: '1', price: '100' }))
+      .then({
+        type: 'FillRestated',
+        data: {
+          accountId,
+          orderId: 'o2',
+          execId: 'x-0002',
+          instrumentId: 'BTCUSDT',
+          side: 'BUY',
+          previous: { quantity: '1', price: '110', fee: '2' },
+          busted: false,
+          quantity: '1',
+          price: '100',
+          fee: '2',
+          reason: 'clearly erroneous',
+          restatedAt: iso(),
+          sourceSequence: '0004',
+          // buy 1@90, buy 1@100 (average 95), sell 1@120: realised 25, 1 left at 95.
+          position: { quantity: '1', costBasis: '95', averagePrice: '95', realizedPnl: '25', fees: '6' },
+        },
+      }) as AccountState;
+    expect(state.positions.get('BTCUSDT')?.costBasis.toString()).toBe('95');
+    expect(state.dailyPnl.realizedNet.toString()).toBe('19');
+  });
+
+  it('a correction that takes the day past the loss limit halts the account', () => {
+    const decision = accountDecider.decide(
+      {
+        ...restate(null),
+        data: {
+          ...restate(null).data,
+          orderId: 'o3',
+          execId: 'x-0003',
+          corrected: { quantity: '1', price: '95' },
+        },
+      } as AccountCommand,
+      [limitsSet({ maxDailyLoss: '10' }), ...history.slice(1)].reduce(
+        accountDecider.evolve,
+        accountDecider.initialState(),
+      ),
+    );
+    // buy 1@90, buy 1@110, sell 1@95: realises −5, fees 6.
+    expect(decision.accepted && decision.events.map((e) => e.type)).toEqual([
+      'FillRestated',
+      'TradingHalted',
+    ]);
+    expect(JSON.stringify(decision)).toMatch(/MAX_DAILY_LOSS_BREACHED: realised net P&L -11/);
+  });
+
+  it('refuses an execution it never booked; a redelivered restatement changes nothing', () => {
+    spec
+      .given(...history)
+      .when({ ...restate(null), data: { ...restate(null).data, execId: 'x-9' } } as AccountCommand)
+      .thenRejects('UNKNOWN_EXECUTION');
+    spec
+      .given(...history)
+      .when(restate(null, '0003'))
+      .thenNothing();
+  });
+});

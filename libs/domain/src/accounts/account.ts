@@ -165,6 +165,40 @@ export type FillBooked = DomainEvent<
   }
 >;
 
+/** One execution as the account booked it (and as later restated), in booking order. */
+export interface BookedFill {
+  execId: string;
+  side: Side;
+  quantity: DecimalString;
+  price: DecimalString;
+  fee: DecimalString;
+}
+
+/**
+ * A venue busted (FIX ExecType H) or corrected (G) an execution the account had booked: the position
+ * is what replaying the instrument's bookings with the execution as it now stands gives (average cost
+ * depends on the order of trades, so nothing less is exact), and it is carried here.
+ */
+export type FillRestated = DomainEvent<
+  'FillRestated',
+  {
+    accountId: string;
+    orderId: string;
+    execId: string;
+    instrumentId: string;
+    side: Side;
+    previous: { quantity: DecimalString; price: DecimalString; fee: DecimalString };
+    busted: boolean;
+    quantity: DecimalString;
+    price: DecimalString;
+    fee: DecimalString;
+    reason: string;
+    restatedAt: string;
+    sourceSequence: string | null;
+    position: PositionSnapshot & { costBasis: DecimalString };
+  }
+>;
+
 export type AccountEvent =
   | RiskLimitsSet
   | TradingHalted
@@ -172,7 +206,29 @@ export type AccountEvent =
   | ExposureReserved
   | ExposureReleased
   | ExposureAdjusted
-  | FillBooked;
+  | FillBooked
+  | FillRestated;
+
+/**
+ * The instrument's executions as booked on the account, in booking order, each as last restated
+ * (busted ones left out): what a restatement replays.
+ */
+export function bookedFillsOf(events: Iterable<AccountEvent>, instrumentId: string): BookedFill[] {
+  const fills: BookedFill[] = [];
+  for (const event of events) {
+    if (event.type === 'FillBooked' && event.data.instrumentId === instrumentId) {
+      const { execId, side, quantity, price, fee } = event.data;
+      fills.push({ execId, side, quantity, price, fee });
+    } else if (event.type === 'FillRestated' && event.data.instrumentId === instrumentId) {
+      const d = event.data;
+      const i = fills.findIndex((f) => f.execId === d.execId);
+      if (i < 0) continue;
+      if (d.busted) fills.splice(i, 1);
+      else fills[i] = { ...fills[i], quantity: d.quantity, price: d.price, fee: d.fee };
+    }
+  }
+  return fills;
+}
 
 export interface OpenQuantity {
   buy: Decimal;
@@ -310,6 +366,30 @@ function withOrderTime(
   return kept;
 }
 
+function dailyPnlWith(
+  current: AccountState['dailyPnl'],
+  day: string,
+  realizedNetDelta: Decimal,
+): AccountState['dailyPnl'] {
+  if (day === current.day) return { day, realizedNet: current.realizedNet.plus(realizedNetDelta) };
+  if (day > current.day) return { day, realizedNet: realizedNetDelta };
+  return current; // a late booking for an earlier day does not reopen that day's tally
+}
+
+function positionFromSnapshot(
+  instrumentId: string,
+  p: PositionSnapshot & { costBasis: DecimalString },
+): Position {
+  return {
+    instrumentId,
+    quantity: dec(p.quantity),
+    costBasis: dec(p.costBasis),
+    averagePrice: dec(p.averagePrice),
+    realizedPnl: dec(p.realizedPnl),
+    fees: dec(p.fees),
+  };
+}
+
 export function evolveAccount(state: AccountState, event: AccountEvent): AccountState {
   switch (event.type) {
     case 'RiskLimitsSet':
@@ -389,12 +469,7 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
 
       const day = d.executedAt.slice(0, 10);
       const realizedNetDelta = after.realizedPnl.minus(before.realizedPnl).minus(fee);
-      const dailyPnl =
-        day === state.dailyPnl.day
-          ? { day, realizedNet: state.dailyPnl.realizedNet.plus(realizedNetDelta) }
-          : day > state.dailyPnl.day
-            ? { day, realizedNet: realizedNetDelta }
-            : state.dailyPnl; // a late fill for an earlier day does not reopen that day's tally
+      const dailyPnl = dailyPnlWith(state.dailyPnl, day, realizedNetDelta);
 
       let next: AccountState = {
         ...state,
@@ -428,6 +503,23 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
         };
       }
       return next;
+    }
+    case 'FillRestated': {
+      const d = event.data;
+      const before = state.positions.get(d.instrumentId) ?? flatPosition(d.instrumentId);
+      const after = positionFromSnapshot(d.instrumentId, d.position);
+      const positions = new Map(state.positions);
+      positions.set(d.instrumentId, after);
+      // The day the venue restated it is the day the P&L moved.
+      const realizedNetDelta = after.realizedPnl
+        .minus(before.realizedPnl)
+        .minus(after.fees.minus(before.fees));
+      return {
+        ...state,
+        positions,
+        dailyPnl: dailyPnlWith(state.dailyPnl, d.restatedAt.slice(0, 10), realizedNetDelta),
+        ledgerSequence: advanceLedger(state, d.sourceSequence),
+      };
     }
     default:
       return assertNever(event);
