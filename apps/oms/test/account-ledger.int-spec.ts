@@ -100,4 +100,80 @@ describe('the account ledger after a replace', () => {
     await ledger.processor.whenReady();
     expect(await reservation(orderId)).toEqual({ quantity: '2', price: '9600' });
   });
+
+  it('a busted execution comes out of the position, fees and P&L; a corrected one goes in as restated', async () => {
+    const fillOrder = async (clientOrderId: string, side: 'BUY' | 'SELL', price: string, execId: string) => {
+      const placed = await commands.placeOrder(
+        {
+          accountId: 'demo',
+          clientOrderId,
+          instrumentId: 'BTCUSDT',
+          side,
+          type: 'LIMIT',
+          quantity: Decimal.parse('1'),
+          limitPrice: Decimal.parse(price),
+          timeInForce: 'GTC',
+          venueId: 'SIM-A',
+        },
+        ctx,
+      );
+      const orderId = placed.order.terms.orderId;
+      const childId = `${orderId}.1`;
+      const run = (command: OrderIntent) =>
+        new AggregateStore(store).execute(
+          orderDecider,
+          orderStream(orderId),
+          { ...command, metadata: { now: new Date() } } as OrderCommand,
+          venueCtx,
+        );
+      await run({
+        type: 'RouteOrder',
+        data: {
+          orderId,
+          slices: [{ childId, venueId: 'SIM-A', quantity: '1', limitPrice: price }],
+          rationale: 't',
+        },
+      });
+      await run({
+        type: 'RecordFill',
+        data: {
+          orderId,
+          execId,
+          venueId: 'SIM-A',
+          childId,
+          quantity: '1',
+          price,
+          fee: '1',
+          liquidity: 'MAKER',
+          executedAt: new Date().toISOString(),
+        },
+      });
+      return { run, orderId };
+    };
+    await fillOrder('ledger-bust-1', 'BUY', '9600', 'E1');
+    const second = await fillOrder('ledger-bust-2', 'BUY', '9620', 'E2');
+    const third = await fillOrder('ledger-bust-3', 'SELL', '9630', 'E3');
+    await second.run({
+      type: 'BustTrade',
+      data: { orderId: second.orderId, execId: 'E2', reason: 'clearly erroneous' },
+    });
+    await third.run({
+      type: 'CorrectTrade',
+      data: { orderId: third.orderId, execId: 'E3', quantity: '1', price: '9640', reason: 'price corrected' },
+    });
+
+    await ledger.processor.start();
+    await ledger.processor.whenReady();
+    const events = await store.readStream(accountStream('demo'));
+    const state = events.reduce(
+      (s, e) => accountDecider.evolve(s, { type: e.type, data: e.data } as AccountEvent),
+      accountDecider.initialState(),
+    );
+    // As if only buy 1@9600 and sell 1@9640 had happened: flat, realised 40, fees 2.
+    const p = state.positions.get('BTCUSDT')!;
+    expect([p.quantity, p.costBasis, p.realizedPnl, p.fees].map(String)).toEqual(['0', '0', '40', '2']);
+    expect(
+      events.filter((e) => e.type === 'FillRestated').map((e) => (e.data as { execId: string }).execId),
+    ).toEqual(['E2', 'E3']);
+  });
 });

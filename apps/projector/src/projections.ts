@@ -255,17 +255,24 @@ async function upsertFills(tx: EntityManager, fills: FillRow[]): Promise<void> {
   );
 }
 
-/** Positions as the account ledger booked them: FillBooked carries the position after each fill. */
-export const positionsProjection = projection<'FillBooked'>({
+/**
+ * Positions as the account ledger booked them: FillBooked carries the position after each fill, and
+ * FillRestated the position after a venue busted or corrected one.
+ */
+export const positionsProjection = projection<'FillBooked' | 'FillRestated'>({
   name: 'positions',
-  canHandle: ['FillBooked'],
+  canHandle: ['FillBooked', 'FillRestated'],
   async apply(tx, events) {
-    for (const recorded of events) await applyFillBooked(tx, recorded);
+    for (const recorded of events) await applyPosition(tx, recorded);
   },
 });
 
-async function applyFillBooked(tx: EntityManager, recorded: Recorded<'FillBooked'>): Promise<void> {
+async function applyPosition(
+  tx: EntityManager,
+  recorded: Recorded<'FillBooked' | 'FillRestated'>,
+): Promise<void> {
   const d = recorded.data;
+  const at = recorded.type === 'FillBooked' ? recorded.data.executedAt : recorded.data.restatedAt;
   await tx.query(
     `INSERT INTO rm_positions (account_id, instrument_id, quantity, cost_basis, average_price, realized_pnl, fees, updated_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
@@ -282,7 +289,7 @@ async function applyFillBooked(tx: EntityManager, recorded: Recorded<'FillBooked
       d.position.averagePrice,
       d.position.realizedPnl,
       d.position.fees,
-      d.executedAt,
+      at,
     ],
   );
 }

@@ -1,24 +1,27 @@
-import { AccountCommand, OrderTerms, orderDecider } from '@oms/domain';
+import { AccountCommand, AccountEvent, OrderTerms, bookedFillsOf, orderDecider } from '@oms/domain';
 import { EventStore, positionKey } from '@oms/event-store';
 import { Clock } from '@oms/platform';
 import { AggregateStore } from '../aggregates/aggregate-store';
 import { metadataOf } from '../command-context';
 import { Processor, ProcessorDeps } from '../processing/processor';
 import { Recorded } from '../recorded';
-import { orderIdOf, orderStream } from '../streams';
+import { accountStream, orderIdOf, orderStream } from '../streams';
 import { HotAccounts } from './hot-accounts';
 
 const RELEASING = ['OrderCanceled', 'OrderExpired', 'OrderRejectedByVenue'] as const;
 /** A replace ended, or the venue restated the order: the reservation follows what works there now. */
 const REPLACE_ENDED = ['OrderReplaced', 'OrderReplaceRejected', 'OrderRestated'] as const;
-const LEDGER_EVENTS = ['OrderFilled', ...RELEASING, ...REPLACE_ENDED] as const;
+/** A venue busted or corrected an execution: the books are restated. */
+const RESTATING = ['TradeBusted', 'TradeCorrected'] as const;
+const LEDGER_EVENTS = ['OrderFilled', ...RELEASING, ...REPLACE_ENDED, ...RESTATING] as const;
 type LedgerEventType = (typeof LEDGER_EVENTS)[number];
 
 /**
  * The account ledger: a processor over order events that books fills into the account (positions,
  * P&L, the post-trade loss limit), releases exposure when an order stops working, and sets an
  * order's reservation to its open quantity and price once a replace has ended (taken, partly taken,
- * or refused by the venue: pre-trade risk reserved for the requested terms).
+ * or refused by the venue: pre-trade risk reserved for the requested terms), and restates the books
+ * when a venue busts or corrects an execution.
  * Idempotent: each account command carries the event's log position, and the account ignores anything
  * at or below the last one it applied, so redelivery after a crash changes nothing.
  */
@@ -66,6 +69,30 @@ export class AccountLedger {
           price: d.price,
           fee: d.fee,
           executedAt: d.executedAt,
+          sourceSequence,
+        },
+        metadata: { now },
+      };
+    } else if (recorded.type === 'TradeBusted' || recorded.type === 'TradeCorrected') {
+      const d = recorded.data;
+      // Average cost depends on the order of trades: the account replays the instrument's bookings.
+      const booked = await this.store.readStream(accountStream(terms.accountId));
+      command = {
+        type: 'RestateFill',
+        data: {
+          accountId: terms.accountId,
+          orderId,
+          execId: d.execId,
+          instrumentId: terms.instrumentId,
+          corrected:
+            recorded.type === 'TradeCorrected'
+              ? { quantity: recorded.data.quantity, price: recorded.data.price }
+              : null,
+          reason: d.reason,
+          bookedFills: bookedFillsOf(
+            booked.map((e) => ({ type: e.type, data: e.data }) as AccountEvent),
+            terms.instrumentId,
+          ),
           sourceSequence,
         },
         metadata: { now },
