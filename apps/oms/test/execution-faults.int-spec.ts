@@ -379,6 +379,70 @@ describe('execution gateway under faults', () => {
     expect((await commands.cancelOrder(orderId, null, ctx)).status).toBe('PENDING_CANCEL');
   });
 
+  it('a trade the venue busts (FIX ExecType H) rolls back the slice and the order, which ends: nothing stays working', async () => {
+    const sim = venue('SIM-A');
+    await startGateway([sim]);
+    const placed = await commands.placeOrder(
+      order('busted', { type: 'LIMIT', limitPrice: d('9600'), timeInForce: 'GTC', quantity: d('0.5') }),
+      ctx,
+    );
+    const orderId = placed.order.terms.orderId;
+    await drive(settled(orderId, 'NEW'));
+    sim.publish('BTCUSDT', {
+      ...BOOK,
+      kind: 'trade',
+      tradeId: 'tb',
+      aggressor: 'SELL',
+      price: d('9590'),
+      quantity: d('2'),
+    });
+    await drive(settled(orderId, 'FILLED'));
+    const [fill] = (await load(orderId)).fills;
+    sim.bust(fill.execId, 'clearly erroneous');
+    await drive(settled(orderId, 'CANCELED'));
+
+    const after = await load(orderId);
+    expect([after.status, after.cumQty.toString(), after.leavesQty.toString()]).toEqual([
+      'CANCELED',
+      '0',
+      '0',
+    ]);
+    expect(after.children[`${orderId}.1`]).toMatchObject({ cumQty: '0' });
+    const types = (await store.readStream(orderStream(orderId))).map((e) => e.type);
+    expect(types.slice(-2)).toEqual(['TradeBusted', 'OrderCanceled']);
+    expect(await sim.openOrders()).toEqual([]);
+  });
+
+  it('a trade the venue corrects (FIX ExecType G) is recorded as corrected on the order', async () => {
+    const sim = venue('SIM-A');
+    await startGateway([sim]);
+    const placed = await commands.placeOrder(
+      order('corrected', { type: 'LIMIT', limitPrice: d('9600'), timeInForce: 'GTC', quantity: d('0.5') }),
+      ctx,
+    );
+    const orderId = placed.order.terms.orderId;
+    await drive(settled(orderId, 'NEW'));
+    sim.publish('BTCUSDT', {
+      ...BOOK,
+      kind: 'trade',
+      tradeId: 'tc',
+      aggressor: 'SELL',
+      price: d('9590'),
+      quantity: d('2'),
+    });
+    await drive(settled(orderId, 'FILLED'));
+    const [fill] = (await load(orderId)).fills;
+    sim.correct(fill.execId, d('0.5'), d('9595'), 'price corrected');
+    await drive(async () => (await load(orderId)).fills[0].price.eq(d('9595')));
+
+    const after = await load(orderId);
+    expect([after.status, after.cumQty.toString(), after.avgPx?.toString()]).toEqual([
+      'FILLED',
+      '0.5',
+      '9595',
+    ]);
+  });
+
   it('a MARKET order never trades beyond its price protection: the rest is canceled and reported', async () => {
     const thin: MarketEvent = {
       ...BOOK,

@@ -64,7 +64,17 @@ export type ExecutionReport =
     })
   | (ReportBase & { kind: 'cancel-rejected' | 'replace-rejected'; reason: string })
   /** Unsolicited (FIX ExecType D): the venue changed the order's quantity on its own. */
-  | (ReportBase & { kind: 'restated'; quantity: Decimal; leavesQuantity: Decimal; reason: string });
+  | (ReportBase & { kind: 'restated'; quantity: Decimal; leavesQuantity: Decimal; reason: string })
+  /** Unsolicited (FIX ExecType H, trade cancel): the execution did not happen. */
+  | (ReportBase & { kind: 'trade-busted'; execId: string; reason: string })
+  /** Unsolicited (FIX ExecType G, trade correct): the execution happened at this quantity and price. */
+  | (ReportBase & {
+      kind: 'trade-corrected';
+      execId: string;
+      quantity: Decimal;
+      price: Decimal;
+      reason: string;
+    });
 
 export type VenueOrderState = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED';
 

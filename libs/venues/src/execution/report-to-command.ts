@@ -80,6 +80,19 @@ export function reportToCommand(report: ExecutionReport): OrderIntent | null {
         type: 'RestateSlice',
         data: { orderId, childId, quantity: report.quantity.toString(), reason: report.reason },
       };
+    case 'trade-busted':
+      return { type: 'BustTrade', data: { orderId, execId: report.execId, reason: report.reason } };
+    case 'trade-corrected':
+      return {
+        type: 'CorrectTrade',
+        data: {
+          orderId,
+          execId: report.execId,
+          quantity: report.quantity.toString(),
+          price: report.price.toString(),
+          reason: report.reason,
+        },
+      };
     case 'cancel-rejected':
       return null;
   }

@@ -163,6 +163,35 @@ export class SimulatedVenue implements Venue {
     }
   }
 
+  /**
+   * The venue busts one of its executions (FIX ExecType H), as an exchange does with a clearly
+   * erroneous trade: the order's filled quantity drops, and the busted quantity is not worked again.
+   * For tests and backtests.
+   */
+  bust(execId: string, reason: string): void {
+    const fill = this.fills.find((f) => f.execId === execId);
+    const held = fill && this.orders.get(fill.clientOrderId);
+    if (!fill || !held) return;
+    held.filled = held.filled.minus(fill.quantity);
+    this.report({ kind: 'trade-busted', clientOrderId: fill.clientOrderId, execId, reason });
+  }
+
+  /** The venue corrects one of its executions' quantity or price (FIX ExecType G). For tests and backtests. */
+  correct(execId: string, quantity: Decimal, price: Decimal, reason: string): void {
+    const fill = this.fills.find((f) => f.execId === execId);
+    const held = fill && this.orders.get(fill.clientOrderId);
+    if (!fill || !held) return;
+    held.filled = held.filled.plus(quantity).minus(fill.quantity);
+    this.report({
+      kind: 'trade-corrected',
+      clientOrderId: fill.clientOrderId,
+      execId,
+      quantity,
+      price,
+      reason,
+    });
+  }
+
   /** A cancel or replace reaches the engine only for an order still working there. */
   private onWorking(
     clientOrderId: string,
