@@ -31,6 +31,8 @@ export type PlaceOrder = Command<
     rejections: Rejection[];
     reference?: RiskReference;
     protectionPrice?: DecimalString | null;
+    /** The instrument's next session end (sessionEndAfter): when a DAY order expires. */
+    sessionEnd?: string | null;
   }
 >;
 export type AcknowledgeOrder = Command<
@@ -157,6 +159,8 @@ export const ORDER_REJECTION_CODES = [
   'INVALID_EXECUTION',
   'UNKNOWN_EXECUTION',
   'INVALID_TRANSITION',
+  'ORDER_NOT_EXPIRABLE',
+  'ORDER_NOT_YET_EXPIRED',
 ] as const;
 export type OrderRejectionCode = (typeof ORDER_REJECTION_CODES)[number];
 
@@ -185,6 +189,7 @@ function sameTerms(a: OrderTerms, b: OrderTerms): boolean {
     a.type === b.type &&
     a.timeInForce === b.timeInForce &&
     a.venueId === b.venueId &&
+    (a.expireAt ?? null) === (b.expireAt ?? null) &&
     decimalsEqual(a.quantity, b.quantity) &&
     decimalsEqual(a.limitPrice, b.limitPrice)
   );
@@ -209,7 +214,7 @@ function requireSent(state: OrderState, orderId: string): Order | Decision<Order
 }
 
 function placeOrder(command: PlaceOrder, state: OrderState): Decision<OrderEvent> {
-  const { terms, rejections, reference, protectionPrice } = command.data;
+  const { terms, rejections, reference, protectionPrice, sessionEnd } = command.data;
   const now = isoTimestamp(command.metadata.now);
   if (state.exists) {
     // The same request again is answered with what happened the first time; a different one is a clash.
@@ -223,7 +228,16 @@ function placeOrder(command: PlaceOrder, state: OrderState): Decision<OrderEvent
     return accept({ type: 'OrderRejected', data: { ...terms, rejections, rejectedAt: now, ...reference } });
   }
   const protection = terms.type === 'MARKET' && protectionPrice ? { protectionPrice } : {};
-  return accept({ type: 'OrderAccepted', data: { ...terms, acceptedAt: now, ...protection, ...reference } });
+  const expireAt =
+    terms.timeInForce === 'GTD'
+      ? (terms.expireAt ?? null)
+      : terms.timeInForce === 'DAY'
+        ? (sessionEnd ?? null)
+        : null;
+  return accept({
+    type: 'OrderAccepted',
+    data: { ...terms, acceptedAt: now, ...protection, expireAt, ...reference },
+  });
 }
 
 function acknowledge(command: AcknowledgeOrder, state: OrderState): Decision<OrderEvent> {
@@ -535,6 +549,23 @@ function expire(command: ExpireOrder, state: OrderState): Decision<OrderEvent> {
   if (order.status === 'EXPIRED') return accept();
   const refusal = closedOrFilled(order, 'expire');
   if (refusal) return refusal;
+  const { orderId, reason } = command.data;
+  const { timeInForce } = order.terms;
+  if (timeInForce !== 'DAY' && timeInForce !== 'GTD') {
+    return refuse('ORDER_NOT_EXPIRABLE', `Order ${orderId} is ${timeInForce}: it does not expire.`);
+  }
+  const now = isoTimestamp(command.metadata.now);
+  if (order.expireAt !== null && now < order.expireAt) {
+    return refuse('ORDER_NOT_YET_EXPIRED', `Order ${orderId} expires at ${order.expireAt}, not before.`);
+  }
+  // Still working at a venue: the slices are canceled first, and the order ends EXPIRED with them.
+  if (Object.values(order.children).some((c) => WORKING_CHILD_STATUSES.includes(c.status))) {
+    if (order.pendingCancel) return accept();
+    return accept({
+      type: 'OrderCancelRequested',
+      data: { orderId, reason: `expired: ${reason}`, requestedAt: now },
+    });
+  }
   return accept({
     type: 'OrderExpired',
     data: {
@@ -795,6 +826,9 @@ function parentEnd(
   if (children.length === 0 || working || after.status === 'FILLED' || after.closure) return null;
   const orderId = after.terms.orderId;
   const leaves = after.leavesQty.toString();
+  if (after.pendingCancel && after.expireAt !== null && at >= after.expireAt) {
+    return { type: 'OrderExpired', data: { orderId, expiredQty: leaves, reason, expiredAt: at } };
+  }
   if (after.pendingCancel) {
     return {
       type: 'OrderCanceled',

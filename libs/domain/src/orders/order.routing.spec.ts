@@ -465,3 +465,42 @@ describe('order: a venue busts or corrects a slice execution (FIX ExecType H and
     ]);
   });
 });
+
+describe('order: a DAY order still working at its session end (issue 12, item 7)', () => {
+  const day: OrderEvent = {
+    type: 'OrderAccepted',
+    data: { ...terms({ quantity: '10' }), acceptedAt: iso(), expireAt: iso(1000) },
+  };
+  it('expiry cancels its working slices first, and the order ends EXPIRED when the last one closes', () => {
+    const working = stateAfter([day, routed, ...submitted], childFill('o1.1', 'e1', '2'));
+    const expire: OrderCommand = {
+      type: 'ExpireOrder',
+      data: { orderId, reason: 'session end' },
+      metadata: at(1000),
+    };
+    spec
+      .given(day, routed, ...submitted)
+      .when({ ...expire, metadata: at(999) })
+      .thenRejects('ORDER_NOT_YET_EXPIRED');
+    const requested = orderDecider.decide(expire, working);
+    expect(requested.accepted && requested.events).toEqual([
+      {
+        type: 'OrderCancelRequested',
+        data: { orderId, reason: 'expired: session end', requestedAt: iso(1000) },
+      },
+    ]);
+    const afterRequest = (requested.accepted ? requested.events : []).reduce(
+      orderDecider.evolve,
+      working,
+    ) as Order;
+    const first = orderDecider.decide({ ...close('o1.1', 'CANCELED'), metadata: at(1001) }, afterRequest);
+    const afterFirst = (first.accepted ? first.events : []).reduce(
+      orderDecider.evolve,
+      afterRequest,
+    ) as Order;
+    const last = orderDecider.decide({ ...close('o1.2', 'CANCELED'), metadata: at(1002) }, afterFirst);
+    expect(last.accepted && last.events.map((e) => e.type)).toEqual(['VenueOrderClosed', 'OrderExpired']);
+    const end = (last.accepted ? last.events : []).reduce(orderDecider.evolve, afterFirst) as Order;
+    expect([end.status, end.cumQty.toString(), end.leavesQty.toString()]).toEqual(['EXPIRED', '2', '0']);
+  });
+});

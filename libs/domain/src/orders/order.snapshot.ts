@@ -14,6 +14,8 @@ export interface OrderSnapshot {
   limitPrice: DecimalString | null;
   /** Absent on snapshots written before MARKET orders carried one. */
   protectionPrice?: DecimalString | null;
+  /** Absent on snapshots written before expiry was kept. */
+  expireAt?: string | null;
   cumQty: DecimalString;
   leavesQty: DecimalString;
   executedNotional: DecimalString;
@@ -51,6 +53,7 @@ export function toOrderSnapshot(order: Order): OrderSnapshot {
     orderQty: order.orderQty.toString(),
     limitPrice: text(order.limitPrice),
     protectionPrice: text(order.protectionPrice),
+    expireAt: order.expireAt,
     cumQty: order.cumQty.toString(),
     leavesQty: order.leavesQty.toString(),
     executedNotional: order.executedNotional.toString(),
@@ -88,6 +91,7 @@ export function fromOrderSnapshot(s: OrderSnapshot): Order {
     orderQty: dec(s.orderQty),
     limitPrice: decimalOrNull(s.limitPrice),
     protectionPrice: decimalOrNull(s.protectionPrice ?? null),
+    expireAt: s.expireAt ?? null,
     cumQty: dec(s.cumQty),
     leavesQty: dec(s.leavesQty),
     executedNotional: dec(s.executedNotional),

@@ -1,6 +1,6 @@
 import { deciderSpec } from '../testing/decider-spec';
 import { at, iso, terms } from '../testing/fixtures';
-import { Order, OrderEvent, OrderState } from './order';
+import { Order, OrderEvent, OrderState, OrderTerms } from './order';
 import { OrderCommand, orderDecider } from './order.decide';
 
 const spec = deciderSpec(orderDecider);
@@ -89,7 +89,11 @@ describe('order decider', () => {
     });
 
     it('accepts an order that passed risk: PENDING_NEW with all quantity open', () => {
-      const state = spec.given().when(place()).then(accepted) as Order;
+      // A DAY order placed without a session calendar (as before one existed) has no expiry time.
+      const state = spec
+        .given()
+        .when(place())
+        .then({ ...accepted, data: { ...accepted.data, expireAt: null } } as OrderEvent) as Order;
       expect(state.status).toBe('PENDING_NEW');
       expect(state.leavesQty.toString()).toBe('10');
       expect(state.cumQty.toString()).toBe('0');
@@ -107,7 +111,7 @@ describe('order decider', () => {
         .when(withReference([]))
         .then({
           type: 'OrderAccepted',
-          data: { ...terms({ quantity: '10' }), acceptedAt: iso(), ...reference },
+          data: { ...terms({ quantity: '10' }), acceptedAt: iso(), expireAt: null, ...reference },
         });
       expect((state as Order).terms).toEqual(terms({ quantity: '10' }));
       const rejections = [{ code: 'PRICE_COLLAR_BREACHED', message: 'too far' }];
@@ -575,6 +579,54 @@ describe('order decider', () => {
         .given(accepted, filled('E1', '10', '9680', '10', '0', '9680'))
         .when({ type: 'ExpireOrder', data: { orderId, reason: 'x' }, metadata: at(9) })
         .thenRejects('ORDER_ALREADY_FILLED');
+    });
+  });
+
+  describe('DAY and GTD orders expire; others do not (issue 12, item 7)', () => {
+    const place = (overrides: Partial<OrderTerms>, sessionEnd: string | null = null): OrderCommand => ({
+      type: 'PlaceOrder',
+      data: { terms: terms({ quantity: '10', ...overrides }), rejections: [], sessionEnd },
+      metadata: at(),
+    });
+    const expireCommand = (offset: number): OrderCommand => ({
+      type: 'ExpireOrder',
+      data: { orderId, reason: 'session end' },
+      metadata: at(offset),
+    });
+
+    it('a DAY order is accepted with its session end as its expiry; a GTD order with its own', () => {
+      const day = spec.given().when(place({}, '2026-11-22T00:00:00.000Z')).thenEvents()[0];
+      expect(day.data).toMatchObject({ timeInForce: 'DAY', expireAt: '2026-11-22T00:00:00.000Z' });
+      const gtd = spec
+        .given()
+        .when(place({ timeInForce: 'GTD', expireAt: '2026-11-25T12:00:00.000Z' }, '2026-11-22T00:00:00.000Z'))
+        .thenEvents()[0];
+      expect(gtd.data).toMatchObject({ timeInForce: 'GTD', expireAt: '2026-11-25T12:00:00.000Z' });
+      const gtc = spec
+        .given()
+        .when(place({ timeInForce: 'GTC' }, '2026-11-22T00:00:00.000Z'))
+        .thenEvents()[0];
+      expect(gtc.data).toMatchObject({ expireAt: null });
+    });
+
+    it('ExpireOrder on a GTC order is refused; on a DAY order before its session end too', () => {
+      const gtc: OrderEvent = {
+        type: 'OrderAccepted',
+        data: { ...terms({ timeInForce: 'GTC' }), acceptedAt: iso() },
+      };
+      spec.given(gtc, acknowledged).when(expireCommand(9)).thenRejects('ORDER_NOT_EXPIRABLE');
+      const day: OrderEvent = {
+        type: 'OrderAccepted',
+        data: { ...terms(), acceptedAt: iso(), expireAt: iso(1000) },
+      };
+      spec.given(day, acknowledged).when(expireCommand(999)).thenRejects('ORDER_NOT_YET_EXPIRED');
+      spec
+        .given(day, acknowledged)
+        .when(expireCommand(1000))
+        .then({
+          type: 'OrderExpired',
+          data: { orderId, expiredQty: '1', reason: 'session end', expiredAt: iso(1000) },
+        });
     });
   });
 

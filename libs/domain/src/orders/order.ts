@@ -30,6 +30,8 @@ export interface OrderTerms {
   limitPrice: DecimalString | null;
   /** Direct routing to one venue; null lets the smart order router choose. */
   venueId: string | null;
+  /** GTD only: when the order expires (ISO-8601 UTC). Absent on orders placed before GTD existed. */
+  expireAt?: string | null;
 }
 
 export interface Execution {
@@ -57,7 +59,15 @@ export interface OrderTotals {
  */
 export type OrderAccepted = DomainEvent<
   'OrderAccepted',
-  OrderTerms & { acceptedAt: string; protectionPrice?: DecimalString | null } & Partial<RiskReference>
+  OrderTerms & {
+    acceptedAt: string;
+    protectionPrice?: DecimalString | null;
+    /**
+     * When the order expires: a DAY order at its instrument's session end, a GTD order at its
+     * expireAt; null for the others. Absent on orders accepted before expiry was kept.
+     */
+    expireAt?: string | null;
+  } & Partial<RiskReference>
 >;
 export type OrderRejected = DomainEvent<
   'OrderRejected',
@@ -300,6 +310,8 @@ export interface Order {
   limitPrice: Decimal | null;
   /** A MARKET order's worst allowed price (sent to the venue as a marketable limit); null otherwise. */
   protectionPrice: Decimal | null;
+  /** When a DAY or GTD order expires (ISO-8601 UTC); null when it does not, or was placed before. */
+  expireAt: string | null;
   cumQty: Decimal;
   leavesQty: Decimal;
   /** Σ price × quantity over the executions counted in cumQty: exact, avgPx derives from it. */
@@ -391,6 +403,7 @@ function openOrder(
   closure: OrderClosure | null,
   rejections: Rejection[],
   protectionPrice: DecimalString | null = null,
+  expireAt: string | null = null,
 ): Order {
   return withTotals(
     {
@@ -399,6 +412,7 @@ function openOrder(
       orderQty: dec(terms.quantity),
       limitPrice: terms.limitPrice === null ? null : dec(terms.limitPrice),
       protectionPrice: protectionPrice === null ? null : dec(protectionPrice),
+      expireAt,
       cumQty: Decimal.ZERO,
       leavesQty: Decimal.ZERO,
       executedNotional: Decimal.ZERO,
@@ -432,6 +446,7 @@ function termsOf(data: OrderTerms): OrderTerms {
     quantity,
     limitPrice,
     venueId,
+    expireAt,
   } = data;
   return {
     orderId,
@@ -444,6 +459,7 @@ function termsOf(data: OrderTerms): OrderTerms {
     quantity,
     limitPrice,
     venueId,
+    ...(expireAt ? { expireAt } : {}),
   };
 }
 
@@ -455,8 +471,8 @@ function withoutSliceReplaces(children: Record<string, ChildSlice>): Record<stri
 
 export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
   if (event.type === 'OrderAccepted') {
-    const { acceptedAt, protectionPrice } = event.data;
-    return openOrder(termsOf(event.data), acceptedAt, null, [], protectionPrice ?? null);
+    const { acceptedAt, protectionPrice, expireAt } = event.data;
+    return openOrder(termsOf(event.data), acceptedAt, null, [], protectionPrice ?? null, expireAt ?? null);
   }
   if (event.type === 'OrderRejected') {
     return openOrder(termsOf(event.data), event.data.rejectedAt, 'REJECTED', event.data.rejections);

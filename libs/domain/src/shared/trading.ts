@@ -4,7 +4,7 @@ export type Side = (typeof SIDES)[number];
 export const ORDER_TYPES = ['MARKET', 'LIMIT'] as const;
 export type OrderType = (typeof ORDER_TYPES)[number];
 
-export const TIMES_IN_FORCE = ['DAY', 'GTC', 'IOC', 'FOK'] as const;
+export const TIMES_IN_FORCE = ['DAY', 'GTC', 'GTD', 'IOC', 'FOK'] as const;
 export type TimeInForce = (typeof TIMES_IN_FORCE)[number];
 
 export const LIQUIDITY = ['MAKER', 'TAKER'] as const;

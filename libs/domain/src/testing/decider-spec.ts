@@ -23,6 +23,15 @@ export function deciderSpec<C, E, S>(decider: Decider<C, E, S>) {
               expect(decision.events).toEqual(expected);
               return decision.events.reduce(decider.evolve, state);
             },
+            /** The events decided, for a test that checks only some of their fields. */
+            thenEvents(): E[] {
+              if (!decision.accepted) {
+                throw new Error(
+                  `Expected events but the command was rejected: ${JSON.stringify(decision.rejections)}`,
+                );
+              }
+              return decision.events;
+            },
             thenNothing(): void {
               if (!decision.accepted)
                 throw new Error(
