@@ -18,7 +18,7 @@ const capabilities = (
 ): VenueCapabilities => ({
   venueId,
   orderTypes: ['MARKET', 'LIMIT'],
-  timesInForce: ['DAY', 'GTC', 'IOC', 'FOK'],
+  timesInForce: ['DAY', 'GTC', 'GTD', 'IOC', 'FOK'],
   instruments: { BTCUSDT: { symbol: 'BTCUSDT', tickSize: d('0.01'), lotSize: d('0.001') } },
   rateLimit: { perSecond, burst: perSecond },
   fees: { maker: d(fees.maker), taker: d(fees.taker) },

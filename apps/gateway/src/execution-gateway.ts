@@ -29,6 +29,7 @@ import {
   reportToCommand,
   routeOrder,
 } from '@oms/venues';
+import { OrderExpiry } from './order-expiry';
 import { GATEWAY_ACTOR, GatewayOrders, GatewayStopped, metadata } from './gateway-orders';
 import { SliceTracker } from './slice-tracker';
 import { VenueReconciler } from './venue-reconciler';
@@ -55,6 +56,8 @@ type Intent = Recorded<(typeof INTENTS)[number]>;
 export interface GatewayOptions {
   /** No acknowledgement within this: the slice is flagged unconfirmed and asked about. */
   ackTimeoutMs?: number;
+  /** How long after a DAY or GTD order's expiry the OMS expires it, if its venue has not (default 1 s). */
+  expiryGraceMs?: number;
   /** How long a slice may wait for its venue's rate limit before it is refused. */
   maxRateWaitMs?: number;
   /** The first wait before a cancel that could not be sent is tried again (it backs off from there). */
@@ -119,6 +122,7 @@ export class ExecutionGateway {
   private readonly tracker: SliceTracker;
   private readonly requests: VenueRequests;
   private readonly reconciler: VenueReconciler;
+  private readonly expiry: OrderExpiry;
   private readonly log: Logger;
   private unregisterGauges: (() => void) | null = null;
 
@@ -153,6 +157,9 @@ export class ExecutionGateway {
       this.log,
       ackTimeoutMs,
     );
+    this.expiry = new OrderExpiry(this.orders, deps.clock, options.expiryGraceMs ?? 1_000, (work, what) =>
+      this.background(work, what),
+    );
     this.processor = new Processor<GatewayEventType>(
       {
         name: 'execution-gateway',
@@ -175,6 +182,7 @@ export class ExecutionGateway {
 
   async stop(): Promise<void> {
     this.orders.stop();
+    this.expiry.stop();
     for (const line of this.lines.values()) line.stop();
     this.unregisterGauges?.();
     await this.processor.stop();
@@ -218,8 +226,15 @@ export class ExecutionGateway {
       });
       await line.venue.connect();
     }
+    const working = new Set<string>();
     for (const slice of await this.deps.workingSlices.load()) {
       this.tracker.track(slice.venueId, slice.childId, slice.orderId);
+      working.add(slice.orderId);
+    }
+    // Orders routed before this start: their expiry is watched again.
+    for (const orderId of working) {
+      const { state } = await this.orders.load(orderId);
+      if (state.exists) this.expiry.watch(state);
     }
     this.unregisterGauges = registerVenueGauges({
       venueGauges: () =>
@@ -264,7 +279,10 @@ export class ExecutionGateway {
           this.tracker.forget(event.data.venueId, event.data.childId);
           break;
         default:
-          if (endsOrder(domainEventOf(event))) changes.endedOrders.push(event.data.orderId);
+          if (endsOrder(domainEventOf(event))) {
+            changes.endedOrders.push(event.data.orderId);
+            this.expiry.forget(event.data.orderId);
+          }
       }
     }
     const accepted = intents.filter((e) => e.type === 'OrderAccepted').length;
@@ -295,6 +313,7 @@ export class ExecutionGateway {
    * `loaded` is the order as just read, so the routing decision is appended without reading it again.
    */
   private async route(order: Order, cause: EventMetadata, loaded: Loaded<OrderState>): Promise<void> {
+    this.expiry.watch(order);
     if (Object.keys(order.children).length > 0) {
       for (const child of Object.values(order.children)) {
         if (WORKING_CHILD_STATUSES.includes(child.status)) await this.reconciler.resolve(order, child);

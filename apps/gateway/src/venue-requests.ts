@@ -1,6 +1,6 @@
-import { ChildSlice, Decimal, Order, RouteSlice, WORKING_CHILD_STATUSES } from '@oms/domain';
+import { ChildSlice, Decimal, Order, RouteSlice, TimeInForce, WORKING_CHILD_STATUSES } from '@oms/domain';
 import { Clock, Logger, backoffDelayMs, orderToVenueSeconds, venueErrors } from '@oms/platform';
-import { LineStopped, VenueLine } from '@oms/venues';
+import { LineStopped, VenueCapabilities, VenueLine } from '@oms/venues';
 import { GATEWAY_ACTOR, GatewayOrders, GatewayStopped, metadata } from './gateway-orders';
 import { SliceTracker } from './slice-tracker';
 
@@ -13,6 +13,17 @@ export interface VenueRequestOptions {
   onSent(orderId: string, childId: string): void;
   /** Work started by a timer (a cancel tried again). */
   background(work: Promise<void>, what: string): void;
+}
+
+/**
+ * The time in force a venue is sent: the order's own where the venue has it; a DAY or GTD order at a
+ * venue that cannot expire orders goes GTC, and the OMS expires it (OrderExpiry cancels it there).
+ */
+export function venueTimeInForce(timeInForce: TimeInForce, capabilities: VenueCapabilities): TimeInForce {
+  if (capabilities.timesInForce.includes(timeInForce)) return timeInForce;
+  if ((timeInForce === 'DAY' || timeInForce === 'GTD') && capabilities.timesInForce.includes('GTC'))
+    return 'GTC';
+  return timeInForce;
 }
 
 /**
@@ -66,14 +77,21 @@ export class VenueRequests {
     try {
       // A protected MARKET order: a limit at its protection price, what it cannot take there canceled.
       const protectedMarket = order.terms.type === 'MARKET' && slice.limitPrice !== null;
+      const timeInForce = protectedMarket
+        ? 'IOC'
+        : venueTimeInForce(order.terms.timeInForce, line.venue.capabilities);
       const submitted = line.venue.submit({
         clientOrderId: slice.childId,
         instrumentId: order.terms.instrumentId,
         side: order.terms.side,
         type: protectedMarket ? 'LIMIT' : order.terms.type,
-        timeInForce: protectedMarket ? 'IOC' : order.terms.timeInForce,
+        timeInForce,
         quantity: Decimal.parse(slice.quantity),
         limitPrice: slice.limitPrice === null ? null : Decimal.parse(slice.limitPrice),
+        expireAt:
+          (timeInForce === 'DAY' || timeInForce === 'GTD') && order.expireAt !== null
+            ? Date.parse(order.expireAt)
+            : null,
       });
       handedOver = performance.now();
       await submitted;

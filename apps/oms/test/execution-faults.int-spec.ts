@@ -443,6 +443,58 @@ describe('execution gateway under faults', () => {
     ]);
   });
 
+  it('a DAY order still working at its session end is expired by its venue, and the order ends EXPIRED', async () => {
+    const sim = venue('SIM-A');
+    await startGateway([sim]);
+    const placed = await commands.placeOrder(
+      order('day-end', { type: 'LIMIT', limitPrice: d('9600'), timeInForce: 'DAY', quantity: d('0.5') }),
+      ctx,
+    );
+    const orderId = placed.order.terms.orderId;
+    // The demo instrument trades 24/7: its day ends at UTC midnight.
+    const expireAt = Date.parse(placed.order.expireAt!);
+    expect(new Date(expireAt).toISOString()).toMatch(/T00:00:00\.000Z$/);
+    expect(expireAt).toBeGreaterThan(Date.now());
+    await drive(settled(orderId, 'NEW'));
+    clock.advance(expireAt - clock.now() - 1_000);
+    await drive(() => false, 5);
+    expect((await load(orderId)).status).toBe('NEW');
+    clock.advance(1_000);
+    await drive(settled(orderId, 'EXPIRED'));
+
+    const history = (await store.readStream(orderStream(orderId))).map((e) => e.type);
+    expect(history.slice(-2)).toEqual(['VenueOrderClosed', 'OrderExpired']);
+    expect(await sim.openOrders()).toEqual([]);
+  });
+
+  it('a GTD order at a venue that cannot expire it is sent GTC and expired by the OMS: canceled there, EXPIRED here', async () => {
+    const sim = venue('SIM-A', {
+      capabilities: { ...capabilities('SIM-A'), timesInForce: ['GTC', 'IOC', 'FOK'] },
+    });
+    await startGateway([sim]);
+    const expireAt = new Date(Date.now() + 60_000).toISOString();
+    const placed = await commands.placeOrder(
+      order('gtd', {
+        type: 'LIMIT',
+        limitPrice: d('9600'),
+        timeInForce: 'GTD',
+        expireAt,
+        quantity: d('0.5'),
+      }),
+      ctx,
+    );
+    expect(placed.accepted).toBe(true);
+    const orderId = placed.order.terms.orderId;
+    await drive(settled(orderId, 'NEW'));
+    expect(await sim.openOrders()).toHaveLength(1);
+    clock.advance(Date.parse(expireAt) - clock.now() + 1_000);
+    await drive(settled(orderId, 'EXPIRED'));
+
+    const history = (await store.readStream(orderStream(orderId))).map((e) => e.type);
+    expect(history.slice(-3)).toEqual(['OrderCancelRequested', 'VenueOrderClosed', 'OrderExpired']);
+    expect(await sim.openOrders()).toEqual([]);
+  });
+
   it('a MARKET order never trades beyond its price protection: the rest is canceled and reported', async () => {
     const thin: MarketEvent = {
       ...BOOK,

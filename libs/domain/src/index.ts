@@ -11,4 +11,5 @@ export * from './accounts/account';
 export * from './accounts/risk-checks';
 export * from './accounts/account.decide';
 export * from './shared/time';
+export * from './shared/session';
 export * from './orders/order.snapshot';

@@ -19,6 +19,29 @@ export const systemClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
+/** Longest single wait: Node runs a longer setTimeout at once (it overflows 32 bits). */
+const LONGEST_WAIT_MS = 86_400_000;
+
+/**
+ * Runs `callback` once the clock reads `atMs` or later, however far off (a GTD order may expire in a
+ * year): long waits are taken a day at a time. Returns a cancel function.
+ */
+export function runAt(clock: Clock, atMs: number, callback: () => void): () => void {
+  let handle: unknown;
+  let canceled = false;
+  const wait = () => {
+    if (canceled) return;
+    const left = atMs - clock.now();
+    if (left <= 0) return callback();
+    handle = clock.setTimeout(wait, Math.min(left, LONGEST_WAIT_MS));
+  };
+  wait();
+  return () => {
+    canceled = true;
+    clock.clearTimeout(handle);
+  };
+}
+
 interface Timer {
   at: number;
   seq: number;

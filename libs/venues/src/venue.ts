@@ -28,6 +28,8 @@ export interface VenueOrderRequest {
   timeInForce: TimeInForce;
   quantity: Decimal;
   limitPrice: Decimal | null;
+  /** DAY and GTD: when the venue ends the order (ms since the epoch); absent otherwise. */
+  expireAt?: number | null;
 }
 
 interface ReportBase {

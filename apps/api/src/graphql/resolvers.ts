@@ -82,6 +82,7 @@ export class OmsResolver {
           limitPrice: input.limitPrice ?? null,
           timeInForce: input.timeInForce,
           venueId: input.venueId ?? null,
+          expireAt: input.expireAt ? input.expireAt.toISOString() : null,
         },
         commandContext(context),
       ),

@@ -61,6 +61,12 @@ export class Order {
   @Field(() => DecimalScalar, { nullable: true }) limitPrice!: Decimal | null;
   @Field(() => String, { nullable: true, description: 'Venue the order was directed to, if any.' }) venueId!:
     string | null;
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description:
+      'When the order expires: a DAY order at its instrument’s session end, a GTD order at its expireAt.',
+  })
+  expireAt!: Date | null;
   @Field(() => OrderStatusEnum) status!: OrderStatus;
   @Field(() => DecimalScalar) filledQuantity!: Decimal;
   @Field(() => DecimalScalar) leavesQuantity!: Decimal;
@@ -98,6 +104,12 @@ export class PlaceOrderInput {
   @Field(() => DecimalScalar) quantity!: Decimal;
   @Field(() => DecimalScalar, { nullable: true }) limitPrice?: Decimal | null;
   @Field(() => TimeInForceEnum, { defaultValue: 'DAY' }) timeInForce!: TimeInForce;
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'GTD only: when the order expires (after now, within 366 days).',
+  })
+  @IsOptional()
+  expireAt?: Date | null;
   @Field(() => String, {
     nullable: true,
     description: 'Route directly to this venue instead of the smart order router.',

@@ -29,6 +29,7 @@ export function orderView(order: DomainOrder): Order {
     quantity: order.orderQty,
     limitPrice: order.limitPrice,
     venueId: t.venueId,
+    expireAt: order.expireAt === null ? null : new Date(order.expireAt),
     status: order.status,
     filledQuantity: order.cumQty,
     leavesQuantity: order.leavesQty,

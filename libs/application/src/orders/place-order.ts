@@ -11,6 +11,8 @@ import {
   marketProtectionPrice,
   orderDecider,
   riskReferenceOf,
+  isoTimestamp,
+  sessionEndAfter,
 } from '@oms/domain';
 import { EventStore } from '@oms/event-store';
 import { Clock } from '@oms/platform';
@@ -34,6 +36,8 @@ export interface PlaceOrderRequest {
   limitPrice: Decimal | null;
   timeInForce: TimeInForce;
   venueId: string | null;
+  /** GTD only: when the order expires (ISO-8601 UTC). */
+  expireAt?: string | null;
 }
 
 export interface PlaceOrderOutcome {
@@ -95,6 +99,7 @@ export class PlaceOrderProcess {
       quantity: request.quantity.toString(),
       limitPrice: request.limitPrice === null ? null : request.limitPrice.toString(),
       venueId: request.venueId,
+      ...(request.expireAt ? { expireAt: request.expireAt } : {}),
     };
     const stream = orderStream(orderId);
     // A retry of an order placed here lately: answer from the order without touching the account.
@@ -131,6 +136,10 @@ export class PlaceOrderProcess {
           terms,
           rejections,
           reference: riskReferenceOf(market.referencePrice),
+          sessionEnd:
+            terms.timeInForce === 'DAY'
+              ? isoTimestamp(new Date(sessionEndAfter(market.instrument.session, now.getTime())))
+              : null,
           protectionPrice:
             terms.type === 'MARKET' && rejections.length === 0 && market.referencePrice && account.limits
               ? marketProtectionPrice(

@@ -142,6 +142,11 @@ describe('account: pre-trade risk', () => {
         preTrade({ quantity: '101' }),
       ],
       ['LIMIT_PRICE_REQUIRED', [limitsSet()], preTrade({ limitPrice: null })],
+      ['EXPIRY_REQUIRED', [limitsSet()], preTrade({ timeInForce: 'GTD' })],
+      ['EXPIRY_INVALID', [limitsSet()], preTrade({ timeInForce: 'GTD', expireAt: 'tomorrow' })],
+      ['EXPIRY_INVALID', [limitsSet()], preTrade({ timeInForce: 'GTD', expireAt: iso(-1) })],
+      ['EXPIRY_INVALID', [limitsSet()], preTrade({ timeInForce: 'GTD', expireAt: iso(367 * 86_400_000) })],
+      ['EXPIRY_NOT_ALLOWED', [limitsSet()], preTrade({ timeInForce: 'GTC', expireAt: iso(60_000) })],
       ['LIMIT_PRICE_NOT_ALLOWED', [limitsSet()], preTrade({ type: 'MARKET', limitPrice: '9680' })],
       ['PRICE_NOT_TICK_MULTIPLE', [limitsSet()], preTrade({ limitPrice: '9680.005' })],
       [

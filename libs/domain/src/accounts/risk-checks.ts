@@ -40,6 +40,9 @@ export const RISK_REJECTION_CODES = [
   'REPLACE_RATE_LIMIT_EXCEEDED',
   'DUPLICATE_CLIENT_ORDER_ID',
   'REDUCE_ONLY_VIOLATION',
+  'EXPIRY_REQUIRED',
+  'EXPIRY_INVALID',
+  'EXPIRY_NOT_ALLOWED',
 ] as const;
 export type RiskRejectionCode = (typeof RISK_REJECTION_CODES)[number];
 export type RiskRejection = Rejection<RiskRejectionCode>;
@@ -279,6 +282,29 @@ export const limitPriceShape: RiskCheck = ({ request: { order }, limitPrice }) =
   return null;
 };
 
+/** Furthest a GTD order may be placed into the future. */
+export const MAX_GTD_HORIZON_MS = 366 * 86_400_000;
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
+/** GTD needs a future expiry within a year, as an ISO-8601 UTC time; no other time in force takes one. */
+export const expiryShape: RiskCheck = ({ request: { order }, nowMs }) => {
+  const expireAt = order.expireAt ?? null;
+  if (order.timeInForce !== 'GTD') {
+    return expireAt === null
+      ? null
+      : rejection('EXPIRY_NOT_ALLOWED', `expireAt is for GTD orders only; this one is ${order.timeInForce}.`);
+  }
+  if (expireAt === null) return rejection('EXPIRY_REQUIRED', 'A GTD order needs an expireAt time.');
+  const at = ISO_UTC.test(expireAt) ? Date.parse(expireAt) : NaN;
+  if (!Number.isFinite(at) || at <= nowMs || at > nowMs + MAX_GTD_HORIZON_MS) {
+    return rejection(
+      'EXPIRY_INVALID',
+      `expireAt ${JSON.stringify(expireAt.slice(0, 40))} must be an ISO-8601 UTC time (e.g. 2026-12-31T21:00:00Z) after now and within 366 days.`,
+    );
+  }
+  return null;
+};
+
 export const priceTickMultiple: RiskCheck = ({ limitPrice, request: { instrument, order } }) =>
   order.type === 'LIMIT' &&
   limitPrice?.isPositive() &&
@@ -452,6 +478,7 @@ export const PRE_TRADE_CHECKS: readonly RiskCheck[] = [
   quantityLotMultiple,
   quantityWithinInstrumentBounds,
   limitPriceShape,
+  expiryShape,
   priceTickMultiple,
   maxOrderQuantity,
   referencePriceFresh,

@@ -1,6 +1,7 @@
 import { Decimal, DecimalString, dec } from '../decimal/decimal';
 import { Command, Decider, Decision, DomainEvent, accept, assertNever, reject } from '../shared/decision';
 import { isoTimestamp } from '../shared/time';
+import { CONTINUOUS_SESSION, TradingSession, sessionCalendarProblems } from '../shared/session';
 
 /** Reference data for one tradable instrument (stream `instrument-<instrumentId>`). */
 export interface Instrument {
@@ -16,6 +17,8 @@ export interface Instrument {
   tradable: boolean;
   /** Venue symbols keyed by venue id, e.g. { 'SIM-A': 'BTCUSDT' }. */
   venueSymbols: Record<string, string>;
+  /** When its trading day ends (DAY orders expire there). */
+  session: TradingSession;
 }
 
 export interface InstrumentDefinition {
@@ -29,6 +32,8 @@ export interface InstrumentDefinition {
   pricePrecision: DecimalPlaces;
   tradable: boolean;
   venueSymbols: Record<string, string>;
+  /** Absent: a 24/7 market whose day ends at UTC midnight. */
+  session?: TradingSession | null;
 }
 
 /** A count of decimal places (not a price). */
@@ -66,6 +71,7 @@ export function instrumentFromDefinition(d: InstrumentDefinition): Instrument {
     pricePrecision: d.pricePrecision,
     tradable: d.tradable,
     venueSymbols: { ...d.venueSymbols },
+    session: d.session ? { timeZone: d.session.timeZone, close: d.session.close } : CONTINUOUS_SESSION,
   };
 }
 
@@ -85,6 +91,7 @@ function definitionProblems(d: InstrumentDefinition): string[] {
   if (problems.length === 0 && dec(d.minQuantity).gt(dec(d.maxQuantity))) {
     problems.push('minQuantity must not exceed maxQuantity');
   }
+  if (d.session) problems.push(...sessionCalendarProblems(d.session));
   if (!Number.isInteger(d.pricePrecision) || d.pricePrecision < 0) {
     problems.push('pricePrecision must be a whole number ≥ 0');
   }
@@ -102,7 +109,9 @@ function sameDefinition(a: Instrument, d: InstrumentDefinition): boolean {
     a.maxQuantity.eq(b.maxQuantity) &&
     a.pricePrecision === b.pricePrecision &&
     a.tradable === b.tradable &&
-    JSON.stringify(a.venueSymbols) === JSON.stringify(b.venueSymbols)
+    JSON.stringify(a.venueSymbols) === JSON.stringify(b.venueSymbols) &&
+    a.session.timeZone === b.session.timeZone &&
+    a.session.close === b.session.close
   );
 }
 

@@ -174,6 +174,10 @@ function tryDecimal(value: unknown): Decimal | null {
   }
 }
 
+function sameInstant(a: string | null, b: string | null): boolean {
+  return a === null || b === null ? a === b : Date.parse(a) === Date.parse(b);
+}
+
 function sameTerms(a: OrderTerms, b: OrderTerms): boolean {
   const decimalsEqual = (x: string | null, y: string | null) => {
     if (x === null || y === null) return x === y;
@@ -189,7 +193,7 @@ function sameTerms(a: OrderTerms, b: OrderTerms): boolean {
     a.type === b.type &&
     a.timeInForce === b.timeInForce &&
     a.venueId === b.venueId &&
-    (a.expireAt ?? null) === (b.expireAt ?? null) &&
+    sameInstant(a.expireAt ?? null, b.expireAt ?? null) &&
     decimalsEqual(a.quantity, b.quantity) &&
     decimalsEqual(a.limitPrice, b.limitPrice)
   );
@@ -228,12 +232,15 @@ function placeOrder(command: PlaceOrder, state: OrderState): Decision<OrderEvent
     return accept({ type: 'OrderRejected', data: { ...terms, rejections, rejectedAt: now, ...reference } });
   }
   const protection = terms.type === 'MARKET' && protectionPrice ? { protectionPrice } : {};
-  const expireAt =
+  const expiry =
     terms.timeInForce === 'GTD'
       ? (terms.expireAt ?? null)
       : terms.timeInForce === 'DAY'
         ? (sessionEnd ?? null)
         : null;
+  // One form for every expiry, so that times compare as written.
+  const expireAt =
+    expiry !== null && Number.isFinite(Date.parse(expiry)) ? isoTimestamp(new Date(expiry)) : null;
   return accept({
     type: 'OrderAccepted',
     data: { ...terms, acceptedAt: now, ...protection, expireAt, ...reference },
@@ -555,7 +562,7 @@ function expire(command: ExpireOrder, state: OrderState): Decision<OrderEvent> {
     return refuse('ORDER_NOT_EXPIRABLE', `Order ${orderId} is ${timeInForce}: it does not expire.`);
   }
   const now = isoTimestamp(command.metadata.now);
-  if (order.expireAt !== null && now < order.expireAt) {
+  if (order.expireAt !== null && command.metadata.now.getTime() < Date.parse(order.expireAt)) {
     return refuse('ORDER_NOT_YET_EXPIRED', `Order ${orderId} expires at ${order.expireAt}, not before.`);
   }
   // Still working at a venue: the slices are canceled first, and the order ends EXPIRED with them.
@@ -826,7 +833,7 @@ function parentEnd(
   if (children.length === 0 || working || after.status === 'FILLED' || after.closure) return null;
   const orderId = after.terms.orderId;
   const leaves = after.leavesQty.toString();
-  if (after.pendingCancel && after.expireAt !== null && at >= after.expireAt) {
+  if (after.pendingCancel && after.expireAt !== null && Date.parse(at) >= Date.parse(after.expireAt)) {
     return { type: 'OrderExpired', data: { orderId, expiredQty: leaves, reason, expiredAt: at } };
   }
   if (after.pendingCancel) {

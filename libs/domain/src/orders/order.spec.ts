@@ -609,6 +609,26 @@ describe('order decider', () => {
       expect(gtc.data).toMatchObject({ expireAt: null });
     });
 
+    it('a retry of a DAY or GTD order is the same order (its expiry is not a term the client sent twice)', () => {
+      const day = spec.given().when(place({}, '2026-11-22T00:00:00.000Z')).thenEvents();
+      spec
+        .given(...day)
+        .when(place({}, '2026-11-23T00:00:00.000Z'))
+        .thenNothing();
+      const gtd = spec
+        .given()
+        .when(place({ timeInForce: 'GTD', expireAt: '2026-11-25T12:00:00Z' }))
+        .thenEvents();
+      spec
+        .given(...gtd)
+        .when(place({ timeInForce: 'GTD', expireAt: '2026-11-25T12:00:00.000Z' }))
+        .thenNothing();
+      spec
+        .given(...gtd)
+        .when(place({ timeInForce: 'GTD', expireAt: '2026-11-25T13:00:00.000Z' }))
+        .thenRejects('DUPLICATE_CLIENT_ORDER_ID');
+    });
+
     it('ExpireOrder on a GTC order is refused; on a DAY order before its session end too', () => {
       const gtc: OrderEvent = {
         type: 'OrderAccepted',

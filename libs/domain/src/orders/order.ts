@@ -459,7 +459,8 @@ function termsOf(data: OrderTerms): OrderTerms {
     quantity,
     limitPrice,
     venueId,
-    ...(expireAt ? { expireAt } : {}),
+    // An accepted order's expireAt is when it expires; it is part of the terms for GTD only.
+    ...(timeInForce === 'GTD' && expireAt ? { expireAt } : {}),
   };
 }
 

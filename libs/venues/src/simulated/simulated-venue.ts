@@ -1,6 +1,6 @@
 import { Decimal } from '@oms/domain';
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
-import { Clock } from '@oms/platform';
+import { Clock, runAt } from '@oms/platform';
 import { MarketEvent, PriceLevel } from '../market-data/market-data';
 import { EngineReport, MatchingEngine } from '../matching/matching-engine';
 import { TokenBucket } from '../resilience/token-bucket';
@@ -302,6 +302,10 @@ export class SimulatedVenue implements Venue {
       this.refuse(held, 'rejected by venue (simulated)');
       return;
     }
+    const expireAt = request.expireAt ?? null;
+    if ((request.timeInForce === 'DAY' || request.timeInForce === 'GTD') && expireAt !== null) {
+      runAt(this.options.clock, expireAt, () => this.expire(clientOrderId));
+    }
     this.apply(
       engine.submit({
         orderId: clientOrderId,
@@ -313,6 +317,24 @@ export class SimulatedVenue implements Venue {
       }),
       'submit',
     );
+  }
+
+  /** A DAY or GTD order still working at its expiry ends there (FIX ExecType C). */
+  private expire(clientOrderId: string): void {
+    const held = this.orders.get(clientOrderId);
+    const engine = held && this.engines.get(held.request.instrumentId);
+    if (!held || !engine || !engine.order(clientOrderId)) return;
+    for (const r of engine.cancel(clientOrderId)) {
+      if (r.type !== 'canceled') continue;
+      held.state = 'EXPIRED';
+      held.leaves = Decimal.ZERO;
+      this.report({
+        kind: 'expired',
+        clientOrderId,
+        leavesQuantity: r.leavesQuantity,
+        reason: `${held.request.timeInForce} order reached its expiry`,
+      });
+    }
   }
 
   /** Engine reports become the venue's state and execution reports. */

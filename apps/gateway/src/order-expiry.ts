@@ -1,0 +1,58 @@
+import { Order, isWorking } from '@oms/domain';
+import { Clock, runAt } from '@oms/platform';
+import { GATEWAY_ACTOR, GatewayOrders, metadata } from './gateway-orders';
+
+/**
+ * The OMS's own watch on DAY and GTD orders. A venue that can expire orders is sent the expiry and
+ * ends them itself; this is for a venue that cannot (the order went there GTC) and for an expiry
+ * report that never came. At the expiry plus a grace for the venue's own report, an order still
+ * working is expired: its slices are canceled at their venues, and it ends EXPIRED once they are.
+ */
+export class OrderExpiry {
+  private readonly watches = new Map<string, () => void>();
+
+  constructor(
+    private readonly orders: GatewayOrders,
+    private readonly clock: Clock,
+    private readonly graceMs: number,
+    private readonly background: (work: Promise<void>, what: string) => void,
+  ) {}
+
+  watch(order: Order): void {
+    const orderId = order.terms.orderId;
+    if (order.expireAt === null || !isWorking(order.status) || this.watches.has(orderId)) return;
+    const due = Date.parse(order.expireAt) + this.graceMs;
+    this.watches.set(
+      orderId,
+      runAt(this.clock, due, () => {
+        this.watches.delete(orderId);
+        this.background(this.expire(orderId), `expiry of ${orderId}`);
+      }),
+    );
+  }
+
+  /** The order ended: nothing to watch. */
+  forget(orderId: string): void {
+    this.watches.get(orderId)?.();
+    this.watches.delete(orderId);
+  }
+
+  stop(): void {
+    for (const cancel of this.watches.values()) cancel();
+    this.watches.clear();
+  }
+
+  private expire(orderId: string): Promise<void> {
+    return this.orders.run(orderId, async () => {
+      const loaded = await this.orders.load(orderId);
+      const order = loaded.state;
+      if (!order.exists || !isWorking(order.status)) return;
+      await this.orders.command(
+        orderId,
+        { type: 'ExpireOrder', data: { orderId, reason: `its expiry ${order.expireAt} passed` } },
+        metadata(`expiry-${orderId}`, null, GATEWAY_ACTOR),
+        loaded,
+      );
+    });
+  }
+}
