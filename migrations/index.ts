@@ -6,6 +6,7 @@ import { AppendNotice1763900000000 } from './1763900000000-append-notice';
 import { ReferencePrices1764000000000 } from './1764000000000-reference-prices';
 import { GatewayWorkingSlices1764100000000 } from './1764100000000-gateway-working-slices';
 import { PositionCostBasis1764200000000 } from './1764200000000-position-cost-basis';
+import { PositionOtherFees1764300000000 } from './1764300000000-position-other-fees';
 
 /** Every migration, in order. Listed explicitly (no globs) so jest, ts-node and the build agree. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -16,6 +17,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ReferencePrices1764000000000,
   GatewayWorkingSlices1764100000000,
   PositionCostBasis1764200000000,
+  PositionOtherFees1764300000000,
 ];
 
 /**

@@ -131,12 +131,19 @@ export class OmsRuntime {
           )
         : null;
       const ledger = settings.roles.has('ledger')
-        ? new AccountLedger(store, commandSide.aggregates, commandSide.accounts, clock, {
-            checkpoints,
-            // One active ledger; the account's sequence check keeps a second from booking twice.
-            lock: lock('oms-account-ledger'),
-            logger,
-          })
+        ? new AccountLedger(
+            store,
+            commandSide.aggregates,
+            commandSide.accounts,
+            commandSide.reference,
+            clock,
+            {
+              checkpoints,
+              // One active ledger; the account's sequence check keeps a second from booking twice.
+              lock: lock('oms-account-ledger'),
+              logger,
+            },
+          )
         : null;
       let runtime: OmsRuntime | null = null;
       const gateway = marketData

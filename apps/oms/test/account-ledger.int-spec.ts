@@ -28,11 +28,19 @@ describe('the account ledger after a replace', () => {
   beforeEach(async () => {
     world = await openTestWorld();
     ({ store, dataSource, commands } = world);
-    ledger = new AccountLedger(store, commands.side.aggregates, commands.side.accounts, systemClock, {
-      checkpoints: new PostgresCheckpoints(dataSource),
-      lock: new ActiveInstanceLock(dataSource, 'oms-account-ledger'),
-      logger: silentLogger,
-    });
+    await commands.side.reference.ready();
+    ledger = new AccountLedger(
+      store,
+      commands.side.aggregates,
+      commands.side.accounts,
+      commands.side.reference,
+      systemClock,
+      {
+        checkpoints: new PostgresCheckpoints(dataSource),
+        lock: new ActiveInstanceLock(dataSource, 'oms-account-ledger'),
+        logger: silentLogger,
+      },
+    );
   });
 
   afterEach(async () => {
@@ -175,5 +183,60 @@ describe('the account ledger after a replace', () => {
     expect(
       events.filter((e) => e.type === 'FillRestated').map((e) => (e.data as { execId: string }).execId),
     ).toEqual(['E2', 'E3']);
+  });
+
+  it('a fee in the quote currency is in the fees P&L counts; one in another currency is kept apart', async () => {
+    const fill = async (clientOrderId: string, execId: string, fee: string, feeCurrency: string) => {
+      const placed = await commands.placeOrder(
+        {
+          accountId: 'demo',
+          clientOrderId,
+          instrumentId: 'BTCUSDT',
+          side: 'BUY',
+          type: 'LIMIT',
+          quantity: Decimal.parse('1'),
+          limitPrice: Decimal.parse('9600'),
+          timeInForce: 'GTC',
+          venueId: 'SIM-A',
+        },
+        ctx,
+      );
+      const orderId = placed.order.terms.orderId;
+      await new AggregateStore(store).execute(
+        orderDecider,
+        orderStream(orderId),
+        {
+          type: 'RecordFill',
+          data: {
+            orderId,
+            execId,
+            venueId: 'SIM-A',
+            quantity: '1',
+            price: '9600',
+            fee,
+            feeCurrency,
+            liquidity: 'MAKER',
+            executedAt: new Date().toISOString(),
+          },
+          metadata: { now: new Date() },
+        },
+        venueCtx,
+      );
+    };
+    await fill('fee-quote', 'F1', '1.5', 'USDT');
+    await fill('fee-token', 'F2', '0.01', 'BNB');
+
+    await ledger.processor.start();
+    await ledger.processor.whenReady();
+    const events = await store.readStream(accountStream('demo'));
+    const state = events.reduce(
+      (s, e) => accountDecider.evolve(s, { type: e.type, data: e.data } as AccountEvent),
+      accountDecider.initialState(),
+    );
+    const p = state.positions.get('BTCUSDT')!;
+    expect([p.quantity, p.fees].map(String)).toEqual(['2', '1.5']);
+    expect(Object.fromEntries(Object.entries(p.otherFees).map(([c, v]) => [c, String(v)]))).toEqual({
+      BNB: '0.01',
+    });
   });
 });

@@ -274,11 +274,11 @@ async function applyPosition(
   const d = recorded.data;
   const at = recorded.type === 'FillBooked' ? recorded.data.executedAt : recorded.data.restatedAt;
   await tx.query(
-    `INSERT INTO rm_positions (account_id, instrument_id, quantity, cost_basis, average_price, realized_pnl, fees, updated_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+    `INSERT INTO rm_positions (account_id, instrument_id, quantity, cost_basis, average_price, realized_pnl, fees, other_fees, updated_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
        ON CONFLICT (account_id, instrument_id) DO UPDATE SET quantity = EXCLUDED.quantity,
          cost_basis = EXCLUDED.cost_basis, average_price = EXCLUDED.average_price, realized_pnl = EXCLUDED.realized_pnl, fees = EXCLUDED.fees,
-         updated_at = EXCLUDED.updated_at`,
+         other_fees = EXCLUDED.other_fees, updated_at = EXCLUDED.updated_at`,
     [
       d.accountId,
       d.instrumentId,
@@ -289,6 +289,7 @@ async function applyPosition(
       d.position.averagePrice,
       d.position.realizedPnl,
       d.position.fees,
+      JSON.stringify(d.position.otherFees ?? {}),
       at,
     ],
   );

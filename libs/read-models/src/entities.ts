@@ -64,6 +64,8 @@ export class PositionRow {
   @Column({ ...DECIMAL_COLUMN, name: 'average_price' }) averagePrice!: Decimal;
   @Column({ ...DECIMAL_COLUMN, name: 'realized_pnl' }) realizedPnl!: Decimal;
   @Column({ ...DECIMAL_COLUMN }) fees!: Decimal;
+  /** Fees in currencies other than the quote, by currency (decimals as strings). */
+  @Column({ name: 'other_fees', type: 'jsonb' }) otherFees!: Record<string, string>;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }
 

@@ -48,6 +48,8 @@ export type ExecutionReport =
       price: Decimal;
       quantity: Decimal;
       fee: Decimal;
+      /** Absent: the instrument's quote currency. */
+      feeCurrency?: string;
       liquidity: Liquidity;
       leavesQuantity: Decimal;
     })
@@ -98,6 +100,7 @@ export interface VenueFill {
   price: Decimal;
   quantity: Decimal;
   fee: Decimal;
+  feeCurrency?: string;
   liquidity: Liquidity;
   at: number;
   /** Position in the venue's own fill sequence, for fillsSince. */

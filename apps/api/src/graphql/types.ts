@@ -43,6 +43,11 @@ export class Fill {
   @Field(() => DecimalScalar) quantity!: Decimal;
   @Field(() => DecimalScalar) price!: Decimal;
   @Field(() => DecimalScalar) fee!: Decimal;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The fee’s currency as the venue reported it; null: the instrument’s quote currency.',
+  })
+  feeCurrency!: string | null;
   @Field(() => LiquidityEnum) liquidity!: Liquidity;
   @Field(() => DateTimeScalar) executedAt!: Date;
   @Field({ description: 'True when the venue cancelled this trade (FIX ExecType H).' }) busted!: boolean;
@@ -134,8 +139,16 @@ export class Position {
   @Field(() => DecimalScalar) realizedPnl!: Decimal;
   @Field(() => DecimalScalar, { nullable: true, description: 'Null when no mark price is known.' })
   unrealizedPnl!: Decimal | null;
-  @Field(() => DecimalScalar) fees!: Decimal;
+  @Field(() => DecimalScalar, { description: 'In the quote currency.' }) fees!: Decimal;
+  @Field(() => [FeeAmount], { description: 'Fees in other currencies, by currency.' })
+  otherFees!: FeeAmount[];
   @Field(() => DecimalScalar, { nullable: true }) markPrice!: Decimal | null;
+}
+
+@ObjectType({ description: 'A fee total in one currency other than the quote currency.' })
+export class FeeAmount {
+  @Field() currency!: string;
+  @Field(() => DecimalScalar) amount!: Decimal;
 }
 
 @ObjectType()
@@ -145,6 +158,10 @@ export class Pnl {
   @Field(() => DecimalScalar) unrealized!: Decimal;
   @Field(() => DecimalScalar) fees!: Decimal;
   @Field(() => DecimalScalar, { description: 'realized + unrealized − fees' }) net!: Decimal;
+  @Field(() => [FeeAmount], {
+    description: 'Fees charged in other currencies than the quote: reported here, not in net (unlike units).',
+  })
+  otherFees!: FeeAmount[];
   @Field(() => [String], {
     description: 'Instruments held without a mark price (their unrealised P&L is not in the sum).',
   })

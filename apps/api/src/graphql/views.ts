@@ -13,7 +13,12 @@ import {
 import { EventStore } from '@oms/event-store';
 import { OrderRow, PositionRow, RiskLimitsRow } from '@oms/read-models';
 import { DataSource } from 'typeorm';
-import { Order, OrderConnection, OrderEvent, Pnl, Position, RiskLimits } from './types';
+import { FeeAmount, Order, OrderConnection, OrderEvent, Pnl, Position, RiskLimits } from './types';
+
+const feeAmounts = (fees: Readonly<Record<string, Decimal>>): FeeAmount[] =>
+  Object.entries(fees)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([currency, amount]) => ({ currency, amount }));
 
 /** The one mapping from the domain's order state to the API's Order. */
 export function orderView(order: DomainOrder): Order {
@@ -42,6 +47,7 @@ export function orderView(order: DomainOrder): Order {
       quantity: f.quantity,
       price: f.price,
       fee: f.fee,
+      feeCurrency: f.feeCurrency,
       liquidity: f.liquidity,
       executedAt: new Date(f.executedAt),
       busted: f.busted,
@@ -129,13 +135,20 @@ export class OmsQueries {
       averagePrice: r.averagePrice,
       realizedPnl: r.realizedPnl,
       fees: r.fees,
+      otherFees: Object.fromEntries(Object.entries(r.otherFees ?? {}).map(([c, v]) => [c, Decimal.parse(v)])),
     }));
   }
 
   async positions(accountId: string): Promise<Position[]> {
     return (await this.positionRows(accountId)).map((p) => {
       const mark = this.prices.markPrice(p.instrumentId);
-      return { accountId, ...p, markPrice: mark, unrealizedPnl: mark ? unrealizedPnl(p, mark) : null };
+      return {
+        accountId,
+        ...p,
+        otherFees: feeAmounts(p.otherFees),
+        markPrice: mark,
+        unrealizedPnl: mark ? unrealizedPnl(p, mark) : null,
+      };
     });
   }
 
@@ -153,6 +166,7 @@ export class OmsQueries {
       unrealized: s.unrealized,
       fees: s.fees,
       net: s.net,
+      otherFees: feeAmounts(s.otherFees),
       unmarkedInstruments: s.unmarked,
     };
   }

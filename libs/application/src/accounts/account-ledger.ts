@@ -6,6 +6,7 @@ import { metadataOf } from '../command-context';
 import { Processor, ProcessorDeps } from '../processing/processor';
 import { Recorded } from '../recorded';
 import { accountStream, orderIdOf, orderStream } from '../streams';
+import { ReferenceData } from '../reference/reference-data';
 import { HotAccounts } from './hot-accounts';
 
 const RELEASING = ['OrderCanceled', 'OrderExpired', 'OrderRejectedByVenue'] as const;
@@ -33,6 +34,8 @@ export class AccountLedger {
     private readonly store: EventStore,
     private readonly aggregates: AggregateStore,
     private readonly accounts: HotAccounts,
+    /** Instruments: a fee in the quote currency is in P&L, one in any other currency is kept apart. */
+    private readonly reference: ReferenceData,
     private readonly clock: Clock,
     deps: Omit<ProcessorDeps, 'store' | 'clock'>,
   ) {
@@ -68,6 +71,7 @@ export class AccountLedger {
           quantity: d.quantity,
           price: d.price,
           fee: d.fee,
+          feeCurrency: this.foreignFeeCurrency(terms.instrumentId, d.feeCurrency),
           executedAt: d.executedAt,
           sourceSequence,
         },
@@ -147,6 +151,13 @@ export class AccountLedger {
     }
     // An order that stopped working needs no terms here again (a late fill reads them once more).
     if (recorded.type !== 'OrderFilled' || recorded.data.leavesQty === '0') this.terms.delete(orderId);
+  }
+
+  /** The fee's currency if it is not the instrument's quote currency; null if it is (or unsaid). */
+  private foreignFeeCurrency(instrumentId: string, feeCurrency: string | null | undefined): string | null {
+    if (!feeCurrency) return null;
+    const quote = this.reference.instrument(instrumentId).instrument?.quoteCurrency;
+    return feeCurrency === quote ? null : feeCurrency;
   }
 
   private async orderTerms(orderId: string): Promise<OrderTerms | null> {

@@ -1,7 +1,7 @@
 import { Decimal, DecimalString } from '../decimal/decimal';
 import { Command, Decider, Decision, accept, assertNever, reject, rejectAll } from '../shared/decision';
 import { Side } from '../shared/trading';
-import { applyFill, flatPosition } from '../positions/position';
+import { Position, applyFill, flatPosition } from '../positions/position';
 import {
   AccountEvent,
   AccountState,
@@ -56,6 +56,8 @@ export type BookFill = Command<
     quantity: DecimalString;
     price: DecimalString;
     fee: DecimalString;
+    /** The fee's currency when not the instrument's quote currency; absent or null: the quote. */
+    feeCurrency?: string | null;
     executedAt: string;
     sourceSequence: string | null;
   }
@@ -269,6 +271,13 @@ function adjustReservation(command: AdjustReservation, state: AccountState): Dec
   });
 }
 
+function otherFeesSnapshot(position: Position): { otherFees?: Record<string, string> } {
+  const entries = Object.entries(position.otherFees);
+  return entries.length === 0
+    ? {}
+    : { otherFees: Object.fromEntries(entries.map(([c, v]) => [c, v.toString()])) };
+}
+
 /** Books a fill into the position and applies the post-trade loss limit. */
 function bookFill(command: BookFill, state: AccountState): Decision<AccountEvent> {
   const d = command.data;
@@ -301,6 +310,7 @@ function bookFill(command: BookFill, state: AccountState): Decision<AccountEvent
           averagePrice: position.averagePrice.toString(),
           realizedPnl: position.realizedPnl.toString(),
           fees: position.fees.toString(),
+          ...otherFeesSnapshot(position),
         },
       },
     },
@@ -361,6 +371,7 @@ function restateFill(command: RestateFill, state: AccountState): Decision<Accoun
       quantity: Decimal.parse(booked.quantity),
       price: Decimal.parse(booked.price),
       fee: Decimal.parse(booked.fee),
+      feeCurrency: booked.feeCurrency ?? null,
     });
   }
   const restatement: AccountEvent = {
@@ -385,6 +396,7 @@ function restateFill(command: RestateFill, state: AccountState): Decision<Accoun
         averagePrice: position.averagePrice.toString(),
         realizedPnl: position.realizedPnl.toString(),
         fees: position.fees.toString(),
+        ...otherFeesSnapshot(position),
       },
     },
   };

@@ -495,6 +495,24 @@ describe('account: ledger (fills and releases)', () => {
     metadata: at(),
   });
 
+  it('a fee in another currency is booked apart: not in realised net, not in the loss limit', () => {
+    const command = bookFill('o2', 'SELL', '1', '9600', '0002', '7');
+    const decision = accountDecider.decide(
+      { ...command, data: { ...command.data, feeCurrency: 'BNB' } } as AccountCommand,
+      [limitsSet({ maxDailyLoss: '85' }), booked('o1', 'BUY', '1', '9680', '0001')].reduce(
+        accountDecider.evolve,
+        accountDecider.initialState(),
+      ),
+    );
+    if (!decision.accepted) throw new Error('refused');
+    // Realised −80 in USDT, the 7 BNB beside it: the limit of 85 is not reached.
+    expect(decision.events.map((e) => e.type)).toEqual(['FillBooked']);
+    expect(decision.events[0].data).toMatchObject({
+      feeCurrency: 'BNB',
+      position: { realizedPnl: '-80', fees: '0', otherFees: { BNB: '7' } },
+    });
+  });
+
   it('books a fill into the position and consumes the reservation', () => {
     const state = spec
       .given(limitsSet(), reserved('o1', 'BUY', '2'))

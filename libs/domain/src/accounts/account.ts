@@ -95,6 +95,8 @@ export interface PositionSnapshot {
   averagePrice: DecimalString;
   realizedPnl: DecimalString;
   fees: DecimalString;
+  /** Fees in currencies other than the quote, by currency (absent when none, and before it was kept). */
+  otherFees?: Record<string, DecimalString>;
 }
 
 export type RiskLimitsSet = DomainEvent<
@@ -159,6 +161,8 @@ export type FillBooked = DomainEvent<
     quantity: DecimalString;
     price: DecimalString;
     fee: DecimalString;
+    /** The fee's currency when not the quote currency; absent or null: the quote currency. */
+    feeCurrency?: string | null;
     executedAt: string;
     sourceSequence: string | null;
     position: PositionSnapshot;
@@ -172,6 +176,7 @@ export interface BookedFill {
   quantity: DecimalString;
   price: DecimalString;
   fee: DecimalString;
+  feeCurrency?: string | null;
 }
 
 /**
@@ -217,8 +222,8 @@ export function bookedFillsOf(events: Iterable<AccountEvent>, instrumentId: stri
   const fills: BookedFill[] = [];
   for (const event of events) {
     if (event.type === 'FillBooked' && event.data.instrumentId === instrumentId) {
-      const { execId, side, quantity, price, fee } = event.data;
-      fills.push({ execId, side, quantity, price, fee });
+      const { execId, side, quantity, price, fee, feeCurrency } = event.data;
+      fills.push({ execId, side, quantity, price, fee, feeCurrency: feeCurrency ?? null });
     } else if (event.type === 'FillRestated' && event.data.instrumentId === instrumentId) {
       const d = event.data;
       const i = fills.findIndex((f) => f.execId === d.execId);
@@ -387,6 +392,7 @@ function positionFromSnapshot(
     averagePrice: dec(p.averagePrice),
     realizedPnl: dec(p.realizedPnl),
     fees: dec(p.fees),
+    otherFees: Object.fromEntries(Object.entries(p.otherFees ?? {}).map(([c, v]) => [c, dec(v)])),
   };
 }
 
@@ -463,12 +469,15 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
       const price = dec(d.price);
       const fee = dec(d.fee);
       const before = state.positions.get(d.instrumentId) ?? flatPosition(d.instrumentId);
-      const after = applyFill(before, { side: d.side, quantity, price, fee });
+      const after = applyFill(before, { side: d.side, quantity, price, fee, feeCurrency: d.feeCurrency });
       const positions = new Map(state.positions);
       positions.set(d.instrumentId, after);
 
       const day = d.executedAt.slice(0, 10);
-      const realizedNetDelta = after.realizedPnl.minus(before.realizedPnl).minus(fee);
+      // Only quote-currency fees are in P&L: a fee in another currency is not a number of the same unit.
+      const realizedNetDelta = after.realizedPnl
+        .minus(before.realizedPnl)
+        .minus(after.fees.minus(before.fees));
       const dailyPnl = dailyPnlWith(state.dailyPnl, day, realizedNetDelta);
 
       let next: AccountState = {

@@ -49,6 +49,7 @@ export type RecordFill = Command<
     quantity: DecimalString;
     price: DecimalString;
     fee: DecimalString;
+    feeCurrency?: string | null;
     liquidity: Liquidity;
     executedAt: string;
   }
@@ -289,6 +290,7 @@ function recordFill(command: RecordFill, state: OrderState): Decision<OrderEvent
     quantity: quantity.toString(),
     price: price.toString(),
     fee: fee.toString(),
+    ...(d.feeCurrency ? { feeCurrency: d.feeCurrency } : {}),
     liquidity: d.liquidity,
     executedAt: d.executedAt,
   };

@@ -29,6 +29,7 @@ export interface OrderSnapshot {
     quantity: DecimalString;
     price: DecimalString;
     fee: DecimalString;
+    feeCurrency?: string | null;
     liquidity: Liquidity;
     executedAt: string;
     busted: boolean;
@@ -98,7 +99,13 @@ export function fromOrderSnapshot(s: OrderSnapshot): Order {
     avgPx: decimalOrNull(s.avgPx),
     overfilledQty: dec(s.overfilledQty),
     fees: dec(s.fees),
-    fills: s.fills.map((f) => ({ ...f, quantity: dec(f.quantity), price: dec(f.price), fee: dec(f.fee) })),
+    fills: s.fills.map((f) => ({
+      ...f,
+      quantity: dec(f.quantity),
+      price: dec(f.price),
+      fee: dec(f.fee),
+      feeCurrency: f.feeCurrency ?? null,
+    })),
     acknowledged: s.acknowledged,
     venueOrderIds: { ...s.venueOrderIds },
     children: { ...s.children },

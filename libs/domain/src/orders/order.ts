@@ -42,6 +42,8 @@ export interface Execution {
   quantity: DecimalString;
   price: DecimalString;
   fee: DecimalString;
+  /** The fee's currency as the venue reported it; absent or null: the instrument's quote currency. */
+  feeCurrency?: string | null;
   liquidity: Liquidity;
   executedAt: string;
 }
@@ -270,6 +272,7 @@ export interface FillRecord {
   quantity: Decimal;
   price: Decimal;
   fee: Decimal;
+  feeCurrency: string | null;
   liquidity: Liquidity;
   executedAt: string;
   busted: boolean;
@@ -319,6 +322,7 @@ export interface Order {
   avgPx: Decimal | null;
   /** Executed quantity beyond orderQty (never in cumQty, always booked). */
   overfilledQty: Decimal;
+  /** Quote-currency fees of the live executions (a fee in another currency is on its fill only). */
   fees: Decimal;
   fills: FillRecord[];
   acknowledged: boolean;
@@ -368,7 +372,7 @@ export function computeTotals(
     cumQty = cumQty.plus(counted);
     executedNotional = executedNotional.plus(counted.times(fill.price));
     overfilledQty = overfilledQty.plus(fill.quantity.minus(counted));
-    fees = fees.plus(fill.fee);
+    if (fill.feeCurrency === null) fees = fees.plus(fill.fee); // quote-currency fees only: like units
   }
   return { cumQty, executedNotional, overfilledQty, fees };
 }
@@ -600,6 +604,7 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         quantity: dec(d.quantity),
         price: dec(d.price),
         fee: dec(d.fee),
+        feeCurrency: d.feeCurrency ?? null,
         liquidity: d.liquidity,
         executedAt: d.executedAt,
         busted: false,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Decimal, dec } from '../decimal/decimal';
 import { Side } from '../shared/trading';
-import { Position, applyFill, flatPosition, summarizePnl, unrealizedPnl } from './position';
+import { Position, PositionFill, applyFill, flatPosition, summarizePnl, unrealizedPnl } from './position';
 
 const buy = (quantity: string, price: string, fee = '0') => ({
   side: 'BUY' as Side,
@@ -14,7 +14,7 @@ const sell = (quantity: string, price: string, fee = '0') => ({
   side: 'SELL' as Side,
 });
 
-function run(...fills: ReturnType<typeof buy>[]): Position {
+function run(...fills: PositionFill[]): Position {
   return fills.reduce(applyFill, flatPosition('BTCUSDT'));
 }
 
@@ -75,6 +75,28 @@ describe('position (average cost)', () => {
     const s = summarizePnl([a, b, c], new Map([['B', dec('51')]]));
     expect([s.realized, s.unrealized, s.fees, s.net].map(String)).toEqual(['10', '2', '2.5', '9.5']);
     expect(s.unmarked).toEqual(['C']);
+  });
+});
+
+describe('fees carry their currency (issue 12, item 14)', () => {
+  it('a fee in another currency than the quote is kept apart, never added to quote fees or P&L', () => {
+    const p = run(
+      buy('1', '100', '0.1'),
+      { ...buy('1', '102', '0.001'), feeCurrency: 'BTC' },
+      { ...sell('2', '103', '0.5'), feeCurrency: 'BNB' },
+      { ...buy('1', '100', '0.002'), feeCurrency: 'BTC' },
+    );
+    expect(p.fees.toString()).toBe('0.1');
+    expect(Object.fromEntries(Object.entries(p.otherFees).map(([c, v]) => [c, v.toString()]))).toEqual({
+      BTC: '0.003',
+      BNB: '0.5',
+    });
+    const s = summarizePnl([p], new Map([['BTCUSDT', dec('101')]]));
+    expect([s.realized, s.unrealized, s.fees, s.net].map(String)).toEqual(['4', '1', '0.1', '4.9']);
+    expect(Object.fromEntries(Object.entries(s.otherFees).map(([c, v]) => [c, v.toString()]))).toEqual({
+      BTC: '0.003',
+      BNB: '0.5',
+    });
   });
 });
 

@@ -5,7 +5,9 @@ import { Side, sideSign } from '../shared/trading';
  * One position in one instrument, average-cost method. `quantity` is signed (long > 0, short < 0).
  * `costBasis` is what the open quantity cost, signed like it (quantity × average price), kept exact:
  * the average price is derived from it for display and never used in arithmetic.
- * Realised P&L is gross of fees; fees are kept beside it so net = realised + unrealised − fees.
+ * Realised P&L is gross of fees; fees are kept beside it so net = realised + unrealised − fees. `fees`
+ * are in the quote currency (what P&L is in); a fee charged in another currency (the base, a venue
+ * token) is kept apart in `otherFees`, by currency, and never added to unlike units.
  * This is the only implementation of position maths: the account aggregate and the projector both use it.
  */
 export interface Position {
@@ -16,6 +18,7 @@ export interface Position {
   averagePrice: Decimal;
   realizedPnl: Decimal;
   fees: Decimal;
+  otherFees: Readonly<Record<string, Decimal>>;
 }
 
 export interface PositionFill {
@@ -23,6 +26,8 @@ export interface PositionFill {
   quantity: Decimal;
   price: Decimal;
   fee: Decimal;
+  /** The fee's currency when it is not the quote currency; absent or null: the quote currency. */
+  feeCurrency?: string | null;
 }
 
 export function flatPosition(instrumentId: string): Position {
@@ -33,6 +38,7 @@ export function flatPosition(instrumentId: string): Position {
     averagePrice: Decimal.ZERO,
     realizedPnl: Decimal.ZERO,
     fees: Decimal.ZERO,
+    otherFees: {},
   };
 }
 
@@ -46,9 +52,10 @@ export function flatPosition(instrumentId: string): Position {
  * the rounding stays in the cost basis of what is still held: realised P&L minus the open cost basis is
  * always exactly the cash that moved, and a position that goes flat has realised exactly its round trip.
  */
-export function applyFill(position: Position, fill: PositionFill): Position {
+export function applyFill(before: Position, fill: PositionFill): Position {
   const signed = fill.side === 'BUY' ? fill.quantity : fill.quantity.negated();
-  const fees = position.fees.plus(fill.fee);
+  const position = withFee(before, fill);
+  const fees = position.fees;
   const current = position.quantity;
 
   if (current.isZero() || current.sign() === signed.sign()) {
@@ -75,6 +82,13 @@ export function applyFill(position: Position, fill: PositionFill): Position {
   return { ...next, realizedPnl };
 }
 
+function withFee(position: Position, fill: PositionFill): Position {
+  const currency = fill.feeCurrency ?? null;
+  if (currency === null) return { ...position, fees: position.fees.plus(fill.fee) };
+  const other = position.otherFees[currency] ?? Decimal.ZERO;
+  return { ...position, otherFees: { ...position.otherFees, [currency]: other.plus(fill.fee) } };
+}
+
 /**
  * What a signed quantity at a price costs: exact whenever it fits in a decimal (quantity and price
  * within tick and lot sizes always do); a venue price finer than that is rounded at the 30th place.
@@ -97,8 +111,11 @@ export function unrealizedPnl(position: Position, markPrice: Decimal): Decimal {
 export interface PnlSummary {
   realized: Decimal;
   unrealized: Decimal;
+  /** In the quote currency: part of net. */
   fees: Decimal;
   net: Decimal;
+  /** Fees in other currencies, by currency: reported beside net, not in it. */
+  otherFees: Record<string, Decimal>;
 }
 
 /**
@@ -112,15 +129,19 @@ export function summarizePnl(
   let realized = Decimal.ZERO;
   let unrealized = Decimal.ZERO;
   let fees = Decimal.ZERO;
+  const otherFees: Record<string, Decimal> = {};
   const unmarked: string[] = [];
   for (const p of positions) {
     realized = realized.plus(p.realizedPnl);
     fees = fees.plus(p.fees);
+    for (const [currency, fee] of Object.entries(p.otherFees)) {
+      otherFees[currency] = (otherFees[currency] ?? Decimal.ZERO).plus(fee);
+    }
     const mark = marks.get(p.instrumentId);
     if (mark) unrealized = unrealized.plus(unrealizedPnl(p, mark));
     else if (!p.quantity.isZero()) unmarked.push(p.instrumentId);
   }
-  return { realized, unrealized, fees, net: realized.plus(unrealized).minus(fees), unmarked };
+  return { realized, unrealized, fees, net: realized.plus(unrealized).minus(fees), otherFees, unmarked };
 }
 
 /** Quantity a fill adds to a signed position. */

@@ -7,7 +7,10 @@ export const orderIdOfChild = (childId: string) => childId.slice(0, childId.last
 /** One execution, from a live report or from the venue's fill record, as the order command. */
 export function fillIntent(
   venueId: string,
-  fill: Pick<VenueFill, 'clientOrderId' | 'execId' | 'quantity' | 'price' | 'fee' | 'liquidity' | 'at'>,
+  fill: Pick<
+    VenueFill,
+    'clientOrderId' | 'execId' | 'quantity' | 'price' | 'fee' | 'feeCurrency' | 'liquidity' | 'at'
+  >,
 ): OrderIntent {
   return {
     type: 'RecordFill',
@@ -19,6 +22,7 @@ export function fillIntent(
       quantity: fill.quantity.toString(),
       price: fill.price.toString(),
       fee: fill.fee.toString(),
+      ...(fill.feeCurrency ? { feeCurrency: fill.feeCurrency } : {}),
       liquidity: fill.liquidity,
       executedAt: new Date(fill.at).toISOString(),
     },

@@ -38,6 +38,8 @@ export interface SimulatedVenueOptions {
   feeds?: Record<string, Iterable<MarketEvent>>;
   /** Multiplies the feed's book sizes (0.25: a thinner venue). */
   liquidityScale?: Decimal;
+  /** The currency fees are charged in, when not the instrument's quote currency (a venue token, say). */
+  feeCurrency?: string;
 }
 
 interface Held {
@@ -355,12 +357,14 @@ export class SimulatedVenue implements Venue {
           held.state = r.leavesQuantity.isZero() ? 'FILLED' : 'PARTIALLY_FILLED';
           const { execId, price, quantity, fee, liquidity, leavesQuantity } = r;
           const at = this.options.clock.now();
+          const feeCurrency = this.options.feeCurrency;
           this.fills.push({
             clientOrderId,
             execId,
             price,
             quantity,
             fee,
+            ...(feeCurrency ? { feeCurrency } : {}),
             liquidity,
             at,
             sequence: this.fills.length + 1,
@@ -372,6 +376,7 @@ export class SimulatedVenue implements Venue {
             price,
             quantity,
             fee,
+            ...(feeCurrency ? { feeCurrency } : {}),
             liquidity,
             leavesQuantity,
           });
