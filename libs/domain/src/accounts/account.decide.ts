@@ -1,6 +1,7 @@
 import { Decimal, DecimalString } from '../decimal/decimal';
 import { Command, Decider, Decision, accept, assertNever, reject, rejectAll } from '../shared/decision';
 import { Side } from '../shared/trading';
+import { HaltTerms, haltLevel, haltTermsOf } from '../instruments/instrument';
 import { Position, applyFill, flatPosition } from '../positions/position';
 import {
   AccountEvent,
@@ -15,7 +16,7 @@ import { PreTradeRequest, buildRiskContext, riskReferenceOf, runPreTradeChecks }
 import { isoTimestamp } from '../shared/time';
 
 export type SetRiskLimits = Command<'SetRiskLimits', { accountId: string; limits: RiskLimitsData }>;
-export type HaltTrading = Command<'HaltTrading', { accountId: string; reason: string }>;
+export type HaltTrading = Command<'HaltTrading', { accountId: string; reason: string } & HaltTerms>;
 export type ResumeTrading = Command<'ResumeTrading', { accountId: string }>;
 /** The pre-trade risk decision: reserves the order's exposure or reports every failed check. */
 export type ReserveExposure = Command<'ReserveExposure', { accountId: string; request: PreTradeRequest }>;
@@ -408,8 +409,9 @@ export function decideAccount(command: AccountCommand, state: AccountState): Dec
   switch (command.type) {
     case 'SetRiskLimits':
       return setRiskLimits(command, state);
-    case 'HaltTrading':
-      if (state.halt) return accept();
+    case 'HaltTrading': {
+      const terms = haltTermsOf(command.data);
+      if (haltLevel(state.halt) === terms.state) return accept();
       return accept({
         type: 'TradingHalted',
         data: {
@@ -417,8 +419,10 @@ export function decideAccount(command: AccountCommand, state: AccountState): Dec
           reason: command.data.reason,
           automatic: false,
           haltedAt: isoTimestamp(command.metadata.now),
+          ...terms,
         },
       });
+    }
     case 'ResumeTrading':
       if (!state.halt) return accept();
       return accept({

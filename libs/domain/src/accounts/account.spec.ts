@@ -121,6 +121,27 @@ describe('account: pre-trade risk', () => {
         [limitsSet()],
         preTrade({}, { instrumentHalt: { reason: 'news', haltedAt: iso() } }),
       ],
+      [
+        'TRADING_REDUCING_GLOBAL',
+        [limitsSet()],
+        preTrade({}, { globalHalt: { state: 'REDUCING', reason: 'desk limit', haltedAt: iso() } }),
+      ],
+      [
+        'TRADING_REDUCING_ACCOUNT',
+        [
+          limitsSet(),
+          {
+            type: 'TradingHalted',
+            data: { accountId, reason: 'ops', automatic: false, haltedAt: iso(), state: 'REDUCING' },
+          },
+        ],
+        preTrade(),
+      ],
+      [
+        'TRADING_REDUCING_INSTRUMENT',
+        [limitsSet()],
+        preTrade({}, { instrumentHalt: { state: 'REDUCING', reason: 'news', haltedAt: iso() } }),
+      ],
       ['INSTRUMENT_NOT_TRADABLE', [limitsSet()], preTrade({}, { instrument: { ...btc, tradable: false } })],
       ['INSTRUMENT_NOT_ALLOWED', [limitsSet({ allowedInstruments: ['ETHUSDT'] })], preTrade()],
       ['QUANTITY_NOT_LOT_MULTIPLE', [limitsSet()], preTrade({ quantity: '1.0005' })],
@@ -415,6 +436,89 @@ describe('account: pre-trade risk', () => {
   });
 });
 
+describe('trading states: REDUCING lets a position shrink, HALTED lets nothing trade (issue 12, halts)', () => {
+  const long2 = [limitsSet(), booked('f', 'BUY', '2', '9680', '0001')];
+  const reducing = { state: 'REDUCING' as const, reason: 'risk review', haltedAt: iso() };
+  const accountReducing: AccountEvent = {
+    type: 'TradingHalted',
+    data: { accountId, reason: 'risk review', automatic: false, haltedAt: iso(), state: 'REDUCING' },
+  };
+  const accepted = (history: AccountEvent[], command: AccountCommand) =>
+    accountDecider.decide(command, spec.given(...history).state).accepted;
+
+  it('an account in REDUCING can flatten, and cannot grow or flip', () => {
+    expect(accepted([...long2, accountReducing], reserve(preTrade({ side: 'SELL', quantity: '2' })))).toBe(
+      true,
+    );
+    spec
+      .given(...long2, accountReducing)
+      .when(reserve(preTrade({ side: 'BUY', quantity: '0.001' })))
+      .thenRejects('TRADING_REDUCING_ACCOUNT');
+    spec
+      .given(...long2, accountReducing)
+      .when(reserve(preTrade({ side: 'SELL', quantity: '2.001' })))
+      .thenRejects('TRADING_REDUCING_ACCOUNT');
+    // Open sells count: 1.5 working and 0.6 more would take it past flat.
+    spec
+      .given(...long2, accountReducing, reserved('s1', 'SELL', '1.5'))
+      .when(reserve(preTrade({ side: 'SELL', quantity: '0.6' })))
+      .thenRejects('TRADING_REDUCING_ACCOUNT');
+  });
+
+  it('an instrument or the whole market in REDUCING: the same, per account position', () => {
+    expect(
+      accepted(long2, reserve(preTrade({ side: 'SELL', quantity: '1' }, { instrumentHalt: reducing }))),
+    ).toBe(true);
+    spec
+      .given(...long2)
+      .when(reserve(preTrade({ side: 'BUY', quantity: '1' }, { instrumentHalt: reducing })))
+      .thenRejects('TRADING_REDUCING_INSTRUMENT');
+    spec
+      .given(...long2)
+      .when(reserve(preTrade({ side: 'BUY', quantity: '1' }, { globalHalt: reducing })))
+      .thenRejects('TRADING_REDUCING_GLOBAL');
+    // A flat account can only stay flat.
+    spec
+      .given(limitsSet())
+      .when(reserve(preTrade({ side: 'SELL', quantity: '1' }, { globalHalt: reducing })))
+      .thenRejects('TRADING_REDUCING_GLOBAL');
+  });
+
+  it('HALTED refuses even a reducing order; a halt at another level is a new event, the same one is not', () => {
+    const halted: AccountEvent = {
+      type: 'TradingHalted',
+      data: { accountId, reason: 'stop', automatic: false, haltedAt: iso(), state: 'HALTED' },
+    };
+    spec
+      .given(...long2, halted)
+      .when(reserve(preTrade({ side: 'SELL', quantity: '1' })))
+      .thenRejects('TRADING_HALTED_ACCOUNT');
+    const halt = (state: 'REDUCING' | 'HALTED'): AccountCommand => ({
+      type: 'HaltTrading',
+      data: { accountId, reason: 'stop', state },
+      metadata: at(),
+    });
+    spec
+      .given(...long2, accountReducing)
+      .when(halt('REDUCING'))
+      .thenNothing();
+    spec
+      .given(...long2, accountReducing)
+      .when(halt('HALTED'))
+      .then({
+        type: 'TradingHalted',
+        data: {
+          accountId,
+          reason: 'stop',
+          automatic: false,
+          haltedAt: iso(),
+          state: 'HALTED',
+          cancelWorking: true,
+        },
+      });
+  });
+});
+
 describe('account: limits and halts', () => {
   it('sets risk limits (canonical decimals) and ignores an identical repeat', () => {
     const state = spec
@@ -452,7 +556,14 @@ describe('account: limits and halts', () => {
   it('halts and resumes the account; repeats are no-ops', () => {
     const halted: AccountEvent = {
       type: 'TradingHalted',
-      data: { accountId, reason: 'ops', automatic: false, haltedAt: iso() },
+      data: {
+        accountId,
+        reason: 'ops',
+        automatic: false,
+        haltedAt: iso(),
+        state: 'HALTED',
+        cancelWorking: true,
+      },
     };
     spec
       .given(limitsSet())

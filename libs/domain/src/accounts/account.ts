@@ -1,7 +1,7 @@
 import { Map as PersistentMap } from 'immutable';
 import type { RiskReference } from './risk-checks';
 import { Decimal, DecimalString, dec } from '../decimal/decimal';
-import { Halt } from '../instruments/instrument';
+import { Halt, HaltTerms } from '../instruments/instrument';
 import { Position, applyFill, flatPosition } from '../positions/position';
 import { DomainEvent, assertNever } from '../shared/decision';
 import { Side } from '../shared/trading';
@@ -105,7 +105,7 @@ export type RiskLimitsSet = DomainEvent<
 >;
 export type TradingHalted = DomainEvent<
   'TradingHalted',
-  { accountId: string; reason: string; automatic: boolean; haltedAt: string }
+  { accountId: string; reason: string; automatic: boolean; haltedAt: string } & HaltTerms
 >;
 export type TradingResumed = DomainEvent<'TradingResumed', { accountId: string; resumedAt: string }>;
 export type ExposureReserved = DomainEvent<
@@ -404,7 +404,11 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
       return {
         ...state,
         accountId: event.data.accountId,
-        halt: { reason: event.data.reason, haltedAt: event.data.haltedAt },
+        halt: {
+          state: event.data.state ?? 'HALTED',
+          reason: event.data.reason,
+          haltedAt: event.data.haltedAt,
+        },
       };
     case 'TradingResumed':
       return { ...state, halt: null };

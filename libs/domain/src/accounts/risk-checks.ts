@@ -16,6 +16,9 @@ export const RISK_REJECTION_CODES = [
   'TRADING_HALTED_GLOBAL',
   'TRADING_HALTED_ACCOUNT',
   'TRADING_HALTED_INSTRUMENT',
+  'TRADING_REDUCING_GLOBAL',
+  'TRADING_REDUCING_ACCOUNT',
+  'TRADING_REDUCING_INSTRUMENT',
   'RISK_LIMITS_NOT_SET',
   'INSTRUMENT_UNKNOWN',
   'INSTRUMENT_NOT_TRADABLE',
@@ -192,23 +195,47 @@ export function buildRiskContext(
 
 const rejection = (code: RiskRejectionCode, message: string): RiskRejection => ({ code, message });
 
-export const globalKillSwitch: RiskCheck = ({ request }) =>
-  request.globalHalt
-    ? rejection('TRADING_HALTED_GLOBAL', `Trading is halted for all accounts: ${request.globalHalt.reason}.`)
-    : null;
+/**
+ * A halt at one scope: HALTED refuses every order; REDUCING refuses one that, with the open orders on
+ * its side, would not only shrink the account's position in the instrument.
+ */
+function haltCheck(
+  ctx: RiskContext,
+  halt: Halt | null,
+  scope: 'GLOBAL' | 'ACCOUNT' | 'INSTRUMENT',
+  what: string,
+): RiskRejection | null {
+  if (!halt) return null;
+  if ((halt.state ?? 'HALTED') === 'HALTED') {
+    return rejection(`TRADING_HALTED_${scope}`, `Trading is halted ${what}: ${halt.reason}.`);
+  }
+  const growth = growthBeyondReduction(ctx);
+  return growth === null
+    ? null
+    : rejection(`TRADING_REDUCING_${scope}`, `Trading is reduce-only ${what} (${halt.reason}): ${growth}.`);
+}
 
-export const accountKillSwitch: RiskCheck = ({ account }) =>
-  account.halt
-    ? rejection('TRADING_HALTED_ACCOUNT', `Trading is halted for this account: ${account.halt.reason}.`)
-    : null;
+/**
+ * Null when the order, with the open orders on its side, only shrinks the position; otherwise why not.
+ */
+function growthBeyondReduction({ account, quantity, request: { order } }: RiskContext): string | null {
+  const wanted = quantity ?? Decimal.ZERO;
+  const position = positionQuantityOf(account, order.instrumentId);
+  const open = openQuantityOf(account, order.instrumentId);
+  const reducible = order.side === 'BUY' ? position.negated() : position; // how much this side can close
+  const total = (order.side === 'BUY' ? open.buy : open.sell).plus(wanted);
+  if (total.lte(Decimal.max(reducible, Decimal.ZERO))) return null;
+  return `${order.side} ${wanted} (with ${total.minus(wanted)} open) would not only reduce the position ${position}`;
+}
 
-export const instrumentKillSwitch: RiskCheck = ({ request }) =>
-  request.instrumentHalt
-    ? rejection(
-        'TRADING_HALTED_INSTRUMENT',
-        `Trading in ${request.order.instrumentId} is halted: ${request.instrumentHalt.reason}.`,
-      )
-    : null;
+export const globalKillSwitch: RiskCheck = (ctx) =>
+  haltCheck(ctx, ctx.request.globalHalt, 'GLOBAL', 'for all accounts');
+
+export const accountKillSwitch: RiskCheck = (ctx) =>
+  haltCheck(ctx, ctx.account.halt, 'ACCOUNT', 'for this account');
+
+export const instrumentKillSwitch: RiskCheck = (ctx) =>
+  haltCheck(ctx, ctx.request.instrumentHalt, 'INSTRUMENT', `in ${ctx.request.order.instrumentId}`);
 
 export const limitsPresent: RiskCheck = ({ limits, request }) =>
   limits
@@ -453,18 +480,10 @@ export const duplicateClientOrderId: RiskCheck = ({ account, request: { order } 
     : null;
 
 /** In reduce-only mode an order, with the open orders on its side, may only shrink the position. */
-export const reduceOnly: RiskCheck = ({ account, limits, quantity, request: { order } }) => {
-  if (!limits?.reduceOnly || !quantity?.isPositive()) return null;
-  const position = positionQuantityOf(account, order.instrumentId);
-  const open = openQuantityOf(account, order.instrumentId);
-  const reducible = order.side === 'BUY' ? position.negated() : position; // how much this side can close
-  const wanted = (order.side === 'BUY' ? open.buy : open.sell).plus(quantity);
-  return wanted.gt(Decimal.max(reducible, Decimal.ZERO))
-    ? rejection(
-        'REDUCE_ONLY_VIOLATION',
-        `Account is reduce-only: ${order.side} ${quantity} (with ${wanted.minus(quantity)} open) would not only reduce the position ${position}.`,
-      )
-    : null;
+export const reduceOnly: RiskCheck = (ctx) => {
+  if (!ctx.limits?.reduceOnly || !ctx.quantity?.isPositive()) return null;
+  const growth = growthBeyondReduction(ctx);
+  return growth === null ? null : rejection('REDUCE_ONLY_VIOLATION', `Account is reduce-only: ${growth}.`);
 };
 
 /** Every check, in the order rejections are reported. */

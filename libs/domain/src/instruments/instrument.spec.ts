@@ -41,7 +41,13 @@ describe('instrument reference data', () => {
   it('halts and resumes an instrument; repeats are no-ops; unknown instruments are refused', () => {
     const halted: InstrumentEvent = {
       type: 'InstrumentHalted',
-      data: { instrumentId: 'BTCUSDT', reason: 'news', haltedAt: iso() },
+      data: {
+        instrumentId: 'BTCUSDT',
+        reason: 'news',
+        haltedAt: iso(),
+        state: 'HALTED',
+        cancelWorking: true,
+      },
     };
     instruments
       .given(defined)
@@ -76,7 +82,10 @@ describe('global kill switch', () => {
     const state = controls
       .given()
       .when({ type: 'HaltGlobalTrading', data: { reason: 'market-wide outage' }, metadata: at() })
-      .then({ type: 'GlobalTradingHalted', data: { reason: 'market-wide outage', haltedAt: iso() } });
+      .then({
+        type: 'GlobalTradingHalted',
+        data: { reason: 'market-wide outage', haltedAt: iso(), state: 'HALTED', cancelWorking: true },
+      });
     expect(state.halt?.reason).toBe('market-wide outage');
     const halted = { type: 'GlobalTradingHalted' as const, data: { reason: 'x', haltedAt: iso() } };
     controls

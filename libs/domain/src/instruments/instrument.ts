@@ -39,19 +39,44 @@ export interface InstrumentDefinition {
 /** A count of decimal places (not a price). */
 export type DecimalPlaces = number;
 
+/**
+ * How far trading is stopped at a scope (global, an account, an instrument): REDUCING lets only orders
+ * that shrink a position (and cancels) through; HALTED lets only cancels through. No halt: ACTIVE.
+ */
+export const HALT_LEVELS = ['REDUCING', 'HALTED'] as const;
+export type HaltLevel = (typeof HALT_LEVELS)[number];
+export type TradingState = 'ACTIVE' | HaltLevel;
+
 export interface Halt {
+  /** Absent on halts recorded before levels existed: those were HALTED. */
+  state?: HaltLevel;
   reason: string;
   haltedAt: string;
 }
 
+/** A halt command's terms with their defaults: HALTED, and working orders canceled. */
+export function haltTermsOf(terms: HaltTerms): Required<HaltTerms> {
+  return { state: terms.state ?? 'HALTED', cancelWorking: terms.cancelWorking ?? true };
+}
+
+export const haltLevel = (halt: Halt | null): TradingState => (halt ? (halt.state ?? 'HALTED') : 'ACTIVE');
+
+/** What every halt event carries besides its scope: the level, and whether working orders are canceled. */
+export interface HaltTerms {
+  /** Absent on events recorded before levels existed: HALTED. */
+  state?: HaltLevel;
+  /** Whether the orders the halt forbids (all, or those that would grow a position) are canceled. */
+  cancelWorking?: boolean;
+}
+
 export type InstrumentEvent =
   | DomainEvent<'InstrumentDefined', InstrumentDefinition & { definedAt: string }>
-  | DomainEvent<'InstrumentHalted', { instrumentId: string; reason: string; haltedAt: string }>
+  | DomainEvent<'InstrumentHalted', { instrumentId: string; reason: string; haltedAt: string } & HaltTerms>
   | DomainEvent<'InstrumentResumed', { instrumentId: string; resumedAt: string }>;
 
 export type InstrumentCommand =
   | Command<'DefineInstrument', InstrumentDefinition>
-  | Command<'HaltInstrument', { instrumentId: string; reason: string }>
+  | Command<'HaltInstrument', { instrumentId: string; reason: string } & HaltTerms>
   | Command<'ResumeInstrument', { instrumentId: string }>;
 
 export interface InstrumentState {
@@ -128,14 +153,21 @@ export function decideInstrument(
       if (state.instrument && sameDefinition(state.instrument, command.data)) return accept();
       return accept({ type: 'InstrumentDefined', data: { ...command.data, definedAt: now } });
     }
-    case 'HaltInstrument':
+    case 'HaltInstrument': {
       if (!state.instrument)
         return reject('UNKNOWN_INSTRUMENT', `Instrument ${command.data.instrumentId} is not defined.`);
-      if (state.halt) return accept();
+      const terms = haltTermsOf(command.data);
+      if (haltLevel(state.halt) === terms.state) return accept();
       return accept({
         type: 'InstrumentHalted',
-        data: { instrumentId: command.data.instrumentId, reason: command.data.reason, haltedAt: now },
+        data: {
+          instrumentId: command.data.instrumentId,
+          reason: command.data.reason,
+          haltedAt: now,
+          ...terms,
+        },
       });
+    }
     case 'ResumeInstrument':
       if (!state.instrument)
         return reject('UNKNOWN_INSTRUMENT', `Instrument ${command.data.instrumentId} is not defined.`);
@@ -154,7 +186,14 @@ export function evolveInstrument(state: InstrumentState, event: InstrumentEvent)
     case 'InstrumentDefined':
       return { ...state, instrument: instrumentFromDefinition(event.data) };
     case 'InstrumentHalted':
-      return { ...state, halt: { reason: event.data.reason, haltedAt: event.data.haltedAt } };
+      return {
+        ...state,
+        halt: {
+          state: event.data.state ?? 'HALTED',
+          reason: event.data.reason,
+          haltedAt: event.data.haltedAt,
+        },
+      };
     case 'InstrumentResumed':
       return { ...state, halt: null };
     default:
