@@ -1,6 +1,6 @@
 import { deciderSpec } from '../testing/decider-spec';
 import { at, iso, terms } from '../testing/fixtures';
-import { Order, OrderEvent, OrderState, OrderTerms } from './order';
+import { Order, OrderEvent, OrderState, OrderTerms, endsOrder } from './order';
 import { OrderCommand, orderDecider } from './order.decide';
 
 const spec = deciderSpec(orderDecider);
@@ -516,6 +516,10 @@ describe('order decider', () => {
         '8',
         '0',
       ]);
+      // Whoever follows the log learns the order has ended (the gateway's working slices, halts).
+      const replaced = { type: 'OrderReplaced', data: { ...done, leavesQty: '0' } } as unknown as OrderEvent;
+      expect(endsOrder(replaced)).toBe(true);
+      expect(endsOrder({ ...replaced, data: { ...replaced.data, leavesQty: '2' } } as OrderEvent)).toBe(false);
     });
 
     it('confirming or rejecting with no replace pending is refused', () => {

@@ -770,6 +770,7 @@ export function endsOrder(event: OrderEvent): boolean {
       return true;
     case 'OrderFilled':
     case 'OrderRestated':
+    case 'OrderReplaced': // reduced to what had filled: done
       return dec(event.data.leavesQty).isZero();
     default:
       return false;
