@@ -7,6 +7,7 @@ import { ReferencePrices1764000000000 } from './1764000000000-reference-prices';
 import { GatewayWorkingSlices1764100000000 } from './1764100000000-gateway-working-slices';
 import { PositionCostBasis1764200000000 } from './1764200000000-position-cost-basis';
 import { PositionOtherFees1764300000000 } from './1764300000000-position-other-fees';
+import { HaltEnforcer1764400000000 } from './1764400000000-halt-enforcer';
 
 /** Every migration, in order. Listed explicitly (no globs) so jest, ts-node and the build agree. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -18,6 +19,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   GatewayWorkingSlices1764100000000,
   PositionCostBasis1764200000000,
   PositionOtherFees1764300000000,
+  HaltEnforcer1764400000000,
 ];
 
 /**

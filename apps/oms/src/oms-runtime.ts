@@ -1,5 +1,7 @@
 import {
   AccountLedger,
+  HaltEnforcer,
+  PostgresWorkingOrders,
   ActiveInstanceLock,
   CommandSide,
   FreshestReferencePrices,
@@ -67,6 +69,7 @@ export class OmsRuntime {
     readonly commandSide: CommandSide,
     readonly projector: Projector | null,
     readonly ledger: AccountLedger | null,
+    readonly haltEnforcer: HaltEnforcer | null,
     readonly gateway: ExecutionGateway | null,
     private readonly marketData: MarketDataHandler | null,
     readonly clock: Clock,
@@ -145,6 +148,21 @@ export class OmsRuntime {
             },
           )
         : null;
+      // With the ledger: it takes risk off when trading is halted (one active, like the ledger).
+      const haltEnforcer = settings.roles.has('ledger')
+        ? new HaltEnforcer(
+            commandSide.aggregates,
+            commandSide.reference,
+            new PostgresWorkingOrders(dataSource),
+            {
+              store,
+              clock,
+              checkpoints,
+              lock: lock('oms-halt-enforcer'),
+              logger,
+            },
+          )
+        : null;
       let runtime: OmsRuntime | null = null;
       const gateway = marketData
         ? new ExecutionGateway({
@@ -171,6 +189,7 @@ export class OmsRuntime {
         commandSide,
         projector,
         ledger,
+        haltEnforcer,
         gateway,
         marketData,
         clock,
@@ -189,6 +208,7 @@ export class OmsRuntime {
     if (this.roles.has('api')) this.startSweeper();
     await this.projector?.start();
     await this.ledger?.processor.start();
+    await this.haltEnforcer?.processor.start();
     if (this.gateway && this.marketData) {
       const role = await this.gateway.start();
       if (this.stopping || typeof this.gatewayState === 'object') return;
@@ -230,7 +250,11 @@ export class OmsRuntime {
 
   /** Ready: the projector and the ledger this process runs have caught up with the log (or stand by). */
   async whenReady(): Promise<void> {
-    await Promise.all([this.projector?.processor.whenReady(), this.ledger?.processor.whenReady()]);
+    await Promise.all([
+      this.projector?.processor.whenReady(),
+      this.ledger?.processor.whenReady(),
+      this.haltEnforcer?.processor.whenReady(),
+    ]);
   }
 
   get ready(): boolean {
@@ -294,7 +318,12 @@ export class OmsRuntime {
     if (this.sweeper) clearInterval(this.sweeper);
     // Every processor learns at once that the process stops (a database going away meanwhile is then
     // no news), before any of them is waited for.
-    const processors = [this.gateway?.stop(), this.ledger?.processor.stop(), this.projector?.stop()];
+    const processors = [
+      this.gateway?.stop(),
+      this.ledger?.processor.stop(),
+      this.haltEnforcer?.processor.stop(),
+      this.projector?.stop(),
+    ];
     await this.pricePublisher?.stop();
     await Promise.all(processors);
     await this.commandSide.reference.stop();

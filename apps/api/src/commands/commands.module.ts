@@ -6,6 +6,7 @@ import { COMMAND_SIDE } from './command-side.token';
 import { PlaceOrderHandler } from './place-order.handler';
 import { ReplaceOrderHandler } from './replace-order.handler';
 import {
+  CancelAllOrdersHandler,
   DefineInstrumentHandler,
   HaltTradingHandler,
   ResumeTradingHandler,
@@ -20,6 +21,7 @@ export const COMMAND_HANDLERS = [
   HaltTradingHandler,
   ResumeTradingHandler,
   DefineInstrumentHandler,
+  CancelAllOrdersHandler,
 ];
 
 /** The CommandBus and its handlers over a process's command side. */

@@ -1,5 +1,5 @@
 import { CommandContext, PlaceOrderRequest } from '@oms/application';
-import { Decimal, InstrumentDefinition, RiskLimitsData } from '@oms/domain';
+import { Decimal, HaltLevel, InstrumentDefinition, RiskLimitsData, Side } from '@oms/domain';
 
 /** The commands the API dispatches on the CommandBus: one handler each, one use case each. */
 
@@ -43,6 +43,20 @@ export class HaltTradingCommand {
     readonly scope: HaltScope,
     readonly id: string | null,
     readonly reason: string,
+    readonly ctx: CommandContext,
+    /** REDUCING: only orders that shrink a position; HALTED: cancels only. */
+    readonly state: HaltLevel = 'HALTED',
+    /** Cancel the working orders the halt forbids (the halt enforcer does, with the halt as cause). */
+    readonly cancelWorking = true,
+  ) {}
+}
+
+/** Cancel every working order of an account, optionally of one instrument and one side. */
+export class CancelAllOrdersCommand {
+  constructor(
+    readonly accountId: string,
+    readonly instrumentId: string | null,
+    readonly side: Side | null,
     readonly ctx: CommandContext,
   ) {}
 }

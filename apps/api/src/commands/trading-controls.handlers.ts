@@ -4,13 +4,24 @@ import {
   CommandSide,
   Refusal,
   instrumentStream,
+  accountStream,
   metadataOf,
+  orderStream,
 } from '@oms/application';
-import { AccountCommand, AccountState, controlsDecider, instrumentDecider } from '@oms/domain';
+import {
+  AccountCommand,
+  AccountState,
+  HaltTerms,
+  controlsDecider,
+  accountDecider,
+  instrumentDecider,
+  orderDecider,
+} from '@oms/domain';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { COMMAND_SIDE } from './command-side.token';
 import {
+  CancelAllOrdersCommand,
   DefineInstrumentCommand,
   HaltScope,
   HaltTradingCommand,
@@ -62,7 +73,7 @@ async function switchTrading(
   side: CommandSide,
   scope: HaltScope,
   id: string | null,
-  reason: string | null,
+  halt: ({ reason: string } & HaltTerms) | null,
   ctx: CommandContext,
 ): Promise<void> {
   const now = new Date(side.clock.now());
@@ -74,9 +85,9 @@ async function switchTrading(
     const outcome = await side.aggregates.execute(
       controlsDecider,
       CONTROLS_STREAM,
-      reason === null
+      halt === null
         ? { type: 'ResumeGlobalTrading', data: {}, metadata: { now } }
-        : { type: 'HaltGlobalTrading', data: { reason }, metadata: { now } },
+        : { type: 'HaltGlobalTrading', data: halt, metadata: { now } },
       metadataOf(ctx),
     );
     if (!outcome.accepted) throw Refusal.of(outcome.rejections);
@@ -87,9 +98,9 @@ async function switchTrading(
       side,
       accountId,
       ctx,
-      reason === null
+      halt === null
         ? { type: 'ResumeTrading', data: { accountId }, metadata: { now } }
-        : { type: 'HaltTrading', data: { accountId, reason }, metadata: { now } },
+        : { type: 'HaltTrading', data: { accountId, ...halt }, metadata: { now } },
       true,
     );
   } else {
@@ -97,9 +108,9 @@ async function switchTrading(
     const outcome = await side.aggregates.execute(
       instrumentDecider,
       instrumentStream(instrumentId),
-      reason === null
+      halt === null
         ? { type: 'ResumeInstrument', data: { instrumentId }, metadata: { now } }
-        : { type: 'HaltInstrument', data: { instrumentId, reason }, metadata: { now } },
+        : { type: 'HaltInstrument', data: { instrumentId, ...halt }, metadata: { now } },
       metadataOf(ctx),
     );
     if (!outcome.accepted) throw Refusal.of(outcome.rejections);
@@ -111,8 +122,8 @@ async function switchTrading(
 export class HaltTradingHandler implements ICommandHandler<HaltTradingCommand, void> {
   constructor(@Inject(COMMAND_SIDE) private readonly side: CommandSide) {}
 
-  execute({ scope, id, reason, ctx }: HaltTradingCommand): Promise<void> {
-    return switchTrading(this.side, scope, id, reason, ctx);
+  execute({ scope, id, reason, ctx, state, cancelWorking }: HaltTradingCommand): Promise<void> {
+    return switchTrading(this.side, scope, id, { reason, state, cancelWorking }, ctx);
   }
 }
 
@@ -140,5 +151,45 @@ export class DefineInstrumentHandler implements ICommandHandler<DefineInstrument
     );
     if (!outcome.accepted) throw Refusal.of(outcome.rejections);
     await this.side.reference.refresh(stream);
+  }
+}
+
+/**
+ * Mass cancel: every working order of the account (of one instrument, of one side, when given). The
+ * account's reservations are exactly its working orders, so none is missed; each is asked to cancel
+ * as a client cancel would be, with this request as its cause. Answers how many were asked.
+ */
+@CommandHandler(CancelAllOrdersCommand)
+export class CancelAllOrdersHandler implements ICommandHandler<CancelAllOrdersCommand, number> {
+  constructor(@Inject(COMMAND_SIDE) private readonly side: CommandSide) {}
+
+  async execute({ accountId, instrumentId, side, ctx }: CancelAllOrdersCommand): Promise<number> {
+    if (!ACCOUNT_ID.test(accountId)) {
+      throw new Refusal('INVALID_ACCOUNT_ID', 'accountId: 1–64 letters, digits, "_", "." or ":".');
+    }
+    const { state } = await this.side.aggregates.load(accountDecider, accountStream(accountId));
+    if (state.accountId === null)
+      throw new Refusal('ACCOUNT_NOT_FOUND', `Account ${accountId} does not exist.`);
+    const orders = [...state.reservations.values()].filter(
+      (r) => (instrumentId === null || r.instrumentId === instrumentId) && (side === null || r.side === side),
+    );
+    let asked = 0;
+    for (const { orderId } of orders) {
+      const outcome = await this.side.orderQueue.run(orderId, () =>
+        this.side.aggregates.execute(
+          orderDecider,
+          orderStream(orderId),
+          {
+            type: 'RequestCancel',
+            data: { orderId, reason: 'mass cancel' },
+            metadata: { now: new Date(this.side.clock.now()) },
+          },
+          metadataOf(ctx),
+        ),
+      );
+      // Refused: it ended, or a cancel is already pending; either way nothing works on for long.
+      if (outcome.accepted && outcome.events.length > 0) asked++;
+    }
+    return asked;
   }
 }

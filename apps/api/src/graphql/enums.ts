@@ -1,4 +1,4 @@
-import { LIQUIDITY, ORDER_STATUSES, ORDER_TYPES, SIDES, TIMES_IN_FORCE } from '@oms/domain';
+import { HALT_LEVELS, LIQUIDITY, ORDER_STATUSES, ORDER_TYPES, SIDES, TIMES_IN_FORCE } from '@oms/domain';
 import { registerEnumType } from '@nestjs/graphql';
 import { HALT_SCOPES } from '../commands/commands';
 
@@ -13,6 +13,8 @@ export const TimeInForceEnum = enumOf(TIMES_IN_FORCE);
 export const OrderStatusEnum = enumOf(ORDER_STATUSES);
 export const LiquidityEnum = enumOf(LIQUIDITY);
 export const HaltScopeEnum = enumOf(HALT_SCOPES);
+export const HaltLevelEnum = enumOf(HALT_LEVELS);
+export const TradingStateEnum = enumOf(['ACTIVE', ...HALT_LEVELS] as const);
 export const BREAKER_STATES = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
 export const BreakerStateEnum = enumOf(BREAKER_STATES);
 
@@ -22,6 +24,11 @@ registerEnumType(TimeInForceEnum, { name: 'TimeInForce' });
 registerEnumType(OrderStatusEnum, { name: 'OrderStatus' });
 registerEnumType(LiquidityEnum, { name: 'Liquidity' });
 registerEnumType(HaltScopeEnum, { name: 'HaltScope', description: 'Where a kill switch applies.' });
+registerEnumType(HaltLevelEnum, {
+  name: 'HaltLevel',
+  description: 'REDUCING: only orders that shrink a position, and cancels; HALTED: cancels only.',
+});
+registerEnumType(TradingStateEnum, { name: 'TradingState', description: 'ACTIVE, REDUCING or HALTED.' });
 registerEnumType(BreakerStateEnum, {
   name: 'BreakerState',
   description: 'A venue circuit breaker: CLOSED sends, OPEN refuses, HALF_OPEN lets one probe through.',

@@ -1,4 +1,4 @@
-import { AccountState, Decimal, Order as DomainOrder } from '@oms/domain';
+import { AccountState, Decimal, Order as DomainOrder, HaltLevel, Side } from '@oms/domain';
 import { CommandContext, PlaceOrderOutcome, Refusal } from '@oms/application';
 import { OrderUpdate } from '@oms/read-models';
 import { Inject } from '@nestjs/common';
@@ -7,6 +7,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'crypto';
 import { PubSub } from 'graphql-subscriptions';
 import {
+  CancelAllOrdersCommand,
   CancelOrderCommand,
   HaltScope,
   HaltTradingCommand,
@@ -16,7 +17,7 @@ import {
   SetRiskLimitsCommand,
 } from '../commands';
 import { API_DEPS, ApiDeps } from './api-deps';
-import { HaltScopeEnum, OrderStatusEnum } from './enums';
+import { HaltLevelEnum, HaltScopeEnum, OrderStatusEnum, SideEnum } from './enums';
 import { DateTimeScalar, DecimalScalar } from './scalars';
 import {
   Order,
@@ -28,6 +29,7 @@ import {
   Position,
   RiskLimits,
   RiskLimitsInput,
+  TradingStateView,
   VenueStatus,
 } from './types';
 import { OmsQueries, orderView } from './views';
@@ -159,19 +161,52 @@ export class OmsResolver {
     };
   }
 
-  @Mutation(() => Boolean, { description: 'Kill switch. Cancels still go through while halted.' })
+  @Mutation(() => Boolean, {
+    description:
+      'Kill switch at a scope. HALTED lets only cancels through; REDUCING also orders that shrink a position. ' +
+      'With cancelWorking (the default) the working orders the halt forbids are canceled, the halt as their cause.',
+  })
   async haltTrading(
     @Args('scope', { type: () => HaltScopeEnum }) scope: HaltScope,
     @Args('id', { type: () => ID, nullable: true }) id: string | null,
     @Args('reason') reason: string,
     @Context() context: RequestContext,
+    @Args('state', { type: () => HaltLevelEnum, defaultValue: 'HALTED' }) state: HaltLevel,
+    @Args('cancelWorking', { defaultValue: true }) cancelWorking: boolean,
   ): Promise<boolean> {
-    if (reason.trim().length < 3)
-      throw new Refusal('REASON_REQUIRED', 'A halt needs a reason of at least 3 characters.');
+    if (reason.trim().length < 3 || reason.length > 500)
+      throw new Refusal('REASON_REQUIRED', 'A halt needs a reason of 3 to 500 characters.');
     await this.commands.execute(
-      new HaltTradingCommand(scope, id ?? null, reason.trim(), commandContext(context)),
+      new HaltTradingCommand(scope, id ?? null, reason.trim(), commandContext(context), state, cancelWorking),
     );
     return true;
+  }
+
+  @Mutation(() => Int, {
+    description:
+      'Cancel every working order of an account (of one instrument, of one side, when given). Answers how many cancels were asked.',
+  })
+  async cancelAllOrders(
+    @Args('accountId', { type: () => ID }) accountId: string,
+    @Context() context: RequestContext,
+    @Args('instrumentId', { type: () => ID, nullable: true }) instrumentId: string | null,
+    @Args('side', { type: () => SideEnum, nullable: true }) side: Side | null,
+  ): Promise<number> {
+    return this.commands.execute(
+      new CancelAllOrdersCommand(accountId, instrumentId ?? null, side ?? null, commandContext(context)),
+    );
+  }
+
+  @Query(() => TradingStateView, {
+    description:
+      'Trading at a scope (ACTIVE, REDUCING or HALTED) with every halt and resume: reason, actor, time.',
+  })
+  tradingState(
+    @Args('scope', { type: () => HaltScopeEnum }) scope: HaltScope,
+    @Args('id', { type: () => ID, nullable: true }) id: string | null,
+  ): Promise<TradingStateView> {
+    if (scope !== 'GLOBAL' && !id) throw new Refusal('ID_REQUIRED', `A ${scope} trading state needs an id.`);
+    return this.queries.tradingState(scope, id ?? null);
   }
 
   @Mutation(() => Boolean)

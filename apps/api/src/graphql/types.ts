@@ -1,4 +1,5 @@
-import { Decimal, Liquidity, OrderStatus, OrderType, Side, TimeInForce } from '@oms/domain';
+import { Decimal, Liquidity, OrderStatus, OrderType, Side, TimeInForce, TradingState } from '@oms/domain';
+import { HaltScope } from '../commands/commands';
 import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
 import {
@@ -16,11 +17,13 @@ import {
 import { DateTimeScalar, DecimalScalar, JsonScalar } from './scalars';
 import {
   BreakerStateEnum,
+  HaltScopeEnum,
   LiquidityEnum,
   OrderStatusEnum,
   OrderTypeEnum,
   SideEnum,
   TimeInForceEnum,
+  TradingStateEnum,
 } from './enums';
 
 /** Ids name event streams (`order-<id>`, `account-<id>`): letters, digits and `_.:`, no `-` in account ids. */
@@ -268,4 +271,27 @@ export class OrderEdge {
 export class OrderConnection {
   @Field(() => [OrderEdge]) edges!: OrderEdge[];
   @Field(() => PageInfo) pageInfo!: PageInfo;
+}
+
+@ObjectType({ description: 'One change of trading state: a halt (with its level) or a resume.' })
+export class TradingStateChange {
+  @Field(() => TradingStateEnum) state!: TradingState;
+  @Field(() => String, { nullable: true, description: 'Why (null for a resume).' }) reason!: string | null;
+  @Field(() => String, { nullable: true, description: 'Who: a user, or the system (the loss limit).' })
+  actor!: string | null;
+  @Field(() => DateTimeScalar) at!: Date;
+  @Field({ description: 'Whether the working orders the halt forbids were to be canceled.' })
+  cancelWorking!: boolean;
+}
+
+@ObjectType({
+  description: 'Trading at one scope: ACTIVE, REDUCING or HALTED, and every change, oldest first.',
+})
+export class TradingStateView {
+  @Field(() => HaltScopeEnum) scope!: HaltScope;
+  @Field(() => ID, { nullable: true }) id!: string | null;
+  @Field(() => TradingStateEnum) state!: TradingState;
+  @Field(() => TradingStateChange, { nullable: true, description: 'The change in force; null when ACTIVE.' })
+  current!: TradingStateChange | null;
+  @Field(() => [TradingStateChange]) history!: TradingStateChange[];
 }

@@ -1,6 +1,16 @@
-import { Recorded, ReferencePriceSource, asRecorded, domainEventOf, orderStream } from '@oms/application';
+import {
+  CONTROLS_STREAM,
+  Recorded,
+  ReferencePriceSource,
+  accountStream,
+  asRecorded,
+  domainEventOf,
+  instrumentStream,
+  orderStream,
+} from '@oms/application';
 import {
   Decimal,
+  HaltLevel,
   Order as DomainOrder,
   OrderEventType,
   Position as DomainPosition,
@@ -13,7 +23,18 @@ import {
 import { EventStore } from '@oms/event-store';
 import { OrderRow, PositionRow, RiskLimitsRow } from '@oms/read-models';
 import { DataSource } from 'typeorm';
-import { FeeAmount, Order, OrderConnection, OrderEvent, Pnl, Position, RiskLimits } from './types';
+import {
+  FeeAmount,
+  Order,
+  OrderConnection,
+  OrderEvent,
+  Pnl,
+  Position,
+  RiskLimits,
+  TradingStateChange,
+  TradingStateView,
+} from './types';
+import { HaltScope } from '../commands/commands';
 
 const feeAmounts = (fees: Readonly<Record<string, Decimal>>): FeeAmount[] =>
   Object.entries(fees)
@@ -195,6 +216,35 @@ export class OmsQueries {
       halted: row.halted,
       haltReason: row.haltReason,
     };
+  }
+
+  /** Every halt and resume at one scope, from its stream (the log is the record): oldest first. */
+  async tradingState(scope: HaltScope, id: string | null): Promise<TradingStateView> {
+    const stream =
+      scope === 'GLOBAL'
+        ? CONTROLS_STREAM
+        : scope === 'ACCOUNT'
+          ? accountStream(id ?? '')
+          : instrumentStream(id ?? '');
+    const history: TradingStateChange[] = [];
+    for (const e of await this.store.readStream(stream)) {
+      const d = e.data as { reason?: string; state?: HaltLevel; cancelWorking?: boolean };
+      const halted =
+        e.type === 'GlobalTradingHalted' || e.type === 'InstrumentHalted' || e.type === 'TradingHalted';
+      const resumed =
+        e.type === 'GlobalTradingResumed' || e.type === 'InstrumentResumed' || e.type === 'TradingResumed';
+      if (!halted && !resumed) continue;
+      history.push({
+        state: halted ? (d.state ?? 'HALTED') : 'ACTIVE',
+        reason: halted ? (d.reason ?? null) : null,
+        actor: e.metadata.actor ?? null,
+        at: e.recordedAt,
+        cancelWorking: halted && d.cancelWorking === true,
+      });
+    }
+    const last = history.at(-1) ?? null;
+    const current = last && last.state !== 'ACTIVE' ? last : null;
+    return { scope, id: scope === 'GLOBAL' ? null : id, state: current?.state ?? 'ACTIVE', current, history };
   }
 
   async history(orderId: string): Promise<Recorded<OrderEventType>[]> {

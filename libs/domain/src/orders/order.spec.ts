@@ -519,7 +519,9 @@ describe('order decider', () => {
       // Whoever follows the log learns the order has ended (the gateway's working slices, halts).
       const replaced = { type: 'OrderReplaced', data: { ...done, leavesQty: '0' } } as unknown as OrderEvent;
       expect(endsOrder(replaced)).toBe(true);
-      expect(endsOrder({ ...replaced, data: { ...replaced.data, leavesQty: '2' } } as OrderEvent)).toBe(false);
+      expect(endsOrder({ ...replaced, data: { ...replaced.data, leavesQty: '2' } } as OrderEvent)).toBe(
+        false,
+      );
     });
 
     it('confirming or rejecting with no replace pending is refused', () => {
