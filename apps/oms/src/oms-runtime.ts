@@ -139,6 +139,7 @@ export class OmsRuntime {
             commandSide.aggregates,
             commandSide.accounts,
             commandSide.reference,
+            prices,
             clock,
             {
               checkpoints,

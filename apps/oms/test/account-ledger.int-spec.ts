@@ -34,6 +34,7 @@ describe('the account ledger after a replace', () => {
       commands.side.aggregates,
       commands.side.accounts,
       commands.side.reference,
+      commands.side.prices,
       systemClock,
       {
         checkpoints: new PostgresCheckpoints(dataSource),

@@ -1,4 +1,11 @@
-import { AccountCommand, AccountEvent, OrderTerms, bookedFillsOf, orderDecider } from '@oms/domain';
+import {
+  AccountCommand,
+  AccountEvent,
+  AccountState,
+  OrderTerms,
+  bookedFillsOf,
+  orderDecider,
+} from '@oms/domain';
 import { EventStore, positionKey } from '@oms/event-store';
 import { Clock } from '@oms/platform';
 import { AggregateStore } from '../aggregates/aggregate-store';
@@ -7,6 +14,7 @@ import { Processor, ProcessorDeps } from '../processing/processor';
 import { Recorded } from '../recorded';
 import { accountStream, orderIdOf, orderStream } from '../streams';
 import { ReferenceData } from '../reference/reference-data';
+import { ReferencePriceSource } from '../reference/reference-prices';
 import { HotAccounts } from './hot-accounts';
 
 const RELEASING = ['OrderCanceled', 'OrderExpired', 'OrderRejectedByVenue'] as const;
@@ -36,6 +44,8 @@ export class AccountLedger {
     private readonly accounts: HotAccounts,
     /** Instruments: a fee in the quote currency is in P&L, one in any other currency is kept apart. */
     private readonly reference: ReferenceData,
+    /** Marks for the loss limit's unrealised P&L. */
+    private readonly prices: ReferencePriceSource,
     private readonly clock: Clock,
     deps: Omit<ProcessorDeps, 'store' | 'clock'>,
   ) {
@@ -143,7 +153,12 @@ export class AccountLedger {
       causationId: recorded.eventId,
     };
     // A fact to book, never refused by a limit: what the decider refuses is malformed input.
-    const outcome = await this.accounts.decide(terms.accountId, () => command, metadataOf(ctx), false);
+    // A fill is judged against the loss limit with every position the account holds at its mark.
+    const withMarks = (account: AccountState): AccountCommand =>
+      command.type === 'BookFill'
+        ? { ...command, data: { ...command.data, marks: this.marks(account) } }
+        : command;
+    const outcome = await this.accounts.decide(terms.accountId, withMarks, metadataOf(ctx), false);
     if (outcome.rejections.length > 0) {
       throw new Error(
         `the ledger could not book ${recorded.type} of order ${orderId}: ${outcome.rejections[0].message}`,
@@ -151,6 +166,15 @@ export class AccountLedger {
     }
     // An order that stopped working needs no terms here again (a late fill reads them once more).
     if (recorded.type !== 'OrderFilled' || recorded.data.leavesQty === '0') this.terms.delete(orderId);
+  }
+
+  private marks(account: AccountState): Record<string, string> {
+    const marks: Record<string, string> = {};
+    for (const instrumentId of account.positions.keys()) {
+      const mark = this.prices.markPrice(instrumentId);
+      if (mark) marks[instrumentId] = mark.toString();
+    }
+    return marks;
   }
 
   /** The fee's currency if it is not the instrument's quote currency; null if it is (or unsaid). */

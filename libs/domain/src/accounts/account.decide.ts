@@ -2,7 +2,7 @@ import { Decimal, DecimalString } from '../decimal/decimal';
 import { Command, Decider, Decision, accept, assertNever, reject, rejectAll } from '../shared/decision';
 import { Side } from '../shared/trading';
 import { HaltTerms, haltLevel, haltTermsOf } from '../instruments/instrument';
-import { Position, applyFill, flatPosition } from '../positions/position';
+import { Position, applyFill, flatPosition, unrealizedPnl } from '../positions/position';
 import {
   AccountEvent,
   AccountState,
@@ -59,6 +59,8 @@ export type BookFill = Command<
     fee: DecimalString;
     /** The fee's currency when not the instrument's quote currency; absent or null: the quote. */
     feeCurrency?: string | null;
+    /** Mark prices by instrument, for the loss limit's unrealised P&L (the fill's price when absent). */
+    marks?: Record<string, DecimalString>;
     executedAt: string;
     sourceSequence: string | null;
   }
@@ -281,7 +283,8 @@ function otherFeesSnapshot(position: Position): { otherFees?: Record<string, str
 
 /** Books a fill into the position and applies the post-trade loss limit. */
 function bookFill(command: BookFill, state: AccountState): Decision<AccountEvent> {
-  const d = command.data;
+  // The marks judge the loss limit; they are not part of the booking.
+  const { marks, ...d } = command.data;
   if (!isNewerSequence(d.sourceSequence, state.ledgerSequence)) return accept(); // redelivered
   for (const [name, value] of [
     ['quantity', d.quantity],
@@ -316,33 +319,47 @@ function bookFill(command: BookFill, state: AccountState): Decision<AccountEvent
       },
     },
   ];
-  const halt = lossLimitHalt(state, after, d.accountId, command.metadata.now);
+  const halt = lossLimitHalt(state, after, d.accountId, command.metadata.now, marks ?? {}, {
+    [d.instrumentId]: d.price,
+  });
   return accept(...events, ...(halt ? [halt] : []));
 }
 
 /** The post-trade daily-loss limit: a booking that takes the day's realised net to it halts the account. */
+/**
+ * The post-trade daily-loss limit: the day's realised net plus the open positions' unrealised P&L at
+ * the marks given (an instrument without one is marked at `fallbackMarks`, the price it just traded
+ * at). A loss that reaches the limit puts the account in REDUCING, its growing orders canceled, so it
+ * can still flatten. Unrealised P&L counts whole, not only its change since the day began: stricter.
+ */
 function lossLimitHalt(
   before: AccountState,
   after: AccountState,
   accountId: string,
   now: Date,
+  marks: Readonly<Record<string, DecimalString>> = {},
+  fallbackMarks: Readonly<Record<string, DecimalString>> = {},
 ): AccountEvent | null {
   const limits = before.limits;
-  if (
-    !limits ||
-    before.halt ||
-    !after.dailyPnl.realizedNet.isNegative() ||
-    after.dailyPnl.realizedNet.negated().lt(limits.maxDailyLoss)
-  ) {
-    return null;
+  if (!limits || haltLevel(before.halt) !== 'ACTIVE') return null;
+  let unrealized = Decimal.ZERO;
+  for (const position of after.positions.values()) {
+    const mark = marks[position.instrumentId] ?? fallbackMarks[position.instrumentId];
+    if (mark !== undefined && Decimal.isValid(mark)) {
+      unrealized = unrealized.plus(unrealizedPnl(position, Decimal.parse(mark)));
+    }
   }
+  const total = after.dailyPnl.realizedNet.plus(unrealized);
+  if (!total.isNegative() || total.negated().lt(limits.maxDailyLoss)) return null;
   return {
     type: 'TradingHalted',
     data: {
       accountId,
-      reason: `MAX_DAILY_LOSS_BREACHED: realised net P&L ${after.dailyPnl.realizedNet} on ${after.dailyPnl.day} reached the limit −${limits.maxDailyLoss}`,
+      reason: `MAX_DAILY_LOSS_BREACHED: P&L ${total} on ${after.dailyPnl.day} (realised net ${after.dailyPnl.realizedNet}, unrealised ${unrealized}) reached the limit −${limits.maxDailyLoss}`,
       automatic: true,
       haltedAt: isoTimestamp(now),
+      state: 'REDUCING',
+      cancelWorking: true,
     },
   };
 }

@@ -772,7 +772,7 @@ describe('account: ledger (fills and releases)', () => {
       .thenRejects('INVALID_ADJUSTMENT');
   });
 
-  it('halts the account automatically when the day’s realised loss reaches the limit', () => {
+  it('puts the account in REDUCING automatically when the day’s loss reaches the limit', () => {
     const history = [limitsSet({ maxDailyLoss: '100' }), booked('o1', 'BUY', '1', '9680', '0001')];
     spec
       .given(...history)
@@ -798,16 +798,32 @@ describe('account: ledger (fills and releases)', () => {
           type: 'TradingHalted',
           data: {
             accountId,
-            reason:
-              `MAX_DAILY_LOSS_BREACHED: realised net P&L -100 on ${iso().slice(0, 10)} reached the limit −100`.replace(
-                'reached',
-                'reached',
-              ),
+            reason: `MAX_DAILY_LOSS_BREACHED: P&L -100 on ${iso().slice(0, 10)} (realised net -100, unrealised 0) reached the limit −100`,
             automatic: true,
             haltedAt: iso(),
+            state: 'REDUCING',
+            cancelWorking: true,
           },
         },
       );
+  });
+
+  it('counts unrealised P&L at the mark: a breach puts the account in REDUCING, canceling what grows', () => {
+    const command = bookFill('o2', 'BUY', '1', '9600', '0002');
+    const decision = accountDecider.decide(
+      { ...command, data: { ...command.data, marks: { BTCUSDT: '9580' } } } as AccountCommand,
+      spec.given(limitsSet({ maxDailyLoss: '100' }), booked('o1', 'BUY', '1', '9680', '0001')).state,
+    );
+    if (!decision.accepted) throw new Error('refused');
+    // Nothing realised; long 2 that cost 19,280, marked at 9,580: −120 against a limit of 100.
+    expect(decision.events.map((e) => e.type)).toEqual(['FillBooked', 'TradingHalted']);
+    expect(decision.events[1].data).toMatchObject({
+      automatic: true,
+      state: 'REDUCING',
+      cancelWorking: true,
+      reason: expect.stringMatching(/^MAX_DAILY_LOSS_BREACHED: P&L -120 /),
+    });
+    expect(decision.events[0].data).not.toHaveProperty('marks');
   });
 
   it('does not halt below the loss limit', () => {
@@ -1047,7 +1063,7 @@ describe('account: a busted or corrected execution is taken out of the books exa
       'FillRestated',
       'TradingHalted',
     ]);
-    expect(JSON.stringify(decision)).toMatch(/MAX_DAILY_LOSS_BREACHED: realised net P&L -11/);
+    expect(JSON.stringify(decision)).toMatch(/MAX_DAILY_LOSS_BREACHED: P&L -11 /);
   });
 
   it('refuses an execution it never booked; a redelivered restatement changes nothing', () => {
