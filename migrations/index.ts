@@ -8,6 +8,7 @@ import { GatewayWorkingSlices1764100000000 } from './1764100000000-gateway-worki
 import { PositionCostBasis1764200000000 } from './1764200000000-position-cost-basis';
 import { PositionOtherFees1764300000000 } from './1764300000000-position-other-fees';
 import { HaltEnforcer1764400000000 } from './1764400000000-halt-enforcer';
+import { AccountTradingState1764500000000 } from './1764500000000-account-trading-state';
 
 /** Every migration, in order. Listed explicitly (no globs) so jest, ts-node and the build agree. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -20,6 +21,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PositionCostBasis1764200000000,
   PositionOtherFees1764300000000,
   HaltEnforcer1764400000000,
+  AccountTradingState1764500000000,
 ];
 
 /**

@@ -141,6 +141,17 @@ describe('trading halts take risk off (GraphQL end to end)', () => {
       15_000,
     );
     expect(await status(shrinks)).toBe('NEW');
+    // The account shows its state.
+    await waitFor(
+      async () =>
+        (
+          await oms.gql<{ riskLimits: { tradingState: string } }>(
+            `{ riskLimits(accountId: "demo") { tradingState } }`,
+          )
+        ).data?.riskLimits.tradingState,
+      (s) => s === 'REDUCING',
+      'the account shown REDUCING',
+    );
 
     // More buying is refused; selling what is left of the long is not, selling past flat is.
     const buy = await place({

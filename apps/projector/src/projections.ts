@@ -318,13 +318,14 @@ async function applyRiskEvent(tx: EntityManager, recorded: Recorded<RiskEventTyp
       );
     } else if (event.type === 'TradingHalted') {
       await tx.query(
-        `INSERT INTO rm_risk_limits (account_id, limits, halted, halt_reason, updated_at) VALUES ($1, null, true, $2, $3)
-         ON CONFLICT (account_id) DO UPDATE SET halted = true, halt_reason = EXCLUDED.halt_reason, updated_at = EXCLUDED.updated_at`,
-        [event.data.accountId, event.data.reason, at],
+        `INSERT INTO rm_risk_limits (account_id, limits, halted, halt_reason, trading_state, updated_at) VALUES ($1, null, true, $2, $3, $4)
+         ON CONFLICT (account_id) DO UPDATE SET halted = true, halt_reason = EXCLUDED.halt_reason,
+           trading_state = EXCLUDED.trading_state, updated_at = EXCLUDED.updated_at`,
+        [event.data.accountId, event.data.reason, event.data.state ?? 'HALTED', at],
       );
     } else if (event.type === 'TradingResumed') {
       await tx.query(
-        `UPDATE rm_risk_limits SET halted = false, halt_reason = null, updated_at = $2 WHERE account_id = $1`,
+        `UPDATE rm_risk_limits SET halted = false, halt_reason = null, trading_state = 'ACTIVE', updated_at = $2 WHERE account_id = $1`,
         [event.data.accountId, at],
       );
     }

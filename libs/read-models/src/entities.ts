@@ -7,6 +7,7 @@ import {
   RiskLimitsData,
   Side,
   TimeInForce,
+  TradingState,
 } from '@oms/domain';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { DECIMAL_COLUMN } from './decimal-column';
@@ -75,6 +76,7 @@ export class RiskLimitsRow {
   @Column({ type: 'jsonb', nullable: true }) limits!: RiskLimitsData | null;
   @Column({ default: false }) halted!: boolean;
   @Column({ name: 'halt_reason', type: 'text', nullable: true }) haltReason!: string | null;
+  @Column({ name: 'trading_state', type: 'text', default: 'ACTIVE' }) tradingState!: TradingState;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }
 

@@ -1,4 +1,4 @@
-import { AccountState, Decimal, Order as DomainOrder, HaltLevel, Side } from '@oms/domain';
+import { AccountState, Decimal, Order as DomainOrder, HaltLevel, Side, haltLevel } from '@oms/domain';
 import { CommandContext, PlaceOrderOutcome, Refusal } from '@oms/application';
 import { OrderUpdate } from '@oms/read-models';
 import { Inject } from '@nestjs/common';
@@ -158,6 +158,7 @@ export class OmsResolver {
       allowedInstruments: limits.allowedInstruments ?? null,
       halted: state.halt !== null,
       haltReason: state.halt?.reason ?? null,
+      tradingState: haltLevel(state.halt),
     };
   }
 

@@ -201,8 +201,9 @@ export class RiskLimits {
   @Field(() => DecimalScalar) maxDailyLoss!: Decimal;
   @Field() reduceOnly!: boolean;
   @Field(() => [String], { nullable: true }) allowedInstruments!: string[] | null;
-  @Field() halted!: boolean;
+  @Field({ description: 'True when not ACTIVE (REDUCING or HALTED).' }) halted!: boolean;
   @Field(() => String, { nullable: true }) haltReason!: string | null;
+  @Field(() => TradingStateEnum) tradingState!: TradingState;
 }
 
 @InputType()

@@ -215,6 +215,7 @@ export class OmsQueries {
       allowedInstruments: l.allowedInstruments,
       halted: row.halted,
       haltReason: row.haltReason,
+      tradingState: row.tradingState,
     };
   }
 
