@@ -1,3 +1,4 @@
+import { transitionProblem } from './order.transitions';
 import { Decimal, DecimalString } from '../decimal/decimal';
 import type { RiskReference } from '../accounts/risk-checks';
 import { Command, Decider, Decision, Rejection, accept, assertNever, reject } from '../shared/decision';
@@ -974,7 +975,28 @@ function replaceEnd(after: Order, at: string): OrderEvent | null {
   };
 }
 
+/**
+ * Decides a command, then holds the decision to the state machine (ORDER_TRANSITIONS): every event it
+ * would record must be a transition the table allows from the status it meets, or nothing is recorded.
+ */
 export function decideOrder(command: OrderCommand, state: OrderState): Decision<OrderEvent> {
+  const decision = decideCommand(command, state);
+  if (!decision.accepted) return decision;
+  let current = state;
+  for (const event of decision.events) {
+    const next = evolveOrder(current, event);
+    const problem = transitionProblem(
+      current.exists ? current.status : null,
+      event.type,
+      next.exists ? next.status : null,
+    );
+    if (problem) return refuse('INVALID_TRANSITION', problem);
+    current = next;
+  }
+  return decision;
+}
+
+function decideCommand(command: OrderCommand, state: OrderState): Decision<OrderEvent> {
   switch (command.type) {
     case 'PlaceOrder':
       return placeOrder(command, state);
