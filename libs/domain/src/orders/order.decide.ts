@@ -13,11 +13,15 @@ import {
   WORKING_CHILD_STATUSES,
   OrderState,
   OrderTerms,
-  OrderTotals,
   PARENT_SLICE,
-  computeTotals,
   evolveOrder,
+  fillRecordOf,
+  fillsAfterBust,
+  fillsAfterCorrection,
   initialOrderState,
+  liveFill,
+  orderAfter,
+  totalsAt,
   totalsOf,
 } from './order';
 
@@ -295,13 +299,16 @@ function recordFill(command: RecordFill, state: OrderState): Decision<OrderEvent
     liquidity: d.liquidity,
     executedAt: d.executedAt,
   };
-  const filledState = evolveOrder(order, {
+  const filled: OrderEvent = {
     type: 'OrderFilled',
-    data: { orderId: d.orderId, ...execution, cumQty: '0', leavesQty: '0', avgPx: null },
-  }) as Order;
-  const events: OrderEvent[] = [
-    { type: 'OrderFilled', data: { orderId: d.orderId, ...execution, ...totalsOf(filledState) } },
-  ];
+    data: {
+      orderId: d.orderId,
+      ...execution,
+      ...totalsAt([...order.fills, fillRecordOf(execution)], order.orderQty, order.closure),
+    },
+  };
+  const filledState = orderAfter(order, filled);
+  const events: OrderEvent[] = [filled];
   const overfill = overfillAlert(order, filledState, d.execId, d.venueId);
   // This slice filled, and the others had already ended short: the order ends with them.
   const end = parentEnd(
@@ -528,14 +535,6 @@ function reductionEnd(order: Order, at: string): OrderEvent {
 }
 
 /** The cumulative figures the order shows once its quantity is `quantity` (a replace, a restatement). */
-function totalsAt(fills: Order['fills'], quantity: Decimal): OrderTotals {
-  const totals = computeTotals(fills, quantity);
-  return totalsOf({
-    cumQty: totals.cumQty,
-    leavesQty: Decimal.max(quantity.minus(totals.cumQty), Decimal.ZERO),
-    avgPx: totals.cumQty.isZero() ? null : totals.executedNotional.dividedBy(totals.cumQty),
-  });
-}
 
 function rejectReplace(command: RejectReplace, state: OrderState): Decision<OrderEvent> {
   const order = requireSent(state, command.data.orderId);
@@ -587,10 +586,6 @@ function expire(command: ExpireOrder, state: OrderState): Decision<OrderEvent> {
   });
 }
 
-function findLiveFill(order: Order, execId: string) {
-  return order.fills.find((f) => f.execId === execId && !f.busted);
-}
-
 function bustTrade(command: BustTrade, state: OrderState): Decision<OrderEvent> {
   const order = requireSent(state, command.data.orderId);
   if ('accepted' in order) return order;
@@ -599,14 +594,17 @@ function bustTrade(command: BustTrade, state: OrderState): Decision<OrderEvent> 
   if (!known) return refuse('UNKNOWN_EXECUTION', `Order ${orderId} has no execution ${execId} to bust.`);
   if (known.busted) return accept();
   const at = isoTimestamp(command.metadata.now);
-  const after = evolveOrder(order, {
-    type: 'TradeBusted',
-    data: { orderId, execId, reason, bustedAt: at, cumQty: '0', leavesQty: '0', avgPx: null },
-  }) as Order;
   const busted: OrderEvent = {
     type: 'TradeBusted',
-    data: { orderId, execId, reason, bustedAt: at, ...totalsOf(after) },
+    data: {
+      orderId,
+      execId,
+      reason,
+      bustedAt: at,
+      ...totalsAt(fillsAfterBust(order.fills, execId), order.orderQty, order.closure),
+    },
   };
+  const after = orderAfter(order, busted);
   const end = endAfterExecutionChange(order, after, known.venueId, `busted ${execId}: ${reason}`, at);
   return accept(busted, ...(end ? [end] : []));
 }
@@ -638,7 +636,7 @@ function correctTrade(command: CorrectTrade, state: OrderState): Decision<OrderE
   const order = requireSent(state, command.data.orderId);
   if ('accepted' in order) return order;
   const { orderId, execId, reason } = command.data;
-  const fill = findLiveFill(order, execId);
+  const fill = liveFill(order.fills, execId);
   if (!fill)
     return refuse('UNKNOWN_EXECUTION', `Order ${orderId} has no live execution ${execId} to correct.`);
   const quantity = tryDecimal(command.data.quantity);
@@ -661,11 +659,15 @@ function correctTrade(command: CorrectTrade, state: OrderState): Decision<OrderE
     reason,
     correctedAt: at,
   };
-  const after = evolveOrder(order, {
+  const corrected: OrderEvent = {
     type: 'TradeCorrected',
-    data: { ...data, cumQty: '0', leavesQty: '0', avgPx: null },
-  }) as Order;
-  const events: OrderEvent[] = [{ type: 'TradeCorrected', data: { ...data, ...totalsOf(after) } }];
+    data: {
+      ...data,
+      ...totalsAt(fillsAfterCorrection(order.fills, execId, quantity, price), order.orderQty, order.closure),
+    },
+  };
+  const after = orderAfter(order, corrected);
+  const events: OrderEvent[] = [corrected];
   const overfill = overfillAlert(order, after, execId, fill.venueId);
   if (overfill) events.push(overfill);
   const end = endAfterExecutionChange(
@@ -815,7 +817,7 @@ function closeVenueOrder(command: CloseVenueOrder, state: OrderState): Decision<
       closedAt: at,
     },
   };
-  const end = parentEnd(evolveOrder(order, closed) as Order, child.venueId, outcome, reason, at);
+  const end = parentEnd(orderAfter(order, closed), child.venueId, outcome, reason, at);
   return accept<OrderEvent>(closed, ...(end ? [end] : []));
 }
 
@@ -923,7 +925,7 @@ function recordSliceReplace(command: RecordSliceReplace, state: OrderState): Dec
             rejectedAt: at,
           },
         };
-  const end = replaceEnd(evolveOrder(order, answer) as Order, at);
+  const end = replaceEnd(orderAfter(order, answer), at);
   return accept<OrderEvent>(answer, ...(end ? [end] : []));
 }
 

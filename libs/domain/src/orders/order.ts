@@ -393,6 +393,67 @@ function withTotals(order: Omit<Order, 'status'>, updatedAt: string): Order {
   return { ...next, leavesQty: Decimal.max(leavesQty, Decimal.ZERO), status };
 }
 
+/**
+ * The one totals function: the cumulative figures an order shows with these executions and this order
+ * quantity, as its events carry them. The decider computes an event's totals with it before the
+ * event exists, from the executions the event leaves (fillsAfterBust, fillsAfterCorrection, or one
+ * more fill), so nothing is evolved twice or with made-up figures.
+ */
+export function totalsAt(
+  fills: readonly FillRecord[],
+  quantity: Decimal,
+  closure: OrderClosure | null = null,
+): OrderTotals {
+  const totals = computeTotals(fills, quantity);
+  return totalsOf({
+    cumQty: totals.cumQty,
+    // An order that stopped working has nothing left to fill, whatever arrives late.
+    leavesQty: closure ? Decimal.ZERO : Decimal.max(quantity.minus(totals.cumQty), Decimal.ZERO),
+    avgPx: totals.cumQty.isZero() ? null : totals.executedNotional.dividedBy(totals.cumQty),
+  });
+}
+
+/** The execution still counted under this id, if any (a busted one is not). */
+export function liveFill(fills: readonly FillRecord[], execId: string): FillRecord | undefined {
+  return fills.find((f) => f.execId === execId && !f.busted);
+}
+
+export function fillsAfterBust(fills: readonly FillRecord[], execId: string): FillRecord[] {
+  return fills.map((f) => (f.execId === execId && !f.busted ? { ...f, busted: true } : f));
+}
+
+export function fillsAfterCorrection(
+  fills: readonly FillRecord[],
+  execId: string,
+  quantity: Decimal,
+  price: Decimal,
+): FillRecord[] {
+  return fills.map((f) => (f.execId === execId && !f.busted ? { ...f, quantity, price } : f));
+}
+
+/** An execution as the order keeps it. */
+export function fillRecordOf(e: Execution): FillRecord {
+  return {
+    execId: e.execId,
+    venueId: e.venueId,
+    childId: e.childId,
+    quantity: dec(e.quantity),
+    price: dec(e.price),
+    fee: dec(e.fee),
+    feeCurrency: e.feeCurrency ?? null,
+    liquidity: e.liquidity,
+    executedAt: e.executedAt,
+    busted: false,
+  };
+}
+
+/** An existing order after one more of its events (evolving an order never un-makes it). */
+export function orderAfter(order: Order, event: OrderEvent): Order {
+  const next = evolveOrder(order, event);
+  if (!next.exists) throw new Error(`${event.type} left order ${order.terms.orderId} without state`);
+  return next;
+}
+
 export function totalsOf(order: Pick<Order, 'cumQty' | 'leavesQty' | 'avgPx'>): OrderTotals {
   return {
     cumQty: order.cumQty.toString(),
@@ -597,18 +658,7 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
     }
     case 'OrderFilled': {
       const d = event.data;
-      const fill: FillRecord = {
-        execId: d.execId,
-        venueId: d.venueId,
-        childId: d.childId,
-        quantity: dec(d.quantity),
-        price: dec(d.price),
-        fee: dec(d.fee),
-        feeCurrency: d.feeCurrency ?? null,
-        liquidity: d.liquidity,
-        executedAt: d.executedAt,
-        busted: false,
-      };
+      const fill = fillRecordOf(d);
       // A fill proves the venue holds the order, even if its ack was lost or is still in flight.
       let children = order.children;
       const child = d.childId === null ? undefined : order.children[d.childId];
@@ -705,26 +755,25 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         event.data.expiredAt,
       );
     case 'TradeBusted': {
-      const fill = order.fills.find((f) => f.execId === event.data.execId && !f.busted);
+      const fill = liveFill(order.fills, event.data.execId);
       if (!fill) return order;
       return withTotals(
         {
           ...order,
-          fills: order.fills.map((f) => (f === fill ? { ...f, busted: true } : f)),
+          fills: fillsAfterBust(order.fills, fill.execId),
           children: sliceAfterExecutionChange(order.children, fill, Decimal.ZERO),
         },
         event.data.bustedAt,
       );
     }
     case 'TradeCorrected': {
-      const fill = order.fills.find((f) => f.execId === event.data.execId && !f.busted);
+      const fill = liveFill(order.fills, event.data.execId);
       if (!fill) return order;
       const quantity = dec(event.data.quantity);
-      const price = dec(event.data.price);
       return withTotals(
         {
           ...order,
-          fills: order.fills.map((f) => (f === fill ? { ...f, quantity, price } : f)),
+          fills: fillsAfterCorrection(order.fills, fill.execId, quantity, dec(event.data.price)),
           children: sliceAfterExecutionChange(order.children, fill, quantity),
         },
         event.data.correctedAt,
