@@ -1,0 +1,155 @@
+/** Client intents: place, cancel, replace (its request), expire. */
+import { Decision, accept } from '../shared/decision';
+import { isoTimestamp } from '../shared/time';
+import { OrderEvent, OrderState, WORKING_CHILD_STATUSES } from './order';
+import {
+  ExpireOrder,
+  PlaceOrder,
+  RequestCancel,
+  RequestReplace,
+  closedOrFilled,
+  refuse,
+  requireOrder,
+  requireSent,
+  sameTerms,
+  tryDecimal,
+} from './order.commands';
+
+export function placeOrder(command: PlaceOrder, state: OrderState): Decision<OrderEvent> {
+  const { terms, rejections, reference, protectionPrice, sessionEnd } = command.data;
+  const now = isoTimestamp(command.metadata.now);
+  if (state.exists) {
+    // The same request again is answered with what happened the first time; a different one is a clash.
+    if (sameTerms(state.terms, terms)) return accept();
+    return refuse(
+      'DUPLICATE_CLIENT_ORDER_ID',
+      `Client order id ${terms.clientOrderId} was already used on account ${terms.accountId} for a different order.`,
+    );
+  }
+  if (rejections.length > 0) {
+    return accept({ type: 'OrderRejected', data: { ...terms, rejections, rejectedAt: now, ...reference } });
+  }
+  const protection = terms.type === 'MARKET' && protectionPrice ? { protectionPrice } : {};
+  const expiry =
+    terms.timeInForce === 'GTD'
+      ? (terms.expireAt ?? null)
+      : terms.timeInForce === 'DAY'
+        ? (sessionEnd ?? null)
+        : null;
+  // One form for every expiry, so that times compare as written.
+  const expireAt =
+    expiry !== null && Number.isFinite(Date.parse(expiry)) ? isoTimestamp(new Date(expiry)) : null;
+  return accept({
+    type: 'OrderAccepted',
+    data: { ...terms, acceptedAt: now, ...protection, expireAt, ...reference },
+  });
+}
+
+export function requestCancel(command: RequestCancel, state: OrderState): Decision<OrderEvent> {
+  const order = requireOrder(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  const refusal = closedOrFilled(order, 'cancel');
+  if (refusal) return refusal;
+  if (order.pendingCancel) return accept(); // already on its way
+  return accept({
+    type: 'OrderCancelRequested',
+    data: {
+      orderId: command.data.orderId,
+      reason: command.data.reason ?? 'requested by client',
+      requestedAt: isoTimestamp(command.metadata.now),
+    },
+  });
+}
+
+export function requestReplace(command: RequestReplace, state: OrderState): Decision<OrderEvent> {
+  const order = requireOrder(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  const { orderId } = command.data;
+  const refusal = closedOrFilled(order, 'replace');
+  if (refusal) return refusal;
+  if (order.pendingCancel) return refuse('CANCEL_ALREADY_PENDING', `Order ${orderId} is being canceled.`);
+  if (order.pendingReplace)
+    return refuse('REPLACE_ALREADY_PENDING', `Order ${orderId} already has a replace pending.`);
+  const rawQty = command.data.quantity ?? null;
+  const rawPrice = command.data.limitPrice ?? null;
+  if (rawQty === null && rawPrice === null) {
+    return refuse('INVALID_REPLACE', 'A replace needs a new quantity, a new limit price, or both.');
+  }
+  const quantity = rawQty === null ? order.orderQty : tryDecimal(rawQty);
+  if (!quantity || !quantity.isPositive())
+    return refuse('INVALID_REPLACE', `New quantity ${rawQty} must be a positive decimal.`);
+  // At or below what has filled, the replace ends the order at that (FIX D11/D12): see reductionEnd.
+  let limitPrice = order.limitPrice;
+  if (rawPrice !== null) {
+    if (order.terms.type === 'MARKET')
+      return refuse('INVALID_REPLACE', 'A MARKET order has no limit price to replace.');
+    limitPrice = tryDecimal(rawPrice);
+    if (!limitPrice || !limitPrice.isPositive()) {
+      return refuse('INVALID_REPLACE', `New limit price ${rawPrice} must be a positive decimal.`);
+    }
+  }
+  if (
+    quantity.eq(order.orderQty) &&
+    (limitPrice === null
+      ? order.limitPrice === null
+      : order.limitPrice !== null && limitPrice.eq(order.limitPrice))
+  ) {
+    return refuse('INVALID_REPLACE', 'The replace changes neither quantity nor limit price.');
+  }
+  const rejections = command.data.rejections ?? [];
+  if (rejections.length > 0) {
+    return accept({
+      type: 'OrderReplaceRefused',
+      data: {
+        orderId,
+        quantity: quantity.toString(),
+        limitPrice: limitPrice ? limitPrice.toString() : null,
+        rejections,
+        refusedAt: isoTimestamp(command.metadata.now),
+      },
+    });
+  }
+  return accept({
+    type: 'OrderReplaceRequested',
+    data: {
+      orderId,
+      quantity: quantity.toString(),
+      limitPrice: limitPrice ? limitPrice.toString() : null,
+      requestedAt: isoTimestamp(command.metadata.now),
+    },
+  });
+}
+
+export function expire(command: ExpireOrder, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  if (order.status === 'EXPIRED') return accept();
+  const refusal = closedOrFilled(order, 'expire');
+  if (refusal) return refusal;
+  const { orderId, reason } = command.data;
+  const { timeInForce } = order.terms;
+  if (timeInForce !== 'DAY' && timeInForce !== 'GTD') {
+    return refuse('ORDER_NOT_EXPIRABLE', `Order ${orderId} is ${timeInForce}: it does not expire.`);
+  }
+  const now = isoTimestamp(command.metadata.now);
+  if (order.expireAt !== null && command.metadata.now.getTime() < Date.parse(order.expireAt)) {
+    return refuse('ORDER_NOT_YET_EXPIRED', `Order ${orderId} expires at ${order.expireAt}, not before.`);
+  }
+  // Still working at a venue: the slices are canceled first, and the order ends EXPIRED with them.
+  if (Object.values(order.children).some((c) => WORKING_CHILD_STATUSES.includes(c.status))) {
+    if (order.pendingCancel) return accept();
+    return accept({
+      type: 'OrderCancelRequested',
+      data: { orderId, reason: `expired: ${reason}`, requestedAt: now },
+    });
+  }
+  return accept({
+    type: 'OrderExpired',
+    data: {
+      orderId: command.data.orderId,
+      expiredQty: order.leavesQty.toString(),
+      reason: command.data.reason,
+      expiredAt: isoTimestamp(command.metadata.now),
+    },
+  });
+}
