@@ -203,3 +203,252 @@ describe('order invariants (property)', () => {
     );
   });
 });
+
+// ---- an order routed as venue slices ----
+
+type Make = (step: number, order: Order) => OrderCommand | null;
+const childIds = ['o1.1', 'o1.2'];
+const sliceFill: fc.Arbitrary<Make> = fc
+  .tuple(fc.constantFrom(...childIds), fc.constantFrom(...execIds), lots, price)
+  .map(([childId, execId, quantity, px]) => (step) => ({
+    type: 'RecordFill',
+    data: {
+      orderId,
+      execId,
+      venueId: childId === 'o1.1' ? 'SIM-A' : 'SIM-B',
+      childId,
+      quantity,
+      price: px,
+      fee: '0.01',
+      liquidity: 'MAKER',
+      executedAt: new Date(step).toISOString(),
+    },
+    metadata: at(step),
+  }));
+const sliceCommand: fc.Arbitrary<Make> = fc.oneof(
+  { weight: 6, arbitrary: sliceFill },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(...childIds).map((childId): Make => (step) => ({
+      type: 'AcknowledgeOrder',
+      data: {
+        orderId,
+        venueId: childId === 'o1.1' ? 'SIM-A' : 'SIM-B',
+        childId,
+        venueOrderId: `V-${childId}`,
+      },
+      metadata: at(step),
+    })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(...childIds),
+        fc.constantFrom('CANCELED', 'EXPIRED', 'REJECTED') as fc.Arbitrary<
+          'CANCELED' | 'EXPIRED' | 'REJECTED'
+        >,
+      )
+      .map(([childId, outcome]): Make => (step) => ({
+        type: 'CloseVenueOrder',
+        data: { orderId, childId, outcome, reason: 'venue' },
+        metadata: at(step),
+      })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constant<Make>((step) => ({
+      type: 'RequestCancel',
+      data: { orderId },
+      metadata: at(step),
+    })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constant<Make>((step) => ({
+      type: 'RejectCancel',
+      data: { orderId, reason: 'late' },
+      metadata: at(step),
+    })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(fc.integer({ min: 1, max: 16 }), fc.option(price)).map(([q, px]): Make => (step) => ({
+      type: 'RequestReplace',
+      data: { orderId, quantity: (q / 2).toString(), limitPrice: px },
+      metadata: at(step),
+    })),
+  },
+  {
+    // The gateway's plan: the change of quantity on the first working slice, the new price on all.
+    weight: 2,
+    arbitrary: fc.constant<Make>((step, order) => {
+      if (!order.pendingReplace) return null;
+      const working = Object.values(order.children).filter((c) =>
+        ['SUBMITTED', 'UNCONFIRMED', 'ACKNOWLEDGED'].includes(c.status),
+      );
+      if (working.length === 0) return null;
+      const delta = order.pendingReplace.quantity.minus(order.orderQty);
+      return {
+        type: 'RouteReplace',
+        data: {
+          orderId,
+          rationale: 'test plan',
+          slices: working.map((c, i) => ({
+            childId: c.childId,
+            quantity: (i === 0 ? dec(c.quantity).plus(delta) : dec(c.quantity)).toString(),
+            limitPrice: (order.pendingReplace?.limitPrice ?? order.limitPrice)?.toString() ?? null,
+          })),
+        },
+        metadata: at(step),
+      };
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(...childIds),
+        fc.constantFrom('REPLACED', 'REJECTED') as fc.Arbitrary<'REPLACED' | 'REJECTED'>,
+      )
+      .map(([childId, outcome]): Make => (step) => ({
+        type: 'RecordSliceReplace',
+        data: { orderId, childId, outcome, reason: outcome === 'REJECTED' ? 'no' : null },
+        metadata: at(step),
+      })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constant<Make>((step) => ({
+      type: 'ExpireOrder',
+      data: { orderId, reason: 'session end' },
+      metadata: at(step),
+    })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(...execIds).map((execId): Make => (step) => ({
+      type: 'BustTrade',
+      data: { orderId, execId, reason: 'bust' },
+      metadata: at(step),
+    })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...execIds), lots, price)
+      .map(([execId, quantity, px]): Make => (step) => ({
+        type: 'CorrectTrade',
+        data: { orderId, execId, quantity, price: px, reason: 'fix' },
+        metadata: at(step),
+      })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...childIds), fc.integer({ min: 0, max: 8 }))
+      .map(([childId, q]): Make => (step) => ({
+        type: 'RestateSlice',
+        data: { orderId, childId, quantity: (q / 2).toString(), reason: 'venue risk' },
+        metadata: at(step),
+      })),
+  },
+);
+
+describe('order invariants over venue slices (property)', () => {
+  it('hold for random routed sequences: slice fills, slice closes, busts, corrections, replaces, cancels, expiries, restatements', () => {
+    fc.assert(
+      fc.property(fc.array(sliceCommand, { minLength: 1, maxLength: 50 }), (steps) => {
+        // A DAY order of 5, expiring at step 25, routed as 3 at SIM-A and 2 at SIM-B.
+        let state: OrderState = [
+          {
+            type: 'OrderAccepted',
+            data: {
+              ...terms({ quantity: '5' }),
+              acceptedAt: at().now.toISOString(),
+              expireAt: at(25).now.toISOString(),
+            },
+          } as OrderEvent,
+        ].reduce(orderDecider.evolve, orderDecider.initialState());
+        const routed = orderDecider.decide(
+          {
+            type: 'RouteOrder',
+            data: {
+              orderId,
+              rationale: 'split',
+              slices: [
+                { childId: 'o1.1', venueId: 'SIM-A', quantity: '3', limitPrice: '9680' },
+                { childId: 'o1.2', venueId: 'SIM-B', quantity: '2', limitPrice: '9680' },
+              ],
+            },
+            metadata: at(0),
+          },
+          state,
+        );
+        if (!routed.accepted) throw new Error('not routed');
+        state = routed.events.reduce(orderDecider.evolve, state);
+
+        // The oracle: live executions per slice, from the events alone.
+        const live = new Map<string, { childId: string; quantity: Decimal }>();
+        let alerted = Decimal.ZERO;
+        const trace: string[] = [];
+        steps.forEach((make, i) => {
+          const cmd = make(i + 1, state as Order);
+          if (!cmd) return;
+          const decision = orderDecider.decide(cmd, state);
+          if (!decision.accepted) return;
+          trace.push(
+            `${cmd.type} ${JSON.stringify(cmd.data)} → ${decision.events.map((e) => e.type).join(', ')}`,
+          );
+          for (const event of decision.events) {
+            if (event.type === 'OrderFilled')
+              live.set(event.data.execId, {
+                childId: event.data.childId ?? '',
+                quantity: dec(event.data.quantity),
+              });
+            if (event.type === 'TradeBusted') live.delete(event.data.execId);
+            if (event.type === 'TradeCorrected') {
+              const known = live.get(event.data.execId);
+              if (known) live.set(event.data.execId, { ...known, quantity: dec(event.data.quantity) });
+            }
+            if (event.type === 'OrderOverfilled') alerted = alerted.plus(dec(event.data.overfillQty));
+            state = orderDecider.evolve(state, event);
+          }
+          const order = state as Order;
+          try {
+            checkSlices(order);
+          } catch (error) {
+            throw new Error(
+              `${(error as Error).message}\nafter:\n${trace.join('\n')}\n${order.status} ${JSON.stringify(order.children)}`,
+            );
+          }
+        });
+        function checkSlices(order: Order): void {
+          const executed = Decimal.sum([...live.values()].map((e) => e.quantity));
+          // Every execution is counted once: filled within the order, or overfill beyond it.
+          expect(order.cumQty.plus(order.overfilledQty).eq(executed)).toBe(true);
+          // Never above the order quantity without an alert.
+          expect(executed.minus(order.orderQty).lte(Decimal.max(alerted, Decimal.ZERO))).toBe(true);
+          // The slices' executions add up to the parent's.
+          for (const childId of childIds) {
+            const mine = Decimal.sum(
+              [...live.values()].filter((e) => e.childId === childId).map((e) => e.quantity),
+            );
+            expect([childId, order.children[childId].cumQty]).toEqual([childId, mine.toString()]);
+          }
+          if (isWorking(order.status)) {
+            expect(order.cumQty.plus(order.leavesQty).eq(order.orderQty)).toBe(true);
+            // A working order has something working at a venue.
+            const working = Object.values(order.children).some((c) =>
+              ['SUBMITTED', 'UNCONFIRMED', 'ACKNOWLEDGED'].includes(c.status),
+            );
+            expect([order.status, working]).toEqual([order.status, true]);
+          } else {
+            expect(order.leavesQty.isZero()).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 600 },
+    );
+  });
+});

@@ -337,6 +337,25 @@ describe('order: a venue restates a slice (FIX ExecType D)', () => {
     metadata: at(4),
   });
 
+  it('a restatement to nothing of the last working slice ends the order, its unfilled rest canceled', () => {
+    const closedFirst = stateAfter([accepted, routed, ...submitted], close('o1.1', 'CANCELED'));
+    const decision = orderDecider.decide(restate('o1.2', '0'), closedFirst);
+    expect(decision.accepted && decision.events.map((e) => e.type)).toEqual([
+      'VenueOrderRestated',
+      'OrderRestated',
+      'OrderCanceled',
+    ]);
+    const after = (decision.accepted ? decision.events : []).reduce(
+      orderDecider.evolve,
+      closedFirst,
+    ) as Order;
+    expect([after.status, after.cumQty.toString(), after.leavesQty.toString()]).toEqual([
+      'CANCELED',
+      '0',
+      '0',
+    ]);
+  });
+
   it('the slice works the new quantity and the order’s quantity moves by as much', () => {
     spec
       .given(accepted, routed, ...submitted)

@@ -52,7 +52,7 @@ export function restateSlice(command: RestateSlice, state: OrderState): Decision
     order.orderQty.plus(sliceQty).minus(Decimal.parse(child.quantity)),
     order.cumQty,
   );
-  return accept<OrderEvent>(restated, {
+  const restatedOrder: OrderEvent = {
     type: 'OrderRestated',
     data: {
       orderId,
@@ -61,7 +61,17 @@ export function restateSlice(command: RestateSlice, state: OrderState): Decision
       restatedAt: at,
       ...totalsAt(order.fills, orderQty),
     },
-  });
+  };
+  // The slice is done at what it filled; with nothing else working, so is the order.
+  const after = orderAfter(orderAfter(order, restated), restatedOrder);
+  const end = parentEnd(
+    after,
+    child.venueId,
+    'FILLED',
+    `${child.venueId} restated ${childId} to ${sliceQty}`,
+    at,
+  );
+  return accept<OrderEvent>(restated, restatedOrder, ...(end ? [end] : []));
 }
 
 export function routeOrder(command: RouteOrder, state: OrderState): Decision<OrderEvent> {
