@@ -7,6 +7,7 @@ import {
   AccountEvent,
   AccountState,
   BookedFill,
+  PositionSnapshot,
   RiskLimitsData,
   evolveAccount,
   initialAccountState,
@@ -274,11 +275,19 @@ function adjustReservation(command: AdjustReservation, state: AccountState): Dec
   });
 }
 
-function otherFeesSnapshot(position: Position): { otherFees?: Record<string, string> } {
-  const entries = Object.entries(position.otherFees);
-  return entries.length === 0
-    ? {}
-    : { otherFees: Object.fromEntries(entries.map(([c, v]) => [c, v.toString()])) };
+/** A position as the events carry it (decimals as strings). */
+function positionSnapshot(position: Position): PositionSnapshot & { costBasis: string } {
+  const otherFees = Object.entries(position.otherFees);
+  return {
+    quantity: position.quantity.toString(),
+    costBasis: position.costBasis.toString(),
+    averagePrice: position.averagePrice.toString(),
+    realizedPnl: position.realizedPnl.toString(),
+    fees: position.fees.toString(),
+    ...(otherFees.length === 0
+      ? {}
+      : { otherFees: Object.fromEntries(otherFees.map(([c, v]) => [c, v.toString()])) }),
+  };
 }
 
 /** Books a fill into the position and applies the post-trade loss limit. */
@@ -308,14 +317,7 @@ function bookFill(command: BookFill, state: AccountState): Decision<AccountEvent
       type: 'FillBooked',
       data: {
         ...d,
-        position: {
-          quantity: position.quantity.toString(),
-          costBasis: position.costBasis.toString(),
-          averagePrice: position.averagePrice.toString(),
-          realizedPnl: position.realizedPnl.toString(),
-          fees: position.fees.toString(),
-          ...otherFeesSnapshot(position),
-        },
+        position: positionSnapshot(position),
       },
     },
   ];
@@ -408,14 +410,7 @@ function restateFill(command: RestateFill, state: AccountState): Decision<Accoun
       reason: d.reason,
       restatedAt: isoTimestamp(command.metadata.now),
       sourceSequence: d.sourceSequence,
-      position: {
-        quantity: position.quantity.toString(),
-        costBasis: position.costBasis.toString(),
-        averagePrice: position.averagePrice.toString(),
-        realizedPnl: position.realizedPnl.toString(),
-        fees: position.fees.toString(),
-        ...otherFeesSnapshot(position),
-      },
+      position: positionSnapshot(position),
     },
   };
   const halt = lossLimitHalt(state, evolveAccount(state, restatement), d.accountId, command.metadata.now);
