@@ -148,6 +148,35 @@ describe('FIX 4.4 Appendix D through the order decider', () => {
     );
   });
 
+  it('D4, then the venue busts the fill that completed the order while the cancel was pending: recorded, and the order ends canceled', () => {
+    scenario(
+      { command: place() },
+      { command: ack() },
+      { command: fill('X1', '4000') },
+      { command: cancel() },
+      { command: fill('X2', '6000'), expect: ['FILLED', '10000', '10000', '0'] },
+      {
+        command: {
+          type: 'BustTrade',
+          data: { orderId, execId: 'X2', reason: 'clearly erroneous' },
+          metadata: now(),
+        },
+        // The venue's order was done when it filled, and a busted quantity is not worked again.
+        expect: ['CANCELED', '10000', '4000', '0'],
+      },
+    );
+  });
+
+  it('D7, with the fills reaching the old quantity before the venue confirms the replace up: PARTIALLY_FILLED at the new quantity', () => {
+    scenario(
+      { command: place() },
+      { command: ack() },
+      { command: replace('12000') },
+      { command: fill('X1', '10000'), expect: ['FILLED', '10000', '10000', '0'] },
+      { command: replaced(), expect: ['PARTIALLY_FILLED', '12000', '10000', '2000'] },
+    );
+  });
+
   it('D5 – cancel request issued for an order that becomes filled before the cancel can be accepted', () => {
     scenario(
       { command: place() },

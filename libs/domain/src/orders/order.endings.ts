@@ -155,7 +155,7 @@ export function endAfterExecutionChange(
   const reason = `${venueId} ${why}; the quantity is not worked again`;
   if (Object.keys(after.children).length > 0) return parentEnd(after, venueId, 'FILLED', reason, at);
   // An order sent whole: it had stopped working at its venue if it had filled.
-  if (before.status !== 'FILLED' || after.status === 'FILLED') return null;
+  if (before.status !== 'FILLED' || after.status === 'FILLED' || after.closure) return null;
   const orderId = after.terms.orderId;
   return {
     type: 'OrderCanceled',

@@ -119,6 +119,17 @@ const command: fc.Arbitrary<(step: number) => OrderCommand> = fc.oneof(
   },
 );
 
+/**
+ * What the decider's own rules allow, the state machine must allow too: a refusal by the table alone
+ * would drop a fact (a venue's fill, bust or answer) or a request the rest of the decider accepts.
+ */
+function expectNoTableGap(cmd: OrderCommand, rejections: { code: string; message: string }[]): void {
+  const gap = rejections.find(
+    (r) => r.code === 'INVALID_TRANSITION' && /cannot (happen to|take)/.test(r.message),
+  );
+  expect(gap ? `${cmd.type} ${JSON.stringify(cmd.data)}: ${gap.message}` : null).toBeNull();
+}
+
 function checkInvariants(order: Order, executions: Map<string, { quantity: Decimal; price: Decimal }>): void {
   // cumQty never exceeds orderQty; what does not fit is overfill, and the two account for every live execution.
   expect(order.cumQty.lte(order.orderQty)).toBe(true);
@@ -156,6 +167,7 @@ describe('order invariants (property)', () => {
           const decision = orderDecider.decide(cmd, state);
           if (!decision.accepted) {
             for (const r of decision.rejections) expect(r.message.length).toBeGreaterThan(0);
+            expectNoTableGap(cmd, decision.rejections);
             return;
           }
           for (const event of decision.events) {
@@ -396,7 +408,14 @@ describe('order invariants over venue slices (property)', () => {
           const cmd = make(i + 1, state as Order);
           if (!cmd) return;
           const decision = orderDecider.decide(cmd, state);
-          if (!decision.accepted) return;
+          if (!decision.accepted) {
+            try {
+              expectNoTableGap(cmd, decision.rejections);
+            } catch (error) {
+              throw new Error(`${(error as Error).message}\nafter:\n${trace.join('\n')}`);
+            }
+            return;
+          }
           trace.push(
             `${cmd.type} ${JSON.stringify(cmd.data)} → ${decision.events.map((e) => e.type).join(', ')}`,
           );

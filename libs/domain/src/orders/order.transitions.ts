@@ -39,7 +39,14 @@ const ENDINGS: Row = {
 
 /** What may still arrive after an order ended: late reports change its figures, never revive it. */
 const LATE = (status: OrderStatus): Row => ({
-  ...stays(status, ['VenueOrderClosed', 'VenueOrderUnconfirmed', 'VenueOrderRestated', 'OrderOverfilled']),
+  ...stays(status, [
+    'VenueOrderClosed',
+    'VenueOrderUnconfirmed',
+    'VenueOrderRestated',
+    'VenueOrderReplaced',
+    'VenueReplaceRejected',
+    'OrderOverfilled',
+  ]),
   OrderAcknowledged: [status],
   // A late fill after a cancel or an expiry is booked (FIX D: "fill received after cancel"); it may
   // complete the order.
@@ -49,6 +56,20 @@ const LATE = (status: OrderStatus): Row => ({
   OrderCancelRejected: [status],
   OrderReplaceRejected: [status],
 });
+
+/** What a filled order can become when an execution is taken back or its quantity grows. */
+const REOPENED: readonly OrderStatus[] = [
+  'FILLED',
+  'PARTIALLY_FILLED',
+  'NEW',
+  'PENDING_NEW',
+  'PENDING_CANCEL',
+  'PENDING_REPLACE',
+  // It had ended before late fills completed it: taking one back leaves it ended as it was.
+  'CANCELED',
+  'EXPIRED',
+  'REJECTED',
+];
 
 export const ORDER_TRANSITIONS: { readonly [S in OrderStatus]: Row } = {
   PENDING_NEW: {
@@ -116,12 +137,16 @@ export const ORDER_TRANSITIONS: { readonly [S in OrderStatus]: Row } = {
       'VenueOrderReplaced',
       'VenueReplaceRejected',
     ]),
-    // Fills overtook a reduction (FIX D11/D12): the replace ends at what filled.
-    OrderReplaced: ['FILLED'],
+    // Fills overtook a reduction (FIX D11/D12): the replace ends at what filled; a replace up that the
+    // venue confirms after the fills reached the old quantity reopens it.
+    OrderReplaced: REOPENED,
     OrderCancelRejected: ['FILLED'],
-    // A bust or a correction down reopens it; with nothing working it then ends (canceled).
-    TradeBusted: ['PARTIALLY_FILLED', 'NEW'],
-    TradeCorrected: ['FILLED', 'PARTIALLY_FILLED'],
+    // A bust or a correction down reopens it (with a cancel or replace still pending, as that); with
+    // nothing working it then ends (canceled). A bust of what was overfill leaves it FILLED.
+    TradeBusted: REOPENED,
+    TradeCorrected: REOPENED,
+    // A venue restating a slice of a filled order (a slice filled, another restated up).
+    OrderRestated: REOPENED,
   },
   CANCELED: LATE('CANCELED'),
   REJECTED: LATE('REJECTED'),
