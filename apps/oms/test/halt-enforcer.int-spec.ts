@@ -115,4 +115,50 @@ describe('the halt enforcer', () => {
     );
     await waitUntil(async () => (await load(late)).pendingCancel, 'the late order asked to cancel');
   });
+
+  it('an order whose acceptance lands just after its account was halted is canceled when it is seen', async () => {
+    await enforcer.processor.start();
+    await enforcer.processor.whenReady();
+    // The account is halted (the loss limit, say) between the order's reservation and its acceptance.
+    const halted = await commands.side.accounts.decide(
+      'demo',
+      () => ({
+        type: 'HaltTrading',
+        data: { accountId: 'demo', reason: 'loss limit' },
+        metadata: { now: new Date() },
+      }),
+      { ...ctx, causationId: null },
+      true,
+    );
+    expect(halted.rejections).toEqual([]);
+    const late = 'late-after-account-halt';
+    await new AggregateStore(store).execute(
+      orderDecider,
+      orderStream(late),
+      {
+        type: 'PlaceOrder',
+        data: {
+          terms: {
+            orderId: late,
+            accountId: 'demo',
+            clientOrderId: 'late-acct',
+            instrumentId: 'BTCUSDT',
+            side: 'BUY',
+            type: 'LIMIT',
+            timeInForce: 'GTC',
+            quantity: '0.01',
+            limitPrice: '9600',
+            venueId: 'SIM-A',
+          },
+          rejections: [],
+        },
+        metadata: { now: new Date() },
+      } as OrderCommand,
+      { ...ctx, causationId: null },
+    );
+    await waitUntil(
+      async () => (await load(late)).pendingCancel,
+      'the order accepted after the halt asked to cancel',
+    );
+  });
 });

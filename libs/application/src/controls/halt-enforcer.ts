@@ -121,6 +121,8 @@ export class HaltEnforcer {
   private readonly working = new Map<string, WorkingOrder>();
   private globalHalt: Halt | null = null;
   private readonly instrumentHalts = new Map<string, Halt>();
+  /** Accounts' halts as far as seen: loaded from the account the first time one of its orders is. */
+  private readonly accountHalts = new Map<string, Halt | null>();
   private loaded = false;
   private readonly clock: ProcessorDeps['clock'];
 
@@ -132,7 +134,13 @@ export class HaltEnforcer {
   ) {
     this.clock = deps.clock;
     this.processor = new Processor(
-      { name: 'halt-enforcer', canHandle: ENFORCER_EVENTS, handle: (events) => this.handle(events) },
+      {
+        name: 'halt-enforcer',
+        canHandle: ENFORCER_EVENTS,
+        handle: (events) => this.handle(events),
+        // Active again after another instance held the lock: what it saw, this one reads afresh.
+        onActive: async () => this.forget(),
+      },
       deps,
     );
   }
@@ -140,6 +148,13 @@ export class HaltEnforcer {
   /** Orders this enforcer counts as working (for tests and the health of its record). */
   workingOrders(): WorkingOrder[] {
     return [...this.working.values()];
+  }
+
+  private forget(): void {
+    this.loaded = false;
+    this.working.clear();
+    this.instrumentHalts.clear();
+    this.accountHalts.clear();
   }
 
   private async handle(events: Recorded<EnforcerEventType>[]): Promise<CheckpointWrite | void> {
@@ -185,6 +200,7 @@ export class HaltEnforcer {
           this.instrumentHalts.delete(event.data.instrumentId);
           break;
         case 'TradingHalted':
+          this.accountHalts.set(event.data.accountId, haltOf(event.data));
           if (event.data.cancelWorking === true) {
             await this.enforce(
               { scope: 'ACCOUNT', accountId: event.data.accountId },
@@ -194,6 +210,7 @@ export class HaltEnforcer {
           }
           break;
         case 'TradingResumed':
+          this.accountHalts.set(event.data.accountId, null);
           break;
         default:
           if (endsOrder(domainEventOf(event))) {
@@ -206,11 +223,18 @@ export class HaltEnforcer {
     return this.record.write(changes);
   }
 
-  /** An order accepted while its instrument or the market was halted (seen late by its instance). */
+  /**
+   * An order accepted while the market, its instrument or its account was halted: seen late by the
+   * instance that placed it, or (its account) halted between the order's reservation and its
+   * acceptance, the two appends of placing an order.
+   */
   private async enforceOnNewOrder(order: WorkingOrder, cause: Recorded): Promise<void> {
     const instrumentHalt =
       this.instrumentHalts.get(order.instrumentId) ?? this.reference.instrument(order.instrumentId).halt;
-    for (const halt of [this.globalHalt, instrumentHalt]) {
+    if (!this.accountHalts.has(order.accountId)) {
+      this.accountHalts.set(order.accountId, (await this.account(order.accountId)).halt);
+    }
+    for (const halt of [this.globalHalt, instrumentHalt, this.accountHalts.get(order.accountId) ?? null]) {
       if (!halt) continue;
       const forbidden = await this.forbidden([order], halt);
       if (forbidden.length > 0) return this.cancel(forbidden, halt, cause);
