@@ -240,4 +240,70 @@ describe('the account ledger after a replace', () => {
       BNB: '0.01',
     });
   });
+
+  it('a market moving against a held position puts the account in REDUCING without a fill', async () => {
+    let mark = Decimal.parse('9600');
+    const prices = { referencePrice: () => null, markPrice: () => mark };
+    const watching = new AccountLedger(
+      store,
+      commands.side.aggregates,
+      commands.side.accounts,
+      commands.side.reference,
+      prices,
+      systemClock,
+      {
+        checkpoints: new PostgresCheckpoints(dataSource),
+        lock: new ActiveInstanceLock(dataSource, 'oms-account-ledger-2'),
+        logger: silentLogger,
+      },
+      0, // judged here by hand rather than on a timer
+    );
+    const placed = await commands.placeOrder(
+      {
+        accountId: 'demo',
+        clientOrderId: 'loss-watch',
+        instrumentId: 'BTCUSDT',
+        side: 'BUY',
+        type: 'LIMIT',
+        quantity: Decimal.parse('5'),
+        limitPrice: Decimal.parse('9600'),
+        timeInForce: 'GTC',
+        venueId: 'SIM-A',
+      },
+      ctx,
+    );
+    const orderId = placed.order.terms.orderId;
+    await new AggregateStore(store).execute(
+      orderDecider,
+      orderStream(orderId),
+      {
+        type: 'RecordFill',
+        data: {
+          orderId,
+          execId: 'L1',
+          venueId: 'SIM-A',
+          quantity: '5',
+          price: '9600',
+          fee: '0',
+          liquidity: 'MAKER',
+          executedAt: new Date().toISOString(),
+        },
+        metadata: { now: new Date() },
+      },
+      venueCtx,
+    );
+    await watching.processor.start();
+    await watching.processor.whenReady();
+    const state = async () =>
+      (await store.readStream(accountStream('demo'))).reduce(
+        (s, e) => accountDecider.evolve(s, { type: e.type, data: e.data } as AccountEvent),
+        accountDecider.initialState(),
+      );
+    await watching.checkLossLimits();
+    expect((await state()).halt).toBeNull(); // long 5 at 9,600, marked at 9,600
+    mark = Decimal.parse('8500'); // −5,500 on paper against a limit of 5,000
+    await watching.checkLossLimits();
+    expect((await state()).halt).toMatchObject({ state: 'REDUCING' });
+    await watching.processor.stop();
+  });
 });

@@ -37,6 +37,7 @@ type LedgerEventType = (typeof LEDGER_EVENTS)[number];
 export class AccountLedger {
   readonly processor: Processor<LedgerEventType>;
   private readonly terms = new Map<string, OrderTerms>();
+  private lossChecksScheduled = false;
 
   constructor(
     private readonly store: EventStore,
@@ -48,6 +49,8 @@ export class AccountLedger {
     private readonly prices: ReferencePriceSource,
     private readonly clock: Clock,
     deps: Omit<ProcessorDeps, 'store' | 'clock'>,
+    /** How often the loss limit is judged at the marks without a fill (0: never). */
+    private readonly lossCheckMs = 1_000,
   ) {
     this.processor = new Processor(
       {
@@ -56,6 +59,7 @@ export class AccountLedger {
         handle: async (events) => {
           for (const event of events) await this.handle(event);
         },
+        onActive: async () => this.scheduleLossChecks(),
       },
       { ...deps, store, clock },
     );
@@ -166,6 +170,44 @@ export class AccountLedger {
     }
     // An order that stopped working needs no terms here again (a late fill reads them once more).
     if (recorded.type !== 'OrderFilled' || recorded.data.leavesQty === '0') this.terms.delete(orderId);
+  }
+
+  /**
+   * The loss limit at the marks now, for every account this process holds that has positions and
+   * trades: a market moving against them breaches it without a fill. Run every `lossCheckMs` while
+   * this ledger is the active one.
+   */
+  async checkLossLimits(): Promise<void> {
+    for (const [accountId, loaded] of this.accounts.held()) {
+      const account = loaded.state;
+      if (!account.limits || account.halt || account.positions.size === 0) continue;
+      await this.accounts.decide(
+        accountId,
+        (current) => ({
+          type: 'CheckLossLimit',
+          data: { accountId, marks: this.marks(current) },
+          metadata: { now: new Date(this.clock.now()) },
+        }),
+        metadataOf({ actor: 'system:account-ledger', correlationId: `loss-check-${accountId}` }),
+        true,
+      );
+    }
+  }
+
+  private scheduleLossChecks(): void {
+    if (this.lossCheckMs <= 0 || this.lossChecksScheduled) return;
+    this.lossChecksScheduled = true;
+    this.nextLossCheck();
+  }
+
+  private nextLossCheck(): void {
+    this.clock.setTimeout(() => {
+      if (this.processor.status === 'stopped') return;
+      const active = this.processor.status === 'live' || this.processor.status === 'catching-up';
+      void (active ? this.checkLossLimits() : Promise.resolve())
+        .catch(() => undefined) // a contended account is judged again at the next round
+        .finally(() => this.nextLossCheck());
+    }, this.lossCheckMs);
   }
 
   private marks(account: AccountState): Record<string, string> {

@@ -82,7 +82,15 @@ export type RestateFill = Command<
     reason: string;
     bookedFills: BookedFill[];
     sourceSequence: string | null;
+    /** Mark prices by instrument, for the loss limit (as on BookFill). */
+    marks?: Record<string, DecimalString>;
   }
+>;
+
+/** The loss limit judged at the marks now, without a fill (a market moving against the positions). */
+export type CheckLossLimit = Command<
+  'CheckLossLimit',
+  { accountId: string; marks: Record<string, DecimalString> }
 >;
 
 export type AccountCommand =
@@ -94,7 +102,8 @@ export type AccountCommand =
   | ReleaseExposure
   | AdjustReservation
   | BookFill
-  | RestateFill;
+  | RestateFill
+  | CheckLossLimit;
 
 function limitProblems(l: RiskLimitsData): string[] {
   const problems: string[] = [];
@@ -329,10 +338,12 @@ function bookFill(command: BookFill, state: AccountState): Decision<AccountEvent
 
 /** The post-trade daily-loss limit: a booking that takes the day's realised net to it halts the account. */
 /**
- * The post-trade daily-loss limit: the day's realised net plus the open positions' unrealised P&L at
- * the marks given (an instrument without one is marked at `fallbackMarks`, the price it just traded
- * at). A loss that reaches the limit puts the account in REDUCING, its growing orders canceled, so it
- * can still flatten. Unrealised P&L counts whole, not only its change since the day began: stricter.
+ * The post-trade daily-loss limit: the day's realised net plus every open position's unrealised loss
+ * at the marks given (an instrument without one is marked at `fallbackMarks`, the price it just traded
+ * at). Unrealised gains do not count: a paper gain carried from earlier days must not hide a loss
+ * realised today, and without the marks of the day's start a loss is all that can be judged safely.
+ * A loss that reaches the limit puts the account in REDUCING, its growing orders canceled, so it can
+ * still flatten.
  */
 function lossLimitHalt(
   before: AccountState,
@@ -348,7 +359,7 @@ function lossLimitHalt(
   for (const position of after.positions.values()) {
     const mark = marks[position.instrumentId] ?? fallbackMarks[position.instrumentId];
     if (mark !== undefined && Decimal.isValid(mark)) {
-      unrealized = unrealized.plus(unrealizedPnl(position, Decimal.parse(mark)));
+      unrealized = unrealized.plus(Decimal.min(unrealizedPnl(position, Decimal.parse(mark)), Decimal.ZERO));
     }
   }
   const total = after.dailyPnl.realizedNet.plus(unrealized);
@@ -357,7 +368,7 @@ function lossLimitHalt(
     type: 'TradingHalted',
     data: {
       accountId,
-      reason: `MAX_DAILY_LOSS_BREACHED: P&L ${total} on ${after.dailyPnl.day} (realised net ${after.dailyPnl.realizedNet}, unrealised ${unrealized}) reached the limit −${limits.maxDailyLoss}`,
+      reason: `MAX_DAILY_LOSS_BREACHED: P&L ${total} on ${after.dailyPnl.day} (realised net ${after.dailyPnl.realizedNet}, unrealised losses ${unrealized}) reached the limit −${limits.maxDailyLoss}`,
       automatic: true,
       haltedAt: isoTimestamp(now),
       state: 'REDUCING',
@@ -413,7 +424,13 @@ function restateFill(command: RestateFill, state: AccountState): Decision<Accoun
       position: positionSnapshot(position),
     },
   };
-  const halt = lossLimitHalt(state, evolveAccount(state, restatement), d.accountId, command.metadata.now);
+  const halt = lossLimitHalt(
+    state,
+    evolveAccount(state, restatement),
+    d.accountId,
+    command.metadata.now,
+    d.marks ?? {},
+  );
   return accept(restatement, ...(halt ? [halt] : []));
 }
 
@@ -453,6 +470,22 @@ export function decideAccount(command: AccountCommand, state: AccountState): Dec
       return bookFill(command, state);
     case 'RestateFill':
       return restateFill(command, state);
+    case 'CheckLossLimit': {
+      // Nothing realised yet on a day without fills.
+      const today = isoTimestamp(command.metadata.now).slice(0, 10);
+      const asOfToday =
+        state.dailyPnl.day === today
+          ? state
+          : { ...state, dailyPnl: { day: today, realizedNet: Decimal.ZERO } };
+      const halt = lossLimitHalt(
+        state,
+        asOfToday,
+        command.data.accountId,
+        command.metadata.now,
+        command.data.marks,
+      );
+      return accept(...(halt ? [halt] : []));
+    }
     default:
       return assertNever(command);
   }

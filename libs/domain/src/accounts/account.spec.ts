@@ -798,7 +798,7 @@ describe('account: ledger (fills and releases)', () => {
           type: 'TradingHalted',
           data: {
             accountId,
-            reason: `MAX_DAILY_LOSS_BREACHED: P&L -100 on ${iso().slice(0, 10)} (realised net -100, unrealised 0) reached the limit −100`,
+            reason: `MAX_DAILY_LOSS_BREACHED: P&L -100 on ${iso().slice(0, 10)} (realised net -100, unrealised losses 0) reached the limit −100`,
             automatic: true,
             haltedAt: iso(),
             state: 'REDUCING',
@@ -824,6 +824,47 @@ describe('account: ledger (fills and releases)', () => {
       reason: expect.stringMatching(/^MAX_DAILY_LOSS_BREACHED: P&L -120 /),
     });
     expect(decision.events[0].data).not.toHaveProperty('marks');
+  });
+
+  it('an unrealised gain does not hide a realised loss: only unrealised losses count against the limit', () => {
+    const eth: AccountEvent = {
+      ...booked('e1', 'BUY', '1', '1000', '0001'),
+      data: {
+        ...(booked('e1', 'BUY', '1', '1000', '0001').data as object),
+        instrumentId: 'ETHUSDT',
+        execId: 'x-eth',
+      },
+    } as AccountEvent;
+    const command = bookFill('o2', 'SELL', '1', '9430', '0003');
+    const decision = accountDecider.decide(
+      {
+        ...command,
+        data: { ...command.data, marks: { ETHUSDT: '2000', BTCUSDT: '9430' } },
+      } as AccountCommand,
+      spec.given(limitsSet({ maxDailyLoss: '100' }), eth, booked('o1', 'BUY', '1', '9680', '0002')).state,
+    );
+    if (!decision.accepted) throw new Error('refused');
+    // BTC realises −250 today; ETH is 1,000 up on paper, which does not offset it.
+    expect(decision.events.map((e) => e.type)).toEqual(['FillBooked', 'TradingHalted']);
+  });
+
+  it('a market moving against a position breaches the limit without a fill (CheckLossLimit at the marks)', () => {
+    const history = [limitsSet({ maxDailyLoss: '100' }), booked('o1', 'BUY', '1', '9680', '0001')];
+    const check = (mark: string): AccountCommand => ({
+      type: 'CheckLossLimit',
+      data: { accountId, marks: { BTCUSDT: mark } },
+      metadata: at(),
+    });
+    spec
+      .given(...history)
+      .when(check('9600'))
+      .thenNothing();
+    const halted = spec
+      .given(...history)
+      .when(check('9580'))
+      .thenEvents();
+    expect(halted).toHaveLength(1);
+    expect(halted[0].data).toMatchObject({ state: 'REDUCING', automatic: true, cancelWorking: true });
   });
 
   it('does not halt below the loss limit', () => {
