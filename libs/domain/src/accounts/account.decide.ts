@@ -381,30 +381,48 @@ function lossLimitHalt(
 function restateFill(command: RestateFill, state: AccountState): Decision<AccountEvent> {
   const d = command.data;
   if (!isNewerSequence(d.sourceSequence, state.ledgerSequence)) return accept(); // redelivered
-  const original = d.bookedFills.find((f) => f.execId === d.execId);
+  const isIt = (f: BookedFill) => f.orderId === d.orderId && f.execId === d.execId;
+  const original = d.bookedFills.find(isIt);
   if (!original) {
     return reject(
       'UNKNOWN_EXECUTION',
-      `Account ${d.accountId} has no booked execution ${d.execId} to restate.`,
+      `Account ${d.accountId} has no booked execution ${d.execId} of order ${d.orderId} to restate.`,
     );
   }
   const positive = (value: string) => Decimal.isValid(value) && Decimal.parse(value).isPositive();
   if (d.corrected && !(positive(d.corrected.quantity) && positive(d.corrected.price))) {
     return reject('INVALID_FILL', `A correction of ${d.execId} needs a positive quantity and price.`);
   }
-  const restated: BookedFill | null = d.corrected ? { ...original, ...d.corrected } : null;
-  let position = flatPosition(d.instrumentId);
-  for (const fill of d.bookedFills) {
-    const booked = fill.execId === d.execId ? restated : fill;
-    if (!booked) continue;
-    position = applyFill(position, {
-      side: booked.side,
-      quantity: Decimal.parse(booked.quantity),
-      price: Decimal.parse(booked.price),
-      fee: Decimal.parse(booked.fee),
-      feeCurrency: booked.feeCurrency ?? null,
-    });
+  const replay = (fills: (BookedFill | null)[]) => {
+    let position = flatPosition(d.instrumentId);
+    for (const f of fills) {
+      if (!f) continue;
+      position = applyFill(position, {
+        side: f.side,
+        quantity: Decimal.parse(f.quantity),
+        price: Decimal.parse(f.price),
+        fee: Decimal.parse(f.fee),
+        feeCurrency: f.feeCurrency ?? null,
+      });
+    }
+    return position;
+  };
+  // The bookings must be the ones that made the position held now (none read before a later one).
+  const held = state.positions.get(d.instrumentId) ?? flatPosition(d.instrumentId);
+  const asBooked = replay(d.bookedFills);
+  if (
+    !asBooked.quantity.eq(held.quantity) ||
+    !asBooked.costBasis.eq(held.costBasis) ||
+    !asBooked.realizedPnl.eq(held.realizedPnl) ||
+    !asBooked.fees.eq(held.fees)
+  ) {
+    return reject(
+      'STALE_BOOKINGS',
+      `The bookings given for ${d.instrumentId} do not add up to the position account ${d.accountId} holds; read them again.`,
+    );
   }
+  const restated: BookedFill | null = d.corrected ? { ...original, ...d.corrected } : null;
+  const position = replay(d.bookedFills.map((f) => (isIt(f) ? restated : f)));
   const restatement: AccountEvent = {
     type: 'FillRestated',
     data: {

@@ -1,7 +1,7 @@
 import { dec } from '../decimal/decimal';
 import { deciderSpec } from '../testing/decider-spec';
 import { T0, at, btc, iso, limits, preTrade } from '../testing/fixtures';
-import { AccountEvent, AccountState, RiskLimitsData } from './account';
+import { AccountEvent, AccountState, RiskLimitsData, bookedFillsOf } from './account';
 import { AccountCommand, accountDecider } from './account.decide';
 import { PreTradeRequest, RISK_REJECTION_CODES } from './risk-checks';
 
@@ -1008,9 +1008,9 @@ describe('account: a busted or corrected execution is taken out of the books exa
     booked('o3', 'SELL', '1', '120', '0003', '3'),
   ];
   const bookedFills = [
-    { execId: 'x-0001', side: 'BUY' as const, quantity: '1', price: '90', fee: '1' },
-    { execId: 'x-0002', side: 'BUY' as const, quantity: '1', price: '110', fee: '2' },
-    { execId: 'x-0003', side: 'SELL' as const, quantity: '1', price: '120', fee: '3' },
+    { orderId: 'o1', execId: 'x-0001', side: 'BUY' as const, quantity: '1', price: '90', fee: '1' },
+    { orderId: 'o2', execId: 'x-0002', side: 'BUY' as const, quantity: '1', price: '110', fee: '2' },
+    { orderId: 'o3', execId: 'x-0003', side: 'SELL' as const, quantity: '1', price: '120', fee: '3' },
   ];
   const restate = (corrected: { quantity: string; price: string } | null, seq = '0004'): AccountCommand => ({
     type: 'RestateFill',
@@ -1105,6 +1105,50 @@ describe('account: a busted or corrected execution is taken out of the books exa
       'TradingHalted',
     ]);
     expect(JSON.stringify(decision)).toMatch(/MAX_DAILY_LOSS_BREACHED: P&L -11 /);
+  });
+
+  it('an execution is known by its order and its id: two venues may use the same id', () => {
+    const a = {
+      ...booked('oa', 'BUY', '1', '100', '0001'),
+      data: { ...(booked('oa', 'BUY', '1', '100', '0001').data as object), execId: 'E1' },
+    } as AccountEvent;
+    const b = {
+      ...booked('ob', 'BUY', '2', '200', '0002'),
+      data: { ...(booked('ob', 'BUY', '2', '200', '0002').data as object), execId: 'E1' },
+    } as AccountEvent;
+    const fills = bookedFillsOf([a, b], 'BTCUSDT');
+    const decision = accountDecider.decide(
+      {
+        type: 'RestateFill',
+        data: {
+          accountId,
+          orderId: 'ob',
+          execId: 'E1',
+          instrumentId: 'BTCUSDT',
+          corrected: null,
+          reason: 'bust',
+          bookedFills: fills,
+          sourceSequence: '0003',
+        },
+        metadata: at(),
+      },
+      spec.given(limitsSet(), a, b).state,
+    );
+    if (!decision.accepted) throw new Error(JSON.stringify(decision.rejections));
+    expect(decision.events[0].data).toMatchObject({
+      orderId: 'ob',
+      previous: { quantity: '2', price: '200' },
+      position: { quantity: '1', costBasis: '100' },
+    });
+    expect(bookedFillsOf([a, b, decision.events[0]], 'BTCUSDT').map((f) => f.orderId)).toEqual(['oa']);
+  });
+
+  it('refuses bookings that do not add up to the position it holds (read before a later booking)', () => {
+    const stale = bookedFills.slice(0, 2);
+    spec
+      .given(...history)
+      .when({ ...restate(null), data: { ...restate(null).data, bookedFills: stale } } as AccountCommand)
+      .thenRejects('STALE_BOOKINGS');
   });
 
   it('refuses an execution it never booked; a redelivered restatement changes nothing', () => {

@@ -171,6 +171,8 @@ export type FillBooked = DomainEvent<
 
 /** One execution as the account booked it (and as later restated), in booking order. */
 export interface BookedFill {
+  /** With execId, what names the execution: venues number executions their own way. */
+  orderId: string;
   execId: string;
   side: Side;
   quantity: DecimalString;
@@ -222,11 +224,11 @@ export function bookedFillsOf(events: Iterable<AccountEvent>, instrumentId: stri
   const fills: BookedFill[] = [];
   for (const event of events) {
     if (event.type === 'FillBooked' && event.data.instrumentId === instrumentId) {
-      const { execId, side, quantity, price, fee, feeCurrency } = event.data;
-      fills.push({ execId, side, quantity, price, fee, feeCurrency: feeCurrency ?? null });
+      const { orderId, execId, side, quantity, price, fee, feeCurrency } = event.data;
+      fills.push({ orderId, execId, side, quantity, price, fee, feeCurrency: feeCurrency ?? null });
     } else if (event.type === 'FillRestated' && event.data.instrumentId === instrumentId) {
       const d = event.data;
-      const i = fills.findIndex((f) => f.execId === d.execId);
+      const i = fills.findIndex((f) => f.orderId === d.orderId && f.execId === d.execId);
       if (i < 0) continue;
       if (d.busted) fills.splice(i, 1);
       else fills[i] = { ...fills[i], quantity: d.quantity, price: d.price, fee: d.fee };

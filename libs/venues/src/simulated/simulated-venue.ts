@@ -64,6 +64,7 @@ export class SimulatedVenue implements Venue {
   private readonly engines = new Map<string, MatchingEngine>();
   private readonly orders = new Map<string, Held>();
   private readonly fills: VenueFill[] = [];
+  private readonly busted = new Set<string>();
   private readonly reportHandlers = new Set<(report: ExecutionReport) => void>();
   private readonly connectionHandlers = new Set<(connected: boolean) => void>();
   private readonly marketHandlers = new Set<(event: MarketEvent, instrumentId: string) => void>();
@@ -173,7 +174,8 @@ export class SimulatedVenue implements Venue {
   bust(execId: string, reason: string): void {
     const fill = this.fills.find((f) => f.execId === execId);
     const held = fill && this.orders.get(fill.clientOrderId);
-    if (!fill || !held) return;
+    if (!fill || !held || this.busted.has(execId)) return;
+    this.busted.add(execId);
     held.filled = held.filled.minus(fill.quantity);
     this.report({ kind: 'trade-busted', clientOrderId: fill.clientOrderId, execId, reason });
   }
@@ -182,8 +184,9 @@ export class SimulatedVenue implements Venue {
   correct(execId: string, quantity: Decimal, price: Decimal, reason: string): void {
     const fill = this.fills.find((f) => f.execId === execId);
     const held = fill && this.orders.get(fill.clientOrderId);
-    if (!fill || !held) return;
+    if (!fill || !held || this.busted.has(execId)) return;
     held.filled = held.filled.plus(quantity).minus(fill.quantity);
+    this.fills[this.fills.indexOf(fill)] = { ...fill, quantity, price };
     this.report({
       kind: 'trade-corrected',
       clientOrderId: fill.clientOrderId,
