@@ -10,6 +10,7 @@ import { GATEWAY_ACTOR, GatewayOrders, metadata } from './gateway-orders';
  */
 export class OrderExpiry {
   private readonly watches = new Map<string, () => void>();
+  private stopped = false;
 
   constructor(
     private readonly orders: GatewayOrders,
@@ -19,9 +20,12 @@ export class OrderExpiry {
   ) {}
 
   watch(order: Order): void {
-    const orderId = order.terms.orderId;
-    if (order.expireAt === null || !isWorking(order.status) || this.watches.has(orderId)) return;
-    const due = Date.parse(order.expireAt) + this.graceMs;
+    if (order.expireAt === null || !isWorking(order.status)) return;
+    this.watchAt(order.terms.orderId, Date.parse(order.expireAt) + this.graceMs);
+  }
+
+  private watchAt(orderId: string, due: number): void {
+    if (this.stopped || this.watches.has(orderId)) return;
     this.watches.set(
       orderId,
       runAt(this.clock, due, () => {
@@ -38,21 +42,35 @@ export class OrderExpiry {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const cancel of this.watches.values()) cancel();
     this.watches.clear();
   }
 
-  private expire(orderId: string): Promise<void> {
-    return this.orders.run(orderId, async () => {
-      const loaded = await this.orders.load(orderId);
-      const order = loaded.state;
-      if (!order.exists || !isWorking(order.status)) return;
-      await this.orders.command(
-        orderId,
-        { type: 'ExpireOrder', data: { orderId, reason: `its expiry ${order.expireAt} passed` } },
-        metadata(`expiry-${orderId}`, null, GATEWAY_ACTOR),
-        loaded,
-      );
-    });
+  /**
+   * Expires the order if it still works; while it does (its venue refused the cancel, or has not
+   * answered yet), it is looked at again a grace later, until it has ended.
+   */
+  private async expire(orderId: string): Promise<void> {
+    try {
+      await this.orders.run(orderId, async () => {
+        const loaded = await this.orders.load(orderId);
+        const order = loaded.state;
+        if (!order.exists || !isWorking(order.status)) return;
+        if (!order.pendingCancel) {
+          await this.orders.command(
+            orderId,
+            { type: 'ExpireOrder', data: { orderId, reason: `its expiry ${order.expireAt} passed` } },
+            metadata(`expiry-${orderId}`, null, GATEWAY_ACTOR),
+            loaded,
+          );
+        }
+      });
+    } finally {
+      const { state } = this.stopped
+        ? { state: null }
+        : await this.orders.load(orderId).catch(() => ({ state: null }));
+      if (state?.exists && isWorking(state.status)) this.watchAt(orderId, this.clock.now() + this.graceMs);
+    }
   }
 }

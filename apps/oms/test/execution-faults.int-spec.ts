@@ -495,6 +495,34 @@ describe('execution gateway under faults', () => {
     expect(await sim.openOrders()).toEqual([]);
   });
 
+  it('an expiry whose cancel the venue refuses is tried again: the order never stays working past its time', async () => {
+    const sim = venue('SIM-A', {
+      capabilities: { ...capabilities('SIM-A'), timesInForce: ['GTC', 'IOC', 'FOK'] },
+      faults: { cancelRejectProbability: 1 },
+    });
+    await startGateway([sim]);
+    const expireAt = new Date(Date.now() + 60_000).toISOString();
+    const placed = await commands.placeOrder(
+      order('gtd-refused', {
+        type: 'LIMIT',
+        limitPrice: d('9600'),
+        timeInForce: 'GTD',
+        expireAt,
+        quantity: d('0.5'),
+      }),
+      ctx,
+    );
+    const orderId = placed.order.terms.orderId;
+    await drive(settled(orderId, 'NEW'));
+    clock.advance(Date.parse(expireAt) - clock.now() + 1_000);
+    const requests = async () =>
+      (await store.readStream(orderStream(orderId))).filter((e) => e.type === 'OrderCancelRequested').length;
+    await drive(async () => (await requests()) >= 1 && (await load(orderId)).status === 'NEW');
+    // Refused by the venue: asked again a grace later, and again, while it still works.
+    await drive(async () => (await requests()) >= 2);
+    expect(await requests()).toBeGreaterThanOrEqual(2);
+  });
+
   it('a MARKET order never trades beyond its price protection: the rest is canceled and reported', async () => {
     const thin: MarketEvent = {
       ...BOOK,

@@ -35,7 +35,8 @@ export function runAt(clock: Clock, atMs: number, callback: () => void): () => v
     if (left <= 0) return callback();
     handle = clock.setTimeout(wait, Math.min(left, LONGEST_WAIT_MS));
   };
-  wait();
+  // Never at once, even when due: the caller has the cancel function before the callback runs.
+  handle = clock.setTimeout(wait, Math.max(0, Math.min(atMs - clock.now(), LONGEST_WAIT_MS)));
   return () => {
     canceled = true;
     clock.clearTimeout(handle);
