@@ -33,6 +33,7 @@ const ORDER_ENDS = [
   'OrderFilled',
   'OrderRestated',
   'OrderReplaced', // a reduction to what has filled ends the order
+  'TradeCorrected', // a correction up to the whole quantity too
 ] as const;
 const ENFORCER_EVENTS = [...HALT_EVENTS, 'OrderAccepted', ...ORDER_ENDS] as const;
 type EnforcerEventType = (typeof ENFORCER_EVENTS)[number];

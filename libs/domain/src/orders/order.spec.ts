@@ -521,6 +521,9 @@ describe('order decider', () => {
       expect(endsOrder(replaced)).toBe(true);
       expect(endsOrder({ ...replaced, data: { ...replaced.data, leavesQty: '2' } } as OrderEvent)).toBe(
         false,
+      ); // So does a correction up that completes it.
+      expect(endsOrder({ type: 'TradeCorrected', data: { leavesQty: '0' } } as unknown as OrderEvent)).toBe(
+        true,
       );
     });
 

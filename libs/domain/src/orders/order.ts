@@ -820,6 +820,7 @@ export function endsOrder(event: OrderEvent): boolean {
     case 'OrderFilled':
     case 'OrderRestated':
     case 'OrderReplaced': // reduced to what had filled: done
+    case 'TradeCorrected': // corrected up to the whole quantity: done
       return dec(event.data.leavesQty).isZero();
     default:
       return false;
