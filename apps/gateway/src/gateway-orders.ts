@@ -5,6 +5,8 @@ import { Clock, Logger } from '@oms/platform';
 
 export const GATEWAY_ACTOR = 'system:execution-gateway';
 
+const VENUE_FACTS = new Set<OrderIntent['type']>(['RecordFill', 'BustTrade', 'CorrectTrade', 'RestateSlice']);
+
 /** The gateway was stopped (its lock lost): nothing more goes to a venue, nothing is recorded. */
 export class GatewayStopped extends Error {
   constructor() {
@@ -67,7 +69,9 @@ export class GatewayOrders {
       loaded,
     );
     if (!outcome.accepted) {
-      this.log.info(
+      // A venue's fact (an execution, a bust, a correction, a restatement) refused is worth a look.
+      const level = VENUE_FACTS.has(intent.type) ? 'warn' : 'info';
+      this.log[level](
         { orderId, command: intent.type, code: outcome.rejections[0].code },
         `${intent.type} refused: ${outcome.rejections.map((r) => r.message).join(' ')}`,
       );
