@@ -9,8 +9,9 @@ import { GraphQLError, ValidationContext } from 'graphql';
 import { CommandsModule } from './commands';
 import { API_DEPS, ApiDeps } from './graphql/api-deps';
 import { ResolverErrorFilter, graphQLErrorFormatter } from './graphql/errors';
-import { OmsResolver } from './graphql/resolvers';
+import { OmsResolver, RequestContext, actorOf } from './graphql/resolvers';
 import { OmsQueries } from './graphql/views';
+import { requestLimitsRule } from './graphql/limits';
 
 /** graphql-armor rules report through the validation context, so clients get GRAPHQL_VALIDATION_FAILED. */
 function reportAsValidationError(context: ValidationContext | null, error: GraphQLError): void {
@@ -37,6 +38,7 @@ export class ApiModule {
           includeStacktraceInErrorResponses: false,
           formatError: graphQLErrorFormatter(logger),
           validationRules: [
+            requestLimitsRule(),
             maxDepthRule({
               n: 10,
               exposeLimits: true,
@@ -52,7 +54,17 @@ export class ApiModule {
             }),
           ],
           subscriptions: { 'graphql-ws': { path: '/graphql' } },
-          context: ({ req }: { req?: unknown }) => ({ req }),
+          // Who is asking is checked once per request, before anything resolves.
+          context: ({ req }: { req?: RequestContext['req'] }) => {
+            try {
+              actorOf({ req });
+            } catch (error) {
+              throw new GraphQLError((error as Error).message, {
+                extensions: { code: 'INVALID_ACTOR', http: { status: 400 } },
+              });
+            }
+            return { req };
+          },
         }),
       ],
       providers: [

@@ -16,6 +16,9 @@ const CALLER_CODES = new Set([
   'INVALID_DECIMAL',
   'INVALID_DATETIME',
   'QUERY_TOO_COMPLEX',
+  'TOO_MANY_MUTATIONS',
+  'TOO_MANY_ROOT_FIELDS',
+  'INVALID_ACTOR',
 ]);
 
 function validationMessages(error: unknown): string | null {

@@ -33,6 +33,7 @@ import {
   VenueStatus,
 } from './types';
 import { OmsQueries, orderView } from './views';
+import { boundedText } from './limits';
 
 export interface RequestContext {
   req?: { headers: Record<string, string | string[] | undefined> };
@@ -45,9 +46,26 @@ function commandContext(context: RequestContext): CommandContext {
     return Array.isArray(value) ? value[0] : value;
   };
   return {
-    actor: `user:${header('x-oms-actor') ?? 'anonymous'}`,
+    actor: `user:${actorOf(context) ?? 'anonymous'}`,
     correlationId: header('x-correlation-id') ?? randomUUID(),
   };
+}
+
+/** A plain name: nobody records themselves as the system (`system:…`), or writes a page into the log. */
+const ACTOR = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** The caller's name from `x-oms-actor` (until principals are authenticated): checked, or refused. */
+export function actorOf(context: RequestContext): string | null {
+  const value = context.req?.headers['x-oms-actor'];
+  const actor = Array.isArray(value) ? value[0] : value;
+  if (actor === undefined) return null;
+  if (!ACTOR.test(actor)) {
+    throw new Refusal(
+      'INVALID_ACTOR',
+      'x-oms-actor must be a plain name: 1–64 letters, digits, "_", "." or "-".',
+    );
+  }
+  return actor;
 }
 
 const MAX_PAGE = 500;
@@ -102,7 +120,11 @@ export class OmsResolver {
   ): Promise<Order> {
     return orderView(
       await this.commands.execute<CancelOrderCommand, DomainOrder>(
-        new CancelOrderCommand(orderId, reason ?? null, commandContext(context)),
+        new CancelOrderCommand(
+          orderId,
+          reason === null || reason === undefined ? null : boundedText('A cancel reason', reason, 500),
+          commandContext(context),
+        ),
       ),
     );
   }
@@ -175,10 +197,9 @@ export class OmsResolver {
     @Args('state', { type: () => HaltLevelEnum, defaultValue: 'HALTED' }) state: HaltLevel,
     @Args('cancelWorking', { defaultValue: true }) cancelWorking: boolean,
   ): Promise<boolean> {
-    if (reason.trim().length < 3 || reason.length > 500)
-      throw new Refusal('REASON_REQUIRED', 'A halt needs a reason of 3 to 500 characters.');
+    const why = boundedText('A halt reason', reason, 500, 3);
     await this.commands.execute(
-      new HaltTradingCommand(scope, id ?? null, reason.trim(), commandContext(context), state, cancelWorking),
+      new HaltTradingCommand(scope, id ?? null, why, commandContext(context), state, cancelWorking),
     );
     return true;
   }

@@ -2,6 +2,7 @@ import {
   CONTROLS_STREAM,
   Recorded,
   ReferencePriceSource,
+  Refusal,
   accountStream,
   asRecorded,
   domainEventOf,
@@ -82,9 +83,15 @@ function encodeCursor(createdAt: Date, orderId: string): string {
   return Buffer.from(`${createdAt.toISOString()}|${orderId}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): [Date, string] | null {
+function decodeCursor(cursor: string): [Date, string] {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  return at && id && !Number.isNaN(Date.parse(at)) ? [new Date(at), id] : null;
+  if (cursor.length > 200 || !at || !id || Number.isNaN(Date.parse(at))) {
+    throw new Refusal(
+      'INVALID_CURSOR',
+      'The cursor is not one this API gave out; use an endCursor from a page.',
+    );
+  }
+  return [new Date(at), id];
 }
 
 /**
@@ -267,7 +274,18 @@ export class OmsQueries {
   /** The order as it stood after `revision` and/or at instant `at` (whichever is earlier). */
   async orderAsOf(orderId: string, revision: number | null, at: Date | null): Promise<Order | null> {
     let state = initialOrderState();
-    for (const e of await this.history(orderId)) {
+    const history = await this.history(orderId);
+    if (
+      revision !== null &&
+      history.length > 0 &&
+      (revision < 0 || BigInt(revision) > history.at(-1)!.revision)
+    ) {
+      throw new Refusal(
+        'REVISION_NOT_FOUND',
+        `Order ${orderId} has revisions 0 to ${history.at(-1)!.revision}; there is no revision ${revision}.`,
+      );
+    }
+    for (const e of history) {
       if (revision !== null && e.revision > BigInt(revision)) break;
       if (at !== null && e.recordedAt.getTime() > at.getTime()) break;
       state = evolveOrder(state, domainEventOf(e));

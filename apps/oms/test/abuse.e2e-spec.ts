@@ -1,0 +1,102 @@
+import { RunningOms, startOms } from './harness';
+
+jest.setTimeout(60_000);
+
+type Errors = { errors?: { message: string; extensions?: { code?: string } }[]; data?: unknown };
+const codes = (r: Errors) => (r.errors ?? []).map((e) => e.extensions?.code);
+
+/**
+ * Abuse limits (issue 13): one request cannot place a burst of orders or read without bound, free text
+ * is bounded and clean, and malformed references are errors. Each refusal is one coded error, with a
+ * sentence and no stack trace, and appends nothing.
+ */
+describe('abuse limits of the API', () => {
+  let oms: RunningOms & { database: { drop(): Promise<void> } };
+
+  beforeAll(async () => {
+    oms = await startOms();
+  });
+
+  afterAll(async () => {
+    await oms?.stop();
+    await oms?.database.drop();
+  });
+
+  const place = (i: number) =>
+    `o${i}: placeOrder(input: {accountId: "demo", clientOrderId: "burst-${i}", instrumentId: "BTCUSDT", side: BUY, type: LIMIT, quantity: "0.001", limitPrice: "9600"}) { accepted }`;
+
+  it('200 aliases of placeOrder in one request: one coded error, nothing appended', async () => {
+    const before = await oms.eventCount();
+    const burst = await oms.gql<unknown>(
+      `mutation { ${Array.from({ length: 200 }, (_, i) => place(i)).join(' ')} }`,
+    );
+    expect(codes(burst as Errors)).toEqual(['TOO_MANY_MUTATIONS']);
+    expect((burst as Errors).errors?.[0].message).toMatch(/at most 10 mutations/);
+    expect(await oms.eventCount()).toBe(before);
+    // Ten is fine.
+    const ten = await oms.gql<Record<string, { accepted: boolean }>>(
+      `mutation { ${Array.from({ length: 10 }, (_, i) => place(1000 + i)).join(' ')} }`,
+    );
+    expect(Object.values(ten.data ?? {}).every((r) => r.accepted)).toBe(true);
+  });
+
+  it('many aliases of one read in one request: refused before it runs', async () => {
+    const reads = Array.from({ length: 100 }, (_, i) => `h${i}: orderHistory(orderId: "x") { data }`).join(
+      ' ',
+    );
+    const response = (await oms.gql<unknown>(`{ ${reads} }`)) as Errors;
+    expect(codes(response)).toEqual(['TOO_MANY_ROOT_FIELDS']);
+  });
+
+  it('free text is bounded and clean: a long or control-laden reason is refused with a code, nothing appended', async () => {
+    const before = await oms.eventCount();
+    const long = (await oms.gql<unknown>(
+      `mutation { haltTrading(scope: GLOBAL, reason: "${'x'.repeat(90_000)}") }`,
+    )) as Errors;
+    expect(codes(long)).toEqual(['TEXT_TOO_LONG']);
+    const nul = (await oms.gql<unknown>(
+      'mutation H($r: String!) { haltTrading(scope: GLOBAL, reason: $r) }',
+      {
+        r: 'stop\u0000now',
+      },
+    )) as Errors;
+    expect(codes(nul)).toEqual(['INVALID_TEXT']);
+    const cancel = (await oms.gql<unknown>(
+      'mutation C($r: String) { cancelOrder(orderId: "x", reason: $r) { status } }',
+      {
+        r: 'y'.repeat(501),
+      },
+    )) as Errors;
+    expect(codes(cancel)).toEqual(['TEXT_TOO_LONG']);
+    expect(await oms.eventCount()).toBe(before);
+    expect(JSON.stringify([long, nul, cancel])).not.toMatch(/\bat .*\.(ts|js):\d+/);
+  });
+
+  it('an actor header that is not a plain name is refused, so no one records themselves as the system', async () => {
+    const forged = (await oms.gql<unknown>(
+      `mutation { placeOrder(input: {accountId: "demo", clientOrderId: "forged", instrumentId: "BTCUSDT", side: BUY, type: LIMIT, quantity: "0.001", limitPrice: "9600"}) { accepted } }`,
+      undefined,
+      { 'x-oms-actor': 'system:execution-gateway' },
+    )) as Errors;
+    expect(codes(forged)).toEqual(['INVALID_ACTOR']);
+    const long = (await oms.gql<unknown>('{ venues { id } }', undefined, {
+      'x-oms-actor': 'a'.repeat(65),
+    })) as Errors;
+    expect(codes(long)).toEqual(['INVALID_ACTOR']);
+  });
+
+  it('a malformed cursor and a revision beyond the end are errors, not silently something else', async () => {
+    const cursor = (await oms.gql<unknown>(
+      '{ orders(accountId: "demo", first: 5, after: "garbage") { edges { cursor } } }',
+    )) as Errors;
+    expect(codes(cursor)).toEqual(['INVALID_CURSOR']);
+    const placed = await oms.gql<{ placeOrder: { order: { id: string } } }>(
+      `mutation { placeOrder(input: {accountId: "demo", clientOrderId: "asof", instrumentId: "BTCUSDT", side: BUY, type: LIMIT, quantity: "0.001", limitPrice: "9600"}) { order { id } } }`,
+    );
+    const id = placed.data!.placeOrder.order.id;
+    const beyond = (await oms.gql<unknown>(
+      `{ orderAsOf(orderId: "${id}", revision: 99) { status } }`,
+    )) as Errors;
+    expect(codes(beyond)).toEqual(['REVISION_NOT_FOUND']);
+  });
+});
