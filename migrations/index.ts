@@ -9,6 +9,7 @@ import { PositionCostBasis1764200000000 } from './1764200000000-position-cost-ba
 import { PositionOtherFees1764300000000 } from './1764300000000-position-other-fees';
 import { HaltEnforcer1764400000000 } from './1764400000000-halt-enforcer';
 import { AccountTradingState1764500000000 } from './1764500000000-account-trading-state';
+import { AuditChain1764600000000 } from './1764600000000-audit-chain';
 
 /** Every migration, in order. Listed explicitly (no globs) so jest, ts-node and the build agree. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -22,6 +23,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PositionOtherFees1764300000000,
   HaltEnforcer1764400000000,
   AccountTradingState1764500000000,
+  AuditChain1764600000000,
 ];
 
 /**

@@ -11,7 +11,14 @@ import {
   createCommandSide,
   withAppendMetrics,
 } from '@oms/application';
-import { EventStore, RunningPostgres, createEventStore, startEmbeddedPostgres } from '@oms/event-store';
+import {
+  EventStore,
+  PostgresAuditChain,
+  PostgresEventStore,
+  RunningPostgres,
+  createEventStore,
+  startEmbeddedPostgres,
+} from '@oms/event-store';
 import {
   ExecutionGateway,
   GATEWAY_ENTITIES,
@@ -51,6 +58,7 @@ export class OmsRuntime {
   readonly orderUpdates = new EventEmitter();
   private listener: Client | null = null;
   private sweeper: NodeJS.Timeout | null = null;
+  private chainer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private gatewayState: GatewayState;
   private pricePublisher: ReferencePricePublisher | null = null;
@@ -207,6 +215,7 @@ export class OmsRuntime {
   /** Starts following the log: projector, ledger and gateway, each active or standing by. */
   async startRoles(): Promise<void> {
     if (this.roles.has('api')) this.startSweeper();
+    if (this.roles.has('projector')) this.startAuditChain();
     await this.projector?.start();
     await this.ledger?.processor.start();
     await this.haltEnforcer?.processor.start();
@@ -227,6 +236,25 @@ export class OmsRuntime {
    * Releases reservations whose order was never recorded (the process died between the two appends),
    * in the process that places orders.
    */
+  /**
+   * Keeps the audit chain up with the log (PostgreSQL event store): every quarter second the events
+   * committed since its head are chained. Every projector process tries; one at a time extends it.
+   */
+  private startAuditChain(): void {
+    if (!(this.store instanceof PostgresEventStore)) return;
+    const chain = new PostgresAuditChain(this.store);
+    let running = false;
+    this.chainer = setInterval(() => {
+      if (running || this.stopping) return;
+      running = true;
+      chain
+        .extend()
+        .catch((error: unknown) => this.logger.error({ err: error }, 'audit chain'))
+        .finally(() => (running = false));
+    }, 250);
+    this.chainer.unref();
+  }
+
   private startSweeper(): void {
     const ctx = { actor: 'system:reservation-sweeper', correlationId: 'sweeper' };
     this.sweeper = setInterval(() => {
@@ -317,6 +345,7 @@ export class OmsRuntime {
 
   private async stopEverything(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    if (this.chainer) clearInterval(this.chainer);
     // Every processor learns at once that the process stops (a database going away meanwhile is then
     // no news), before any of them is waited for.
     const processors = [

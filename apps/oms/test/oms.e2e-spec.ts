@@ -318,6 +318,22 @@ describe('OMS over HTTP (GraphQL)', () => {
     expect(order.data?.order.fills.map((f) => f.execId)).toEqual(['X1']);
   });
 
+  it('keeps the log chained: auditVerification recomputes it, and the anchor is its head', async () => {
+    await oms.gql<PlaceResult>(PLACE, { input: limitBuy() });
+    const head = await oms.eventCount();
+    const verified = await eventually(
+      () =>
+        oms.gql<{
+          auditVerification: { ok: boolean; checked: number; problem: unknown; head: { hash: string } };
+        }>('{ auditVerification { ok checked problem { kind position } head { count position hash } } }'),
+      (r) => (r.data?.auditVerification.checked ?? 0) >= head || r.data?.auditVerification.ok === false,
+      'the chain up with the log',
+    );
+    expect(verified.data?.auditVerification).toMatchObject({ ok: true, problem: null });
+    const anchor = await oms.gql<{ auditAnchor: { hash: string } }>('{ auditAnchor { hash } }');
+    expect(anchor.data?.auditAnchor.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('pushes order updates to subscribers over graphql-ws', async () => {
     const client = createClient({
       url: `${oms.url.replace('http', 'ws')}/graphql`,

@@ -20,6 +20,8 @@ import { API_DEPS, ApiDeps } from './api-deps';
 import { HaltLevelEnum, HaltScopeEnum, OrderStatusEnum, SideEnum } from './enums';
 import { DateTimeScalar, DecimalScalar } from './scalars';
 import {
+  AuditAnchor,
+  AuditVerification,
   Order,
   OrderConnection,
   OrderEvent,
@@ -217,6 +219,22 @@ export class OmsResolver {
     return this.commands.execute(
       new CancelAllOrdersCommand(accountId, instrumentId ?? null, side ?? null, commandContext(context)),
     );
+  }
+
+  @Query(() => AuditVerification, {
+    description:
+      'Recomputes the hash chain over the whole event log and says where it first breaks (altered, deleted, inserted, reordered).',
+  })
+  auditVerification(): Promise<AuditVerification> {
+    return this.queries.auditVerification();
+  }
+
+  @Query(() => AuditAnchor, {
+    nullable: true,
+    description: 'The head of the audit chain, to keep elsewhere.',
+  })
+  auditAnchor(): Promise<AuditAnchor | null> {
+    return this.queries.auditAnchor();
   }
 
   @Query(() => TradingStateView, {

@@ -296,3 +296,27 @@ export class TradingStateView {
   current!: TradingStateChange | null;
   @Field(() => [TradingStateChange]) history!: TradingStateChange[];
 }
+
+@ObjectType({
+  description: 'The head of the audit chain: keep it elsewhere; a rewritten chain will not match it.',
+})
+export class AuditAnchor {
+  @Field(() => Int, { description: 'Events chained.' }) count!: number;
+  @Field({ description: 'Log position of the last chained event.' }) position!: string;
+  @Field({ description: 'SHA-256 of the chain up to it, hex.' }) hash!: string;
+}
+
+@ObjectType({ description: 'Where the audit chain first breaks, and how.' })
+export class AuditProblem {
+  @Field({ description: 'altered, deleted, inserted or reordered.' }) kind!: string;
+  @Field() position!: string;
+  @Field() detail!: string;
+}
+
+@ObjectType({ description: 'The event log recomputed against its hash chain.' })
+export class AuditVerification {
+  @Field() ok!: boolean;
+  @Field(() => Int) checked!: number;
+  @Field(() => AuditProblem, { nullable: true }) problem!: AuditProblem | null;
+  @Field(() => AuditAnchor, { nullable: true }) head!: AuditAnchor | null;
+}

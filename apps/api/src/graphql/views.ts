@@ -21,10 +21,12 @@ import {
   summarizePnl,
   unrealizedPnl,
 } from '@oms/domain';
-import { EventStore } from '@oms/event-store';
+import { EventStore, PostgresAuditChain, PostgresEventStore } from '@oms/event-store';
 import { OrderRow, PositionRow, RiskLimitsRow } from '@oms/read-models';
 import { DataSource } from 'typeorm';
 import {
+  AuditAnchor,
+  AuditVerification,
   FeeAmount,
   Order,
   OrderConnection,
@@ -224,6 +226,22 @@ export class OmsQueries {
       haltReason: row.haltReason,
       tradingState: row.tradingState,
     };
+  }
+
+  /** The audit chain of the PostgreSQL event log, recomputed from the rows. */
+  auditVerification(): Promise<AuditVerification> {
+    return this.auditChain().verify();
+  }
+
+  auditAnchor(): Promise<AuditAnchor | null> {
+    return this.auditChain().anchor();
+  }
+
+  private auditChain(): PostgresAuditChain {
+    if (!(this.store instanceof PostgresEventStore)) {
+      throw new Refusal('NOT_SUPPORTED', 'The audit chain is kept for the PostgreSQL event store only.');
+    }
+    return new PostgresAuditChain(this.store);
   }
 
   /** Every halt and resume at one scope, from its stream (the log is the record): oldest first. */
