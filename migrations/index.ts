@@ -10,6 +10,7 @@ import { PositionOtherFees1764300000000 } from './1764300000000-position-other-f
 import { HaltEnforcer1764400000000 } from './1764400000000-halt-enforcer';
 import { AccountTradingState1764500000000 } from './1764500000000-account-trading-state';
 import { AuditChain1764600000000 } from './1764600000000-audit-chain';
+import { AuditTrailIndexes1764700000000 } from './1764700000000-audit-trail-indexes';
 
 /** Every migration, in order. Listed explicitly (no globs) so jest, ts-node and the build agree. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -24,6 +25,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   HaltEnforcer1764400000000,
   AccountTradingState1764500000000,
   AuditChain1764600000000,
+  AuditTrailIndexes1764700000000,
 ];
 
 /**

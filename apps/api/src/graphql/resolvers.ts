@@ -21,6 +21,8 @@ import { HaltLevelEnum, HaltScopeEnum, OrderStatusEnum, SideEnum } from './enums
 import { DateTimeScalar, DecimalScalar } from './scalars';
 import {
   AuditAnchor,
+  AuditEventConnection,
+  AuditFilter,
   AuditVerification,
   Order,
   OrderConnection,
@@ -219,6 +221,20 @@ export class OmsResolver {
     return this.commands.execute(
       new CancelAllOrdersCommand(accountId, instrumentId ?? null, side ?? null, commandContext(context)),
     );
+  }
+
+  @Query(() => AuditEventConnection, {
+    description:
+      'The log searched by actor, account (its orders included), order, event type and time; oldest first.',
+  })
+  auditTrail(
+    @Args('filter', { type: () => AuditFilter, nullable: true }) filter: AuditFilter | null,
+    @Args('first', { type: () => Int, defaultValue: 100 }) first: number,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+  ): Promise<AuditEventConnection> {
+    if (first < 1 || first > MAX_PAGE)
+      throw new Refusal('INVALID_PAGE_SIZE', `first must be 1 to ${MAX_PAGE}.`);
+    return this.queries.auditTrail(filter ?? {}, first, after ?? null);
   }
 
   @Query(() => AuditVerification, {

@@ -320,3 +320,56 @@ export class AuditVerification {
   @Field(() => AuditProblem, { nullable: true }) problem!: AuditProblem | null;
   @Field(() => AuditAnchor, { nullable: true }) head!: AuditAnchor | null;
 }
+
+@InputType({ description: 'What to look for in the log; every field given must match.' })
+export class AuditFilter {
+  @Field(() => String, {
+    nullable: true,
+    description: 'As recorded, e.g. user:alice or system:execution-gateway.',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 80)
+  actor?: string | null;
+  @Field(() => String, { nullable: true, description: 'The account, and every order placed for it.' })
+  @IsOptional()
+  @Matches(ACCOUNT_ID, { message: 'accountId: 1–64 letters, digits, "_", "." or ":"' })
+  accountId?: string | null;
+  @Field(() => ID, { nullable: true }) @IsOptional() @IsString() @Length(1, 64) orderId?: string | null;
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @ArrayMaxSize(40)
+  @Length(1, 64, { each: true })
+  eventTypes?: string[] | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Recorded at or after.' })
+  @IsOptional()
+  from?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Recorded before.' })
+  @IsOptional()
+  to?: Date | null;
+}
+
+@ObjectType({ description: 'One event of the log, as an auditor reads it.' })
+export class AuditEvent {
+  @Field({ description: 'Its place in the log.' }) position!: string;
+  @Field() stream!: string;
+  @Field(() => Int) revision!: number;
+  @Field() type!: string;
+  @Field(() => DateTimeScalar) recordedAt!: Date;
+  @Field(() => String, { nullable: true }) actor!: string | null;
+  @Field(() => String, { nullable: true }) correlationId!: string | null;
+  @Field(() => String, { nullable: true }) causationId!: string | null;
+  @Field(() => JsonScalar) data!: unknown;
+}
+
+@ObjectType()
+export class AuditEventEdge {
+  @Field() cursor!: string;
+  @Field(() => AuditEvent) node!: AuditEvent;
+}
+
+@ObjectType()
+export class AuditEventConnection {
+  @Field(() => [AuditEventEdge]) edges!: AuditEventEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+}

@@ -21,11 +21,13 @@ import {
   summarizePnl,
   unrealizedPnl,
 } from '@oms/domain';
-import { EventStore, PostgresAuditChain, PostgresEventStore } from '@oms/event-store';
+import { EventStore, PostgresAuditChain, PostgresEventStore, positionKey } from '@oms/event-store';
 import { OrderRow, PositionRow, RiskLimitsRow } from '@oms/read-models';
 import { DataSource } from 'typeorm';
 import {
   AuditAnchor,
+  AuditEventConnection,
+  AuditFilter,
   AuditVerification,
   FeeAmount,
   Order,
@@ -83,6 +85,18 @@ export function orderView(order: DomainOrder): Order {
 
 function encodeCursor(createdAt: Date, orderId: string): string {
   return Buffer.from(`${createdAt.toISOString()}|${orderId}`).toString('base64url');
+}
+
+/** A place in the log, as auditTrail gives it out: transaction id and position, both digits. */
+function decodeLogCursor(cursor: string): [string, string] {
+  const [tx, position] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (cursor.length > 100 || !/^\d{1,20}$/.test(tx ?? '') || !/^\d{1,20}$/.test(position ?? '')) {
+    throw new Refusal(
+      'INVALID_CURSOR',
+      'The cursor is not one this API gave out; use an endCursor from a page.',
+    );
+  }
+  return [tx, position];
 }
 
 function decodeCursor(cursor: string): [Date, string] {
@@ -225,6 +239,79 @@ export class OmsQueries {
       halted: row.halted,
       haltReason: row.haltReason,
       tradingState: row.tradingState,
+    };
+  }
+
+  /**
+   * The log as an auditor searches it (PostgreSQL store): by actor, account (its own stream and every
+   * order stream whose first event names it), order, event type and time; oldest first, a page at a time.
+   */
+  async auditTrail(filter: AuditFilter, first: number, after: string | null): Promise<AuditEventConnection> {
+    if (!(this.store instanceof PostgresEventStore)) {
+      throw new Refusal('NOT_SUPPORTED', 'The audit trail is searched on the PostgreSQL event store only.');
+    }
+    const conditions: string[] = [];
+    const values: unknown[] = [];
+    const param = (value: unknown) => {
+      values.push(value);
+      return `$${values.length}`;
+    };
+    if (filter.actor) conditions.push(`metadata->>'actor' = ${param(filter.actor)}`);
+    if (filter.orderId) conditions.push(`stream_name = ${param(orderStream(filter.orderId))}`);
+    if (filter.accountId) {
+      const account = param(filter.accountId);
+      conditions.push(
+        `(stream_name = 'account-' || ${account} OR stream_name IN (
+           SELECT a.stream_name FROM es_events a
+            WHERE a.revision = 0 AND a.data->>'accountId' = ${account} AND a.stream_name LIKE 'order-%'))`,
+      );
+    }
+    if (filter.eventTypes && filter.eventTypes.length > 0)
+      conditions.push(`type = ANY(${param(filter.eventTypes)})`);
+    if (filter.from) conditions.push(`recorded_at >= ${param(filter.from)}`);
+    if (filter.to) conditions.push(`recorded_at < ${param(filter.to)}`);
+    if (after) {
+      const [tx, position] = decodeLogCursor(after);
+      conditions.push(`(transaction_id, position) > (${param(tx)}::text::xid8, ${param(position)}::bigint)`);
+    }
+    const rows: {
+      tx: string;
+      pos: string;
+      stream_name: string;
+      revision: string;
+      type: string;
+      recorded_at: Date;
+      data: unknown;
+      metadata: { actor?: string; correlationId?: string; causationId?: string | null };
+    }[] = await this.dataSource.query(
+      `SELECT transaction_id::text AS tx, position::text AS pos, stream_name, revision::text, type, recorded_at, data, metadata
+         FROM es_events ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+        ORDER BY es_events.transaction_id, es_events.position
+        LIMIT ${param(first + 1)}`,
+      values,
+    );
+    const edges = rows.slice(0, first).map((r) => ({
+      cursor: Buffer.from(`${r.tx}|${r.pos}`).toString('base64url'),
+      node: {
+        position: positionKey({ commit: BigInt(r.tx), prepare: BigInt(r.pos) }),
+        stream: r.stream_name,
+        revision: Number(r.revision),
+        type: r.type,
+        recordedAt: r.recorded_at,
+        actor: r.metadata?.actor ?? null,
+        correlationId: r.metadata?.correlationId ?? null,
+        causationId: r.metadata?.causationId ?? null,
+        data: r.data,
+      },
+    }));
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: rows.length > first,
+        hasPreviousPage: after !== null,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
     };
   }
 
