@@ -18,6 +18,21 @@ function reportAsValidationError(context: ValidationContext | null, error: Graph
   context?.reportError(error);
 }
 
+/** No Origin (not a browser), the API's own origin, or one allowed by configuration. */
+export function originAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  allowed: string[],
+): boolean {
+  if (!origin) return true;
+  if (allowed.includes(origin)) return true;
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
 /** The GraphQL API: queries, mutations dispatched on the CommandBus, graphql-ws subscriptions. */
 @Module({})
 export class ApiModule {
@@ -53,7 +68,20 @@ export class ApiModule {
               onReject: [reportAsValidationError],
             }),
           ],
-          subscriptions: { 'graphql-ws': { path: '/graphql' } },
+          subscriptions: {
+            'graphql-ws': {
+              path: '/graphql',
+              // A browser page from another site must not ride a user's session: its Origin is checked
+              // (same origin as the API, or one allowed by OMS_ALLOWED_ORIGINS); refused with 4403.
+              onConnect: (ctx: { extra: unknown }) => {
+                const { request } = ctx.extra as { request: { headers: Record<string, string | undefined> } };
+                const { origin, host } = request.headers;
+                const allowed = originAllowed(origin, host, deps.allowedOrigins ?? []);
+                if (!allowed) logger.warn({ origin }, 'graphql-ws connection from a foreign origin refused');
+                return allowed;
+              },
+            },
+          },
           // Who is asking is checked once per request, before anything resolves.
           context: ({ req }: { req?: RequestContext['req'] }) => {
             try {

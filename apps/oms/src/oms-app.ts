@@ -26,6 +26,7 @@ export class OmsAppModule {
           store: runtime.store,
           prices: runtime.prices,
           orderUpdates: runtime.orderUpdates,
+          allowedOrigins: runtime.settings.allowedOrigins,
           venues: () => runtime.gateway?.status() ?? [],
           logger: runtime.logger,
         })

@@ -17,6 +17,7 @@ describe('settings, checked once at start-up', () => {
       roles: new Set(['api', 'projector', 'ledger', 'gateway']),
       port: 4000,
       host: '127.0.0.1',
+      allowedOrigins: [],
       databaseUrl: null,
       eventStore: 'postgres',
       seedDemo: true,
@@ -54,5 +55,13 @@ describe('settings, checked once at start-up', () => {
     const settings = loadSettings({ OMS_ROLES: ' projector , ledger ', PORT: '', HOST: '0.0.0.0' });
     expect([...settings.roles]).toEqual(['projector', 'ledger']);
     expect([settings.port, settings.host]).toEqual([4000, '0.0.0.0']);
+  });
+  it('reads the browser origins allowed to subscribe, and refuses what is not one', () => {
+    expect(
+      loadSettings({ OMS_ALLOWED_ORIGINS: 'https://desk.example.com, http://localhost:3000' }).allowedOrigins,
+    ).toEqual(['https://desk.example.com', 'http://localhost:3000']);
+    expect(() => loadSettings({ OMS_ALLOWED_ORIGINS: 'desk' })).toThrow(
+      /not a comma-separated list of origins/,
+    );
   });
 });

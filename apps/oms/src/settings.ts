@@ -22,6 +22,8 @@ export interface OmsSettings {
   port: number;
   /** The interface to listen on. */
   host: string;
+  /** Browser origins besides the API's own that may open subscriptions. */
+  allowedOrigins: string[];
   dataDir: string;
   /** null: start an embedded PostgreSQL in dataDir. */
   databaseUrl: string | null;
@@ -98,6 +100,12 @@ class Environment {
   HOST?: string;
 
   @IsOptional()
+  @Matches(/^(https?:\/\/[\w.:-]+)(,\s*https?:\/\/[\w.:-]+)*$/, {
+    message: (a) => `${shown(a)} is not a comma-separated list of origins such as https://desk.example.com.`,
+  })
+  OMS_ALLOWED_ORIGINS?: string;
+
+  @IsOptional()
   OMS_DATA_DIR?: string;
 
   @IsOptional()
@@ -161,6 +169,10 @@ export function loadSettings(env: NodeJS.ProcessEnv): OmsSettings {
     ),
     port: Number(e.PORT ?? '4000'),
     host: e.HOST ?? '127.0.0.1',
+    allowedOrigins: (e.OMS_ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     dataDir: e.OMS_DATA_DIR ?? './.oms-data',
     databaseUrl: e.DATABASE_URL ?? null,
     eventStore,

@@ -32,6 +32,7 @@ export function testSettings(databaseUrl: string, roles: Role[]): OmsSettings {
     roles: new Set(roles),
     port: 0,
     host: '127.0.0.1',
+    allowedOrigins: [],
     dataDir: '',
     databaseUrl,
     eventStore: 'postgres',

@@ -334,6 +334,26 @@ describe('OMS over HTTP (GraphQL)', () => {
     expect(anchor.data?.auditAnchor.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('refuses a graphql-ws connection from a foreign browser origin; its own origin and non-browser clients connect', async () => {
+    const connect = (origin?: string) =>
+      new Promise<string>((resolve) => {
+        const socket = new WebSocket(`${oms.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', {
+          headers: origin ? { origin } : {},
+        });
+        socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+        socket.on('message', (m) => {
+          const type = (JSON.parse(String(m)) as { type: string }).type;
+          socket.close();
+          resolve(type);
+        });
+        socket.on('close', (code) => resolve(`closed ${code}`));
+        socket.on('error', () => resolve('error'));
+      });
+    expect(await connect('https://evil.example')).toBe('closed 4403');
+    expect(await connect(oms.url)).toBe('connection_ack');
+    expect(await connect()).toBe('connection_ack');
+  });
+
   it('pushes order updates to subscribers over graphql-ws', async () => {
     const client = createClient({
       url: `${oms.url.replace('http', 'ws')}/graphql`,

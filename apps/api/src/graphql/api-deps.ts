@@ -23,6 +23,8 @@ export interface ApiDeps {
   orderUpdates: EventEmitter;
   venues(): VenueView[];
   logger: Logger;
+  /** Browser origins besides the API's own that may open subscriptions (OMS_ALLOWED_ORIGINS). */
+  allowedOrigins?: string[];
 }
 
 export const API_DEPS = Symbol('ApiDeps');
