@@ -49,7 +49,9 @@ export class ApiModule {
           sortSchema: true,
           playground: false,
           graphiql: false,
-          introspection: true,
+          // A production server does not describe itself to whoever asks, nor suggest field names.
+          introspection: !deps.production,
+          hideSchemaDetailsFromClientErrors: deps.production ?? false,
           includeStacktraceInErrorResponses: false,
           formatError: graphQLErrorFormatter(logger),
           validationRules: [

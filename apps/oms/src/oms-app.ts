@@ -27,6 +27,7 @@ export class OmsAppModule {
           prices: runtime.prices,
           orderUpdates: runtime.orderUpdates,
           allowedOrigins: runtime.settings.allowedOrigins,
+          production: process.env.NODE_ENV === 'production',
           venues: () => runtime.gateway?.status() ?? [],
           logger: runtime.logger,
         })

@@ -100,3 +100,26 @@ describe('abuse limits of the API', () => {
     expect(codes(beyond)).toEqual(['REVISION_NOT_FOUND']);
   });
 });
+
+describe('a production server does not describe itself', () => {
+  let oms: RunningOms & { database: { drop(): Promise<void> } };
+  const before = process.env.NODE_ENV;
+
+  beforeAll(async () => {
+    process.env.NODE_ENV = 'production';
+    oms = await startOms();
+  });
+
+  afterAll(async () => {
+    process.env.NODE_ENV = before;
+    await oms?.stop();
+    await oms?.database.drop();
+  });
+
+  it('no introspection, and no field-name suggestions in errors', async () => {
+    const schema = (await oms.gql<unknown>('{ __schema { types { name } } }')) as Errors;
+    expect(schema.errors?.[0].message).toMatch(/introspection/i);
+    const typo = (await oms.gql<unknown>('{ ordrs(accountId: "demo") { edges { cursor } } }')) as Errors;
+    expect(typo.errors?.[0].message).not.toMatch(/Did you mean/);
+  });
+});

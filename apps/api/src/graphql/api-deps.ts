@@ -25,6 +25,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Browser origins besides the API's own that may open subscriptions (OMS_ALLOWED_ORIGINS). */
   allowedOrigins?: string[];
+  /** NODE_ENV=production: no introspection, no "did you mean" field suggestions. */
+  production?: boolean;
 }
 
 export const API_DEPS = Symbol('ApiDeps');
