@@ -263,8 +263,15 @@ export class ExecutionGateway {
     for (const event of events) {
       switch (event.type) {
         case 'OrderAccepted':
+          intents.push(event);
+          break;
         case 'OrderCancelRequested':
         case 'OrderReplaceRequested':
+          this.tracker.requested(
+            event.data.orderId,
+            event.type === 'OrderCancelRequested' ? 'cancel' : 'replace',
+            { correlationId: event.metadata.correlationId, eventId: event.eventId },
+          );
           intents.push(event);
           break;
         case 'VenueOrderSubmitted': {
@@ -272,6 +279,10 @@ export class ExecutionGateway {
           const { childId, orderId, venueId } = event.data;
           changes.sent.push({ childId, orderId, venueId });
           this.tracker.track(venueId, childId, orderId);
+          this.tracker.submitted(childId, {
+            correlationId: event.metadata.correlationId,
+            eventId: event.eventId,
+          });
           break;
         }
         case 'VenueOrderClosed':
@@ -353,12 +364,18 @@ export class ExecutionGateway {
       }
       return;
     }
-    const routed = await this.orders.command(
+    const { after: routed, recorded } = await this.orders.record(
       orderId,
       { type: 'RouteOrder', data: { orderId, ...decision } },
       cause,
       loaded,
     );
+    // What the venues answer about each slice follows from its submit, known before anything is sent.
+    for (const { event, eventId } of recorded) {
+      if (event.type === 'VenueOrderSubmitted') {
+        this.tracker.submitted(event.data.childId, { correlationId: cause.correlationId, eventId });
+      }
+    }
     if (!routed) {
       // Refused: most likely a cancel arrived first. Nothing was sent, so the cancel can be confirmed.
       if (order.pendingCancel) await this.confirmUnsentCancel(orderId, cause);
@@ -477,10 +494,17 @@ export class ExecutionGateway {
         this.tracker.forget(report.venueId, childId);
       }
       this.tracker.heardOf(childId); // the venue has it (or has ended it)
+      // The venue's report follows from what the gateway sent it: the client's request, end to end.
+      const answers =
+        report.kind === 'canceled'
+          ? 'cancel'
+          : report.kind === 'replaced' || report.kind === 'replace-rejected'
+            ? 'replace'
+            : null;
       const after = await this.orders.command(
         orderId,
         command,
-        metadata(childId, null, `venue:${report.venueId}`),
+        this.tracker.metadataFor(orderId, childId, answers, `venue:${report.venueId}`),
       );
       const child = after?.children[childId];
       if (child && !WORKING_CHILD_STATUSES.includes(child.status))

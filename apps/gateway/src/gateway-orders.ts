@@ -1,5 +1,5 @@
 import { AggregateStore, KeyedQueue, Loaded, orderStream } from '@oms/application';
-import { Order, OrderCommand, OrderIntent, OrderState, orderDecider } from '@oms/domain';
+import { Order, OrderCommand, OrderEvent, OrderIntent, OrderState, orderDecider } from '@oms/domain';
 import { EventMetadata, EventStore } from '@oms/event-store';
 import { Clock, Logger } from '@oms/platform';
 
@@ -60,6 +60,16 @@ export class GatewayOrders {
     meta: EventMetadata,
     loaded?: Loaded<OrderState>,
   ): Promise<Order | null> {
+    return (await this.record(orderId, intent, meta, loaded)).after;
+  }
+
+  /** As `command`, and the events recorded with the ids they were stored under. */
+  async record(
+    orderId: string,
+    intent: OrderIntent,
+    meta: EventMetadata,
+    loaded?: Loaded<OrderState>,
+  ): Promise<{ after: Order | null; recorded: { event: OrderEvent; eventId: string }[] }> {
     this.assertRunning();
     const outcome = await this.aggregates.execute(
       orderDecider,
@@ -75,9 +85,12 @@ export class GatewayOrders {
         { orderId, command: intent.type, code: outcome.rejections[0].code },
         `${intent.type} refused: ${outcome.rejections.map((r) => r.message).join(' ')}`,
       );
-      return null;
+      return { after: null, recorded: [] };
     }
-    return outcome.after.state.exists ? outcome.after.state : null;
+    return {
+      after: outcome.after.state.exists ? outcome.after.state : null,
+      recorded: outcome.events.map((event, k) => ({ event, eventId: outcome.eventIds[k] })),
+    };
   }
 
   stop(): void {

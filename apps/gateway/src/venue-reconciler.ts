@@ -1,7 +1,7 @@
 import { ChildSlice, Order, WORKING_CHILD_STATUSES, reducedToDone } from '@oms/domain';
 import { Clock, Logger, reconciliationFindings, venueErrors } from '@oms/platform';
 import { VenueLine, fillIntent, orderIdOfChild, reconcileSlice } from '@oms/venues';
-import { GATEWAY_ACTOR, GatewayOrders, metadata } from './gateway-orders';
+import { GATEWAY_ACTOR, GatewayOrders } from './gateway-orders';
 import { SliceTracker } from './slice-tracker';
 import { VenueRequests } from './venue-requests';
 
@@ -47,7 +47,7 @@ export class VenueReconciler {
           type: 'MarkUnconfirmed',
           data: { orderId, childId, reason: `no acknowledgement within ${this.ackTimeoutMs} ms` },
         },
-        metadata(childId, null, GATEWAY_ACTOR),
+        this.tracker.metadataFor(orderId, childId, null, GATEWAY_ACTOR),
       );
       await this.resolve(state, child);
     });
@@ -84,7 +84,7 @@ export class VenueReconciler {
         finding.detail,
       );
     }
-    const venueMetadata = metadata(child.childId, null, `venue:${child.venueId}`);
+    const venueMetadata = this.tracker.metadataFor(orderId, child.childId, null, `venue:${child.venueId}`);
     for (const command of outcome.commands) await this.orders.command(orderId, command, venueMetadata);
     if (!outcome.working) {
       this.tracker.forget(child.venueId, child.childId);
@@ -118,7 +118,7 @@ export class VenueReconciler {
             type: 'RejectCancel',
             data: { orderId, reason: `${child.venueId} refused to cancel ${childId}: ${reason}` },
           },
-          metadata(childId, null, `venue:${child.venueId}`),
+          this.tracker.metadataFor(orderId, childId, 'cancel', `venue:${child.venueId}`),
         );
         return;
       }
@@ -141,7 +141,7 @@ export class VenueReconciler {
         await this.orders.command(
           orderId,
           fillIntent(venueId, f),
-          metadata(f.clientOrderId, null, `venue:${venueId}`),
+          this.tracker.metadataFor(orderId, f.clientOrderId, null, `venue:${venueId}`),
           before,
         );
       });

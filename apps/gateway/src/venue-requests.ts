@@ -1,7 +1,7 @@
 import { ChildSlice, Decimal, Order, RouteSlice, TimeInForce, WORKING_CHILD_STATUSES } from '@oms/domain';
 import { Clock, Logger, backoffDelayMs, orderToVenueSeconds, venueErrors } from '@oms/platform';
 import { LineStopped, VenueCapabilities, VenueLine } from '@oms/venues';
-import { GATEWAY_ACTOR, GatewayOrders, GatewayStopped, metadata } from './gateway-orders';
+import { GATEWAY_ACTOR, GatewayOrders, GatewayStopped } from './gateway-orders';
 import { SliceTracker } from './slice-tracker';
 
 export interface VenueRequestOptions {
@@ -60,7 +60,7 @@ export class VenueRequests {
       return this.orders.command(
         orderId,
         { type: 'CloseVenueOrder', data: { orderId, childId: slice.childId, outcome: 'REJECTED', reason } },
-        metadata(slice.childId, null, GATEWAY_ACTOR),
+        this.tracker.metadataFor(orderId, slice.childId, null, GATEWAY_ACTOR),
       );
     };
     if (!line) return void (await refuse(`unknown venue ${slice.venueId}`, 'unknown_venue'));
@@ -103,7 +103,7 @@ export class VenueRequests {
       await this.orders.command(
         orderId,
         { type: 'CloseVenueOrder', data: { orderId, childId: slice.childId, outcome: 'REJECTED', reason } },
-        metadata(slice.childId, null, GATEWAY_ACTOR),
+        this.tracker.metadataFor(orderId, slice.childId, null, GATEWAY_ACTOR),
       );
       return;
     }
@@ -168,7 +168,7 @@ export class VenueRequests {
           type: 'RecordSliceReplace',
           data: { orderId, childId: child.childId, outcome: 'REJECTED', reason },
         },
-        metadata(child.childId, null, GATEWAY_ACTOR),
+        this.tracker.metadataFor(orderId, child.childId, 'replace', GATEWAY_ACTOR),
       );
     if (!line) return void (await refuse(`unknown venue ${child.venueId}`));
     if (!(await this.token(line))) {

@@ -523,6 +523,51 @@ describe('execution gateway under faults', () => {
     expect(await requests()).toBeGreaterThanOrEqual(2);
   });
 
+  it('causation is unbroken from the client to the venue: fill ← submit ← acceptance, venue cancel ← cancel request', async () => {
+    const sim = venue('SIM-A');
+    await startGateway([sim]);
+    const placed = await commands.placeOrder(
+      order('caused', { type: 'LIMIT', limitPrice: d('9600'), timeInForce: 'GTC', quantity: d('0.5') }),
+      { actor: 'user:trader', correlationId: 'client-request-1' },
+    );
+    const orderId = placed.order.terms.orderId;
+    await drive(settled(orderId, 'NEW'));
+    sim.publish('BTCUSDT', {
+      ...BOOK,
+      kind: 'trade',
+      tradeId: 'tc1',
+      aggressor: 'SELL',
+      price: d('9590'),
+      quantity: d('0.2'),
+    });
+    await drive(settled(orderId, 'PARTIALLY_FILLED'));
+    await commands.cancelOrder(orderId, null, { actor: 'user:trader', correlationId: 'client-request-2' });
+    await drive(settled(orderId, 'CANCELED'));
+
+    const events = await store.readStream(orderStream(orderId));
+    const one = (type: string) => events.find((e) => e.type === type)!;
+    const accepted = one('OrderAccepted');
+    const submitted = one('VenueOrderSubmitted');
+    const requested = one('OrderCancelRequested');
+    expect(submitted.metadata).toMatchObject({
+      correlationId: 'client-request-1',
+      causationId: accepted.eventId,
+    });
+    for (const type of ['OrderAcknowledged', 'OrderFilled']) {
+      expect([type, one(type).metadata]).toEqual([
+        type,
+        expect.objectContaining({ correlationId: 'client-request-1', causationId: submitted.eventId }),
+      ]);
+    }
+    expect(requested.metadata).toMatchObject({ correlationId: 'client-request-2' });
+    for (const type of ['VenueOrderClosed', 'OrderCanceled']) {
+      expect([type, one(type).metadata]).toEqual([
+        type,
+        expect.objectContaining({ correlationId: 'client-request-2', causationId: requested.eventId }),
+      ]);
+    }
+  });
+
   it('a MARKET order never trades beyond its price protection: the rest is canceled and reported', async () => {
     const thin: MarketEvent = {
       ...BOOK,

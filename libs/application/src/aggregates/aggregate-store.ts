@@ -1,3 +1,4 @@
+import { randomUUID } from 'crypto';
 import { Decider, Rejection } from '@oms/domain';
 import { EventMetadata, EventStore, NO_STREAM, WrongExpectedVersion } from '@oms/event-store';
 import { retry, systemClock } from '@oms/platform';
@@ -10,7 +11,12 @@ export interface Loaded<S> {
 
 /** What executing a command on an aggregate came to: the events appended, or why it was refused. */
 export type Executed<E, S> =
-  | { accepted: true; events: E[]; after: Loaded<S> }
+  | {
+      accepted: true;
+      events: E[];
+      after: Loaded<S>;
+      /** The ids the events were stored under. */ eventIds: string[];
+    }
   | { accepted: false; rejections: Rejection[]; current: Loaded<S> };
 
 /**
@@ -70,16 +76,19 @@ export class AggregateStore {
         if (attempt > 1) current = await this.load(decider, stream, current);
         const decision = decider.decide(command, current.state);
         if (!decision.accepted) return { accepted: false, rejections: decision.rejections, current };
-        if (decision.events.length === 0) return { accepted: true, events: [], after: current };
+        if (decision.events.length === 0) return { accepted: true, events: [], eventIds: [], after: current };
+        // Named here, so that what follows from an event can say so (causation) before it is read back.
+        const eventIds = decision.events.map(() => randomUUID());
         const result = await this.store.appendToStream(
           stream,
-          decision.events.map((e) => ({ type: e.type, data: e.data, metadata })),
+          decision.events.map((e, i) => ({ eventId: eventIds[i], type: e.type, data: e.data, metadata })),
           current.revision ?? NO_STREAM,
         );
         const state = decision.events.reduce(decider.evolve, current.state);
         return {
           accepted: true,
           events: decision.events,
+          eventIds,
           after: { state, revision: result.nextExpectedRevision },
         };
       },
