@@ -150,68 +150,117 @@ export class PostgresAuditChain {
   }
 
   /**
-   * Recomputes the chain from the rows, oldest first, and reports the first break. `onProgress` is
-   * told how many of how many chained events it has checked.
+   * Recomputes the chain from the rows, oldest first, and reports the first break. The chain and the
+   * log are walked side by side a page at a time, so memory does not grow with the log. `onProgress`
+   * is told how many of how many chained events it has checked.
    */
   async verify(onProgress?: (checked: number, total: number) => void): Promise<ChainVerification> {
     const pool = this.store.connectionPool;
-    const { rows: chain } = await pool.query<ChainRow>(
-      'SELECT seq::text, tx, position::text, hash FROM es_chain ORDER BY es_chain.seq',
+    const { rows: heads } = await pool.query<ChainRow>(
+      'SELECT seq::text, tx, position::text, hash FROM es_chain ORDER BY es_chain.seq DESC LIMIT 1',
     );
-    if (chain.length === 0) return { ok: true, checked: 0, problem: null, head: null };
-    const head = chain[chain.length - 1];
-    const headKey = { commit: BigInt(head.tx), prepare: BigInt(head.position) };
-    // Every committed row as it is now, in log order.
-    const { rows: events } = await pool.query<StoredRow>(
-      `SELECT ${STORED_COLUMNS} FROM es_events ORDER BY es_events.transaction_id, es_events.position`,
-    );
-    const byPosition = new Map(events.map((e) => [e.position, e]));
-    const chained = new Set(chain.map((c) => c.position));
-    const problem = (kind: ChainProblemKind, position: string, detail: string): ChainVerification => ({
+    const head = heads[0];
+    if (!head) return { ok: true, checked: 0, problem: null, head: null };
+    const total = Number(head.seq);
+    const headTx = BigInt(head.tx);
+    const headPosition = BigInt(head.position);
+    const withinHead = (e: StoredRow) => {
+      const tx = BigInt(e.tx);
+      return tx < headTx || (tx === headTx && BigInt(e.position) <= headPosition);
+    };
+    const links = pages<ChainRow>(async (after) => {
+      const { rows } = await pool.query<ChainRow>(
+        `SELECT seq::text, tx, position::text, hash FROM es_chain WHERE es_chain.seq > $1
+          ORDER BY es_chain.seq LIMIT ${PAGE}`,
+        [after?.seq ?? '0'],
+      );
+      return rows;
+    });
+    const events = pages<StoredRow>(async (after) => {
+      const { rows } = await pool.query<StoredRow>(
+        `SELECT ${STORED_COLUMNS} FROM es_events
+          WHERE (es_events.transaction_id, es_events.position) > ($1::text::xid8, $2::bigint)
+          ORDER BY es_events.transaction_id, es_events.position LIMIT ${PAGE}`,
+        [after?.tx ?? '0', after?.position ?? '0'],
+      );
+      return rows;
+    });
+    const broken = (kind: ChainProblemKind, position: string, detail: string): ChainVerification => ({
       ok: false,
       checked: 0,
       problem: { kind, position, detail },
       head: anchorOf(head),
     });
-    // In the log's order now, the chained events must come in the chain's order.
-    const inLogOrder = events.filter((e) => chained.has(e.position));
-    let previous: Buffer = GENESIS;
-    let next = 0;
-    for (let i = 0; i < chain.length; i++) {
-      const link = chain[i];
-      const at = keyOf(link);
-      const event = byPosition.get(link.position);
-      if (!event) return problem('deleted', at, `event ${link.seq} of the chain is no longer in the log`);
-      if (inLogOrder[next]?.position !== link.position) {
-        return problem(
-          'reordered',
-          at,
-          `event ${link.seq} of the chain is not where it was in the log order`,
-        );
+    /** Why the log and the chain part ways at this link (and this event, if any). */
+    const whyApart = async (link: ChainRow, event: StoredRow | null): Promise<ChainVerification> => {
+      const { rows: present } = await pool.query('SELECT 1 FROM es_events WHERE es_events.position = $1', [
+        link.position,
+      ]);
+      if (present.length === 0)
+        return broken('deleted', keyOf(link), `event ${link.seq} of the chain is no longer in the log`);
+      if (event && withinHead(event)) {
+        const { rows: chained } = await pool.query('SELECT 1 FROM es_chain WHERE es_chain.position = $1', [
+          event.position,
+        ]);
+        if (chained.length === 0) {
+          return broken('inserted', keyOf(event), `${event.stream_name}@${event.revision} was never chained`);
+        }
       }
-      next++;
-      const hash = chainHash(previous, event);
-      if (!hash.equals(link.hash)) {
-        return problem(
+      return broken(
+        'reordered',
+        keyOf(link),
+        `event ${link.seq} of the chain is not where it was in the log order`,
+      );
+    };
+    let previous: Buffer = GENESIS;
+    let checked = 0;
+    let link = await links.next();
+    let event = await events.next();
+    while (link) {
+      if (!event || event.position !== link.position) return whyApart(link, event);
+      if (!chainHash(previous, event).equals(link.hash)) {
+        return broken(
           'altered',
-          at,
+          keyOf(link),
           `event ${link.seq} (${event.stream_name}@${event.revision}) is not what was chained`,
         );
       }
       previous = link.hash;
-      if (onProgress && (i + 1) % 10_000 === 0) onProgress(i + 1, chain.length);
+      checked++;
+      if (onProgress && checked % 10_000 === 0) onProgress(checked, total);
+      link = await links.next();
+      event = await events.next();
     }
     // Nothing may stand among the chained events without being chained.
-    const stray = events.find((e) => {
-      if (chained.has(e.position)) return false;
-      const tx = BigInt(e.tx);
-      return tx < headKey.commit || (tx === headKey.commit && BigInt(e.position) <= headKey.prepare);
-    });
-    if (stray)
-      return problem('inserted', keyOf(stray), `${stray.stream_name}@${stray.revision} was never chained`);
-    onProgress?.(chain.length, chain.length);
-    return { ok: true, checked: chain.length, problem: null, head: anchorOf(head) };
+    if (event && withinHead(event)) {
+      return broken('inserted', keyOf(event), `${event.stream_name}@${event.revision} was never chained`);
+    }
+    onProgress?.(checked, total);
+    return { ok: true, checked, problem: null, head: anchorOf(head) };
   }
+}
+
+const PAGE = 5_000;
+
+/** Rows one at a time, read a page at a time by keyset (`after` is the last row read). */
+function pages<T>(read: (after: T | null) => Promise<T[]>): { next(): Promise<T | null> } {
+  let page: T[] = [];
+  let index = 0;
+  let last: T | null = null;
+  let done = false;
+  return {
+    async next() {
+      if (index >= page.length) {
+        if (done) return null;
+        page = await read(last);
+        index = 0;
+        if (page.length < PAGE) done = true;
+        if (page.length === 0) return null;
+      }
+      last = page[index++];
+      return last;
+    },
+  };
 }
 
 function anchorOf(row: ChainRow): ChainAnchor {
