@@ -5,17 +5,47 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { CommandSide } from '@oms/application';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { GraphQLError, ValidationContext } from 'graphql';
+import { GraphQLError, ValidationContext, parse } from 'graphql';
 import { CommandsModule } from './commands';
 import { API_DEPS, ApiDeps } from './graphql/api-deps';
 import { ResolverErrorFilter, graphQLErrorFormatter } from './graphql/errors';
 import { OmsResolver, RequestContext, actorOf } from './graphql/resolvers';
 import { OmsQueries } from './graphql/views';
-import { requestLimitsRule } from './graphql/limits';
+import { DEFAULT_REQUEST_LIMITS, requestLimitsRule } from './graphql/limits';
 
 /** graphql-armor rules report through the validation context, so clients get GRAPHQL_VALIDATION_FAILED. */
 function reportAsValidationError(context: ValidationContext | null, error: GraphQLError): void {
   context?.reportError(error);
+}
+
+/** What makes a document unfit for the graphql-ws socket; nothing when it is a plain subscription. */
+export function subscriptionProblems(query: string, production: boolean): GraphQLError[] | undefined {
+  let document;
+  try {
+    document = parse(query, { maxTokens: 2_000 });
+  } catch (error) {
+    return [error instanceof GraphQLError ? error : new GraphQLError('The document does not parse.')];
+  }
+  const refuse = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
+  for (const definition of document.definitions) {
+    if (definition.kind !== 'OperationDefinition') continue;
+    if (definition.operation !== 'subscription') {
+      return refuse(
+        'Only subscriptions go over graphql-ws; send queries and mutations over HTTP.',
+        'SUBSCRIPTIONS_ONLY',
+      );
+    }
+    if (definition.selectionSet.selections.length > DEFAULT_REQUEST_LIMITS.maxRootFields) {
+      return refuse(
+        `One subscription may ask for at most ${DEFAULT_REQUEST_LIMITS.maxRootFields} root fields.`,
+        'TOO_MANY_ROOT_FIELDS',
+      );
+    }
+  }
+  if (production && /\b__(schema|type)\b/.test(query)) {
+    return refuse('Introspection is off on this server.', 'INTROSPECTION_DISABLED');
+  }
+  return undefined;
 }
 
 /** No Origin (not a browser), the API's own origin, or one allowed by configuration. */
@@ -82,6 +112,10 @@ export class ApiModule {
                 if (!allowed) logger.warn({ origin }, 'graphql-ws connection from a foreign origin refused');
                 return allowed;
               },
+              // The socket is for subscriptions only, held to the same limits as HTTP (its own validation
+              // runs only GraphQL's built-in rules): queries and mutations go over HTTP.
+              onSubscribe: (_ctx: unknown, _id: string, payload: { query?: string }) =>
+                subscriptionProblems(payload.query ?? '', deps.production ?? false),
             },
           },
           // Who is asking is checked once per request, before anything resolves.

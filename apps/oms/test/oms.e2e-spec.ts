@@ -354,6 +354,21 @@ describe('OMS over HTTP (GraphQL)', () => {
     expect(await connect()).toBe('connection_ack');
   });
 
+  it('takes only subscriptions over graphql-ws: a query or mutation there is refused with a code', async () => {
+    const client = createClient({
+      url: `${oms.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+    });
+    const outcome = await new Promise<unknown>((resolve) => {
+      client.subscribe(
+        { query: '{ venues { id } }' },
+        { next: resolve, error: resolve, complete: () => undefined },
+      );
+    });
+    await client.dispose();
+    expect(JSON.stringify(outcome)).toContain('SUBSCRIPTIONS_ONLY');
+  });
+
   it('pushes order updates to subscribers over graphql-ws', async () => {
     const client = createClient({
       url: `${oms.url.replace('http', 'ws')}/graphql`,
