@@ -9,7 +9,7 @@ import { GraphQLError, ValidationContext, parse } from 'graphql';
 import { CommandsModule } from './commands';
 import { API_DEPS, ApiDeps } from './graphql/api-deps';
 import { ResolverErrorFilter, graphQLErrorFormatter } from './graphql/errors';
-import { OmsResolver, RequestContext, actorOf } from './graphql/resolvers';
+import { OmsResolver, RequestContext, actorOf, correlationOf } from './graphql/resolvers';
 import { OmsQueries } from './graphql/views';
 import { DEFAULT_REQUEST_LIMITS, requestLimitsRule } from './graphql/limits';
 
@@ -122,9 +122,13 @@ export class ApiModule {
           context: ({ req }: { req?: RequestContext['req'] }) => {
             try {
               actorOf({ req });
+              correlationOf({ req });
             } catch (error) {
               throw new GraphQLError((error as Error).message, {
-                extensions: { code: 'INVALID_ACTOR', http: { status: 400 } },
+                extensions: {
+                  code: (error as { code?: string }).code ?? 'BAD_REQUEST',
+                  http: { status: 400 },
+                },
               });
             }
             return { req };

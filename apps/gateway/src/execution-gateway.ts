@@ -513,7 +513,8 @@ export class ExecutionGateway {
       if (report.kind === 'ack' && after?.pendingCancel && child) await this.requests.cancel(orderId, child);
       // Fills overtook a pending reduction (FIX D11/D12): the rest is canceled at every slice.
       if (report.kind === 'fill' && after && reducedToDone(after)) {
-        await this.cancelTheRest(after, metadata(childId, null, GATEWAY_ACTOR));
+        // Follows from the reduction (the replace request) that the fills overtook.
+        await this.cancelTheRest(after, this.tracker.metadataFor(orderId, childId, 'replace', GATEWAY_ACTOR));
       }
     });
   }

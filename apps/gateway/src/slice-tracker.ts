@@ -51,6 +51,12 @@ export class SliceTracker {
     trim(this.requestedBy);
   }
 
+  /** A request the venue has answered for good (a cancel it refused): nothing later follows from it. */
+  answered(orderId: string, kind: 'cancel' | 'replace'): void {
+    const requests = this.requestedBy.get(orderId);
+    if (requests) this.requestedBy.set(orderId, { ...requests, [kind]: undefined });
+  }
+
   /**
    * What a venue's report about a slice follows from: its cancel or replace request for the answers to
    * those, the submit for everything else. Unknown (a gateway restarted since) when null.

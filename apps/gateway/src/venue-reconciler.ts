@@ -120,6 +120,8 @@ export class VenueReconciler {
           },
           this.tracker.metadataFor(orderId, childId, 'cancel', `venue:${child.venueId}`),
         );
+        // That request is answered: what the venue does later on its own does not follow from it.
+        this.tracker.answered(orderId, 'cancel');
         return;
       }
       await this.resolve(state, child);

@@ -83,6 +83,11 @@ describe('abuse limits of the API', () => {
       'x-oms-actor': 'a'.repeat(65),
     })) as Errors;
     expect(codes(long)).toEqual(['INVALID_ACTOR']);
+    // The correlation id a client sends is carried into every event its request leads to: bounded too.
+    const correlation = (await oms.gql<unknown>('{ venues { id } }', undefined, {
+      'x-correlation-id': 'c'.repeat(15_000),
+    })) as Errors;
+    expect(codes(correlation)).toEqual(['INVALID_CORRELATION_ID']);
   });
 
   it('a malformed cursor and a revision beyond the end are errors, not silently something else', async () => {

@@ -19,6 +19,7 @@ const CALLER_CODES = new Set([
   'TOO_MANY_MUTATIONS',
   'TOO_MANY_ROOT_FIELDS',
   'INVALID_ACTOR',
+  'INVALID_CORRELATION_ID',
 ]);
 
 function validationMessages(error: unknown): string | null {

@@ -45,14 +45,27 @@ export interface RequestContext {
 
 /** Who is asking and which request this is: recorded on every event the request causes. */
 function commandContext(context: RequestContext): CommandContext {
-  const header = (name: string) => {
-    const value = context.req?.headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
   return {
     actor: `user:${actorOf(context) ?? 'anonymous'}`,
-    correlationId: header('x-correlation-id') ?? randomUUID(),
+    correlationId: correlationOf(context) ?? randomUUID(),
   };
+}
+
+/** Ids, UUIDs and the like: it is copied into every event the request leads to. */
+const CORRELATION = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** The client's correlation id from `x-correlation-id`: checked, or refused. */
+export function correlationOf(context: RequestContext): string | null {
+  const value = context.req?.headers['x-correlation-id'];
+  const id = Array.isArray(value) ? value[0] : value;
+  if (id === undefined) return null;
+  if (!CORRELATION.test(id)) {
+    throw new Refusal(
+      'INVALID_CORRELATION_ID',
+      'x-correlation-id must be 1–128 letters, digits, "_", ".", ":" or "-".',
+    );
+  }
+  return id;
 }
 
 /** A plain name: nobody records themselves as the system (`system:…`), or writes a page into the log. */
