@@ -27,14 +27,17 @@ async function main(): Promise<void> {
       notTTYSchedule: 2_000,
     });
     bar.start(1, 0);
-    const result = await new PostgresAuditChain(store).verify((checked, total) => {
-      bar.setTotal(total);
-      bar.update(checked);
-    });
+    const result = await new PostgresAuditChain(store).verify(
+      anchorArgument(process.argv.slice(2)),
+      (checked, total) => {
+        bar.setTotal(total);
+        bar.update(checked);
+      },
+    );
     bar.stop();
     if (result.ok) {
       console.log(
-        `audit chain intact: ${result.checked} events; head ${result.head?.position ?? '(empty)'} ${result.head?.hash ?? ''}`,
+        `audit chain intact: ${result.checked} events; head ${result.head?.position ?? '(empty)'}; anchor ${result.head?.count ?? 0}:${result.head?.hash ?? ''}`,
       );
     } else {
       console.log(
@@ -46,6 +49,15 @@ async function main(): Promise<void> {
     await store.close();
     await embedded?.stop();
   }
+}
+
+/** `--anchor <count>:<hash>`: the head kept elsewhere from an earlier run; a rewritten chain will not match it. */
+function anchorArgument(args: string[]): { count: number; hash: string } | null {
+  const i = args.indexOf('--anchor');
+  if (i < 0) return null;
+  const match = /^(\d+):([0-9a-f]{64})$/.exec(args[i + 1] ?? '');
+  if (!match) throw new SettingsError('--anchor takes <count>:<hash>, as an earlier run printed them');
+  return { count: Number(match[1]), hash: match[2] };
 }
 
 main().catch((error: unknown) => {

@@ -93,4 +93,35 @@ describe('the audit chain over the PostgreSQL event log', () => {
     ]);
     expect((await chain.verify()).problem).toMatchObject({ kind: 'reordered' });
   });
+
+  it('a row forged with a transaction id from the future: inserted', async () => {
+    await sql(
+      `INSERT INTO es_events (transaction_id, stream_name, revision, event_id, type, data, metadata)
+       VALUES ('1000000000000'::xid8, 'order-forged', 0, gen_random_uuid(), 'OrderCanceled', '{}'::jsonb, '{}'::jsonb)`,
+    );
+    expect((await chain.verify()).problem).toMatchObject({ kind: 'inserted' });
+  });
+
+  it('the head row moved later in the log: reordered', async () => {
+    const { rows } = await sql(`SELECT position::text AS p FROM es_chain ORDER BY es_chain.seq DESC LIMIT 1`);
+    const { rows: tx } = await sql(`SELECT pg_current_xact_id()::text AS tx`);
+    await sql(`UPDATE es_events SET transaction_id = $1::text::xid8 WHERE position = $2`, [
+      tx[0].tx,
+      rows[0].p,
+    ]);
+    expect((await chain.verify()).problem).toMatchObject({ kind: 'reordered' });
+  });
+
+  it('rows and chain rewritten together: found against an anchor kept elsewhere', async () => {
+    const anchor = (await chain.anchor())!;
+    await sql(`UPDATE es_events SET data = jsonb_set(data, '{quantity}', '"9"') WHERE position = $1`, [
+      positions[1],
+    ]);
+    await sql(`DELETE FROM es_chain WHERE position >= $1`, [positions[1]]);
+    while ((await chain.extend()) > 0); // re-chained over the altered row
+    expect((await chain.verify()).ok).toBe(true);
+    expect((await chain.verify({ count: anchor.count, hash: anchor.hash })).problem).toMatchObject({
+      kind: 'rewritten',
+    });
+  });
 });

@@ -254,8 +254,27 @@ export class OmsResolver {
     description:
       'Recomputes the hash chain over the whole event log and says where it first breaks (altered, deleted, inserted, reordered).',
   })
-  auditVerification(): Promise<AuditVerification> {
-    return this.queries.auditVerification();
+  auditVerification(
+    @Args('anchorCount', {
+      type: () => Int,
+      nullable: true,
+      description: 'With anchorHash: the head kept elsewhere.',
+    })
+    anchorCount: number | null,
+    @Args('anchorHash', { type: () => String, nullable: true }) anchorHash: string | null,
+  ): Promise<AuditVerification> {
+    if (
+      (anchorCount === null || anchorCount === undefined) !==
+      (anchorHash === null || anchorHash === undefined)
+    ) {
+      throw new Refusal('INVALID_ANCHOR', 'An anchor is anchorCount and anchorHash together.');
+    }
+    if (anchorHash && !/^[0-9a-f]{64}$/.test(anchorHash)) {
+      throw new Refusal('INVALID_ANCHOR', 'anchorHash is 64 hexadecimal digits, as auditAnchor gives it.');
+    }
+    return this.queries.auditVerification(
+      anchorHash ? { count: anchorCount as number, hash: anchorHash } : null,
+    );
   }
 
   @Query(() => AuditAnchor, {

@@ -316,9 +316,17 @@ export class OmsQueries {
   }
 
   /** The audit chain of the PostgreSQL event log, recomputed from the rows. */
-  auditVerification(): Promise<AuditVerification> {
-    return this.auditChain().verify();
+  /** One verification at a time per process: it reads the whole log. */
+  auditVerification(anchor: { count: number; hash: string } | null): Promise<AuditVerification> {
+    const chain = this.auditChain();
+    const run = (this.verifying ?? Promise.resolve()).catch(() => undefined).then(() => chain.verify(anchor));
+    this.verifying = run.finally(() => {
+      if (this.verifying === run) this.verifying = null;
+    });
+    return run;
   }
+
+  private verifying: Promise<unknown> | null = null;
 
   auditAnchor(): Promise<AuditAnchor | null> {
     return this.auditChain().anchor();
