@@ -87,6 +87,8 @@ function encodeCursor(createdAt: Date, orderId: string): string {
   return Buffer.from(`${createdAt.toISOString()}|${orderId}`).toString('base64url');
 }
 
+const AUDIT_QUERY_TIMEOUT_MS = 5_000;
+
 /** A place in the log, as auditTrail gives it out: transaction id and position, both digits. */
 function decodeLogCursor(cursor: string): [string, string] {
   const [tx, position] = Buffer.from(cursor, 'base64url').toString().split('|');
@@ -285,13 +287,25 @@ export class OmsQueries {
       recorded_at: Date;
       data: unknown;
       metadata: { actor?: string; correlationId?: string; causationId?: string | null };
-    }[] = await this.dataSource.query(
-      `SELECT transaction_id::text AS tx, position::text AS pos, stream_name, revision::text, type, recorded_at, data, metadata
-         FROM es_events ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
-        ORDER BY es_events.transaction_id, es_events.position
-        LIMIT ${param(first + 1)}`,
-      values,
-    );
+    }[] = await this.dataSource
+      .transaction(async (tx) => {
+        // A search the indexes cannot narrow scans the log: it is stopped, not left to run.
+        await tx.query(`SET LOCAL statement_timeout = '${AUDIT_QUERY_TIMEOUT_MS}ms'`);
+        return tx.query(
+          `SELECT transaction_id::text AS tx, position::text AS pos, stream_name, revision::text, type, recorded_at, data, metadata
+             FROM es_events ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+            ORDER BY es_events.transaction_id, es_events.position
+            LIMIT ${param(first + 1)}`,
+          values,
+        );
+      })
+      .catch((error: { code?: string }) => {
+        if (error.code !== '57014') throw error;
+        throw new Refusal(
+          'AUDIT_QUERY_TOO_SLOW',
+          `The search ran longer than ${AUDIT_QUERY_TIMEOUT_MS / 1000} s; narrow it (an actor, an order, a time range).`,
+        );
+      });
     const edges = rows.slice(0, first).map((r) => ({
       cursor: Buffer.from(`${r.tx}|${r.pos}`).toString('base64url'),
       node: {
