@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { PostgresAuditChain, PostgresEventStore, startEmbeddedPostgres } from '@oms/event-store';
 import { runMigrations } from '@oms/migrations';
 import { SingleBar } from 'cli-progress';
+import { runCli } from './cli';
 import { SettingsError, loadSettings } from './settings';
 
 /**
@@ -60,13 +61,4 @@ function anchorArgument(args: string[]): { count: number; hash: string } | null 
   return { count: Number(match[1]), hash: match[2] };
 }
 
-main().catch((error: unknown) => {
-  console.error(
-    error instanceof SettingsError
-      ? `Configuration error: ${error.message}`
-      : error instanceof Error
-        ? error.message
-        : error,
-  );
-  process.exit(error instanceof SettingsError ? 2 : 1);
-});
+runCli(main);

@@ -4,7 +4,8 @@ import { runMigrations } from '@oms/migrations';
 import { createLogger, systemClock } from '@oms/platform';
 import { ReadModelRebuild } from '@oms/projector';
 import { SingleBar } from 'cli-progress';
-import { SettingsError, loadSettings } from './settings';
+import { runCli } from './cli';
+import { loadSettings } from './settings';
 
 /**
  * `npm run rebuild`: replays the whole log into fresh read-model tables and switches them in, while
@@ -53,13 +54,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(
-    error instanceof SettingsError
-      ? `Configuration error: ${error.message}`
-      : error instanceof Error
-        ? error.message
-        : error,
-  );
-  process.exit(error instanceof SettingsError ? 2 : 1);
-});
+runCli(main);
