@@ -48,6 +48,21 @@ export function subscriptionProblems(query: string, production: boolean): GraphQ
   return undefined;
 }
 
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
+
+/**
+ * DNS rebinding: a page from a name that resolves to this machine must not reach a server listening on
+ * the loopback. Such a server answers only to its loopback names and OMS_ALLOWED_HOSTS; one listening
+ * on other interfaces answers to any name unless OMS_ALLOWED_HOSTS lists them.
+ */
+export function hostAllowed(hostHeader: string | undefined, listenHost: string, allowed: string[]): boolean {
+  const loopback = LOOPBACK_NAMES.includes(listenHost.toLowerCase());
+  if (!loopback && allowed.length === 0) return true;
+  if (!hostHeader) return false;
+  const name = hostHeader.toLowerCase().replace(/:\d+$/, '');
+  return allowed.includes(name) || (loopback && LOOPBACK_NAMES.includes(name));
+}
+
 /** No Origin (not a browser), the API's own origin, or one allowed by configuration. */
 export function originAllowed(
   origin: string | undefined,
@@ -108,7 +123,9 @@ export class ApiModule {
               onConnect: (ctx: { extra: unknown }) => {
                 const { request } = ctx.extra as { request: { headers: Record<string, string | undefined> } };
                 const { origin, host } = request.headers;
-                const allowed = originAllowed(origin, host, deps.allowedOrigins ?? []);
+                const allowed =
+                  hostAllowed(host, deps.listenHost ?? '127.0.0.1', deps.allowedHosts ?? []) &&
+                  originAllowed(origin, host, deps.allowedOrigins ?? []);
                 if (!allowed) logger.warn({ origin }, 'graphql-ws connection from a foreign origin refused');
                 return allowed;
               },

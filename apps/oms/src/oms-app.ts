@@ -4,6 +4,7 @@ import {
   DefineInstrumentCommand,
   SetRiskLimitsCommand,
   graphiqlMiddleware,
+  hostAllowed,
 } from '@oms/api';
 import { BTCUSDT, DEMO_ACCOUNT, DEMO_LIMITS } from '@oms/application';
 import { DynamicModule, INestApplication, Module, ValidationPipe } from '@nestjs/common';
@@ -27,6 +28,8 @@ export class OmsAppModule {
           prices: runtime.prices,
           orderUpdates: runtime.orderUpdates,
           allowedOrigins: runtime.settings.allowedOrigins,
+          listenHost: runtime.settings.host,
+          allowedHosts: runtime.settings.allowedHosts,
           production: process.env.NODE_ENV === 'production',
           venues: () => runtime.gateway?.status() ?? [],
           logger: runtime.logger,
@@ -52,12 +55,33 @@ export async function seedDemo(commands: CommandBus): Promise<void> {
  * The Nest application over a built runtime: seeds the demo if asked, starts the runtime's roles,
  * and is ready to listen. Used by `main` and by the tests that run the OMS over HTTP.
  */
+interface HostRefusal {
+  status(code: number): { json(body: unknown): void };
+}
+
 export async function createOmsApp(runtime: OmsRuntime): Promise<INestApplication> {
   const app = await NestFactory.create(OmsAppModule.register(runtime), {
     logger: new NestLogger(runtime.logger),
   });
   // class-validator on inputs; `transform: false` keeps Decimal values as the scalar parsed them.
   app.useGlobalPipes(new ValidationPipe({ transform: false, forbidUnknownValues: false }));
+  // Every path (GraphQL, health, metrics): a name this server does not answer to is refused.
+  const { host, allowedHosts } = runtime.settings;
+  app.use((req: { headers: { host?: string } }, res: HostRefusal, next: () => void) => {
+    if (hostAllowed(req.headers.host, host, allowedHosts)) return next();
+    runtime.logger.warn(
+      { host: req.headers.host?.slice(0, 100) },
+      'request for a host name this server does not answer to',
+    );
+    res.status(403).json({
+      errors: [
+        {
+          message: 'This server does not answer to that host name.',
+          extensions: { code: 'HOST_NOT_ALLOWED' },
+        },
+      ],
+    });
+  });
   if (runtime.roles.has('api')) app.use('/graphql', graphiqlMiddleware('/graphql'));
   await app.init();
   if (runtime.settings.seedDemo) await seedDemo(app.get(CommandBus));

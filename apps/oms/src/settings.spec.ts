@@ -18,6 +18,7 @@ describe('settings, checked once at start-up', () => {
       port: 4000,
       host: '127.0.0.1',
       allowedOrigins: [],
+      allowedHosts: [],
       databaseUrl: null,
       eventStore: 'postgres',
       seedDemo: true,
@@ -62,6 +63,15 @@ describe('settings, checked once at start-up', () => {
     ).toEqual(['https://desk.example.com', 'http://localhost:3000']);
     expect(() => loadSettings({ OMS_ALLOWED_ORIGINS: 'desk' })).toThrow(
       /not a comma-separated list of origins/,
+    );
+  });
+  it('reads the host names the server answers to (DNS rebinding), and refuses what is not a list of names', () => {
+    expect(loadSettings({ OMS_ALLOWED_HOSTS: 'OMS.example.com, desk' }).allowedHosts).toEqual([
+      'oms.example.com',
+      'desk',
+    ]);
+    expect(() => loadSettings({ OMS_ALLOWED_HOSTS: 'a b' })).toThrow(
+      /not a comma-separated list of host names/,
     );
   });
 });

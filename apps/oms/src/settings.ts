@@ -24,6 +24,8 @@ export interface OmsSettings {
   host: string;
   /** Browser origins besides the API's own that may open subscriptions. */
   allowedOrigins: string[];
+  /** Host names the server answers to besides its loopback names (DNS rebinding); empty: any, off loopback. */
+  allowedHosts: string[];
   dataDir: string;
   /** null: start an embedded PostgreSQL in dataDir. */
   databaseUrl: string | null;
@@ -106,6 +108,12 @@ class Environment {
   OMS_ALLOWED_ORIGINS?: string;
 
   @IsOptional()
+  @Matches(/^[\w.:[\]-]+(,\s*[\w.:[\]-]+)*$/, {
+    message: (a) => `${shown(a)} is not a comma-separated list of host names such as oms.example.com.`,
+  })
+  OMS_ALLOWED_HOSTS?: string;
+
+  @IsOptional()
   OMS_DATA_DIR?: string;
 
   @IsOptional()
@@ -169,6 +177,10 @@ export function loadSettings(env: NodeJS.ProcessEnv): OmsSettings {
     ),
     port: Number(e.PORT ?? '4000'),
     host: e.HOST ?? '127.0.0.1',
+    allowedHosts: (e.OMS_ALLOWED_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
     allowedOrigins: (e.OMS_ALLOWED_ORIGINS ?? '')
       .split(',')
       .map((o) => o.trim())

@@ -1,3 +1,4 @@
+import { IncomingMessage, request as httpRequest } from 'http';
 import { RunningOms, startOms } from './harness';
 
 jest.setTimeout(60_000);
@@ -126,5 +127,46 @@ describe('a production server does not describe itself', () => {
     expect(schema.errors?.[0].message).toMatch(/introspection/i);
     const typo = (await oms.gql<unknown>('{ ordrs(accountId: "demo") { edges { cursor } } }')) as Errors;
     expect(typo.errors?.[0].message).not.toMatch(/Did you mean/);
+  });
+});
+
+describe('a server on the loopback answers only to its own names (DNS rebinding)', () => {
+  let oms: RunningOms & { database: { drop(): Promise<void> } };
+
+  beforeAll(async () => {
+    oms = await startOms();
+  });
+
+  afterAll(async () => {
+    await oms?.stop();
+    await oms?.database.drop();
+  });
+
+  it('a request whose Host is another name is refused with a code; localhost and 127.0.0.1 are served', async () => {
+    const port = new URL(oms.url).port;
+    const ask = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/graphql',
+            method: 'POST',
+            headers: { host, 'content-type': 'application/json' },
+          },
+          (response: IncomingMessage) => {
+            let body = '';
+            response.on('data', (chunk) => (body += chunk));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+          },
+        );
+        request.on('error', reject);
+        request.end(JSON.stringify({ query: '{ venues { id } }' }));
+      });
+    const rebound = await ask(`rebind.evil.example:${port}`);
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).toContain('HOST_NOT_ALLOWED');
+    expect((await ask(`localhost:${port}`)).status).toBe(200);
+    expect((await ask(`127.0.0.1:${port}`)).status).toBe(200);
   });
 });

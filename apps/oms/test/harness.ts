@@ -33,6 +33,7 @@ export function testSettings(databaseUrl: string, roles: Role[]): OmsSettings {
     port: 0,
     host: '127.0.0.1',
     allowedOrigins: [],
+    allowedHosts: [],
     dataDir: '',
     databaseUrl,
     eventStore: 'postgres',

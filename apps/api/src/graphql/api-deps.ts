@@ -25,6 +25,9 @@ export interface ApiDeps {
   logger: Logger;
   /** Browser origins besides the API's own that may open subscriptions (OMS_ALLOWED_ORIGINS). */
   allowedOrigins?: string[];
+  /** The interface the server listens on, and the host names it answers to (DNS rebinding). */
+  listenHost?: string;
+  allowedHosts?: string[];
   /** NODE_ENV=production: no introspection, no "did you mean" field suggestions. */
   production?: boolean;
 }
