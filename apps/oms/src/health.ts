@@ -5,10 +5,20 @@ import { OmsRuntime } from './oms-runtime';
 export interface HealthReport {
   /** 200 when ready, 503 otherwise. */
   ready: boolean;
-  body: { status: 'ok' | 'starting'; api: string; projector: string; gateway: string };
+  body: {
+    status: 'ok' | 'starting';
+    api: string;
+    projector: string;
+    ledger: string;
+    haltEnforcer: string;
+    gateway: string;
+  };
 }
 
-function processorHealth(processor: Processor<OmsEventType> | undefined): string {
+/** What health needs of any processor, whatever events it handles. */
+type ProcessorState = Pick<Processor<OmsEventType>, 'status' | 'isReady'>;
+
+function processorHealth(processor: ProcessorState | undefined): string {
   if (!processor) return 'not in this process';
   if (processor.status === 'standby') return 'standby (another instance is active)';
   if (processor.isReady) return 'ok';
@@ -27,6 +37,8 @@ export function healthOf(runtime: OmsRuntime): HealthReport {
       status: ready ? 'ok' : 'starting',
       api: runtime.roles.has('api') ? 'ok' : 'not in this process',
       projector: processorHealth(runtime.projector?.processor),
+      ledger: processorHealth(runtime.ledger?.processor),
+      haltEnforcer: processorHealth(runtime.haltEnforcer?.processor),
       gateway: runtime.gatewayStatus,
     },
   };

@@ -68,6 +68,8 @@ describe('worker processes (the docker compose services without the GraphQL API)
       status: 'ok',
       api: 'not in this process',
       projector: 'ok',
+      ledger: 'ok',
+      haltEnforcer: 'ok',
       gateway: 'not in this process',
     });
     expect((await fetch(worker.healthUrl.replace('/health', '/other'))).status).toBe(404);
