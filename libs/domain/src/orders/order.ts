@@ -378,19 +378,22 @@ export function computeTotals(
 }
 
 function withTotals(order: Omit<Order, 'status'>, updatedAt: string): Order {
-  const totals = computeTotals(order.fills, order.orderQty);
-  const next = {
-    ...order,
+  const next = { ...order, ...figuresAt(order.fills, order.orderQty, order.closure), updatedAt };
+  return { ...next, status: deriveStatus(next) };
+}
+
+/**
+ * Every cumulative figure of an order with these executions, this quantity and this closure: what
+ * filled (and what went beyond, and the fees), what is left (nothing once it stopped working,
+ * whatever arrives late), and the average price from the exact executed notional.
+ */
+function figuresAt(fills: readonly FillRecord[], quantity: Decimal, closure: OrderClosure | null) {
+  const totals = computeTotals(fills, quantity);
+  return {
     ...totals,
+    leavesQty: closure ? Decimal.ZERO : Decimal.max(quantity.minus(totals.cumQty), Decimal.ZERO),
     avgPx: totals.cumQty.isZero() ? null : totals.executedNotional.dividedBy(totals.cumQty),
-    updatedAt,
   };
-  const status = deriveStatus({ ...next, leavesQty: Decimal.ZERO });
-  const leavesQty =
-    status === 'CANCELED' || status === 'EXPIRED' || status === 'REJECTED'
-      ? Decimal.ZERO
-      : next.orderQty.minus(next.cumQty);
-  return { ...next, leavesQty: Decimal.max(leavesQty, Decimal.ZERO), status };
 }
 
 /**
@@ -404,13 +407,7 @@ export function totalsAt(
   quantity: Decimal,
   closure: OrderClosure | null = null,
 ): OrderTotals {
-  const totals = computeTotals(fills, quantity);
-  return totalsOf({
-    cumQty: totals.cumQty,
-    // An order that stopped working has nothing left to fill, whatever arrives late.
-    leavesQty: closure ? Decimal.ZERO : Decimal.max(quantity.minus(totals.cumQty), Decimal.ZERO),
-    avgPx: totals.cumQty.isZero() ? null : totals.executedNotional.dividedBy(totals.cumQty),
-  });
+  return totalsOf(figuresAt(fills, quantity, closure));
 }
 
 /** The execution still counted under this id, if any (a busted one is not). */
