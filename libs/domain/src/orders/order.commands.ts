@@ -4,9 +4,9 @@
 import { Decimal, DecimalString } from '../decimal/decimal';
 import type { RiskReference } from '../accounts/risk-checks';
 import { Command, Decision, Rejection, reject } from '../shared/decision';
-import { Liquidity } from '../shared/trading';
 import {
   ChildClosure,
+  Execution,
   Order,
   OrderEvent,
   OrderState,
@@ -36,20 +36,10 @@ export type AcknowledgeOrder = Command<
   { orderId: string; venueId: string; childId?: string | null; venueOrderId: string }
 >;
 
+/** An execution as a venue reported it (a single-slice order may leave out its slice). */
 export type RecordFill = Command<
   'RecordFill',
-  {
-    orderId: string;
-    execId: string;
-    venueId: string;
-    childId?: string | null;
-    quantity: DecimalString;
-    price: DecimalString;
-    fee: DecimalString;
-    feeCurrency?: string | null;
-    liquidity: Liquidity;
-    executedAt: string;
-  }
+  { orderId: string } & Omit<Execution, 'childId'> & { childId?: string | null }
 >;
 
 export type RecordVenueReject = Command<

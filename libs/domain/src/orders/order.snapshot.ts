@@ -1,7 +1,6 @@
 import { DecimalString, dec } from '../decimal/decimal';
 import { Rejection } from '../shared/decision';
-import { Liquidity } from '../shared/trading';
-import { ChildSlice, Order, OrderClosure, OrderStatus, OrderTerms } from './order';
+import { ChildSlice, Execution, Order, OrderClosure, OrderStatus, OrderTerms } from './order';
 
 /**
  * An order's state as plain JSON (decimals as strings), so a read model or a snapshot can hold it and
@@ -22,18 +21,7 @@ export interface OrderSnapshot {
   avgPx: DecimalString | null;
   overfilledQty: DecimalString;
   fees: DecimalString;
-  fills: {
-    execId: string;
-    venueId: string;
-    childId: string | null;
-    quantity: DecimalString;
-    price: DecimalString;
-    fee: DecimalString;
-    feeCurrency?: string | null;
-    liquidity: Liquidity;
-    executedAt: string;
-    busted: boolean;
-  }[];
+  fills: (Execution & { busted: boolean })[];
   acknowledged: boolean;
   venueOrderIds: Record<string, string>;
   children: Record<string, ChildSlice>;
