@@ -52,25 +52,27 @@ export class OrderExpiry {
    * answered yet), it is looked at again a grace later, until it has ended.
    */
   private async expire(orderId: string): Promise<void> {
+    // Until the order is seen ended, it is looked at again (a failure here included).
+    let stillWorking = true;
     try {
       await this.orders.run(orderId, async () => {
         const loaded = await this.orders.load(orderId);
         const order = loaded.state;
-        if (!order.exists || !isWorking(order.status)) return;
-        if (!order.pendingCancel) {
-          await this.orders.command(
-            orderId,
-            { type: 'ExpireOrder', data: { orderId, reason: `its expiry ${order.expireAt} passed` } },
-            metadata(`expiry-${orderId}`, null, GATEWAY_ACTOR),
-            loaded,
-          );
+        if (!order.exists || !isWorking(order.status)) {
+          stillWorking = false;
+          return;
         }
+        if (order.pendingCancel) return;
+        const after = await this.orders.command(
+          orderId,
+          { type: 'ExpireOrder', data: { orderId, reason: `its expiry ${order.expireAt} passed` } },
+          metadata(`expiry-${orderId}`, null, GATEWAY_ACTOR),
+          loaded,
+        );
+        if (after) stillWorking = isWorking(after.status);
       });
     } finally {
-      const { state } = this.stopped
-        ? { state: null }
-        : await this.orders.load(orderId).catch(() => ({ state: null }));
-      if (state?.exists && isWorking(state.status)) this.watchAt(orderId, this.clock.now() + this.graceMs);
+      if (stillWorking) this.watchAt(orderId, this.clock.now() + this.graceMs);
     }
   }
 }
