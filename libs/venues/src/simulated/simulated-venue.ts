@@ -149,9 +149,9 @@ export class SimulatedVenue implements Venue {
    * unsolicited (FIX ExecType D). For tests and backtests.
    */
   restate(clientOrderId: string, quantity: Decimal, reason: string): void {
-    const held = this.orders.get(clientOrderId);
-    const engine = held && this.engines.get(held.request.instrumentId);
-    if (!held || !engine || !engine.order(clientOrderId)) return;
+    const working = this.working(clientOrderId);
+    if (!working) return;
+    const { held, engine } = working;
     for (const r of engine.replace(clientOrderId, quantity, null)) {
       if (r.type !== 'replaced') continue;
       held.request = { ...held.request, quantity: r.quantity };
@@ -197,15 +197,21 @@ export class SimulatedVenue implements Venue {
     });
   }
 
+  /** An order still in its book here, with the engine that holds it; null for any other. */
+  private working(clientOrderId: string): { held: Held; engine: MatchingEngine } | null {
+    const held = this.orders.get(clientOrderId);
+    const engine = held && this.engines.get(held.request.instrumentId);
+    return held && engine && engine.order(clientOrderId) ? { held, engine } : null;
+  }
+
   /** A cancel or replace reaches the engine only for an order still working there. */
   private onWorking(
     clientOrderId: string,
     request: 'cancel' | 'replace',
     act: (engine: MatchingEngine) => EngineReport[],
   ): void {
-    const held = this.orders.get(clientOrderId);
-    const engine = held && this.engines.get(held.request.instrumentId);
-    if (!held || !engine || !engine.order(clientOrderId)) {
+    const engine = this.working(clientOrderId)?.engine;
+    if (!engine) {
       this.report({ kind: `${request}-rejected`, clientOrderId, reason: 'unknown or no longer working' });
       return;
     }
@@ -326,9 +332,9 @@ export class SimulatedVenue implements Venue {
 
   /** A DAY or GTD order still working at its expiry ends there (FIX ExecType C). */
   private expire(clientOrderId: string): void {
-    const held = this.orders.get(clientOrderId);
-    const engine = held && this.engines.get(held.request.instrumentId);
-    if (!held || !engine || !engine.order(clientOrderId)) return;
+    const working = this.working(clientOrderId);
+    if (!working) return;
+    const { held, engine } = working;
     for (const r of engine.cancel(clientOrderId)) {
       if (r.type !== 'canceled') continue;
       held.state = 'EXPIRED';
