@@ -259,23 +259,18 @@ export class HaltEnforcer {
   private async forbidden(orders: WorkingOrder[], halt: Halt): Promise<WorkingOrder[]> {
     if (haltLevel(halt) === 'HALTED') return orders;
     const out: WorkingOrder[] = [];
-    const byBook = new Map<string, WorkingOrder[]>();
-    for (const o of orders) {
-      const key = `${o.accountId}\u0000${o.instrumentId}`;
-      byBook.set(key, [...(byBook.get(key) ?? []), o]);
-    }
-    for (const group of byBook.values()) {
+    // Every working order of an account in an instrument counts, in the order they were accepted.
+    const books = byBook(this.working.values());
+    const accounts = new Map<string, AccountState>(); // each account read once per halt
+    for (const [key, group] of byBook(orders)) {
       const { accountId, instrumentId } = group[0];
-      const account = await this.account(accountId);
+      let account = accounts.get(accountId);
+      if (!account) accounts.set(accountId, (account = await this.account(accountId)));
       const position = positionQuantityOf(account, instrumentId);
       const reducingSide: Side | null = position.isPositive() ? 'SELL' : position.isNegative() ? 'BUY' : null;
-      // Every working order of the account in the instrument counts, in the order they were accepted.
-      const all = [...this.working.values()].filter(
-        (o) => o.accountId === accountId && o.instrumentId === instrumentId,
-      );
       let room = position.abs();
       const kept = new Set<string>();
-      for (const o of all) {
+      for (const o of books.get(key) ?? []) {
         if (o.side !== reducingSide) continue;
         const open = account.reservations.get(o.orderId)?.quantity ?? Decimal.ZERO;
         if (open.lte(room)) {
@@ -315,6 +310,18 @@ export class HaltEnforcer {
       );
     }
   }
+}
+
+/** Orders by account and instrument, each group in the order given. */
+function byBook(orders: Iterable<WorkingOrder>): Map<string, WorkingOrder[]> {
+  const books = new Map<string, WorkingOrder[]>();
+  for (const o of orders) {
+    const key = `${o.accountId}\u0000${o.instrumentId}`;
+    const book = books.get(key);
+    if (book) book.push(o);
+    else books.set(key, [o]);
+  }
+  return books;
 }
 
 function haltOf(d: { reason: string; haltedAt: string; state?: 'REDUCING' | 'HALTED' }): Halt {
