@@ -13,3 +13,5 @@ export * from './accounts/account.decide';
 export * from './shared/time';
 export * from './shared/session';
 export * from './orders/order.snapshot';
+export * from './access/access';
+export * from './access/access.policy';
