@@ -29,6 +29,8 @@ export async function run(): Promise<BenchFigure[]> {
   await bus.execute(new SetRiskLimitsCommand('demo', BENCH_LIMITS, ctx));
   await app.listen(0, '127.0.0.1');
   const url = `${(await app.getUrl()).replace('[::1]', '127.0.0.1')}/graphql`;
+  // The demo trader, as a strategy would be: authenticated on every request like any client.
+  const authorization = `Bearer ${oms.runtime.credentials?.demo?.trader}`;
   const noopBody = JSON.stringify({ query: 'mutation { ping }' });
   const placeBody = JSON.stringify({
     query: PLACE,
@@ -45,7 +47,15 @@ export async function run(): Promise<BenchFigure[]> {
     },
   });
   const load = async (body: string, tag: string, rate?: number) => {
-    const result: LoadResult = await runLoad({ url, body, tag, seconds: SECONDS, clients: CLIENTS, rate });
+    const result: LoadResult = await runLoad({
+      url,
+      body,
+      tag,
+      seconds: SECONDS,
+      clients: CLIENTS,
+      rate,
+      authorization,
+    });
     if (result.failures > 0)
       throw new Error(`${tag}: ${result.failures} failed, e.g. ${result.firstFailure}`);
     return { perSecond: result.perSecond, latencies: Float64Array.from(result.latencies) };

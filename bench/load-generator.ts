@@ -10,6 +10,8 @@ export interface LoadPlan {
   url: string;
   /** JSON body; every `%ID%` becomes `<tag>-<n>`. */
   body: string;
+  /** The Authorization header every request carries (an API key). */
+  authorization: string;
   tag: string;
   seconds: number;
   /** Concurrent connections. */
@@ -69,7 +71,11 @@ function generate(plan: LoadPlan): Promise<LoadResult> {
           port: target.port,
           path: target.pathname,
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            authorization: plan.authorization,
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -2,14 +2,17 @@ import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import { CommandSide } from '@oms/application';
+import { CommandSide, Refusal } from '@oms/application';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { GraphQLError, ValidationContext, parse } from 'graphql';
 import { CommandsModule } from './commands';
 import { API_DEPS, ApiDeps } from './graphql/api-deps';
 import { ResolverErrorFilter, graphQLErrorFormatter } from './graphql/errors';
-import { OmsResolver, RequestContext, actorOf, correlationOf } from './graphql/resolvers';
+import { OmsResolver } from './graphql/resolvers';
+import { AccessResolver } from './graphql/access.resolver';
+import { Identity, RequestContext } from './graphql/identity';
+import { COMMAND_SIDE } from './commands/command-side.token';
 import { OmsQueries } from './graphql/views';
 import { DEFAULT_REQUEST_LIMITS, requestLimitsRule } from './graphql/limits';
 
@@ -78,11 +81,21 @@ export function originAllowed(
   }
 }
 
+/** What graphql-ws keeps per socket: the upgrade request, and who the connection authenticated as. */
+interface SocketExtra {
+  request: { headers: Record<string, string | undefined> };
+  context?: RequestContext;
+}
+
+/** Requests per second one principal may make on one instance, unless configured (OMS_RATE_LIMIT). */
+export const DEFAULT_REQUESTS_PER_SECOND = 1_000;
+
 /** The GraphQL API: queries, mutations dispatched on the CommandBus, graphql-ws subscriptions. */
 @Module({})
 export class ApiModule {
   static register(side: CommandSide, deps: ApiDeps): DynamicModule {
     const logger = deps.logger.child({ component: 'api' });
+    const identity = new Identity(side.access, logger, deps.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND);
     return {
       module: ApiModule,
       imports: [
@@ -120,14 +133,22 @@ export class ApiModule {
               path: '/graphql',
               // A browser page from another site must not ride a user's session: its Origin is checked
               // (same origin as the API, or one allowed by OMS_ALLOWED_ORIGINS); refused with 4403.
-              onConnect: (ctx: { extra: unknown }) => {
-                const { request } = ctx.extra as { request: { headers: Record<string, string | undefined> } };
-                const { origin, host } = request.headers;
+              // Then the connection authenticates with `connectionParams.authorization` ("Bearer <key>").
+              // Either refused: closed with 4403.
+              onConnect: async (ctx: { extra: unknown; connectionParams?: unknown }) => {
+                const extra = ctx.extra as SocketExtra;
+                const { origin, host } = extra.request.headers;
                 const allowed =
                   hostAllowed(host, deps.listenHost ?? '127.0.0.1', deps.allowedHosts ?? []) &&
                   originAllowed(origin, host, deps.allowedOrigins ?? []);
-                if (!allowed) logger.warn({ origin }, 'graphql-ws connection from a foreign origin refused');
-                return allowed;
+                if (!allowed) {
+                  logger.warn({ origin }, 'graphql-ws connection from a foreign origin refused');
+                  return false;
+                }
+                const identified = await identity.ofSocket(ctx.connectionParams);
+                if (identified instanceof Refusal) return false;
+                extra.context = identified;
+                return true;
               },
               // The socket is for subscriptions only, held to the same limits as HTTP (its own validation
               // runs only GraphQL's built-in rules): queries and mutations go over HTTP.
@@ -135,25 +156,23 @@ export class ApiModule {
                 subscriptionProblems(payload.query ?? '', deps.production ?? false),
             },
           },
-          // Who is asking is checked once per request, before anything resolves.
-          context: ({ req }: { req?: RequestContext['req'] }) => {
-            try {
-              actorOf({ req });
-              correlationOf({ req });
-            } catch (error) {
-              throw new GraphQLError((error as Error).message, {
-                extensions: {
-                  code: (error as { code?: string }).code ?? 'BAD_REQUEST',
-                  http: { status: 400 },
-                },
-              });
-            }
-            return { req };
+          // Who is asking is established once per request, before anything resolves: HTTP by its
+          // Authorization header, a graphql-ws subscription by its connection's.
+          context: async (arg: { req?: { headers: Record<string, string | string[] | undefined> } }) => {
+            if (arg.req) return identity.ofHttpRequest(arg.req.headers);
+            const socket = (arg as { extra?: SocketExtra }).extra;
+            if (!socket?.context)
+              throw new GraphQLError('Not authenticated.', { extensions: { code: 'UNAUTHENTICATED' } });
+            await identity.withinRate(socket.context.principal);
+            return socket.context;
           },
         }),
       ],
       providers: [
         { provide: API_DEPS, useValue: deps },
+        { provide: COMMAND_SIDE, useValue: side },
+        { provide: Identity, useValue: identity },
+        AccessResolver,
         { provide: OmsQueries, useValue: new OmsQueries(deps.dataSource, deps.store, deps.prices) },
         { provide: APP_FILTER, useValue: new ResolverErrorFilter(logger) },
         OmsResolver,

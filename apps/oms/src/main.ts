@@ -49,6 +49,13 @@ async function main(): Promise<void> {
   await app.listen(settings.port, settings.host);
   await runtime.whenReady();
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
+  const { credentials } = runtime;
+  if (credentials?.adminKeyFile) logger.info(`ADMIN key in ${credentials.adminKeyFile}`);
+  if (credentials?.demoFile) {
+    logger.info(
+      `demo keys (trader, riskOfficer, auditor, admin) in ${credentials.demoFile}: send one as "Authorization: Bearer <key>"`,
+    );
+  }
   const roles = [...settings.roles].join(' + ');
   const data = settings.databaseUrl ? 'DATABASE_URL' : settings.dataDir;
   logger.info(

@@ -12,6 +12,7 @@ import { NestFactory } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
 import { HealthController } from './health.controller';
 import { NestLogger } from './nest-logger';
+import { bootstrapCredentials } from './credentials';
 import { OmsRuntime } from './oms-runtime';
 
 /**
@@ -31,6 +32,7 @@ export class OmsAppModule {
           listenHost: runtime.settings.host,
           allowedHosts: runtime.settings.allowedHosts,
           production: process.env.NODE_ENV === 'production',
+          requestsPerSecond: runtime.settings.requestsPerSecond,
           venues: () => runtime.gateway?.status() ?? [],
           logger: runtime.logger,
         })
@@ -85,6 +87,13 @@ export async function createOmsApp(runtime: OmsRuntime): Promise<INestApplicatio
   if (runtime.roles.has('api')) app.use('/graphql', graphiqlMiddleware('/graphql'));
   await app.init();
   if (runtime.settings.seedDemo) await seedDemo(app.get(CommandBus));
+  if (runtime.roles.has('api')) {
+    runtime.credentials = await bootstrapCredentials(
+      runtime.commandSide.access,
+      runtime.settings,
+      runtime.logger,
+    );
+  }
   await runtime.startRoles();
   return app;
 }

@@ -35,6 +35,7 @@ import { EventEmitter } from 'events';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { OmsSettings } from './settings';
+import { Credentials } from './credentials';
 
 export interface RuntimeOptions {
   /**
@@ -56,6 +57,8 @@ type GatewayState = 'not in this process' | 'starting' | 'active' | 'standby' | 
  */
 export class OmsRuntime {
   readonly orderUpdates = new EventEmitter();
+  /** The keys start-up made sure of (processes with the api role). */
+  credentials: Credentials | null = null;
   private listener: Client | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private chainer: NodeJS.Timeout | null = null;

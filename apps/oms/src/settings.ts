@@ -1,5 +1,6 @@
 import { EVENT_STORE_KINDS, EventStoreKind } from '@oms/event-store';
 import { LOG_LEVELS, LogLevel } from '@oms/platform';
+import { isConfigurableKey } from '@oms/application';
 import { plainToInstance } from 'class-transformer';
 import {
   IsIn,
@@ -37,6 +38,10 @@ export interface OmsSettings {
   logLevel: LogLevel;
   /** Human-readable log lines; null: when stdout is a terminal. */
   prettyLogs: boolean | null;
+  /** The ADMIN key set by configuration; null: one is generated into the data directory once. */
+  adminKey: string | null;
+  /** Requests per second one principal may make on one instance. */
+  requestsPerSecond: number;
 }
 
 /** A setting that stops start-up: the message names it and says what is wrong, in one sentence. */
@@ -88,6 +93,18 @@ class ReadableFile implements ValidatorConstraintInterface {
 
   defaultMessage(args: ValidationArguments): string {
     return `${shown(args)} is not a file this process can read (a tardis CSV file, gzipped or not).`;
+  }
+}
+
+@ValidatorConstraint({ name: 'configurableKey' })
+class ConfigurableKey implements ValidatorConstraintInterface {
+  validate(value: string): boolean {
+    return isConfigurableKey(value);
+  }
+
+  // The value is a secret: the message never shows it.
+  defaultMessage(): string {
+    return 'OMS_ADMIN_KEY must be 32–256 printable characters without spaces (e.g. `openssl rand -base64 32`), and not a key this OMS issued.';
   }
 }
 
@@ -146,6 +163,16 @@ class Environment {
   OMS_LOG_LEVEL?: string;
 
   @IsOptional()
+  @Validate(ConfigurableKey)
+  OMS_ADMIN_KEY?: string;
+
+  @IsOptional()
+  @Matches(/^[1-9]\d{0,5}$/, {
+    message: (a) => `${shown(a)} must be a whole number of requests a second (1–999999).`,
+  })
+  OMS_RATE_LIMIT?: string;
+
+  @IsOptional()
   @IsIn(['json', 'pretty'], { message: (a) => `${shown(a)} must be json or pretty.` })
   OMS_LOG_FORMAT?: string;
 }
@@ -193,5 +220,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): OmsSettings {
     marketDataFile: e.OMS_MARKET_DATA ?? null,
     logLevel: (e.OMS_LOG_LEVEL ?? 'info') as LogLevel,
     prettyLogs: e.OMS_LOG_FORMAT === undefined ? null : e.OMS_LOG_FORMAT === 'pretty',
+    adminKey: e.OMS_ADMIN_KEY ?? null,
+    requestsPerSecond: Number(e.OMS_RATE_LIMIT ?? '1000'),
   };
 }

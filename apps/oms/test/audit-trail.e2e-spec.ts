@@ -1,4 +1,4 @@
-import { RunningOms, startOms } from './harness';
+import { RunningOms, principalWithKey, startOms } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -27,14 +27,16 @@ describe('auditTrail: the log searched by actor, account, order, type and time',
   beforeAll(async () => {
     oms = await startOms();
     start = new Date().toISOString();
-    const alice = await oms.gql<{ placeOrder: { order: { id: string } } }>(PLACE('trail-a'), undefined, {
-      'x-oms-actor': 'alice',
-    });
+    const asAlice = await principalWithKey(oms, 'alice', ['TRADER'], ['demo']);
+    const asBob = await principalWithKey(oms, 'bob', ['TRADER'], ['demo']);
+    const alice = await oms.gql<{ placeOrder: { order: { id: string } } }>(
+      PLACE('trail-a'),
+      undefined,
+      asAlice,
+    );
     aliceOrder = alice.data!.placeOrder.order.id;
-    await oms.gql(PLACE('trail-b'), undefined, { 'x-oms-actor': 'bob' });
-    await oms.gql(`mutation { cancelOrder(orderId: "${aliceOrder}") { status } }`, undefined, {
-      'x-oms-actor': 'bob',
-    });
+    await oms.gql(PLACE('trail-b'), undefined, asBob);
+    await oms.gql(`mutation { cancelOrder(orderId: "${aliceOrder}") { status } }`, undefined, asBob);
   });
 
   afterAll(async () => {
@@ -43,7 +45,7 @@ describe('auditTrail: the log searched by actor, account, order, type and time',
   });
 
   const trail = (filter: Record<string, unknown>, first = 50, after: string | null = null) =>
-    oms.gql<Trail>(TRAIL, { filter, first, after });
+    oms.gql<Trail>(TRAIL, { filter, first, after }, oms.as('auditor'));
 
   it('what one actor did, and nothing else', async () => {
     const { data, errors } = await trail({ actor: 'user:alice' });

@@ -20,7 +20,7 @@ const CHROMIUM_ARGS = [
 
 /** The little of the page's DOM the browser test touches (the project compiles without DOM types). */
 interface BrowserGlobals {
-  document: { querySelector(selector: string): unknown };
+  document: { querySelector(selector: string): unknown; querySelectorAll(selector: string): unknown };
 }
 
 describe('GraphiQL at /graphql', () => {
@@ -74,13 +74,37 @@ describe('GraphiQL at /graphql', () => {
       await page.waitForSelector('.graphiql-container .graphiql-query-editor .CodeMirror', {
         timeout: 20_000,
       });
-      // CodeMirror closes brackets as one types; set the text as a user's paste would.
-      await page.evaluate((query) => {
-        const editor = (globalThis as unknown as BrowserGlobals).document.querySelector(
-          '.graphiql-query-editor .CodeMirror',
-        ) as { CodeMirror: { setValue(text: string): void } };
-        editor.CodeMirror.setValue(query);
-      }, '{ riskLimits(accountId: "demo") { maxOrderQuantity priceCollarPercent } }');
+      // CodeMirror closes brackets as one types; set the text as a user's paste would: the query, and
+      // the key in the Headers tab (open from the start).
+      const paste = (selector: string, text: string) =>
+        page.evaluate(
+          ([where, what]) => {
+            const editors = [
+              ...((globalThis as unknown as BrowserGlobals).document.querySelectorAll(where) as Iterable<{
+                offsetParent: unknown;
+                CodeMirror: { setValue(text: string): void };
+              }>),
+            ];
+            // The Variables and Headers editors are both in the page; the Headers one comes last.
+            editors
+              .filter((e) => e.offsetParent !== null)
+              .at(-1)
+              ?.CodeMirror.setValue(what);
+          },
+          [selector, text],
+        );
+      await paste(
+        '.graphiql-query-editor .CodeMirror',
+        '{ riskLimits(accountId: "demo") { maxOrderQuantity priceCollarPercent } }',
+      );
+      await page.waitForSelector('.graphiql-editor-tool .CodeMirror >> visible=true', { timeout: 20_000 });
+      await paste(
+        '.graphiql-editor-tool .CodeMirror',
+        JSON.stringify({ Authorization: `Bearer ${oms.keys.trader}` }),
+      );
+      // Until a key is given the API refuses (the schema load included): that is as it should be.
+      expect(errors.every((e) => e.startsWith('401 '))).toBe(true);
+      errors.length = 0;
       await page.click('.graphiql-execute-button');
       await page.waitForFunction(
         () =>

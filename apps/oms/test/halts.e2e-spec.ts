@@ -71,7 +71,7 @@ describe('trading halts take risk off (GraphQL end to end)', () => {
     const halted = await oms.gql(
       `mutation { haltTrading(scope: ACCOUNT, id: "demo", reason: "desk risk review") }`,
       undefined,
-      { 'x-oms-actor': 'risk-officer-1' },
+      oms.as('riskOfficer'),
     );
     expect(halted.errors).toBeUndefined();
     await waitFor(working, (w) => w.length === 0, 'no working order in scope', 15_000);
@@ -89,7 +89,7 @@ describe('trading halts take risk off (GraphQL end to end)', () => {
     }>(`{ tradingState(scope: ACCOUNT, id: "demo") { state current { reason actor cancelWorking } } }`);
     expect(state.data?.tradingState).toEqual({
       state: 'HALTED',
-      current: { reason: 'desk risk review', actor: 'user:risk-officer-1', cancelWorking: true },
+      current: { reason: 'desk risk review', actor: 'user:demo-risk-officer', cancelWorking: true },
     });
     const refused = await place({
       clientOrderId: 'halt-c',
@@ -99,7 +99,7 @@ describe('trading halts take risk off (GraphQL end to end)', () => {
       limitPrice: '9300',
     });
     expect(refused.data?.placeOrder.rejections.map((r) => r.code)).toEqual(['TRADING_HALTED_ACCOUNT']);
-    await oms.gql(`mutation { resumeTrading(scope: ACCOUNT, id: "demo") }`);
+    await oms.gql(`mutation { resumeTrading(scope: ACCOUNT, id: "demo") }`, undefined, oms.as('riskOfficer'));
   });
 
   it('an account in REDUCING keeps what flattens, loses what grows, and can flatten but not grow', async () => {
@@ -132,6 +132,8 @@ describe('trading halts take risk off (GraphQL end to end)', () => {
 
     const halted = await oms.gql(
       `mutation { haltTrading(scope: ACCOUNT, id: "demo", reason: "loss review", state: REDUCING) }`,
+      undefined,
+      oms.as('riskOfficer'),
     );
     expect(halted.errors).toBeUndefined();
     await waitFor(
@@ -180,7 +182,7 @@ describe('trading halts take risk off (GraphQL end to end)', () => {
   });
 
   it('cancelAllOrders mass-cancels an account’s working orders on one side', async () => {
-    await oms.gql(`mutation { resumeTrading(scope: ACCOUNT, id: "demo") }`);
+    await oms.gql(`mutation { resumeTrading(scope: ACCOUNT, id: "demo") }`, undefined, oms.as('riskOfficer'));
     const buys = [await resting('mass-1', 'BUY', '9300'), await resting('mass-2', 'BUY', '9310')];
     const sell = await resting('mass-3', 'SELL', '10100');
     const asked = await oms.gql<{ cancelAllOrders: number }>(

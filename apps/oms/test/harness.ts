@@ -3,15 +3,25 @@ import { TestDatabase, createTestDatabase } from '@oms/event-store/testing/test-
 import { INestApplication } from '@nestjs/common';
 import { silentLogger } from '@oms/platform';
 import { Client } from 'pg';
+import { randomBytes } from 'crypto';
+import { DemoCredentials } from '../src/credentials';
 import { waitFor } from '../../../test/wait-for';
 import { createOmsApp } from '../src/oms-app';
 import { OmsRuntime, RuntimeOptions } from '../src/oms-runtime';
 import { OmsSettings, Role } from '../src/settings';
 
+/** The demo's keys by role, and the bootstrap ADMIN key. */
+export type Keys = DemoCredentials & { bootstrapAdmin: string };
+export type KeyRole = keyof Keys;
+
 export interface RunningOms {
   runtime: OmsRuntime;
   app: INestApplication;
   url: string;
+  keys: Keys;
+  /** The Authorization header of one of the demo's roles. */
+  as(role: KeyRole): Record<string, string>;
+  /** A GraphQL request, as the demo trader unless the headers carry another authorization. */
   gql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
@@ -25,6 +35,9 @@ export interface GqlResponse<T> {
   data?: T;
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
+
+/** The ADMIN key every test OMS is started with (OMS_ADMIN_KEY). */
+export const TEST_ADMIN_KEY = randomBytes(32).toString('base64url');
 
 /** The settings `startOms` runs with: a test database, the demo seeded, nothing else from outside. */
 export function testSettings(databaseUrl: string, roles: Role[]): OmsSettings {
@@ -42,6 +55,9 @@ export function testSettings(databaseUrl: string, roles: Role[]): OmsSettings {
     marketDataFile: null,
     logLevel: 'silent',
     prettyLogs: false,
+    adminKey: TEST_ADMIN_KEY,
+    // Tests that are not about the rate limit are not slowed by it.
+    requestsPerSecond: 1_000_000,
   };
 }
 
@@ -51,22 +67,35 @@ export async function startOms(
   roles: Role[] = ['api', 'projector', 'ledger'],
   // Without a gateway there is no market: risk gets a fixed BTCUSDT price unless told otherwise.
   options: RuntimeOptions = roles.includes('gateway') ? {} : { referencePrices: fixedPrices() },
+  settings: Partial<OmsSettings> = {},
 ): Promise<RunningOms & { database: TestDatabase }> {
   const db = database ?? (await createTestDatabase());
-  const runtime = await OmsRuntime.start(testSettings(db.connectionString, roles), silentLogger, options);
+  const runtime = await OmsRuntime.start(
+    { ...testSettings(db.connectionString, roles), ...settings },
+    silentLogger,
+    options,
+  );
   const app = await createOmsApp(runtime);
   await app.listen(0, '127.0.0.1');
   await runtime.whenReady();
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const demo = runtime.credentials?.demo;
+  const keys: Keys = {
+    ...(demo ?? { trader: '', riskOfficer: '', auditor: '', admin: '' }),
+    bootstrapAdmin: TEST_ADMIN_KEY,
+  };
+  const as = (role: KeyRole) => ({ authorization: `Bearer ${keys[role]}` });
   return {
     database: db,
     runtime,
     app,
     url,
+    keys,
+    as,
     async gql(query, variables, headers) {
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(headers ?? {}) },
+        headers: { 'content-type': 'application/json', ...as('trader'), ...(headers ?? {}) },
         body: JSON.stringify({ query, variables }),
       });
       return (await response.json()) as GqlResponse<never>;
@@ -93,4 +122,31 @@ export function eventually<T>(
   timeoutMs = 10_000,
 ): Promise<T> {
   return waitFor(read, ok, what, timeoutMs);
+}
+
+/**
+ * A principal made through the API as the demo admin: its roles, the accounts granted to it, and its
+ * key (the Authorization header to send).
+ */
+export async function principalWithKey(
+  oms: RunningOms,
+  principalId: string,
+  roles: string[],
+  accounts: string[] = [],
+): Promise<Record<string, string>> {
+  const grants = accounts
+    .map(
+      (a, i) =>
+        `g${i}: grantAccount(principalId: "${principalId}", accountId: "${a}", reason: "test desk") { principalId }`,
+    )
+    .join(' ');
+  const made = await oms.gql<{ issueApiKey: { key: string } }>(
+    `mutation { createPrincipal(input: { principalId: "${principalId}", name: "${principalId}", roles: [${roles.join(', ')}] }) { principalId }
+      ${grants}
+      issueApiKey(principalId: "${principalId}", label: "test") { key } }`,
+    undefined,
+    oms.as('admin'),
+  );
+  if (!made.data) throw new Error(`could not make principal ${principalId}: ${JSON.stringify(made.errors)}`);
+  return { authorization: `Bearer ${made.data.issueApiKey.key}` };
 }

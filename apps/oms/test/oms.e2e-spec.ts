@@ -141,9 +141,9 @@ describe('OMS over HTTP (GraphQL)', () => {
         'LIMIT_PRICE_REQUIRED',
       ],
       [
-        'an unknown account',
+        'an account not granted to the trader',
         () => oms.gql(PLACE, { input: limitBuy({ accountId: 'nobody' }) }),
-        'UNKNOWN_ACCOUNT',
+        'FORBIDDEN',
       ],
       [
         'an unknown instrument',
@@ -182,7 +182,7 @@ describe('OMS over HTTP (GraphQL)', () => {
   });
 
   it('cancels, and shows the history and the order as of an earlier revision', async () => {
-    const { data } = await oms.gql<PlaceResult>(PLACE, { input: limitBuy() }, { 'x-oms-actor': 'trader-7' });
+    const { data } = await oms.gql<PlaceResult>(PLACE, { input: limitBuy() });
     const id = data!.placeOrder.order.id;
     const cancel = await oms.gql<{ cancelOrder: { status: string } }>(
       `mutation { cancelOrder(orderId: "${id}") { status } }`,
@@ -197,7 +197,7 @@ describe('OMS over HTTP (GraphQL)', () => {
       [0, 'OrderAccepted'],
       [1, 'OrderCancelRequested'],
     ]);
-    expect(history.data?.orderHistory[0].actor).toBe('user:trader-7');
+    expect(history.data?.orderHistory[0].actor).toBe('user:demo-trader');
     expect(
       (history.data?.orderHistory[0] as unknown as { data: Record<string, unknown> }).data,
     ).toMatchObject({
@@ -219,13 +219,11 @@ describe('OMS over HTTP (GraphQL)', () => {
   });
 
   it('a replace refused by pre-trade risk is a typed error, and audited on the order', async () => {
-    const { data } = await oms.gql<PlaceResult>(PLACE, { input: limitBuy() }, { 'x-oms-actor': 'trader-7' });
+    const { data } = await oms.gql<PlaceResult>(PLACE, { input: limitBuy() });
     const id = data!.placeOrder.order.id;
     const before = await oms.eventCount();
     const refused = await oms.gql<{ replaceOrder: unknown }>(
       `mutation { replaceOrder(orderId: "${id}", quantity: "0.02", limitPrice: "12000") { status } }`,
-      undefined,
-      { 'x-oms-actor': 'trader-7' },
     );
     expect(refused.data).toBeNull();
     expect(refused.errors?.[0].extensions?.code).toBe('PRICE_COLLAR_BREACHED');
@@ -241,7 +239,7 @@ describe('OMS over HTTP (GraphQL)', () => {
     }>(`{ orderHistory(orderId: "${id}") { type actor data } }`);
     const last = history.data!.orderHistory.at(-1)!;
     expect(history.data!.orderHistory.map((e) => e.type)).toEqual(['OrderAccepted', 'OrderReplaceRefused']);
-    expect(last.actor).toBe('user:trader-7');
+    expect(last.actor).toBe('user:demo-trader');
     expect(last.data.rejections?.map((r) => r.code)).toEqual(['PRICE_COLLAR_BREACHED']);
     const order = await oms.gql<{ order: { quantity: string; limitPrice: string } }>(
       `{ order(id: "${id}") { quantity limitPrice } }`,
@@ -325,12 +323,20 @@ describe('OMS over HTTP (GraphQL)', () => {
       () =>
         oms.gql<{
           auditVerification: { ok: boolean; checked: number; problem: unknown; head: { hash: string } };
-        }>('{ auditVerification { ok checked problem { kind position } head { count position hash } } }'),
+        }>(
+          '{ auditVerification { ok checked problem { kind position } head { count position hash } } }',
+          undefined,
+          oms.as('auditor'),
+        ),
       (r) => (r.data?.auditVerification.checked ?? 0) >= head || r.data?.auditVerification.ok === false,
       'the chain up with the log',
     );
     expect(verified.data?.auditVerification).toMatchObject({ ok: true, problem: null });
-    const anchor = await oms.gql<{ auditAnchor: { hash: string } }>('{ auditAnchor { hash } }');
+    const anchor = await oms.gql<{ auditAnchor: { hash: string } }>(
+      '{ auditAnchor { hash } }',
+      undefined,
+      oms.as('auditor'),
+    );
     expect(anchor.data?.auditAnchor.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -340,7 +346,14 @@ describe('OMS over HTTP (GraphQL)', () => {
         const socket = new WebSocket(`${oms.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', {
           headers: origin ? { origin } : {},
         });
-        socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+        socket.on('open', () =>
+          socket.send(
+            JSON.stringify({
+              type: 'connection_init',
+              payload: { authorization: `Bearer ${oms.keys.trader}` },
+            }),
+          ),
+        );
         socket.on('message', (m) => {
           const type = (JSON.parse(String(m)) as { type: string }).type;
           socket.close();
@@ -358,6 +371,7 @@ describe('OMS over HTTP (GraphQL)', () => {
     const client = createClient({
       url: `${oms.url.replace('http', 'ws')}/graphql`,
       webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${oms.keys.trader}` },
     });
     const outcome = await new Promise<unknown>((resolve) => {
       client.subscribe(
@@ -373,6 +387,7 @@ describe('OMS over HTTP (GraphQL)', () => {
     const client = createClient({
       url: `${oms.url.replace('http', 'ws')}/graphql`,
       webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${oms.keys.trader}` },
     });
     const received: { clientOrderId: string; status: string }[] = [];
     let failed: unknown = null;
@@ -414,10 +429,19 @@ describe('OMS over HTTP (GraphQL)', () => {
     const limits = `{ maxOrderQuantity: "5", maxOrderNotional: "50000", maxPosition: "10", maxOpenNotional: "250000",
       priceCollarPercent: "5", staleReferenceAfterMs: 10000, maxOrdersPerWindow: 50, orderRateWindowMs: 1000,
       maxDailyLoss: "5000", positionLimits: [{ instrumentId: "BTCUSDT", maxPosition: "0.5" }] }`;
+    const opened = await oms.gql(
+      `mutation { openAccount(accountId: "per_instrument", limits: ${limits.replace(', positionLimits: [{ instrumentId: "BTCUSDT", maxPosition: "0.5" }]', '')}) { accountId }
+        grantAccount(principalId: "demo-trader", accountId: "per_instrument", reason: "desk B") { accounts } }`,
+      undefined,
+      oms.as('admin'),
+    );
+    expect(opened.errors).toBeUndefined();
     const set = await oms.gql<{
       setRiskLimits: { positionLimits: { instrumentId: string; maxPosition: string }[] };
     }>(
       `mutation { setRiskLimits(accountId: "per_instrument", limits: ${limits}) { positionLimits { instrumentId maxPosition } } }`,
+      undefined,
+      oms.as('riskOfficer'),
     );
     expect(set.errors).toBeUndefined();
     expect(set.data?.setRiskLimits.positionLimits).toEqual([{ instrumentId: 'BTCUSDT', maxPosition: '0.5' }]);
@@ -438,14 +462,19 @@ describe('OMS over HTTP (GraphQL)', () => {
 
   it('halts and resumes trading (kill switch) — cancels still pass while halted', async () => {
     const { data } = await oms.gql<PlaceResult>(PLACE, { input: limitBuy() });
-    await oms.gql('mutation { haltTrading(scope: GLOBAL, reason: "exchange incident") }');
+    const halted = await oms.gql(
+      'mutation { haltTrading(scope: GLOBAL, reason: "exchange incident") }',
+      undefined,
+      oms.as('riskOfficer'),
+    );
+    expect(halted.errors).toBeUndefined();
     const refused = await oms.gql<PlaceResult>(PLACE, { input: limitBuy() });
     expect(refused.data?.placeOrder.rejections.map((r) => r.code)).toContain('TRADING_HALTED_GLOBAL');
     const cancel = await oms.gql<{ cancelOrder: { status: string } }>(
       `mutation { cancelOrder(orderId: "${data!.placeOrder.order.id}") { status } }`,
     );
     expect(cancel.data?.cancelOrder.status).toBe('PENDING_CANCEL');
-    await oms.gql('mutation { resumeTrading(scope: GLOBAL) }');
+    await oms.gql('mutation { resumeTrading(scope: GLOBAL) }', undefined, oms.as('riskOfficer'));
     expect((await oms.gql<PlaceResult>(PLACE, { input: limitBuy() })).data?.placeOrder.accepted).toBe(true);
   });
 });

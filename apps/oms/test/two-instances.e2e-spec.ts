@@ -1,5 +1,5 @@
 import { accountDecider } from '@oms/domain';
-import { RunningOms, startOms } from './harness';
+import { RunningOms, principalWithKey, startOms } from './harness';
 import { SetRiskLimitsCommand } from '@oms/api';
 import { DEMO_LIMITS, accountStream, orderStream } from '@oms/application';
 import { CommandBus } from '@nestjs/cqrs';
@@ -77,6 +77,11 @@ describe('two API instances on one database', () => {
       quantity: '0.1',
       limitPrice: '9600',
     };
+    // The trader is granted the account before it opens (the API grants only open accounts).
+    await a.runtime.commandSide.access.execute(
+      { type: 'GrantAccount', data: { principalId: 'demo-trader', accountId: 'late', reason: 'test' } },
+      { actor: 'test', correlationId: 'late' },
+    );
     const before = await b.gql(PLACE, { input });
     expect(before.errors?.[0].extensions?.code).toBe('UNKNOWN_ACCOUNT');
     await a.app
@@ -131,5 +136,38 @@ describe('two API instances on one database', () => {
     // Exactly the first reservation remains for the order: 0.25 open to sell.
     expect(state.reservations.get(orderId)?.quantity.toString()).toBe('0.25');
     expect(state.openQuantity.get('BTCUSDT')?.sell.toString()).toBe('0.25');
+  });
+});
+
+describe('access on two API instances', () => {
+  let a: RunningOms & { database: { drop(): Promise<void> } };
+  let b: RunningOms;
+
+  beforeAll(async () => {
+    a = await startOms();
+    b = await startOms(a.database as never);
+  });
+
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop();
+    await a?.database.drop();
+  });
+
+  it('a key revoked through one instance stops working at once on the other', async () => {
+    const key = await principalWithKey(a, 'carol', ['TRADER'], ['demo']);
+    const me = () => b.gql<{ me: { principalId: string } }>('{ me { principalId } }', undefined, key);
+    expect((await me()).data?.me.principalId).toBe('carol');
+    const keyId = /^Bearer oms_([0-9a-f]{16})_/.exec(key.authorization)![1];
+    const revoked = await a.gql(
+      `mutation { revokeApiKey(keyId: "${keyId}", reason: "left the desk") { principalId } }`,
+      undefined,
+      a.as('admin'),
+    );
+    expect(revoked.errors).toBeUndefined();
+    // The very next request, on the other instance: no wait.
+    const after = await me();
+    expect(after.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect(after.data ?? null).toBeNull();
   });
 });

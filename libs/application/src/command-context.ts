@@ -1,3 +1,4 @@
+import { Principal } from '@oms/domain';
 import { EventMetadata } from '@oms/event-store';
 
 /** Who asked and which request this is: recorded on every event the command causes. */
@@ -6,6 +7,11 @@ export interface CommandContext {
   correlationId: string;
   /** The event or command that caused this one, if any. */
   causationId?: string | null;
+  /**
+   * The authenticated principal a client's command comes from, so that a handler which learns the
+   * account only on loading (cancel, replace) can hold it to its grants. Absent: the OMS itself.
+   */
+  principal?: Principal;
 }
 
 export const metadataOf = (ctx: CommandContext): EventMetadata => ({

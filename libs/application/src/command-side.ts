@@ -1,5 +1,6 @@
 import { EventStore } from '@oms/event-store';
 import { Clock } from '@oms/platform';
+import { AccessControl } from './access/access-control';
 import { HotAccounts } from './accounts/hot-accounts';
 import { AggregateStore } from './aggregates/aggregate-store';
 import { KeyedQueue } from './aggregates/keyed-queue';
@@ -21,6 +22,7 @@ export interface CommandSide {
   reference: ReferenceData;
   orderQueue: KeyedQueue;
   placeOrders: PlaceOrderProcess;
+  access: AccessControl;
 }
 
 export function createCommandSide(
@@ -41,5 +43,6 @@ export function createCommandSide(
     orderQueue,
     clock,
   );
-  return { store, clock, prices, aggregates, accounts, reference, orderQueue, placeOrders };
+  const access = new AccessControl(aggregates, clock);
+  return { store, clock, prices, aggregates, accounts, reference, orderQueue, placeOrders, access };
 }

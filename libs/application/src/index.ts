@@ -12,6 +12,7 @@ export * from './aggregates/keyed-queue';
 export * from './accounts/hot-accounts';
 export * from './accounts/account-ledger';
 export * from './controls/halt-enforcer';
+export * from './access/access-control';
 export * from './reference/reference-data';
 export * from './reference/reference-prices';
 export * from './orders/order-id';

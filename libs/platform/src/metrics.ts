@@ -162,3 +162,23 @@ export const venueRateLimitUsage = new Gauge({
 export function secondsSince(startedAt: number): number {
   return (performance.now() - startedAt) / 1000;
 }
+
+export const authenticationFailures = new Counter({
+  name: 'oms_authentication_failures_total',
+  help: 'Requests refused because they did not prove who they were, by reason (missing, malformed, unknown, revoked, wrong secret, busy)',
+  labelNames: ['reason'] as const,
+  registers,
+});
+
+export const authorisationDenials = new Counter({
+  name: 'oms_authorisation_denials_total',
+  help: 'Requests from a known principal refused because its roles or grants do not allow them, by permission',
+  labelNames: ['permission'] as const,
+  registers,
+});
+
+export const rateLimitedRequests = new Counter({
+  name: 'oms_rate_limited_requests_total',
+  help: 'Requests refused because their principal went over its request rate',
+  registers,
+});

@@ -12,15 +12,22 @@ export class CancelOrderHandler implements ICommandHandler<CancelOrderCommand, O
 
   execute({ orderId, reason, ctx }: CancelOrderCommand): Promise<Order> {
     return this.side.orderQueue.run(orderId, async () => {
+      const stream = orderStream(orderId);
+      const loaded = await this.side.aggregates.load(orderDecider, stream);
+      // The account is known once the order is: a client may cancel only on accounts it may.
+      if (ctx.principal && loaded.state.exists) {
+        this.side.access.require(ctx.principal, 'cancel', loaded.state.terms.accountId);
+      }
       const outcome = await this.side.aggregates.execute(
         orderDecider,
-        orderStream(orderId),
+        stream,
         {
           type: 'RequestCancel',
           data: { orderId, reason: reason ?? undefined },
           metadata: { now: new Date(this.side.clock.now()) },
         },
         metadataOf(ctx),
+        loaded,
       );
       if (!outcome.accepted) throw Refusal.of(outcome.rejections);
       return outcome.after.state as Order;

@@ -3,12 +3,14 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CancelOrderHandler } from './cancel-order.handler';
 import { COMMAND_SIDE } from './command-side.token';
+import { ACCESS_HANDLERS } from './access.handlers';
 import { PlaceOrderHandler } from './place-order.handler';
 import { ReplaceOrderHandler } from './replace-order.handler';
 import {
   CancelAllOrdersHandler,
   DefineInstrumentHandler,
   HaltTradingHandler,
+  OpenAccountHandler,
   ResumeTradingHandler,
   SetRiskLimitsHandler,
 } from './trading-controls.handlers';
@@ -22,6 +24,8 @@ export const COMMAND_HANDLERS = [
   ResumeTradingHandler,
   DefineInstrumentHandler,
   CancelAllOrdersHandler,
+  OpenAccountHandler,
+  ...ACCESS_HANDLERS,
 ];
 
 /** The CommandBus and its handlers over a process's command side. */

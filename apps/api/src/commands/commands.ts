@@ -1,5 +1,5 @@
 import { CommandContext, PlaceOrderRequest } from '@oms/application';
-import { Decimal, HaltLevel, InstrumentDefinition, RiskLimitsData, Side } from '@oms/domain';
+import { AccessChange, Decimal, HaltLevel, InstrumentDefinition, RiskLimitsData, Side } from '@oms/domain';
 
 /** The commands the API dispatches on the CommandBus: one handler each, one use case each. */
 
@@ -28,6 +28,17 @@ export class ReplaceOrderCommand {
 }
 
 export class SetRiskLimitsCommand {
+  constructor(
+    readonly accountId: string,
+    readonly limits: RiskLimitsData,
+    readonly ctx: CommandContext,
+    /** A risk officer changes the limits of an account an admin opened; the seed may open it. */
+    readonly mustExist = false,
+  ) {}
+}
+
+/** A new account with its first risk limits (ACCOUNT_EXISTS when it is there already). */
+export class OpenAccountCommand {
   constructor(
     readonly accountId: string,
     readonly limits: RiskLimitsData,
@@ -72,6 +83,23 @@ export class ResumeTradingCommand {
 export class DefineInstrumentCommand {
   constructor(
     readonly definition: InstrumentDefinition,
+    readonly ctx: CommandContext,
+  ) {}
+}
+
+/** A change of principals or grants (not keys): decided on the access stream. */
+export class ChangeAccessCommand {
+  constructor(
+    readonly change: Exclude<AccessChange, { type: 'IssueApiKey' }>,
+    readonly ctx: CommandContext,
+  ) {}
+}
+
+/** A new API key for a principal; its secret is in the answer and nowhere else. */
+export class IssueApiKeyCommand {
+  constructor(
+    readonly principalId: string,
+    readonly label: string,
     readonly ctx: CommandContext,
   ) {}
 }

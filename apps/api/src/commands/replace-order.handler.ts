@@ -19,6 +19,9 @@ export class ReplaceOrderHandler implements ICommandHandler<ReplaceOrderCommand,
     return this.side.orderQueue.run(orderId, async () => {
       const stream = orderStream(orderId);
       const loaded = await aggregates.load(orderDecider, stream);
+      if (ctx.principal && loaded.state.exists) {
+        this.side.access.require(ctx.principal, 'trade', loaded.state.terms.accountId);
+      }
       const now = new Date(clock.now());
       const command = {
         type: 'RequestReplace' as const,

@@ -12,6 +12,7 @@ import {
   AccountCommand,
   AccountState,
   HaltTerms,
+  RiskLimitsData,
   controlsDecider,
   accountDecider,
   instrumentDecider,
@@ -25,6 +26,7 @@ import {
   DefineInstrumentCommand,
   HaltScope,
   HaltTradingCommand,
+  OpenAccountCommand,
   ResumeTradingCommand,
   SetRiskLimitsCommand,
 } from './commands';
@@ -49,18 +51,42 @@ async function onAccount(
 export class SetRiskLimitsHandler implements ICommandHandler<SetRiskLimitsCommand, AccountState> {
   constructor(@Inject(COMMAND_SIDE) private readonly side: CommandSide) {}
 
-  execute({ accountId, limits, ctx }: SetRiskLimitsCommand): Promise<AccountState> {
-    if (!ACCOUNT_ID.test(accountId)) {
-      throw new Refusal('INVALID_ACCOUNT_ID', 'accountId: 1–64 letters, digits, "_", "." or ":".');
+  execute({ accountId, limits, ctx, mustExist }: SetRiskLimitsCommand): Promise<AccountState> {
+    return setLimits(this.side, accountId, limits, ctx, mustExist);
+  }
+}
+
+function setLimits(
+  side: CommandSide,
+  accountId: string,
+  limits: RiskLimitsData,
+  ctx: CommandContext,
+  mustExist: boolean,
+): Promise<AccountState> {
+  if (!ACCOUNT_ID.test(accountId)) {
+    throw new Refusal('INVALID_ACCOUNT_ID', 'accountId: 1–64 letters, digits, "_", "." or ":".');
+  }
+  const now = new Date(side.clock.now());
+  return onAccount(
+    side,
+    accountId,
+    ctx,
+    { type: 'SetRiskLimits', data: { accountId, limits }, metadata: { now } },
+    mustExist,
+  );
+}
+
+/** An account comes into being with its first limits, opened by an admin. */
+@CommandHandler(OpenAccountCommand)
+export class OpenAccountHandler implements ICommandHandler<OpenAccountCommand, AccountState> {
+  constructor(@Inject(COMMAND_SIDE) private readonly side: CommandSide) {}
+
+  async execute({ accountId, limits, ctx }: OpenAccountCommand): Promise<AccountState> {
+    if (ACCOUNT_ID.test(accountId)) {
+      const { revision } = await this.side.aggregates.load(accountDecider, accountStream(accountId));
+      if (revision !== null) throw new Refusal('ACCOUNT_EXISTS', `Account ${accountId} is open already.`);
     }
-    const now = new Date(this.side.clock.now());
-    return onAccount(
-      this.side,
-      accountId,
-      ctx,
-      { type: 'SetRiskLimits', data: { accountId, limits }, metadata: { now } },
-      false,
-    );
+    return setLimits(this.side, accountId, limits, ctx, false);
   }
 }
 

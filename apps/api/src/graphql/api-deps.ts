@@ -30,6 +30,8 @@ export interface ApiDeps {
   allowedHosts?: string[];
   /** NODE_ENV=production: no introspection, no "did you mean" field suggestions. */
   production?: boolean;
+  /** Requests per second one principal may make on this instance (OMS_RATE_LIMIT). */
+  requestsPerSecond?: number;
 }
 
 export const API_DEPS = Symbol('ApiDeps');

@@ -1,4 +1,12 @@
-import { HALT_LEVELS, LIQUIDITY, ORDER_STATUSES, ORDER_TYPES, SIDES, TIMES_IN_FORCE } from '@oms/domain';
+import {
+  ACCESS_ROLES,
+  HALT_LEVELS,
+  LIQUIDITY,
+  ORDER_STATUSES,
+  ORDER_TYPES,
+  SIDES,
+  TIMES_IN_FORCE,
+} from '@oms/domain';
 import { registerEnumType } from '@nestjs/graphql';
 import { HALT_SCOPES } from '../commands/commands';
 
@@ -32,4 +40,11 @@ registerEnumType(TradingStateEnum, { name: 'TradingState', description: 'ACTIVE,
 registerEnumType(BreakerStateEnum, {
   name: 'BreakerState',
   description: 'A venue circuit breaker: CLOSED sends, OPEN refuses, HALF_OPEN lets one probe through.',
+});
+
+export const AccessRoleEnum = enumOf(ACCESS_ROLES);
+registerEnumType(AccessRoleEnum, {
+  name: 'AccessRole',
+  description:
+    'TRADER: trades and reads granted accounts; RISK_OFFICER: limits, halts, mass cancels, reads all; AUDITOR: reads everything, changes nothing; ADMIN: principals, keys, grants, accounts, instruments.',
 });

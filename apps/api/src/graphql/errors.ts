@@ -4,6 +4,7 @@ import { GqlArgumentsHost, GqlExceptionFilter } from '@nestjs/graphql';
 import { Logger } from '@oms/platform';
 import { randomUUID } from 'crypto';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { RequestContext } from './identity';
 
 /** Codes that mean "your request was wrong", from GraphQL itself, Apollo and our scalars. */
 const CALLER_CODES = new Set([
@@ -18,8 +19,9 @@ const CALLER_CODES = new Set([
   'QUERY_TOO_COMPLEX',
   'TOO_MANY_MUTATIONS',
   'TOO_MANY_ROOT_FIELDS',
-  'INVALID_ACTOR',
   'INVALID_CORRELATION_ID',
+  'UNAUTHENTICATED',
+  'RATE_LIMITED',
 ]);
 
 function validationMessages(error: unknown): string | null {
@@ -89,11 +91,11 @@ export class ResolverErrorFilter implements GqlExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): unknown {
     const gql = GqlArgumentsHost.create(host);
-    const headers = (gql.getContext<{ req?: { headers?: Record<string, unknown> } }>()?.req?.headers ??
-      {}) as Record<string, unknown>;
+    const request = gql.getContext<Partial<RequestContext> | undefined>();
     const context = {
       field: gql.getInfo<{ fieldName?: string }>()?.fieldName,
-      correlationId: headers['x-correlation-id'],
+      principal: request?.principal?.principalId,
+      correlationId: request?.correlationId ?? undefined,
     };
     if (exception instanceof Refusal) {
       this.logger.info({ ...context, code: exception.code }, `refused: ${exception.message}`);

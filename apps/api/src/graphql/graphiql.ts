@@ -51,9 +51,23 @@ export function graphiqlPage(graphqlPath: string): string {
   <script>
     const url = new URL('${graphqlPath}', window.location.href);
     const subscriptionUrl = url.href.replace(/^http/, 'ws');
-    const fetcher = GraphiQL.createFetcher({ url: url.href, subscriptionUrl });
+    // Every request carries an API key: the Headers tab's Authorization goes with queries and
+    // mutations, and authenticates the graphql-ws connection of a subscription.
+    const fetcher = (params, options) => {
+      const headers = (options && options.headers) || {};
+      const authorization = headers.Authorization || headers.authorization;
+      return GraphiQL.createFetcher({
+        url: url.href,
+        subscriptionUrl,
+        wsConnectionParams: authorization ? { authorization } : {},
+      })(params, options);
+    };
     ReactDOM.createRoot(document.getElementById('graphiql')).render(
-      React.createElement(GraphiQL, { fetcher, defaultEditorToolsVisibility: true }),
+      React.createElement(GraphiQL, {
+        fetcher,
+        defaultEditorToolsVisibility: 'headers',
+        defaultHeaders: '{\\n  "Authorization": "Bearer <an API key>"\\n}',
+      }),
     );
   </script>
 </body>

@@ -1,10 +1,18 @@
-import { AccountState, Decimal, Order as DomainOrder, HaltLevel, Side, haltLevel } from '@oms/domain';
-import { CommandContext, PlaceOrderOutcome, Refusal } from '@oms/application';
+import {
+  AccountState,
+  Decimal,
+  Order as DomainOrder,
+  HaltLevel,
+  RiskLimitsData,
+  Side,
+  haltLevel,
+  readableAccounts,
+} from '@oms/domain';
+import { PlaceOrderOutcome, Refusal } from '@oms/application';
 import { OrderUpdate } from '@oms/read-models';
 import { Inject } from '@nestjs/common';
 import { Args, Context, ID, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { CommandBus } from '@nestjs/cqrs';
-import { randomUUID } from 'crypto';
 import { PubSub } from 'graphql-subscriptions';
 import {
   CancelAllOrdersCommand,
@@ -38,54 +46,29 @@ import {
 } from './types';
 import { OmsQueries, orderView } from './views';
 import { boundedText } from './limits';
-
-export interface RequestContext {
-  req?: { headers: Record<string, string | string[] | undefined> };
-}
-
-/** Who is asking and which request this is: recorded on every event the request causes. */
-function commandContext(context: RequestContext): CommandContext {
-  return {
-    actor: `user:${actorOf(context) ?? 'anonymous'}`,
-    correlationId: correlationOf(context) ?? randomUUID(),
-  };
-}
-
-/** Ids, UUIDs and the like: it is copied into every event the request leads to. */
-const CORRELATION = /^[A-Za-z0-9_.:-]{1,128}$/;
-
-/** The client's correlation id from `x-correlation-id`: checked, or refused. */
-export function correlationOf(context: RequestContext): string | null {
-  const value = context.req?.headers['x-correlation-id'];
-  const id = Array.isArray(value) ? value[0] : value;
-  if (id === undefined) return null;
-  if (!CORRELATION.test(id)) {
-    throw new Refusal(
-      'INVALID_CORRELATION_ID',
-      'x-correlation-id must be 1–128 letters, digits, "_", ".", ":" or "-".',
-    );
-  }
-  return id;
-}
-
-/** A plain name: nobody records themselves as the system (`system:…`), or writes a page into the log. */
-const ACTOR = /^[A-Za-z0-9_.-]{1,64}$/;
-
-/** The caller's name from `x-oms-actor` (until principals are authenticated): checked, or refused. */
-export function actorOf(context: RequestContext): string | null {
-  const value = context.req?.headers['x-oms-actor'];
-  const actor = Array.isArray(value) ? value[0] : value;
-  if (actor === undefined) return null;
-  if (!ACTOR.test(actor)) {
-    throw new Refusal(
-      'INVALID_ACTOR',
-      'x-oms-actor must be a plain name: 1–64 letters, digits, "_", "." or "-".',
-    );
-  }
-  return actor;
-}
+import { Identity, RequestContext, commandContext } from './identity';
 
 const MAX_PAGE = 500;
+
+/** Risk limits as the API takes them, as the domain keeps them. */
+export function riskLimitsData(limits: RiskLimitsInput): RiskLimitsData {
+  return {
+    maxOrderQuantity: limits.maxOrderQuantity.toString(),
+    maxOrderNotional: limits.maxOrderNotional.toString(),
+    maxPosition: limits.maxPosition.toString(),
+    positionLimits: Object.fromEntries(
+      (limits.positionLimits ?? []).map((l) => [l.instrumentId, l.maxPosition.toString()]),
+    ),
+    maxOpenNotional: limits.maxOpenNotional.toString(),
+    priceCollarPercent: limits.priceCollarPercent.toString(),
+    staleReferenceAfterMs: limits.staleReferenceAfterMs,
+    maxOrdersPerWindow: limits.maxOrdersPerWindow,
+    orderRateWindowMs: limits.orderRateWindowMs,
+    maxDailyLoss: limits.maxDailyLoss.toString(),
+    reduceOnly: limits.reduceOnly,
+    allowedInstruments: limits.allowedInstruments ?? null,
+  };
+}
 
 @Resolver()
 export class OmsResolver {
@@ -95,6 +78,7 @@ export class OmsResolver {
     private readonly commands: CommandBus,
     @Inject(API_DEPS) private readonly deps: ApiDeps,
     private readonly queries: OmsQueries,
+    private readonly identity: Identity,
   ) {
     deps.orderUpdates.on('order', (update: OrderUpdate) => void this.pubsub.publish('order', update));
   }
@@ -107,6 +91,7 @@ export class OmsResolver {
     @Args('input') input: PlaceOrderInput,
     @Context() context: RequestContext,
   ): Promise<PlaceOrderResult> {
+    this.identity.require(context, 'trade', input.accountId);
     const outcome = await this.commands.execute<PlaceOrderCommand, PlaceOrderOutcome>(
       new PlaceOrderCommand(
         {
@@ -168,27 +153,9 @@ export class OmsResolver {
     @Args('limits') limits: RiskLimitsInput,
     @Context() context: RequestContext,
   ): Promise<RiskLimits> {
+    this.identity.require(context, 'manage-risk');
     const state = await this.commands.execute<SetRiskLimitsCommand, AccountState>(
-      new SetRiskLimitsCommand(
-        accountId,
-        {
-          maxOrderQuantity: limits.maxOrderQuantity.toString(),
-          maxOrderNotional: limits.maxOrderNotional.toString(),
-          maxPosition: limits.maxPosition.toString(),
-          positionLimits: Object.fromEntries(
-            (limits.positionLimits ?? []).map((l) => [l.instrumentId, l.maxPosition.toString()]),
-          ),
-          maxOpenNotional: limits.maxOpenNotional.toString(),
-          priceCollarPercent: limits.priceCollarPercent.toString(),
-          staleReferenceAfterMs: limits.staleReferenceAfterMs,
-          maxOrdersPerWindow: limits.maxOrdersPerWindow,
-          orderRateWindowMs: limits.orderRateWindowMs,
-          maxDailyLoss: limits.maxDailyLoss.toString(),
-          reduceOnly: limits.reduceOnly,
-          allowedInstruments: limits.allowedInstruments ?? null,
-        },
-        commandContext(context),
-      ),
+      new SetRiskLimitsCommand(accountId, riskLimitsData(limits), commandContext(context), true),
     );
     return {
       accountId,
@@ -214,6 +181,7 @@ export class OmsResolver {
     @Args('state', { type: () => HaltLevelEnum, defaultValue: 'HALTED' }) state: HaltLevel,
     @Args('cancelWorking', { defaultValue: true }) cancelWorking: boolean,
   ): Promise<boolean> {
+    this.identity.require(context, 'manage-risk');
     const why = boundedText('A halt reason', reason, 500, 3);
     await this.commands.execute(
       new HaltTradingCommand(scope, id ?? null, why, commandContext(context), state, cancelWorking),
@@ -231,6 +199,7 @@ export class OmsResolver {
     @Args('instrumentId', { type: () => ID, nullable: true }) instrumentId: string | null,
     @Args('side', { type: () => SideEnum, nullable: true }) side: Side | null,
   ): Promise<number> {
+    this.identity.require(context, 'cancel', accountId);
     return this.commands.execute(
       new CancelAllOrdersCommand(accountId, instrumentId ?? null, side ?? null, commandContext(context)),
     );
@@ -244,7 +213,9 @@ export class OmsResolver {
     @Args('filter', { type: () => AuditFilter, nullable: true }) filter: AuditFilter | null,
     @Args('first', { type: () => Int, defaultValue: 100 }) first: number,
     @Args('after', { type: () => String, nullable: true }) after: string | null,
+    @Context() context: RequestContext,
   ): Promise<AuditEventConnection> {
+    this.identity.require(context, 'audit');
     if (first < 1 || first > MAX_PAGE)
       throw new Refusal('INVALID_PAGE_SIZE', `first must be 1 to ${MAX_PAGE}.`);
     return this.queries.auditTrail(filter ?? {}, first, after ?? null);
@@ -262,7 +233,9 @@ export class OmsResolver {
     })
     anchorCount: number | null,
     @Args('anchorHash', { type: () => String, nullable: true }) anchorHash: string | null,
+    @Context() context: RequestContext,
   ): Promise<AuditVerification> {
+    this.identity.require(context, 'audit');
     if (
       (anchorCount === null || anchorCount === undefined) !==
       (anchorHash === null || anchorHash === undefined)
@@ -281,7 +254,8 @@ export class OmsResolver {
     nullable: true,
     description: 'The head of the audit chain, to keep elsewhere.',
   })
-  auditAnchor(): Promise<AuditAnchor | null> {
+  auditAnchor(@Context() context: RequestContext): Promise<AuditAnchor | null> {
+    this.identity.require(context, 'audit');
     return this.queries.auditAnchor();
   }
 
@@ -292,7 +266,10 @@ export class OmsResolver {
   tradingState(
     @Args('scope', { type: () => HaltScopeEnum }) scope: HaltScope,
     @Args('id', { type: () => ID, nullable: true }) id: string | null,
+    @Context() context: RequestContext,
   ): Promise<TradingStateView> {
+    // Global and instrument halts are every trader's business; an account's, its readers'.
+    if (scope === 'ACCOUNT' && id) this.identity.require(context, 'read', id);
     if (scope !== 'GLOBAL' && !id) throw new Refusal('ID_REQUIRED', `A ${scope} trading state needs an id.`);
     return this.queries.tradingState(scope, id ?? null);
   }
@@ -303,6 +280,7 @@ export class OmsResolver {
     @Args('id', { type: () => ID, nullable: true }) id: string | null,
     @Context() context: RequestContext,
   ): Promise<boolean> {
+    this.identity.require(context, 'manage-risk');
     await this.commands.execute(new ResumeTradingCommand(scope, id ?? null, commandContext(context)));
     return true;
   }
@@ -322,8 +300,13 @@ export class OmsResolver {
   }
 
   @Query(() => Order, { nullable: true })
-  order(@Args('id', { type: () => ID }) id: string): Promise<Order | null> {
-    return this.queries.order(id);
+  async order(
+    @Args('id', { type: () => ID }) id: string,
+    @Context() context: RequestContext,
+  ): Promise<Order | null> {
+    const order = await this.queries.order(id);
+    if (order) this.identity.require(context, 'read', order.accountId);
+    return order;
   }
 
   @Query(() => OrderConnection, { description: 'Newest first.' })
@@ -332,31 +315,51 @@ export class OmsResolver {
     @Args('status', { type: () => [OrderStatusEnum], nullable: true }) status: string[] | null,
     @Args('first', { type: () => Int, nullable: true, defaultValue: 50 }) first: number,
     @Args('after', { type: () => String, nullable: true }) after: string | null,
+    @Context() context: RequestContext,
   ): Promise<OrderConnection> {
     if (first < 1 || first > MAX_PAGE)
       throw new Refusal('INVALID_PAGE_SIZE', `first must be between 1 and ${MAX_PAGE}.`);
-    return this.queries.orders({ accountId, status, first, after });
+    if (accountId) this.identity.require(context, 'read', accountId);
+    // Without an account: every account the caller may read, and no other.
+    const accounts = accountId ? [accountId] : readableAccounts(context.principal);
+    return this.queries.orders({ accounts, status, first, after });
   }
 
   @Query(() => [Position])
-  positions(@Args('accountId', { type: () => ID }) accountId: string): Promise<Position[]> {
+  positions(
+    @Args('accountId', { type: () => ID }) accountId: string,
+    @Context() context: RequestContext,
+  ): Promise<Position[]> {
+    this.identity.require(context, 'read', accountId);
     return this.queries.positions(accountId);
   }
 
   @Query(() => Pnl)
-  pnl(@Args('accountId', { type: () => ID }) accountId: string): Promise<Pnl> {
+  pnl(
+    @Args('accountId', { type: () => ID }) accountId: string,
+    @Context() context: RequestContext,
+  ): Promise<Pnl> {
+    this.identity.require(context, 'read', accountId);
     return this.queries.pnl(accountId);
   }
 
   @Query(() => RiskLimits, { nullable: true })
-  riskLimits(@Args('accountId', { type: () => ID }) accountId: string): Promise<RiskLimits | null> {
+  riskLimits(
+    @Args('accountId', { type: () => ID }) accountId: string,
+    @Context() context: RequestContext,
+  ): Promise<RiskLimits | null> {
+    this.identity.require(context, 'read', accountId);
     return this.queries.riskLimits(accountId);
   }
 
   @Query(() => [OrderEvent], {
     description: 'Every event of the order, from the event store: what happened, when, who and why.',
   })
-  async orderHistory(@Args('orderId', { type: () => ID }) orderId: string): Promise<OrderEvent[]> {
+  async orderHistory(
+    @Args('orderId', { type: () => ID }) orderId: string,
+    @Context() context: RequestContext,
+  ): Promise<OrderEvent[]> {
+    await this.requireOrderReadable(context, orderId);
     const history = await this.queries.orderHistory(orderId);
     if (history.length === 0) throw new Refusal('ORDER_NOT_FOUND', `Order ${orderId} does not exist.`);
     return history;
@@ -366,11 +369,13 @@ export class OmsResolver {
     nullable: true,
     description: 'The order rebuilt from its events up to a revision and/or an instant.',
   })
-  orderAsOf(
+  async orderAsOf(
     @Args('orderId', { type: () => ID }) orderId: string,
     @Args('revision', { type: () => Int, nullable: true }) revision: number | null,
     @Args('at', { type: () => DateTimeScalar, nullable: true }) at: Date | null,
+    @Context() context: RequestContext,
   ): Promise<Order | null> {
+    await this.requireOrderReadable(context, orderId);
     return this.queries.orderAsOf(orderId, revision ?? null, at ?? null);
   }
 
@@ -382,7 +387,14 @@ export class OmsResolver {
       return this.queries.order(update.orderId);
     },
   })
-  orderUpdated(@Args('accountId', { type: () => ID }) _accountId: string) {
+  orderUpdated(@Args('accountId', { type: () => ID }) accountId: string, @Context() context: RequestContext) {
+    this.identity.require(context, 'read', accountId);
     return this.pubsub.asyncIterableIterator('order');
+  }
+
+  /** An order's account may be read by the caller (an order that does not exist has no secrets). */
+  private async requireOrderReadable(context: RequestContext, orderId: string): Promise<void> {
+    const order = await this.queries.order(orderId);
+    if (order) this.identity.require(context, 'read', order.accountId);
   }
 }

@@ -139,7 +139,8 @@ export class OmsQueries {
   }
 
   async orders(args: {
-    accountId?: string | null;
+    /** The accounts to list: every one, or these (none: an empty page). */
+    accounts: 'ALL' | readonly string[];
     status?: string[] | null;
     first: number;
     after?: string | null;
@@ -152,7 +153,10 @@ export class OmsQueries {
       .orderBy('o.createdAt', 'DESC')
       .addOrderBy('o.orderId', 'DESC')
       .limit(args.first + 1);
-    if (args.accountId) query.andWhere('o.accountId = :accountId', { accountId: args.accountId });
+    if (args.accounts !== 'ALL') {
+      if (args.accounts.length === 0) query.andWhere('FALSE');
+      else query.andWhere('o.accountId IN (:...accounts)', { accounts: args.accounts });
+    }
     if (args.status) query.andWhere('o.status IN (:...status)', { status: args.status });
     if (after) query.andWhere('(o.createdAt, o.orderId) < (:at, :id)', { at: after[0], id: after[1] });
     const rows = await query.getMany();

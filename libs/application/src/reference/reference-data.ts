@@ -44,6 +44,11 @@ export class ReferenceData {
     return this.started;
   }
 
+  /** Every instrument defined so far, by id. */
+  instrumentIds(): string[] {
+    return [...this.instruments.keys()].sort();
+  }
+
   instrument(instrumentId: string): InstrumentState {
     return this.instruments.get(instrumentId)?.state ?? instrumentDecider.initialState();
   }

@@ -65,6 +65,11 @@ export type AccessCommand =
   | Command<'GrantAccount', { principalId: string; accountId: string; reason: string }>
   | Command<'RevokeAccountGrant', { principalId: string; accountId: string; reason: string }>;
 
+/** An access command as a caller states it; the time comes with it when it is decided. */
+export type AccessChange = {
+  [K in AccessCommand['type']]: Omit<Extract<AccessCommand, { type: K }>, 'metadata'>;
+}[AccessCommand['type']];
+
 const sameRoles = (a: readonly AccessRole[], b: readonly AccessRole[]) =>
   a.length === b.length && a.every((r) => b.includes(r));
 

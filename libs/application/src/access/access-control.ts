@@ -1,0 +1,236 @@
+import {
+  AccessChange,
+  AccessCommand,
+  AccessRole,
+  AccessState,
+  Permission,
+  Principal,
+  accessDecider,
+  activeKey,
+  permits,
+} from '@oms/domain';
+import { authenticationFailures, authorisationDenials, Clock } from '@oms/platform';
+import * as argon2 from 'argon2';
+import { createHash, randomBytes, timingSafeEqual } from 'crypto';
+import { AggregateStore, Loaded } from '../aggregates/aggregate-store';
+import { CommandContext, metadataOf } from '../command-context';
+import { Refusal } from '../refusal';
+import { ACCESS_STREAM } from '../streams';
+
+/** A key this OMS made: `oms_<key id>_<secret>`; the id finds the hash, the secret is 32 random bytes. */
+const ISSUED_KEY = /^oms_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+/** Anything else presented is a key set by configuration (OMS_ADMIN_KEY); its id comes from its digest. */
+const CONFIGURED_KEY = /^[\x21-\x7e]{32,256}$/;
+
+/** OWASP's argon2id setting (19 MiB, two passes): about 30 ms a hash here. */
+const ARGON2 = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+/** argon2 verifications at once: each takes 19 MiB and a core for ~30 ms; more wait is a flood. */
+const MAX_VERIFYING = 4;
+/** Wrong keys remembered (by digest), so a client repeating one costs no argon2 run. */
+const MAX_REMEMBERED_WRONG = 10_000;
+
+const digestOf = (key: string) => createHash('sha256').update(key).digest();
+
+/** The key id a presented key is filed under; null when it cannot be a key at all. */
+export function keyIdOf(key: string): string | null {
+  const issued = ISSUED_KEY.exec(key);
+  if (issued) return issued[1];
+  return CONFIGURED_KEY.test(key) ? configuredKeyId(key) : null;
+}
+
+/** A configured key's id: `cfg-` and 12 hex digits of its SHA-256 (48 bits of a digest, not of the key). */
+export const configuredKeyId = (key: string) => `cfg-${digestOf(key).toString('hex').slice(0, 12)}`;
+
+/** Whether a configured key (OMS_ADMIN_KEY) is long and plain enough to be one. */
+export const isConfigurableKey = (key: string) => CONFIGURED_KEY.test(key) && !ISSUED_KEY.test(key);
+
+/** Who a request is: the principal behind a key that is live now. */
+export interface Authenticated {
+  principal: Principal;
+  keyId: string;
+}
+
+/** Why authentication failed, for logs and metrics (the client hears only UNAUTHENTICATED). */
+export type AuthenticationFailure = 'missing' | 'malformed' | 'unknown' | 'revoked' | 'wrong-secret' | 'busy';
+
+export class AuthenticationFailed extends Refusal {
+  constructor(readonly reason: AuthenticationFailure) {
+    super(
+      'UNAUTHENTICATED',
+      reason === 'busy'
+        ? 'Too many keys are being checked at once; try again in a moment.'
+        : 'This request needs a valid API key: send it as "Authorization: Bearer <key>".',
+    );
+  }
+}
+
+/**
+ * Principals, API keys and grants (stream `access-control`): who a request is, and whether it may do
+ * what it asks. Each request reads the stream on from the last revision seen (usually nothing new), so
+ * a key revoked through any instance stops working at the next request on every instance.
+ *
+ * Keys are stored as argon2id hashes only. A key that verified once is remembered in memory by its
+ * SHA-256 digest, so later requests compare digests in constant time instead of running argon2 again.
+ */
+export class AccessControl {
+  private loaded: Loaded<AccessState> = { state: accessDecider.initialState(), revision: null };
+  private reading: Promise<Loaded<AccessState>> | null = null;
+  private readAgain: Promise<Loaded<AccessState>> | null = null;
+  private readonly verified = new Map<string, Buffer>();
+  private readonly wrong = new Set<string>();
+  private verifying = 0;
+  private readonly inFlight = new Map<string, Promise<boolean>>();
+
+  constructor(
+    private readonly aggregates: AggregateStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * The access state as the log holds it now. Reads are shared, but never one that began before the
+   * call: a revocation committed before it is always seen.
+   */
+  current(): Promise<AccessState> {
+    if (!this.reading) {
+      this.reading = this.readOn().finally(() => (this.reading = null));
+      return this.reading.then((l) => l.state);
+    }
+    this.readAgain ??= this.reading
+      .catch(() => undefined)
+      .then(() => {
+        this.readAgain = null;
+        return this.current();
+      })
+      .then(() => this.loaded);
+    return this.readAgain.then((l) => l.state);
+  }
+
+  private async readOn(): Promise<Loaded<AccessState>> {
+    const read = await this.aggregates.load(accessDecider, ACCESS_STREAM, this.loaded);
+    // An append through this instance may have moved on meanwhile.
+    if ((read.revision ?? -1n) > (this.loaded.revision ?? -1n)) this.loaded = read;
+    return this.loaded;
+  }
+
+  /** The principal behind a presented key, or AuthenticationFailed. */
+  async authenticate(key: string | null): Promise<Authenticated> {
+    const failed = (reason: AuthenticationFailure) => {
+      authenticationFailures.inc({ reason });
+      return new AuthenticationFailed(reason);
+    };
+    if (!key) throw failed('missing');
+    const keyId = keyIdOf(key);
+    if (!keyId) throw failed('malformed');
+    const state = await this.current();
+    const live = activeKey(state, keyId);
+    if (!live) throw failed(state.keyOwners[keyId] ? 'revoked' : 'unknown');
+    const digest = digestOf(key);
+    const known = this.verified.get(keyId);
+    if (known && timingSafeEqual(known, digest)) return { principal: live.principal, keyId };
+    const hex = digest.toString('hex');
+    if (this.wrong.has(hex)) throw failed('wrong-secret');
+    // Requests that arrive together with one new key share its one verification.
+    let verification = this.inFlight.get(hex);
+    if (!verification) {
+      if (this.verifying >= MAX_VERIFYING) throw failed('busy');
+      this.verifying++;
+      verification = argon2.verify(live.key.secretHash, key).finally(() => {
+        this.verifying--;
+        this.inFlight.delete(hex);
+      });
+      this.inFlight.set(hex, verification);
+    }
+    const matches = await verification;
+    if (!matches) {
+      if (this.wrong.size >= MAX_REMEMBERED_WRONG) this.wrong.clear();
+      this.wrong.add(hex);
+      throw failed('wrong-secret');
+    }
+    this.verified.set(keyId, digest);
+    return { principal: live.principal, keyId };
+  }
+
+  /** FORBIDDEN unless the principal may; counted and sentenced in the role's words. */
+  require(principal: Principal, permission: Permission, accountId?: string): void {
+    if (permits(principal, permission, accountId)) return;
+    authorisationDenials.inc({ permission });
+    const on = accountId === undefined ? '' : ` on account ${accountId}`;
+    throw new Refusal(
+      'FORBIDDEN',
+      `${principal.principalId} (${principal.roles.join(', ')}) may not ${PERMISSION_WORDS[permission]}${on}.`,
+    );
+  }
+
+  /** Decides and appends one access command; a refusal becomes a Refusal. */
+  async execute(command: AccessChange, ctx: CommandContext): Promise<AccessState> {
+    const outcome = await this.aggregates.execute(
+      accessDecider,
+      ACCESS_STREAM,
+      { ...command, metadata: { now: new Date(this.clock.now()) } } as AccessCommand,
+      metadataOf(ctx),
+      await this.loadedNow(),
+    );
+    if (!outcome.accepted) throw Refusal.of(outcome.rejections);
+    if (outcome.after.revision !== null && (this.loaded.revision ?? -1n) < outcome.after.revision) {
+      this.loaded = outcome.after;
+    }
+    return outcome.after.state;
+  }
+
+  /**
+   * A new key for a principal: 32 random bytes, returned once; only its argon2id hash is recorded.
+   */
+  async issueKey(
+    principalId: string,
+    label: string,
+    ctx: CommandContext,
+  ): Promise<{ keyId: string; key: string }> {
+    const keyId = randomBytes(8).toString('hex');
+    const key = `oms_${keyId}_${randomBytes(32).toString('base64url')}`;
+    await this.register(principalId, keyId, key, label, ctx);
+    return { keyId, key };
+  }
+
+  /** Records a key chosen elsewhere (OMS_ADMIN_KEY) for a principal, once. */
+  async registerConfiguredKey(
+    principalId: string,
+    key: string,
+    label: string,
+    ctx: CommandContext,
+  ): Promise<string> {
+    const keyId = configuredKeyId(key);
+    const state = await this.current();
+    if (!state.keyOwners[keyId]) await this.register(principalId, keyId, key, label, ctx);
+    return keyId;
+  }
+
+  private async register(
+    principalId: string,
+    keyId: string,
+    key: string,
+    label: string,
+    ctx: CommandContext,
+  ) {
+    const secretHash = await argon2.hash(key, ARGON2);
+    await this.execute({ type: 'IssueApiKey', data: { principalId, keyId, label, secretHash } }, ctx);
+  }
+
+  /** A principal with its roles, created if it is not there yet (the same terms again change nothing). */
+  ensurePrincipal(principalId: string, name: string, roles: AccessRole[], ctx: CommandContext) {
+    return this.execute({ type: 'CreatePrincipal', data: { principalId, name, roles } }, ctx);
+  }
+
+  private async loadedNow(): Promise<Loaded<AccessState>> {
+    await this.current();
+    return this.loaded;
+  }
+}
+
+const PERMISSION_WORDS: Record<Permission, string> = {
+  trade: 'place or replace orders',
+  cancel: 'cancel orders',
+  read: 'read',
+  'manage-risk': 'change risk limits or halt trading',
+  audit: 'read the audit log',
+  administer: 'manage principals, keys, grants, accounts or instruments',
+};
