@@ -12,6 +12,8 @@ ENV NODE_ENV=production
 COPY --from=build /oms/node_modules ./node_modules
 COPY --from=build /oms/dist ./dist
 COPY package.json ./
+# Where an API instance writes demo-credentials.json (a volume in docker-compose.yml), owned by the user it runs as.
+RUN mkdir -p /oms/data && chown node:node /oms/data
 USER node
 EXPOSE 4000
 CMD ["node", "dist/apps/oms/src/main.js"]

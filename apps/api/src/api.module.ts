@@ -1,4 +1,5 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { GraphQLWsSubscriptionsConfig } from '@nestjs/graphql';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
@@ -95,6 +96,7 @@ export const DEFAULT_REQUESTS_PER_SECOND = 1_000;
 export class ApiModule {
   static register(side: CommandSide, deps: ApiDeps): DynamicModule {
     const logger = deps.logger.child({ component: 'api' });
+    const formatError = graphQLErrorFormatter(logger);
     const identity = new Identity(side.access, logger, deps.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND);
     return {
       module: ApiModule,
@@ -111,7 +113,7 @@ export class ApiModule {
           introspection: !deps.production,
           hideSchemaDetailsFromClientErrors: deps.production ?? false,
           includeStacktraceInErrorResponses: false,
-          formatError: graphQLErrorFormatter(logger),
+          formatError,
           validationRules: [
             requestLimitsRule(),
             maxDepthRule({
@@ -129,7 +131,8 @@ export class ApiModule {
             }),
           ],
           subscriptions: {
-            'graphql-ws': {
+            // graphql-ws's own hooks (onError, onNext) are passed through to its server as they are.
+            'graphql-ws': <GraphQLWsSubscriptionsConfig>{
               path: '/graphql',
               // A browser page from another site must not ride a user's session: its Origin is checked
               // (same origin as the API, or one allowed by OMS_ALLOWED_ORIGINS); refused with 4403.
@@ -154,6 +157,19 @@ export class ApiModule {
               // runs only GraphQL's built-in rules): queries and mutations go over HTTP.
               onSubscribe: (_ctx: unknown, _id: string, payload: { query?: string }) =>
                 subscriptionProblems(payload.query ?? '', deps.production ?? false),
+              // Errors on the socket read as they do over HTTP: a code and a sentence, nothing internal.
+              onError: (_ctx: unknown, _id: string, _payload: unknown, errors: readonly GraphQLError[]) =>
+                errors.map((e) => formatError(e.toJSON(), e)),
+              onNext: (
+                _ctx: unknown,
+                _id: string,
+                _payload: unknown,
+                _args: unknown,
+                result: { errors?: readonly GraphQLError[] },
+              ) =>
+                result.errors
+                  ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) }
+                  : undefined,
             },
           },
           // Who is asking is established once per request, before anything resolves: HTTP by its

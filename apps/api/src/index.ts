@@ -3,3 +3,4 @@ export * from './api.module';
 export * from './commands';
 export * from './graphql/api-deps';
 export { graphiqlMiddleware } from './graphql/graphiql';
+export { bearerKey } from './graphql/identity';

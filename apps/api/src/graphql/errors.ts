@@ -22,6 +22,8 @@ const CALLER_CODES = new Set([
   'INVALID_CORRELATION_ID',
   'UNAUTHENTICATED',
   'RATE_LIMITED',
+  'SUBSCRIPTIONS_ONLY',
+  'INTROSPECTION_DISABLED',
 ]);
 
 function validationMessages(error: unknown): string | null {

@@ -233,4 +233,5 @@ const PERMISSION_WORDS: Record<Permission, string> = {
   'manage-risk': 'change risk limits or halt trading',
   audit: 'read the audit log',
   administer: 'manage principals, keys, grants, accounts or instruments',
+  monitor: 'read the metrics',
 };

@@ -7,9 +7,10 @@ import { Principal } from './access';
  * - `read`: an account's orders, positions, P&L, limits, histories and updates;
  * - `manage-risk`: risk limits, halts and resumes;
  * - `audit`: the log itself (audit trail, chain verification and anchor);
- * - `administer`: principals, keys, grants, accounts and instruments.
+ * - `administer`: principals, keys, grants, accounts and instruments;
+ * - `monitor`: the process's metrics.
  */
-export type Permission = 'trade' | 'cancel' | 'read' | 'manage-risk' | 'audit' | 'administer';
+export type Permission = 'trade' | 'cancel' | 'read' | 'manage-risk' | 'audit' | 'administer' | 'monitor';
 
 const ACCOUNT_PERMISSIONS: readonly Permission[] = ['trade', 'cancel', 'read'];
 
@@ -40,6 +41,9 @@ export function permits(principal: Principal, permission: Permission, accountId?
       return has('AUDITOR');
     case 'administer':
       return has('ADMIN');
+    case 'monitor':
+      // Those who run and watch the OMS; a trader's view is its own accounts.
+      return has('RISK_OFFICER') || has('AUDITOR') || has('ADMIN');
   }
 }
 
