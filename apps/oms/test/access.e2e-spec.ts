@@ -1,6 +1,6 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { RunningOms, principalWithKey, startOms } from './harness';
+import { RunningOms, eventually, principalWithKey, startOms } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -138,6 +138,57 @@ describe('authentication and authorisation over HTTP and graphql-ws', () => {
     expect(JSON.stringify(outcome)).toContain('FORBIDDEN');
   });
 
+  it('a subscription stops receiving once its key is revoked', async () => {
+    const fay = await principalWithKey(oms, 'fay', ['TRADER'], ['demo']);
+    const subscribe = (authorization: string, into: string[]) => {
+      const client = createClient({
+        url: `${oms.url.replace('http', 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization },
+      });
+      client.subscribe<{ orderUpdated: { clientOrderId: string } }>(
+        { query: 'subscription { orderUpdated(accountId: "demo") { clientOrderId } }' },
+        {
+          next: (m) => m.data && into.push(m.data.orderUpdated.clientOrderId),
+          error: () => undefined,
+          complete: () => undefined,
+        },
+      );
+      return client;
+    };
+    const fays: string[] = [];
+    const auditors: string[] = [];
+    const clients = [subscribe(fay.authorization, fays), subscribe(`Bearer ${oms.keys.auditor}`, auditors)];
+    try {
+      // Subscriptions register a moment after the socket opens: place until fay hears one.
+      let n = 0;
+      await eventually(
+        async () => {
+          await oms.gql(PLACE('demo', `fay-before-${n++}`), undefined, fay);
+          return fays.length;
+        },
+        (heard) => heard > 0,
+        'fay to hear her own order',
+      );
+      const keyId = /^Bearer oms_([0-9a-f]{16})_/.exec(fay.authorization)![1];
+      await oms.gql(
+        `mutation { revokeApiKey(keyId: "${keyId}", reason: "test") { principalId } }`,
+        undefined,
+        oms.as('admin'),
+      );
+      await oms.gql(PLACE('demo', 'after-revoke'));
+      await oms.gql(PLACE('demo', 'after-revoke-2'));
+      await eventually(
+        async () => auditors,
+        (heard) => heard.includes('after-revoke-2'),
+        'the auditor to hear the orders placed after the revocation',
+      );
+      expect(fays).not.toContain('after-revoke');
+    } finally {
+      await Promise.all(clients.map((c) => c.dispose()));
+    }
+  });
+
   it('a graphql-ws connection without a valid key is refused', async () => {
     const connect = (payload: unknown) =>
       new Promise<string>((resolve) => {
@@ -261,6 +312,13 @@ describe('authentication and authorisation over HTTP and graphql-ws', () => {
     const text = JSON.stringify(listed);
     expect(text).not.toContain(dan.authorization.slice('Bearer '.length));
     expect(text).not.toMatch(/argon2/);
+    const issued = await oms.gql<{ auditTrail: { edges: { node: { data: { secretHash: string } } }[] } }>(
+      '{ auditTrail(filter: { eventTypes: ["ApiKeyIssued"] }) { edges { node { data } } } }',
+      undefined,
+      oms.as('auditor'),
+    );
+    expect(issued.data?.auditTrail.edges.length).toBeGreaterThan(3);
+    expect(JSON.stringify(issued)).not.toMatch(/\$argon2id\$/);
     expect(listed.data?.principals.map((p) => p.principalId)).toEqual(
       expect.arrayContaining(['admin', 'dan', 'demo-trader', 'demo-auditor']),
     );

@@ -1,5 +1,5 @@
 import { AccessControl, AuthenticationFailed, CommandContext, Refusal } from '@oms/application';
-import { Permission, Principal } from '@oms/domain';
+import { Permission, Principal, activeKey, permits } from '@oms/domain';
 import { Logger, rateLimitedRequests } from '@oms/platform';
 import { randomUUID } from 'crypto';
 import { GraphQLError } from 'graphql';
@@ -112,6 +112,15 @@ export class Identity {
       );
       throw error;
     }
+  }
+
+  /**
+   * Whether the key a long-lived request (a subscription) authenticated with still works and still
+   * allows it, as the log says now: a revoked key or grant stops what it receives at the next update.
+   */
+  async stillPermits(context: RequestContext, permission: Permission, accountId?: string): Promise<boolean> {
+    const live = activeKey(await this.access.current(), context.keyId);
+    return live !== null && permits(live.principal, permission, accountId);
   }
 
   async withinRate(principal: Principal): Promise<void> {

@@ -381,8 +381,18 @@ export class OmsResolver {
 
   @Subscription(() => Order, {
     description: 'Orders of an account as the projector records their changes.',
-    filter: (update: OrderUpdate, variables: { accountId: string }) =>
-      update.accountId === variables.accountId,
+    // Each update goes only to a subscriber whose key and grant still allow it.
+    filter(
+      this: OmsResolver,
+      update: OrderUpdate,
+      variables: { accountId: string },
+      context: RequestContext,
+    ) {
+      return (
+        update.accountId === variables.accountId &&
+        this.identity.stillPermits(context, 'read', variables.accountId)
+      );
+    },
     resolve(this: OmsResolver, update: OrderUpdate) {
       return this.queries.order(update.orderId);
     },

@@ -89,6 +89,15 @@ function encodeCursor(createdAt: Date, orderId: string): string {
 
 const AUDIT_QUERY_TIMEOUT_MS = 5_000;
 
+/**
+ * A key's hash stays in the log (the chain covers it) but is not handed out: a configured key may be
+ * guessable, and its hash is what a guess would be tested against offline.
+ */
+function withoutKeyHash(type: string, data: unknown): unknown {
+  if (type !== 'ApiKeyIssued' || typeof data !== 'object' || data === null) return data;
+  return { ...data, secretHash: '(argon2id hash, withheld)' };
+}
+
 /** A place in the log, as auditTrail gives it out: transaction id and position, both digits. */
 function decodeLogCursor(cursor: string): [string, string] {
   const [tx, position] = Buffer.from(cursor, 'base64url').toString().split('|');
@@ -321,7 +330,7 @@ export class OmsQueries {
         actor: r.metadata?.actor ?? null,
         correlationId: r.metadata?.correlationId ?? null,
         causationId: r.metadata?.causationId ?? null,
-        data: r.data,
+        data: withoutKeyHash(r.type, r.data),
       },
     }));
     return {
