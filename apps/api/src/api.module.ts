@@ -4,7 +4,6 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { CommandSide, Refusal } from '@oms/application';
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { GraphQLError, ValidationContext, parse } from 'graphql';
 import { CommandsModule } from './commands';
@@ -16,6 +15,7 @@ import { Identity, RequestContext } from './graphql/identity';
 import { COMMAND_SIDE } from './commands/command-side.token';
 import { OmsQueries } from './graphql/views';
 import { DEFAULT_REQUEST_LIMITS, requestLimitsRule } from './graphql/limits';
+import { DEFAULT_RESPONSE_BUDGET, responseBudgetRule } from './graphql/response-budget';
 
 /** graphql-armor rules report through the validation context, so clients get GRAPHQL_VALIDATION_FAILED. */
 function reportAsValidationError(context: ValidationContext | null, error: GraphQLError): void {
@@ -122,12 +122,10 @@ export class ApiModule {
               propagateOnRejection: false,
               onReject: [reportAsValidationError],
             }),
-            // Cost counts list sizes (`first`): one full 500-order page costs about 22,000.
-            costLimitRule({
-              maxCost: 50_000,
-              exposeLimits: true,
-              propagateOnRejection: false,
-              onReject: [reportAsValidationError],
+            // Every value the answer could hold, lists at their bounds and aliases each time.
+            responseBudgetRule({
+              ...DEFAULT_RESPONSE_BUDGET,
+              maxValues: deps.responseBudget ?? DEFAULT_RESPONSE_BUDGET.maxValues,
             }),
           ],
           subscriptions: {

@@ -176,8 +176,8 @@ describe('OMS over HTTP (GraphQL)', () => {
         `{ ${Array.from({ length: n }, (_, i) => `o${i}: orders(first: 500) { edges { node { id status fills { execId price } rejections { code } } } }`).join(' ')} }`;
       expect((await oms.gql(wide(1))).errors).toBeUndefined();
       const { errors } = await oms.gql(wide(5));
-      expect(errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-      expect(errors?.[0].message).toMatch(/cost/i);
+      expect(errors?.[0].extensions?.code).toBe('RESPONSE_BUDGET_EXCEEDED');
+      expect(errors?.[0].message).toMatch(/at most 250,000/);
     });
   });
 

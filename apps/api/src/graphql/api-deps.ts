@@ -32,6 +32,8 @@ export interface ApiDeps {
   production?: boolean;
   /** Requests per second one principal may make on this instance (OMS_RATE_LIMIT). */
   requestsPerSecond?: number;
+  /** Values one response may hold (OMS_RESPONSE_BUDGET). */
+  responseBudget?: number;
 }
 
 export const API_DEPS = Symbol('ApiDeps');

@@ -353,16 +353,25 @@ export class OmsResolver {
   }
 
   @Query(() => [OrderEvent], {
-    description: 'Every event of the order, from the event store: what happened, when, who and why.',
+    description:
+      'The events of the order from the event store, oldest first: what happened, when, who and why. A page at a time: the next starts at the last revision + 1.',
   })
   async orderHistory(
     @Args('orderId', { type: () => ID }) orderId: string,
     @Context() context: RequestContext,
+    @Args('fromRevision', { type: () => Int, defaultValue: 0, description: 'The first revision to answer.' })
+    fromRevision: number,
+    @Args('first', { type: () => Int, defaultValue: MAX_PAGE, description: `At most ${MAX_PAGE} events.` })
+    first: number,
   ): Promise<OrderEvent[]> {
-    await this.requireOrderReadable(context, orderId);
-    const history = await this.queries.orderHistory(orderId);
-    if (history.length === 0) throw new Refusal('ORDER_NOT_FOUND', `Order ${orderId} does not exist.`);
-    return history;
+    if (first < 1 || first > MAX_PAGE)
+      throw new Refusal('INVALID_PAGE_SIZE', `first must be between 1 and ${MAX_PAGE}.`);
+    if (fromRevision < 0) throw new Refusal('REVISION_NOT_FOUND', 'fromRevision is 0 or more.');
+    if (!(await this.requireOrderReadable(context, orderId))) {
+      throw new Refusal('ORDER_NOT_FOUND', `Order ${orderId} does not exist.`);
+    }
+    // Past the last revision: an empty page.
+    return this.queries.orderHistory(orderId, fromRevision, first);
   }
 
   @Query(() => Order, {
@@ -402,9 +411,10 @@ export class OmsResolver {
     return this.pubsub.asyncIterableIterator('order');
   }
 
-  /** An order's account may be read by the caller (an order that does not exist has no secrets). */
-  private async requireOrderReadable(context: RequestContext, orderId: string): Promise<void> {
+  /** An order's account may be read by the caller (an order that does not exist has no secrets); whether it exists. */
+  private async requireOrderReadable(context: RequestContext, orderId: string): Promise<boolean> {
     const order = await this.queries.order(orderId);
     if (order) this.identity.require(context, 'read', order.accountId);
+    return order !== null;
   }
 }

@@ -401,8 +401,12 @@ export class OmsQueries {
     return asRecorded<OrderEventType>(await this.store.readStream(orderStream(orderId)));
   }
 
-  async orderHistory(orderId: string): Promise<OrderEvent[]> {
-    return (await this.history(orderId)).map((e) => ({
+  async orderHistory(orderId: string, fromRevision = 0, first?: number): Promise<OrderEvent[]> {
+    const events = await this.store.readStream(orderStream(orderId), {
+      fromRevision: BigInt(fromRevision),
+      maxCount: first,
+    });
+    return asRecorded<OrderEventType>(events).map((e) => ({
       revision: Number(e.revision),
       type: e.type,
       recordedAt: e.recordedAt,

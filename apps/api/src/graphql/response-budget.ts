@@ -1,0 +1,151 @@
+import {
+  ASTVisitor,
+  FieldNode,
+  FragmentDefinitionNode,
+  GraphQLError,
+  GraphQLNamedType,
+  GraphQLOutputType,
+  SelectionSetNode,
+  ValidationContext,
+  getNamedType,
+  getNullableType,
+  isCompositeType,
+  isListType,
+  isObjectType,
+  isInterfaceType,
+  Kind,
+  OperationDefinitionNode,
+} from 'graphql';
+
+/**
+ * What one request may ask for, counted before anything runs: every value in the answer (a scalar is
+ * one, an object one plus its fields), with each list multiplied by the most it can hold. The bound of a
+ * list is its `first` argument (a literal, the argument's default, or its maximum when it comes from a
+ * variable: validation is cached per document, so variables are not known here), or a fixed bound per
+ * field. Aliases count each time they appear. A JSON value (an event's data) counts as an event's worth.
+ */
+export interface ResponseBudget {
+  /** Values one response may hold. */
+  maxValues: number;
+  /** The most a `first` argument may ask for, where the field does not say. */
+  maxPage: number;
+  /** Bounds of lists with no `first`, by `Type.field`. */
+  listBounds: Readonly<Record<string, number>>;
+  /** What one JSON value counts for. */
+  jsonValues: number;
+}
+
+export const DEFAULT_RESPONSE_BUDGET: ResponseBudget = {
+  maxValues: 250_000,
+  maxPage: 500,
+  listBounds: {
+    // A connection's page size is on the connection; its edges are that many.
+    'OrderConnection.edges': 1,
+    'AuditEventConnection.edges': 1,
+    // Executions of one order (an estimate: an order filled in more pieces answers more).
+    'Order.fills': 100,
+    // Every failed pre-trade check at once.
+    'Order.rejections': 25,
+    'PlaceOrderResult.rejections': 25,
+    'Query.positions': 200,
+    'Query.venues': 32,
+    'Query.principals': 500,
+    'Query.instruments': 1_000,
+    'Query.accounts': 10_000,
+    'PrincipalView.keys': 20,
+    'PrincipalView.accounts': 200,
+    'PrincipalView.roles': 4,
+    'TradingStateView.history': 1_000,
+    'RiskLimits.positionLimits': 100,
+    'RiskLimits.allowedInstruments': 1_000,
+    'Pnl.otherFees': 32,
+    'Pnl.unmarkedInstruments': 200,
+    'Position.otherFees': 32,
+    'InstrumentView.venueSymbols': 32,
+  },
+  jsonValues: 60,
+};
+
+/** A list bound the budget does not know: a large one, so an unlisted list is never cheap. */
+const UNKNOWN_LIST = 10_000;
+
+export function responseBudgetRule(budget: ResponseBudget = DEFAULT_RESPONSE_BUDGET) {
+  return (context: ValidationContext): ASTVisitor => {
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const definition of context.getDocument().definitions) {
+      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    }
+    const schema = context.getSchema();
+
+    const pageOf = (field: FieldNode, argDefault: unknown, argMax: number): number => {
+      const first = field.arguments?.find((a) => a.name.value === 'first');
+      if (!first) return typeof argDefault === 'number' ? argDefault : argMax;
+      if (first.value.kind === Kind.INT) return Math.max(0, Number(first.value.value));
+      return argMax;
+    };
+
+    const valuesOf = (
+      selectionSet: SelectionSetNode,
+      parent: GraphQLNamedType,
+      seen: ReadonlySet<string>,
+    ): number => {
+      let total = 0;
+      for (const selection of selectionSet.selections) {
+        if (selection.kind === Kind.INLINE_FRAGMENT) {
+          const on = selection.typeCondition
+            ? (schema.getType(selection.typeCondition.name.value) ?? parent)
+            : parent;
+          total += valuesOf(selection.selectionSet, on, seen);
+          continue;
+        }
+        if (selection.kind === Kind.FRAGMENT_SPREAD) {
+          const name = selection.name.value;
+          const fragment = fragments.get(name);
+          if (!fragment || seen.has(name)) continue;
+          const on = schema.getType(fragment.typeCondition.name.value) ?? parent;
+          total += valuesOf(fragment.selectionSet, on, new Set([...seen, name]));
+          continue;
+        }
+        total += fieldValues(selection, parent, seen);
+      }
+      return total;
+    };
+
+    const fieldValues = (field: FieldNode, parent: GraphQLNamedType, seen: ReadonlySet<string>): number => {
+      if (!isObjectType(parent) && !isInterfaceType(parent)) return 1;
+      const definition = parent.getFields()[field.name.value];
+      if (!definition) return 1; // __typename and the like; unknown fields fail validation anyway
+      const type: GraphQLOutputType = definition.type;
+      const named = getNamedType(type);
+      let each = 1;
+      if (named.name === 'JSON') each = budget.jsonValues;
+      else if (isCompositeType(named) && field.selectionSet)
+        each = 1 + valuesOf(field.selectionSet, named, seen);
+      const firstArg = definition.args.find((a) => a.name === 'first');
+      const key = `${parent.name}.${field.name.value}`;
+      const list = isListType(getNullableType(type));
+      // A connection's `first` multiplies everything under it; a list's `first` or bound multiplies it.
+      const page = firstArg ? pageOf(field, firstArg.defaultValue, budget.maxPage) : 1;
+      const bound = list && !firstArg ? (budget.listBounds[key] ?? UNKNOWN_LIST) : 1;
+      return each * page * bound;
+    };
+
+    return {
+      OperationDefinition(node: OperationDefinitionNode) {
+        const root = schema.getRootType(node.operation);
+        if (!root) return;
+        const values = valuesOf(node.selectionSet, root, new Set());
+        if (values <= budget.maxValues) return;
+        context.reportError(
+          new GraphQLError(
+            `This request could answer with up to ${values.toLocaleString('en')} values; one request may ask for at most ${budget.maxValues.toLocaleString('en')}. Ask for fewer fields, a smaller page (first) or fewer aliases.`,
+            {
+              nodes: [node],
+              extensions: { code: 'RESPONSE_BUDGET_EXCEEDED', values, maxValues: budget.maxValues },
+            },
+          ),
+        );
+      },
+    };
+  };
+}
