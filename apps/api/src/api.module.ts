@@ -12,6 +12,7 @@ import { ResolverErrorFilter, graphQLErrorFormatter } from './graphql/errors';
 import { OmsResolver } from './graphql/resolvers';
 import { AccessResolver } from './graphql/access.resolver';
 import { Identity, RequestContext } from './graphql/identity';
+import { JwtVerifier } from './graphql/jwt';
 import { COMMAND_SIDE } from './commands/command-side.token';
 import { OmsQueries } from './graphql/views';
 import { DEFAULT_REQUEST_LIMITS, requestLimitsRule } from './graphql/limits';
@@ -97,7 +98,13 @@ export class ApiModule {
   static register(side: CommandSide, deps: ApiDeps): DynamicModule {
     const logger = deps.logger.child({ component: 'api' });
     const formatError = graphQLErrorFormatter(logger);
-    const identity = new Identity(side.access, logger, deps.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND);
+    const identity = new Identity(
+      side.access,
+      logger,
+      deps.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND,
+      side.clock,
+      deps.jwt ? new JwtVerifier(deps.jwt) : null,
+    );
     return {
       module: ApiModule,
       imports: [

@@ -4,3 +4,4 @@ export * from './commands';
 export * from './graphql/api-deps';
 export { graphiqlMiddleware } from './graphql/graphiql';
 export { bearerKey } from './graphql/identity';
+export type { JwtSettings } from './graphql/jwt';

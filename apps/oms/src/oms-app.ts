@@ -33,6 +33,8 @@ export class OmsAppModule {
           allowedHosts: runtime.settings.allowedHosts,
           production: process.env.NODE_ENV === 'production',
           requestsPerSecond: runtime.settings.requestsPerSecond,
+          responseBudget: runtime.settings.responseBudget,
+          jwt: runtime.settings.jwt,
           venues: () => runtime.gateway?.status() ?? [],
           logger: runtime.logger,
         })

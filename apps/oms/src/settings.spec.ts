@@ -74,4 +74,40 @@ describe('settings, checked once at start-up', () => {
       /not a comma-separated list of host names/,
     );
   });
+
+  it('takes an admin key only if it is long and plain, and never repeats it in the message', () => {
+    const weak = refused({ OMS_ADMIN_KEY: 'hunter2' });
+    expect(weak).toMatch(/^OMS_ADMIN_KEY must be 32–256 printable characters/);
+    expect(weak).not.toContain('hunter2');
+    const key = 'k'.repeat(40);
+    expect(loadSettings({ OMS_ADMIN_KEY: key }).adminKey).toBe(key);
+  });
+
+  it('accepts JWTs only with an issuer, an audience, and one way to check signatures', () => {
+    expect(loadSettings({}).jwt).toBeNull();
+    expect(refused({ OMS_JWT_ISSUER: 'https://idp/' })).toBe(
+      'JWTs need both OMS_JWT_ISSUER and OMS_JWT_AUDIENCE.',
+    );
+    expect(refused({ OMS_JWT_ISSUER: 'https://idp/', OMS_JWT_AUDIENCE: 'oms' })).toMatch(
+      /one of OMS_JWT_JWKS_URI/,
+    );
+    expect(
+      loadSettings({
+        OMS_JWT_ISSUER: 'https://idp/',
+        OMS_JWT_AUDIENCE: 'oms',
+        OMS_JWT_JWKS_URI: 'https://idp/jwks',
+      }).jwt,
+    ).toEqual({
+      issuer: 'https://idp/',
+      audience: 'oms',
+      jwksUri: 'https://idp/jwks',
+      secret: null,
+      algorithms: ['RS256'],
+      principalClaim: 'sub',
+    });
+    expect(
+      loadSettings({ OMS_JWT_ISSUER: 'i', OMS_JWT_AUDIENCE: 'a', OMS_JWT_SECRET: 's'.repeat(32) }).jwt
+        ?.algorithms,
+    ).toEqual(['HS256']);
+  });
 });

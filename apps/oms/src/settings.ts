@@ -1,10 +1,12 @@
 import { EVENT_STORE_KINDS, EventStoreKind } from '@oms/event-store';
 import { LOG_LEVELS, LogLevel } from '@oms/platform';
 import { isConfigurableKey } from '@oms/application';
+import { JwtSettings } from '@oms/api';
 import { plainToInstance } from 'class-transformer';
 import {
   IsIn,
   IsOptional,
+  Length,
   Matches,
   Validate,
   ValidationArguments,
@@ -42,6 +44,10 @@ export interface OmsSettings {
   adminKey: string | null;
   /** Requests per second one principal may make on one instance. */
   requestsPerSecond: number;
+  /** Values one GraphQL response may hold. */
+  responseBudget: number;
+  /** Tokens from the firm's identity provider (OMS_JWT_*); null: API keys only. */
+  jwt: JwtSettings | null;
 }
 
 /** A setting that stops start-up: the message names it and says what is wrong, in one sentence. */
@@ -173,6 +179,38 @@ class Environment {
   OMS_RATE_LIMIT?: string;
 
   @IsOptional()
+  @Matches(/^[1-9]\d{3,7}$/, {
+    message: (a) => `${shown(a)} must be a whole number of values (1000–99999999).`,
+  })
+  OMS_RESPONSE_BUDGET?: string;
+
+  @IsOptional()
+  @Length(1, 500)
+  OMS_JWT_ISSUER?: string;
+
+  @IsOptional()
+  @Length(1, 500)
+  OMS_JWT_AUDIENCE?: string;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: (a) => `${shown(a)} is not an http(s) URL of a JWKS.` })
+  OMS_JWT_JWKS_URI?: string;
+
+  @IsOptional()
+  @Length(32, 1024, { message: 'OMS_JWT_SECRET must be at least 32 characters.' })
+  OMS_JWT_SECRET?: string;
+
+  @IsOptional()
+  @Matches(/^(HS|RS|ES|PS)(256|384|512)(,\s*(HS|RS|ES|PS)(256|384|512))*$/, {
+    message: (a) => `${shown(a)} must list JWS algorithms such as RS256,ES256.`,
+  })
+  OMS_JWT_ALGORITHMS?: string;
+
+  @IsOptional()
+  @Matches(/^[\w:./-]{1,100}$/, { message: (a) => `${shown(a)} is not a claim name.` })
+  OMS_JWT_PRINCIPAL_CLAIM?: string;
+
+  @IsOptional()
   @IsIn(['json', 'pretty'], { message: (a) => `${shown(a)} must be json or pretty.` })
   OMS_LOG_FORMAT?: string;
 }
@@ -222,5 +260,31 @@ export function loadSettings(env: NodeJS.ProcessEnv): OmsSettings {
     prettyLogs: e.OMS_LOG_FORMAT === undefined ? null : e.OMS_LOG_FORMAT === 'pretty',
     adminKey: e.OMS_ADMIN_KEY ?? null,
     requestsPerSecond: Number(e.OMS_RATE_LIMIT ?? '1000'),
+    responseBudget: Number(e.OMS_RESPONSE_BUDGET ?? '250000'),
+    jwt: jwtSettings(e),
+  };
+}
+
+/** JWTs are accepted when an issuer is configured: with its audience, and its JWKS or a shared secret. */
+function jwtSettings(e: Environment): JwtSettings | null {
+  const given = [e.OMS_JWT_ISSUER, e.OMS_JWT_AUDIENCE, e.OMS_JWT_JWKS_URI, e.OMS_JWT_SECRET];
+  if (given.every((v) => v === undefined)) return null;
+  if (!e.OMS_JWT_ISSUER || !e.OMS_JWT_AUDIENCE) {
+    throw new SettingsError('JWTs need both OMS_JWT_ISSUER and OMS_JWT_AUDIENCE.');
+  }
+  if (!e.OMS_JWT_JWKS_URI === !e.OMS_JWT_SECRET) {
+    throw new SettingsError(
+      'JWTs need one of OMS_JWT_JWKS_URI (the provider’s keys) or OMS_JWT_SECRET (HS256).',
+    );
+  }
+  return {
+    issuer: e.OMS_JWT_ISSUER,
+    audience: e.OMS_JWT_AUDIENCE,
+    jwksUri: e.OMS_JWT_JWKS_URI ?? null,
+    secret: e.OMS_JWT_SECRET ?? null,
+    algorithms: (e.OMS_JWT_ALGORITHMS ?? (e.OMS_JWT_JWKS_URI ? 'RS256' : 'HS256'))
+      .split(',')
+      .map((a) => a.trim()),
+    principalClaim: e.OMS_JWT_PRINCIPAL_CLAIM ?? 'sub',
   };
 }

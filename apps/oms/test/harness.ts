@@ -58,6 +58,8 @@ export function testSettings(databaseUrl: string, roles: Role[]): OmsSettings {
     adminKey: TEST_ADMIN_KEY,
     // Tests that are not about the rate limit are not slowed by it.
     requestsPerSecond: 1_000_000,
+    responseBudget: 250_000,
+    jwt: null,
   };
 }
 

@@ -3,6 +3,7 @@ import { EventStore } from '@oms/event-store';
 import { Logger } from '@oms/platform';
 import { EventEmitter } from 'events';
 import { DataSource } from 'typeorm';
+import { JwtSettings } from './jwt';
 
 /** A venue as the gateway of this process reports it (none in a process without the gateway). */
 export interface VenueView {
@@ -34,6 +35,8 @@ export interface ApiDeps {
   requestsPerSecond?: number;
   /** Values one response may hold (OMS_RESPONSE_BUDGET). */
   responseBudget?: number;
+  /** Tokens from the firm's identity provider, besides API keys (OMS_JWT_*). */
+  jwt?: JwtSettings | null;
 }
 
 export const API_DEPS = Symbol('ApiDeps');

@@ -1,6 +1,7 @@
 import { AccessControl, AuthenticationFailed, CommandContext, Refusal } from '@oms/application';
 import { Permission, Principal, activeKey, permits } from '@oms/domain';
-import { Logger, rateLimitedRequests } from '@oms/platform';
+import { Clock, Logger, rateLimitedRequests } from '@oms/platform';
+import { JwtVerifier } from './jwt';
 import { randomUUID } from 'crypto';
 import { GraphQLError } from 'graphql';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
@@ -10,7 +11,10 @@ type Headers = Record<string, string | string[] | undefined>;
 /** Who is asking and which request this is, established once per request before anything resolves. */
 export interface RequestContext {
   principal: Principal;
+  /** The API key's id, or `jwt:<principal id>` for a token from the identity provider. */
   keyId: string;
+  /** When the credential stops being good (a token's expiry); null: until revoked. */
+  expiresAt: number | null;
   /** The client's x-correlation-id, checked; null when it sent none. */
   correlationId: string | null;
 }
@@ -68,6 +72,9 @@ export class Identity {
     private readonly logger: Logger,
     /** Requests per second one principal may make on this instance. */
     readonly requestsPerSecond: number,
+    private readonly clock: Clock,
+    /** Tokens from the firm's identity provider, when configured. */
+    private readonly jwt: JwtVerifier | null = null,
   ) {
     this.limiter = new RateLimiterMemory({ points: requestsPerSecond, duration: 1 });
   }
@@ -76,9 +83,9 @@ export class Identity {
   async ofHttpRequest(headers: Headers): Promise<RequestContext> {
     try {
       const correlationId = correlationOf(headers);
-      const { principal, keyId } = await this.authenticate(first(headers.authorization), 'http');
-      await this.withinRate(principal);
-      return { principal, keyId, correlationId };
+      const credential = await this.authenticate(first(headers.authorization), 'http');
+      await this.withinRate(credential.principal);
+      return { ...credential, correlationId };
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
       const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'RATE_LIMITED' ? 429 : 400;
@@ -90,11 +97,8 @@ export class Identity {
   async ofSocket(connectionParams: unknown): Promise<RequestContext | Refusal> {
     const params = (connectionParams ?? {}) as Record<string, unknown>;
     try {
-      const { principal, keyId } = await this.authenticate(
-        params.authorization ?? params.Authorization,
-        'graphql-ws',
-      );
-      return { principal, keyId, correlationId: null };
+      const credential = await this.authenticate(params.authorization ?? params.Authorization, 'graphql-ws');
+      return { ...credential, correlationId: null };
     } catch (error) {
       if (error instanceof Refusal) return error;
       throw error;
@@ -119,7 +123,13 @@ export class Identity {
    * allows it, as the log says now: a revoked key or grant stops what it receives at the next update.
    */
   async stillPermits(context: RequestContext, permission: Permission, accountId?: string): Promise<boolean> {
-    const live = activeKey(await this.access.current(), context.keyId);
+    const state = await this.access.current();
+    if (context.keyId.startsWith('jwt:')) {
+      const principal = state.principals[context.principal.principalId];
+      const expired = context.expiresAt !== null && this.clock.now() >= context.expiresAt;
+      return principal !== undefined && !expired && permits(principal, permission, accountId);
+    }
+    const live = activeKey(state, context.keyId);
     return live !== null && permits(live.principal, permission, accountId);
   }
 
@@ -136,14 +146,31 @@ export class Identity {
     }
   }
 
-  private async authenticate(value: unknown, via: string) {
+  private async authenticate(value: unknown, via: string): Promise<Omit<RequestContext, 'correlationId'>> {
+    const token = bearerKey(value);
     try {
-      return await this.access.authenticate(bearerKey(value));
+      if (token && this.jwt && JwtVerifier.looksLikeJwt(token)) return await this.fromToken(this.jwt, token);
+      const { principal, keyId } = await this.access.authenticate(token);
+      return { principal, keyId, expiresAt: null };
     } catch (error) {
       if (error instanceof AuthenticationFailed) {
         this.logger.warn({ via, reason: error.reason }, 'request refused: not authenticated');
       }
       throw error;
     }
+  }
+
+  private async fromToken(jwt: JwtVerifier, token: string): Promise<Omit<RequestContext, 'correlationId'>> {
+    let verified;
+    try {
+      verified = await jwt.verify(token);
+    } catch (error) {
+      // The provider's keys could not be had: the caller is not at fault, but is not let in either.
+      this.logger.error({ err: error }, 'a token could not be verified');
+      throw this.access.failure('invalid-token');
+    }
+    if (!verified) throw this.access.failure('invalid-token');
+    const principal = await this.access.principalNamed(verified.principalId);
+    return { principal, keyId: `jwt:${principal.principalId}`, expiresAt: verified.expiresAt };
   }
 }

@@ -51,7 +51,8 @@ export interface Authenticated {
 }
 
 /** Why authentication failed, for logs and metrics (the client hears only UNAUTHENTICATED). */
-export type AuthenticationFailure = 'missing' | 'malformed' | 'unknown' | 'revoked' | 'wrong-secret' | 'busy';
+export type AuthenticationFailure =
+  'missing' | 'malformed' | 'unknown' | 'revoked' | 'wrong-secret' | 'busy' | 'invalid-token';
 
 export class AuthenticationFailed extends Refusal {
   constructor(readonly reason: AuthenticationFailure) {
@@ -113,11 +114,25 @@ export class AccessControl {
   }
 
   /** The principal behind a presented key, or AuthenticationFailed. */
+  /** A failed authentication, counted by reason. */
+  failure(reason: AuthenticationFailure): AuthenticationFailed {
+    authenticationFailures.inc({ reason });
+    return new AuthenticationFailed(reason);
+  }
+
+  /**
+   * The principal a token from the identity provider names (already verified): it must exist here and
+   * not be disabled; its roles and grants are this OMS's own.
+   */
+  async principalNamed(principalId: string): Promise<Principal> {
+    const principal = (await this.current()).principals[principalId];
+    if (!principal) throw this.failure('unknown');
+    if (principal.disabledAt) throw this.failure('revoked');
+    return principal;
+  }
+
   async authenticate(key: string | null): Promise<Authenticated> {
-    const failed = (reason: AuthenticationFailure) => {
-      authenticationFailures.inc({ reason });
-      return new AuthenticationFailed(reason);
-    };
+    const failed = (reason: AuthenticationFailure) => this.failure(reason);
     if (!key) throw failed('missing');
     const keyId = keyIdOf(key);
     if (!keyId) throw failed('malformed');
