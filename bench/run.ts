@@ -13,6 +13,7 @@ const suites: BenchSuite[] = [
   { name: 'command path', run: () => import('./api.bench').then((m) => m.run()) },
   { name: 'matching engine', run: () => import('./matching.bench').then((m) => m.run()) },
   { name: 'execution', run: () => import('./execution.bench').then((m) => m.run()) },
+  { name: 'audit', run: () => import('./audit.bench').then((m) => m.run()) },
 ];
 
 /**
