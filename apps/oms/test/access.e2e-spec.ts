@@ -319,6 +319,17 @@ describe('authentication and authorisation over HTTP and graphql-ws', () => {
     );
     expect(issued.data?.auditTrail.edges.length).toBeGreaterThan(3);
     expect(JSON.stringify(issued)).not.toMatch(/\$argon2id\$/);
+    // In the log itself: the key's argon2id hash (OWASP's parameters), never the key.
+    const log = await oms.runtime.store.readStream('access-control');
+    const danKeys = log.filter(
+      (e) => e.type === 'ApiKeyIssued' && (e.data as { principalId: string }).principalId === 'dan',
+    );
+    expect(danKeys.map((e) => (e.data as { secretHash: string }).secretHash)).toEqual([
+      expect.stringMatching(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/),
+    ]);
+    expect(JSON.stringify(log.map((e) => [e.data, e.metadata]))).not.toContain(
+      dan.authorization.slice('Bearer '.length),
+    );
     expect(listed.data?.principals.map((p) => p.principalId)).toEqual(
       expect.arrayContaining(['admin', 'dan', 'demo-trader', 'demo-auditor']),
     );
