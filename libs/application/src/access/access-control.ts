@@ -175,7 +175,12 @@ export class AccessControl {
   require(principal: Principal, permission: Permission, accountId?: string): void {
     if (permits(principal, permission, accountId)) return;
     authorisationDenials.inc({ permission });
-    const on = accountId === undefined ? '' : ` on account ${accountId}`;
+    const on =
+      accountId === undefined
+        ? ''
+        : permission === 'read'
+          ? ` account ${accountId}`
+          : ` on account ${accountId}`;
     throw new Refusal(
       'FORBIDDEN',
       `${principal.principalId} (${principal.roles.join(', ')}) may not ${PERMISSION_WORDS[permission]}${on}.`,
