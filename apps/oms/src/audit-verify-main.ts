@@ -1,34 +1,41 @@
 import 'reflect-metadata';
-import { PostgresAuditChain, PostgresEventStore, startEmbeddedPostgres } from '@oms/event-store';
+import { EventStore, auditChainOf, createEventStore, startEmbeddedPostgres } from '@oms/event-store';
 import { runMigrations } from '@oms/migrations';
 import { SingleBar } from 'cli-progress';
 import { runCli } from './cli';
 import { SettingsError, loadSettings } from './settings';
 
 /**
- * `npm run audit:verify`: recomputes the hash chain over the PostgreSQL event log (the same
- * DATABASE_URL or OMS_DATA_DIR as the OMS, running or not) and says where it first breaks and how:
+ * `npm run audit:verify`: recomputes the hash chain over the event log (the same EVENT_STORE and
+ * DATABASE_URL, OMS_DATA_DIR or EVENTSTORE_CONNECTION_STRING as the OMS, running or not) and says where it first breaks and how:
  * altered, deleted, inserted or reordered. Prints the head to keep as an anchor. Exit code 1 when broken.
  */
 async function main(): Promise<void> {
   const settings = loadSettings(process.env);
-  if (settings.eventStore !== 'postgres') {
-    throw new SettingsError(
-      'the audit chain is kept for the PostgreSQL event store (EVENT_STORE=postgres) only',
-    );
+  if (settings.eventStore === 'memory') {
+    throw new SettingsError('EVENT_STORE=memory keeps no log between runs: there is nothing to verify');
   }
-  const embedded = settings.databaseUrl ? null : await startEmbeddedPostgres({ dataDir: settings.dataDir });
-  const databaseUrl = settings.databaseUrl ?? (embedded?.connectionString as string);
-  const store = new PostgresEventStore({ connectionString: databaseUrl });
+  const postgres = settings.eventStore === 'postgres';
+  const embedded =
+    postgres && !settings.databaseUrl ? await startEmbeddedPostgres({ dataDir: settings.dataDir }) : null;
+  const databaseUrl = settings.databaseUrl ?? embedded?.connectionString ?? '';
+  let store: EventStore | null = null;
   try {
-    await runMigrations(databaseUrl);
+    if (postgres) await runMigrations(databaseUrl);
+    store = await createEventStore(
+      {
+        EVENT_STORE: settings.eventStore,
+        EVENTSTORE_CONNECTION_STRING: settings.eventStoreConnectionString ?? undefined,
+      },
+      databaseUrl,
+    );
     const bar = new SingleBar({
       format: 'verifying the audit chain [{bar}] {value}/{total} events',
       noTTYOutput: true,
       notTTYSchedule: 2_000,
     });
     bar.start(1, 0);
-    const result = await new PostgresAuditChain(store).verify(
+    const result = await auditChainOf(store).verify(
       anchorArgument(process.argv.slice(2)),
       (checked, total) => {
         bar.setTotal(total);
@@ -47,7 +54,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
-    await store.close();
+    await store?.close();
     await embedded?.stop();
   }
 }

@@ -13,8 +13,7 @@ import {
 } from '@oms/application';
 import {
   EventStore,
-  PostgresAuditChain,
-  PostgresEventStore,
+  auditChainOf,
   RunningPostgres,
   createEventStore,
   startEmbeddedPostgres,
@@ -240,12 +239,12 @@ export class OmsRuntime {
    * in the process that places orders.
    */
   /**
-   * Keeps the audit chain up with the log (PostgreSQL event store): every quarter second the events
-   * committed since its head are chained. Every projector process tries; one at a time extends it.
+   * Keeps the audit chain up with the log: every quarter second the events committed since its head
+   * are chained (PostgreSQL: its chain table; EventStoreDB: link events on the log). Every projector
+   * process tries; one at a time extends it.
    */
   private startAuditChain(): void {
-    if (!(this.store instanceof PostgresEventStore)) return;
-    const chain = new PostgresAuditChain(this.store);
+    const chain = auditChainOf(this.store);
     let running = false;
     this.chainer = setInterval(() => {
       if (running || this.stopping) return;

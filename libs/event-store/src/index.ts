@@ -6,3 +6,5 @@ export * from './memory/memory-event-store';
 export * from './postgres/postgres-event-store';
 export * from './postgres/embedded-postgres';
 export * from './postgres/audit-chain';
+export * from './log-audit-chain';
+export * from './audit-chains';

@@ -21,7 +21,7 @@ import {
   summarizePnl,
   unrealizedPnl,
 } from '@oms/domain';
-import { EventStore, PostgresAuditChain, PostgresEventStore, positionKey } from '@oms/event-store';
+import { AuditChain, EventStore, PostgresEventStore, auditChainOf, positionKey } from '@oms/event-store';
 import { OrderRow, PositionRow, RiskLimitsRow } from '@oms/read-models';
 import { DataSource } from 'typeorm';
 import {
@@ -361,11 +361,8 @@ export class OmsQueries {
     return this.auditChain().anchor();
   }
 
-  private auditChain(): PostgresAuditChain {
-    if (!(this.store instanceof PostgresEventStore)) {
-      throw new Refusal('NOT_SUPPORTED', 'The audit chain is kept for the PostgreSQL event store only.');
-    }
-    return new PostgresAuditChain(this.store);
+  private auditChain(): AuditChain {
+    return auditChainOf(this.store);
   }
 
   /** Every halt and resume at one scope, from its stream (the log is the record): oldest first. */

@@ -32,7 +32,7 @@ const GENESIS: Buffer = Buffer.alloc(32);
 const CHAIN_LOCK = 727_275;
 
 /** JSON with object keys in one order, so the same event always gives the same bytes. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
