@@ -77,7 +77,7 @@ export async function bootstrapCredentials(
   if (options.adminKey) {
     const keyId = await access.registerConfiguredKey(ADMIN_PRINCIPAL, options.adminKey, 'OMS_ADMIN_KEY', ctx);
     // A changed OMS_ADMIN_KEY replaces the one before it.
-    const admin = (await access.current()).principals[ADMIN_PRINCIPAL];
+    const admin = (await access.current()).principals.get(ADMIN_PRINCIPAL)!;
     for (const key of admin.keys) {
       if (key.keyId.startsWith('cfg-') && key.keyId !== keyId && !key.revokedAt) {
         await access.execute(

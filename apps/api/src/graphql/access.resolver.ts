@@ -80,7 +80,7 @@ export class AccessResolver {
   async principals(@Context() context: RequestContext): Promise<PrincipalView[]> {
     if (!context.principal.roles.includes('AUDITOR')) this.identity.require(context, 'administer');
     const state = await this.side.access.current();
-    return Object.values(state.principals)
+    return [...state.principals.values()]
       .sort((a, b) => a.principalId.localeCompare(b.principalId))
       .map(principalView);
   }
@@ -143,7 +143,7 @@ export class AccessResolver {
         commandContext(context),
       ),
     );
-    return principalView(state.principals[state.keyOwners[keyId]]);
+    return principalView(state.principals.get(state.keyOwners.get(keyId)!)!);
   }
 
   @Mutation(() => PrincipalView, { description: 'Lets a TRADER trade and read an open account.' })
@@ -259,6 +259,6 @@ export class AccessResolver {
     const state = await this.commands.execute<ChangeAccessCommand, AccessState>(
       new ChangeAccessCommand(change, commandContext(context)),
     );
-    return principalView(state.principals[id]);
+    return principalView(state.principals.get(id)!);
   }
 }

@@ -125,7 +125,7 @@ export class Identity {
   async stillPermits(context: RequestContext, permission: Permission, accountId?: string): Promise<boolean> {
     const state = await this.access.current();
     if (context.keyId.startsWith('jwt:')) {
-      const principal = state.principals[context.principal.principalId];
+      const principal = state.principals.get(context.principal.principalId);
       const expired = context.expiresAt !== null && this.clock.now() >= context.expiresAt;
       return principal !== undefined && !expired && permits(principal, permission, accountId);
     }

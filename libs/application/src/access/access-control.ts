@@ -131,7 +131,7 @@ export class AccessControl {
    * not be disabled; its roles and grants are this OMS's own.
    */
   async principalNamed(principalId: string): Promise<Principal> {
-    const principal = (await this.current()).principals[principalId];
+    const principal = (await this.current()).principals.get(principalId);
     if (!principal) throw this.failure('unknown');
     if (principal.disabledAt) throw this.failure('revoked');
     return principal;
@@ -144,7 +144,7 @@ export class AccessControl {
     if (!keyId) throw failed('malformed');
     const state = await this.current();
     const live = activeKey(state, keyId);
-    if (!live) throw failed(state.keyOwners[keyId] ? 'revoked' : 'unknown');
+    if (!live) throw failed(state.keyOwners.has(keyId) ? 'revoked' : 'unknown');
     const digest = digestOf(key);
     const known = this.verified.get(keyId);
     if (known && timingSafeEqual(known, digest)) return { principal: live.principal, keyId };
@@ -226,7 +226,7 @@ export class AccessControl {
   ): Promise<string> {
     const keyId = configuredKeyId(key);
     const state = await this.current();
-    if (!state.keyOwners[keyId]) await this.register(principalId, keyId, key, label, ctx);
+    if (!state.keyOwners.has(keyId)) await this.register(principalId, keyId, key, label, ctx);
     return keyId;
   }
 

@@ -132,7 +132,7 @@ describe('access control', () => {
         type: 'AccountGrantRevoked',
         data: { principalId: 'ann', accountId: 'a', reason: 'moved', revokedAt: iso() },
       });
-    expect(state.principals.ann.accounts).toEqual([]);
+    expect(state.principals.get('ann')?.accounts).toEqual([]);
   });
 });
 
@@ -144,7 +144,7 @@ describe('who may do what', () => {
     created('aud', 'AUDITOR'),
     created('adm', 'ADMIN'),
   ].reduce(accessDecider.evolve, accessDecider.initialState());
-  const { ann, rob, aud, adm } = state.principals;
+  const [ann, rob, aud, adm] = ['ann', 'rob', 'aud', 'adm'].map((id) => state.principals.get(id)!);
 
   it('a trader trades, cancels and reads its granted accounts and nothing else', () => {
     expect(['trade', 'cancel', 'read'].map((p) => permits(ann, p as 'trade', 'a'))).toEqual([
@@ -189,4 +189,30 @@ describe('who may do what', () => {
   it('a disabled principal may do nothing', () => {
     expect(permits({ ...rob, disabledAt: iso() }, 'manage-risk')).toBe(false);
   });
+});
+
+describe('ids that are names of object members', () => {
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])(
+    'a principal called %s is an ordinary principal, and no key of one that does not exist is issued',
+    (principalId) => {
+      spec
+        .given()
+        .when({
+          type: 'IssueApiKey',
+          data: { principalId, keyId: 'k1', label: 'desk', secretHash: '$argon2id$x' },
+          metadata: at(),
+        })
+        .thenRejects('PRINCIPAL_NOT_FOUND');
+      const state = spec
+        .given(created(principalId, 'TRADER'))
+        .when({
+          type: 'IssueApiKey',
+          data: { principalId, keyId: 'k1', label: 'desk', secretHash: '$argon2id$x' },
+          metadata: at(),
+        })
+        .then(issued(principalId, 'k1'));
+      expect(activeKey(state, 'k1')?.principal.principalId).toBe(principalId);
+      expect(activeKey(state, 'constructor')).toBeNull();
+    },
+  );
 });

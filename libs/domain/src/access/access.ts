@@ -29,10 +29,11 @@ export interface Principal {
   keys: ApiKey[];
 }
 
+/** Maps, not objects: an id such as `constructor` is an id like any other. */
 export interface AccessState {
-  principals: Readonly<Record<string, Principal>>;
+  principals: ReadonlyMap<string, Principal>;
   /** keyId → principalId, for the one lookup each request makes. */
-  keyOwners: Readonly<Record<string, string>>;
+  keyOwners: ReadonlyMap<string, string>;
 }
 
 export type AccessEvent =
@@ -75,7 +76,7 @@ const sameRoles = (a: readonly AccessRole[], b: readonly AccessRole[]) =>
 
 export function decideAccess(command: AccessCommand, state: AccessState): Decision<AccessEvent> {
   const now = isoTimestamp(command.metadata.now);
-  const existing = 'principalId' in command.data ? state.principals[command.data.principalId] : undefined;
+  const existing = 'principalId' in command.data ? state.principals.get(command.data.principalId) : undefined;
   const unknown = (id: string) => reject<AccessEvent>('PRINCIPAL_NOT_FOUND', `No principal ${id} exists.`);
   const disabled = (p: Principal) =>
     reject<AccessEvent>(
@@ -110,15 +111,15 @@ export function decideAccess(command: AccessCommand, state: AccessState): Decisi
     case 'IssueApiKey': {
       if (!existing) return unknown(command.data.principalId);
       if (existing.disabledAt) return disabled(existing);
-      if (state.keyOwners[command.data.keyId]) {
+      if (state.keyOwners.has(command.data.keyId)) {
         return reject('KEY_EXISTS', `A key with id ${command.data.keyId} exists already.`);
       }
       return accept({ type: 'ApiKeyIssued', data: { ...command.data, issuedAt: now } });
     }
     case 'RevokeApiKey': {
-      const owner = state.keyOwners[command.data.keyId];
+      const owner = state.keyOwners.get(command.data.keyId);
       const key = owner
-        ? state.principals[owner].keys.find((k) => k.keyId === command.data.keyId)
+        ? state.principals.get(owner)?.keys.find((k) => k.keyId === command.data.keyId)
         : undefined;
       if (!owner || !key) return reject('KEY_NOT_FOUND', `No API key ${command.data.keyId} exists.`);
       if (key.revokedAt) return accept();
@@ -154,9 +155,9 @@ function withPrincipal(
   principalId: string,
   change: (p: Principal) => Principal,
 ): AccessState {
-  const principal = state.principals[principalId];
+  const principal = state.principals.get(principalId);
   if (!principal) return state;
-  return { ...state, principals: { ...state.principals, [principalId]: change(principal) } };
+  return { ...state, principals: new Map(state.principals).set(principalId, change(principal)) };
 }
 
 export function evolveAccess(state: AccessState, event: AccessEvent): AccessState {
@@ -165,10 +166,15 @@ export function evolveAccess(state: AccessState, event: AccessEvent): AccessStat
       const { principalId, name, roles, createdAt } = event.data;
       return {
         ...state,
-        principals: {
-          ...state.principals,
-          [principalId]: { principalId, name, roles, accounts: [], createdAt, disabledAt: null, keys: [] },
-        },
+        principals: new Map(state.principals).set(principalId, {
+          principalId,
+          name,
+          roles,
+          accounts: [],
+          createdAt,
+          disabledAt: null,
+          keys: [],
+        }),
       };
     }
     case 'PrincipalDisabled':
@@ -182,7 +188,7 @@ export function evolveAccess(state: AccessState, event: AccessEvent): AccessStat
         ...p,
         keys: [...p.keys, { keyId, label, secretHash, issuedAt, revokedAt: null }],
       }));
-      return { ...next, keyOwners: { ...next.keyOwners, [keyId]: principalId } };
+      return { ...next, keyOwners: new Map(next.keyOwners).set(keyId, principalId) };
     }
     case 'ApiKeyRevoked':
       return withPrincipal(state, event.data.principalId, (p) => ({
@@ -209,13 +215,13 @@ export function evolveAccess(state: AccessState, event: AccessEvent): AccessStat
 export const accessDecider: Decider<AccessCommand, AccessEvent, AccessState> = {
   decide: decideAccess,
   evolve: evolveAccess,
-  initialState: (): AccessState => ({ principals: {}, keyOwners: {} }),
+  initialState: (): AccessState => ({ principals: new Map(), keyOwners: new Map() }),
 };
 
 /** The key a request presented, if it is one the state knows and still honours. */
 export function activeKey(state: AccessState, keyId: string): { principal: Principal; key: ApiKey } | null {
-  const owner = state.keyOwners[keyId];
-  const principal = owner ? state.principals[owner] : undefined;
+  const owner = state.keyOwners.get(keyId);
+  const principal = owner ? state.principals.get(owner) : undefined;
   const key = principal?.keys.find((k) => k.keyId === keyId);
   if (!principal || !key || key.revokedAt || principal.disabledAt) return null;
   return { principal, key };
