@@ -5,7 +5,15 @@ import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { CommandSide, Refusal } from '@oms/application';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { GraphQLError, ValidationContext, parse } from 'graphql';
+import {
+  DocumentNode,
+  GraphQLError,
+  GraphQLSchema,
+  ValidationContext,
+  parse,
+  specifiedRules,
+  validate,
+} from 'graphql';
 import { CommandsModule } from './commands';
 import { API_DEPS, ApiDeps } from './graphql/api-deps';
 import { ResolverErrorFilter, graphQLErrorFormatter } from './graphql/errors';
@@ -15,8 +23,12 @@ import { Identity, RequestContext } from './graphql/identity';
 import { JwtVerifier } from './graphql/jwt';
 import { COMMAND_SIDE } from './commands/command-side.token';
 import { OmsQueries } from './graphql/views';
-import { DEFAULT_REQUEST_LIMITS, requestLimitsRule } from './graphql/limits';
-import { DEFAULT_RESPONSE_BUDGET, responseBudgetRule } from './graphql/response-budget';
+import { requestLimitsRule } from './graphql/limits';
+import {
+  DEFAULT_RESPONSE_BUDGET,
+  introspectionShapeRule,
+  responseBudgetRule,
+} from './graphql/response-budget';
 
 /** graphql-armor rules report through the validation context, so clients get GRAPHQL_VALIDATION_FAILED. */
 function reportAsValidationError(context: ValidationContext | null, error: GraphQLError): void {
@@ -38,12 +50,6 @@ export function subscriptionProblems(query: string, production: boolean): GraphQ
       return refuse(
         'Only subscriptions go over graphql-ws; send queries and mutations over HTTP.',
         'SUBSCRIPTIONS_ONLY',
-      );
-    }
-    if (definition.selectionSet.selections.length > DEFAULT_REQUEST_LIMITS.maxRootFields) {
-      return refuse(
-        `One subscription may ask for at most ${DEFAULT_REQUEST_LIMITS.maxRootFields} root fields.`,
-        'TOO_MANY_ROOT_FIELDS',
       );
     }
   }
@@ -89,6 +95,9 @@ interface SocketExtra {
   context?: RequestContext;
 }
 
+/** Subscriptions one graphql-ws connection may hold at once. */
+export const MAX_SUBSCRIPTIONS_PER_SOCKET = 20;
+
 /** Requests per second one principal may make on one instance, unless configured (OMS_RATE_LIMIT). */
 export const DEFAULT_REQUESTS_PER_SECOND = 1_000;
 
@@ -98,6 +107,22 @@ export class ApiModule {
   static register(side: CommandSide, deps: ApiDeps): DynamicModule {
     const logger = deps.logger.child({ component: 'api' });
     const formatError = graphQLErrorFormatter(logger);
+    // The same rules over HTTP and graphql-ws (whose own validation runs only GraphQL's built-in rules).
+    const validationRules = [
+      requestLimitsRule(),
+      maxDepthRule({
+        n: 10,
+        exposeLimits: true,
+        propagateOnRejection: false,
+        onReject: [reportAsValidationError],
+      }),
+      // Every value the answer could hold, lists at their bounds and aliases each time.
+      responseBudgetRule({
+        ...DEFAULT_RESPONSE_BUDGET,
+        maxValues: deps.responseBudget ?? DEFAULT_RESPONSE_BUDGET.maxValues,
+      }),
+      introspectionShapeRule(),
+    ];
     const identity = new Identity(
       side.access,
       logger,
@@ -121,20 +146,7 @@ export class ApiModule {
           hideSchemaDetailsFromClientErrors: deps.production ?? false,
           includeStacktraceInErrorResponses: false,
           formatError,
-          validationRules: [
-            requestLimitsRule(),
-            maxDepthRule({
-              n: 10,
-              exposeLimits: true,
-              propagateOnRejection: false,
-              onReject: [reportAsValidationError],
-            }),
-            // Every value the answer could hold, lists at their bounds and aliases each time.
-            responseBudgetRule({
-              ...DEFAULT_RESPONSE_BUDGET,
-              maxValues: deps.responseBudget ?? DEFAULT_RESPONSE_BUDGET.maxValues,
-            }),
-          ],
+          validationRules,
           subscriptions: {
             // graphql-ws's own hooks (onError, onNext) are passed through to its server as they are.
             'graphql-ws': <GraphQLWsSubscriptionsConfig>{
@@ -160,8 +172,24 @@ export class ApiModule {
               },
               // The socket is for subscriptions only, held to the same limits as HTTP (its own validation
               // runs only GraphQL's built-in rules): queries and mutations go over HTTP.
-              onSubscribe: (_ctx: unknown, _id: string, payload: { query?: string }) =>
-                subscriptionProblems(payload.query ?? '', deps.production ?? false),
+              onSubscribe: (
+                ctx: { subscriptions: Record<string, unknown> },
+                _id: string,
+                payload: { query?: string },
+              ) => {
+                // This one is counted already.
+                if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
+                  return [
+                    new GraphQLError(
+                      `One connection may hold at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions; end one first.`,
+                      { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
+                    ),
+                  ];
+                }
+                return subscriptionProblems(payload.query ?? '', deps.production ?? false);
+              },
+              validate: (schema: GraphQLSchema, document: DocumentNode) =>
+                validate(schema, document, [...specifiedRules, ...validationRules]),
               // Errors on the socket read as they do over HTTP: a code and a sentence, nothing internal.
               onError: (_ctx: unknown, _id: string, _payload: unknown, errors: readonly GraphQLError[]) =>
                 errors.map((e) => formatError(e.toJSON(), e)),

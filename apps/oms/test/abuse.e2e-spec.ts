@@ -1,10 +1,19 @@
+import { getIntrospectionQuery } from 'graphql';
+import { createClient } from 'graphql-ws';
 import { IncomingMessage, request as httpRequest } from 'http';
+import WebSocket from 'ws';
 import { RunningOms, startOms } from './harness';
 
 jest.setTimeout(60_000);
 
 type Errors = { errors?: { message: string; extensions?: { code?: string } }[]; data?: unknown };
 const codes = (r: Errors) => (r.errors ?? []).map((e) => e.extensions?.code);
+/** An answer that is expected to come (a refusal), or a note that none came in ten seconds. */
+const eventuallyAnswer = (answer: Promise<unknown>) =>
+  Promise.race([
+    answer,
+    new Promise((resolve) => setTimeout(() => resolve('no answer in 10 s'), 10_000).unref()),
+  ]);
 
 /**
  * Abuse limits (issue 13): one request cannot place a burst of orders or read without bound, free text
@@ -71,6 +80,52 @@ describe('abuse limits of the API', () => {
     )) as Errors;
     expect(fits.errors).toBeUndefined();
     expect(await oms.eventCount()).toBe(before);
+  });
+
+  it('introspection answers the standard query, and cannot be multiplied by aliases or by recursing through types', async () => {
+    const standard = (await oms.gql<unknown>(getIntrospectionQuery())) as Errors;
+    expect(standard.errors).toBeUndefined();
+    const T =
+      'fragment T on __Type { ' + Array.from({ length: 20 }, (_, i) => `n${i}: name`).join(' ') + ' }';
+    const aliased = (await oms.gql<unknown>(
+      `{ __schema { types { f0: fields { type { ...T } } f1: fields { type { ...T } } } } } ${T}`,
+    )) as Errors;
+    expect(codes(aliased)).toEqual(['INTROSPECTION_TOO_WIDE']);
+    const recursive = (await oms.gql<unknown>(
+      '{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }',
+    )) as Errors;
+    expect(codes(recursive)).toContain('INTROSPECTION_TOO_WIDE');
+    expect(recursive.errors?.map((e) => e.message).join(' ')).toMatch(/Introspection lists/);
+  });
+
+  it('over graphql-ws a subscription is held to the same limits, and one socket to 20 subscriptions', async () => {
+    const client = createClient({
+      url: `${oms.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${oms.keys.trader}` },
+    });
+    const answer = (query: string) =>
+      new Promise<unknown>((resolve) =>
+        client.subscribe({ query }, { next: resolve, error: resolve, complete: () => resolve('completed') }),
+      );
+    const R =
+      'fragment R on Rejection { ' + Array.from({ length: 280 }, (_, i) => `c${i}: code`).join(' ') + ' }';
+    const fan = Array.from({ length: 110 }, (_, i) => `r${i}: rejections { ...R }`).join(' ');
+    const wide = await answer(`subscription { orderUpdated(accountId: "demo") { id ${fan} } } ${R}`);
+    expect(JSON.stringify(wide)).toContain('RESPONSE_BUDGET_EXCEEDED');
+    // Twenty at once on one socket; the twenty-first is refused.
+    const subscriptions = Array.from({ length: 20 }, () => {
+      let settled: unknown = null;
+      const stop = client.subscribe(
+        { query: 'subscription { orderUpdated(accountId: "demo") { id } }' },
+        { next: () => undefined, error: (e) => (settled = e), complete: () => undefined },
+      );
+      return { stop, settled: () => settled };
+    });
+    const extra = await eventuallyAnswer(answer('subscription { orderUpdated(accountId: "demo") { id } }'));
+    expect(JSON.stringify(extra)).toContain('TOO_MANY_SUBSCRIPTIONS');
+    subscriptions.forEach((s) => s.stop());
+    await client.dispose();
   });
 
   it('free text is bounded and clean: a long or control-laden reason is refused with a code, nothing appended', async () => {

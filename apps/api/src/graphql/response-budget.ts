@@ -149,3 +149,75 @@ export function responseBudgetRule(budget: ResponseBudget = DEFAULT_RESPONSE_BUD
     };
   };
 }
+
+/** What a listed type may list of its own; a type reached through a reference may not. */
+const TYPE_MEMBERS = new Set(['fields', 'inputFields', 'enumValues', 'interfaces', 'possibleTypes']);
+/** Fields whose __Type is a reference to another type, not a listing of it. */
+const TYPE_REFERENCES = new Set(['type', 'ofType', 'interfaces', 'possibleTypes']);
+
+/**
+ * Introspection has the shape of the schema, so its answer is bounded by the schema's size unless a
+ * request multiplies it: by aliases, or by recursing from a field's type into that type's fields. Both
+ * are refused (INTROSPECTION_TOO_WIDE); the standard introspection query (GraphiQL's) does neither.
+ */
+export function introspectionShapeRule() {
+  return (context: ValidationContext): ASTVisitor => {
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const definition of context.getDocument().definitions) {
+      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    }
+    const refuse = (node: FieldNode, why: string) =>
+      context.reportError(
+        new GraphQLError(`Introspection ${why}.`, {
+          nodes: [node],
+          extensions: { code: 'INTROSPECTION_TOO_WIDE' },
+        }),
+      );
+    const aliased = (field: FieldNode) => field.alias !== undefined && field.alias.value !== field.name.value;
+
+    /** Whether the selection keeps to the shape; refuses at the first place it does not. */
+    const keepsShape = (set: SelectionSetNode, reference: boolean, seen: ReadonlySet<string>): boolean => {
+      for (const selection of set.selections) {
+        if (selection.kind === Kind.INLINE_FRAGMENT) {
+          if (!keepsShape(selection.selectionSet, reference, seen)) return false;
+          continue;
+        }
+        if (selection.kind === Kind.FRAGMENT_SPREAD) {
+          const fragment = fragments.get(selection.name.value);
+          if (!fragment || seen.has(selection.name.value)) continue;
+          if (!keepsShape(fragment.selectionSet, reference, new Set([...seen, selection.name.value])))
+            return false;
+          continue;
+        }
+        if (aliased(selection)) {
+          refuse(selection, 'may not use aliases: each part of the schema is answered once');
+          return false;
+        }
+        const name = selection.name.value;
+        if (reference && TYPE_MEMBERS.has(name)) {
+          refuse(
+            selection,
+            `lists a type's ${name} where the type is listed (types, __type), not through a reference to it`,
+          );
+          return false;
+        }
+        if (
+          selection.selectionSet &&
+          !keepsShape(selection.selectionSet, reference || TYPE_REFERENCES.has(name), seen)
+        ) {
+          return false;
+        }
+      }
+      return true;
+    };
+
+    return {
+      Field(node: FieldNode) {
+        if (node.name.value !== '__schema' && node.name.value !== '__type') return;
+        if (aliased(node))
+          return refuse(node, 'may not use aliases: each part of the schema is answered once');
+        if (node.selectionSet) keepsShape(node.selectionSet, false, new Set());
+      },
+    };
+  };
+}
