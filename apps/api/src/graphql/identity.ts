@@ -57,6 +57,12 @@ export function commandContext(context: RequestContext): CommandContext {
   };
 }
 
+const HTTP_STATUS: Record<string, number> = {
+  UNAUTHENTICATED: 401,
+  RATE_LIMITED: 429,
+  AUTHENTICATION_BUSY: 503,
+};
+
 const asGraphQLError = (refusal: Refusal, status: number) =>
   new GraphQLError(refusal.message, { extensions: { code: refusal.code, http: { status } } });
 
@@ -88,7 +94,7 @@ export class Identity {
       return { ...credential, correlationId };
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
-      const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'RATE_LIMITED' ? 429 : 400;
+      const status = HTTP_STATUS[error.code] ?? 400;
       throw asGraphQLError(error, status);
     }
   }

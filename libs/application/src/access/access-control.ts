@@ -30,8 +30,13 @@ const ARGON2 = {
   timeCost: 2,
   parallelism: 1,
 };
-/** argon2 verifications at once: each takes 19 MiB and a core for ~30 ms; more wait is a flood. */
+/** argon2 verifications at once (each takes 19 MiB and a core for ~10 ms); more wait their turn. */
 const MAX_VERIFYING = 4;
+/** Verifications waiting their turn; past that, AUTHENTICATION_BUSY. */
+const MAX_WAITING = 1_000;
+/** Wrong secrets under one key id before it is not tried for a while (its verified key still works). */
+const WRONG_SECRETS_ALLOWED = 5;
+const WRONG_SECRET_WINDOW_MS = 60_000;
 /** Wrong keys remembered (by digest), so a client repeating one costs no argon2 run. */
 const MAX_REMEMBERED_WRONG = 10_000;
 
@@ -58,15 +63,17 @@ export interface Authenticated {
 
 /** Why authentication failed, for logs and metrics (the client hears only UNAUTHENTICATED). */
 export type AuthenticationFailure =
-  'missing' | 'malformed' | 'unknown' | 'revoked' | 'wrong-secret' | 'busy' | 'invalid-token';
+  'missing' | 'malformed' | 'unknown' | 'revoked' | 'wrong-secret' | 'busy' | 'throttled' | 'invalid-token';
 
 export class AuthenticationFailed extends Refusal {
   constructor(readonly reason: AuthenticationFailure) {
     super(
-      'UNAUTHENTICATED',
+      reason === 'busy' ? 'AUTHENTICATION_BUSY' : 'UNAUTHENTICATED',
       reason === 'busy'
         ? 'Too many keys are being checked at once; try again in a moment.'
-        : 'This request needs a valid API key: send it as "Authorization: Bearer <key>".',
+        : reason === 'throttled'
+          ? 'Too many wrong keys were sent under this key id; wait a minute, then send the right one.'
+          : 'This request needs a valid API key: send it as "Authorization: Bearer <key>".',
     );
   }
 }
@@ -86,7 +93,10 @@ export class AccessControl {
   private readonly verified = new Map<string, Buffer>();
   private readonly wrong = new Set<string>();
   private verifying = 0;
-  private readonly inFlight = new Map<string, Promise<boolean>>();
+  private readonly waiting: (() => void)[] = [];
+  private readonly inFlight = new Map<string, Promise<'match' | 'mismatch' | 'throttled'>>();
+  /** Wrong secrets per key id: how many since when. */
+  private readonly wrongSecrets = new Map<string, { count: number; since: number }>();
 
   constructor(
     private readonly aggregates: AggregateStore,
@@ -150,25 +160,68 @@ export class AccessControl {
     if (known && timingSafeEqual(known, digest)) return { principal: live.principal, keyId };
     const hex = digest.toString('hex');
     if (this.wrong.has(hex)) throw failed('wrong-secret');
-    // Requests that arrive together with one new key share its one verification.
+    if (this.throttled(keyId)) throw failed('throttled');
+    // Requests that arrive together with one new key share its one verification; a key id that has
+    // had too many wrong secrets meanwhile is not tried when its turn comes.
     let verification = this.inFlight.get(hex);
     if (!verification) {
-      if (this.verifying >= MAX_VERIFYING) throw failed('busy');
-      this.verifying++;
-      verification = argon2Verify(live.key.secretHash, key).finally(() => {
-        this.verifying--;
-        this.inFlight.delete(hex);
-      });
+      verification = this.inTurn(async () =>
+        this.throttled(keyId)
+          ? 'throttled'
+          : (await argon2Verify(live.key.secretHash, key))
+            ? 'match'
+            : 'mismatch',
+      ).finally(() => this.inFlight.delete(hex));
       this.inFlight.set(hex, verification);
     }
-    const matches = await verification;
-    if (!matches) {
+    const outcome = await verification;
+    if (outcome === 'throttled') throw failed('throttled');
+    if (outcome === 'mismatch') {
       if (this.wrong.size >= MAX_REMEMBERED_WRONG) this.wrong.clear();
       this.wrong.add(hex);
+      const now = this.clock.now();
+      const misses = this.wrongSecrets.get(keyId);
+      this.wrongSecrets.set(
+        keyId,
+        !misses || now - misses.since >= WRONG_SECRET_WINDOW_MS
+          ? { count: 1, since: now }
+          : { since: misses.since, count: misses.count + 1 },
+      );
       throw failed('wrong-secret');
     }
+    this.wrongSecrets.delete(keyId);
+    // Revoked while it was being verified: the state read now says so.
+    if (!activeKey(await this.current(), keyId)) throw failed('revoked');
     this.verified.set(keyId, digest);
     return { principal: live.principal, keyId };
+  }
+
+  /** Whether a key id has had too many wrong secrets lately to be tried again yet. */
+  private throttled(keyId: string): boolean {
+    const misses = this.wrongSecrets.get(keyId);
+    return (
+      misses !== undefined &&
+      this.clock.now() - misses.since < WRONG_SECRET_WINDOW_MS &&
+      misses.count >= WRONG_SECRETS_ALLOWED
+    );
+  }
+
+  /** Runs an argon2 verification when one of the few slots is free; waits its turn otherwise. */
+  private async inTurn<T>(work: () => Promise<T>): Promise<T> {
+    if (this.verifying < MAX_VERIFYING) {
+      this.verifying++;
+    } else {
+      if (this.waiting.length >= MAX_WAITING) throw this.failure('busy');
+      // The slot is handed over by the verification that frees it.
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.verifying--;
+    }
   }
 
   /** FORBIDDEN unless the principal may; counted and sentenced in the role's words. */
