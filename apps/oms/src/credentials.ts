@@ -73,19 +73,11 @@ export async function bootstrapCredentials(
 ): Promise<Credentials> {
   const dir = options.dataDir ? resolve(options.dataDir) : null;
   const credentials: Credentials = { adminKey: null, adminKeyFile: null, demo: null, demoFile: null };
-  await access.ensurePrincipal(ADMIN_PRINCIPAL, 'Administrator', ['ADMIN'], ctx);
+  if (!(await access.current()).principals.has(ADMIN_PRINCIPAL)) {
+    await access.ensurePrincipal(ADMIN_PRINCIPAL, 'Administrator', ['ADMIN'], ctx);
+  }
   if (options.adminKey) {
-    const keyId = await access.registerConfiguredKey(ADMIN_PRINCIPAL, options.adminKey, 'OMS_ADMIN_KEY', ctx);
-    // A changed OMS_ADMIN_KEY replaces the one before it.
-    const admin = (await access.current()).principals.get(ADMIN_PRINCIPAL)!;
-    for (const key of admin.keys) {
-      if (key.keyId.startsWith('cfg-') && key.keyId !== keyId && !key.revokedAt) {
-        await access.execute(
-          { type: 'RevokeApiKey', data: { keyId: key.keyId, reason: 'OMS_ADMIN_KEY changed' } },
-          ctx,
-        );
-      }
-    }
+    await access.registerConfiguredKey(ADMIN_PRINCIPAL, options.adminKey, 'OMS_ADMIN_KEY', ctx);
   } else {
     const file = dir ? join(dir, 'credentials.json') : null;
     const kept = file && existsSync(file) ? readJson(file)?.admin : undefined;
@@ -106,33 +98,35 @@ export async function bootstrapCredentials(
 }
 
 async function bootstrapDemo(access: AccessControl, dir: string | null, credentials: Credentials) {
+  // Made once, when absent: what an admin changed since (a principal disabled, a grant withdrawn) stays.
+  const before = await access.current();
   for (const { id, name, role } of Object.values(DEMO_PRINCIPALS)) {
+    if (before.principals.has(id)) continue;
     await access.ensurePrincipal(id, name, [role], ctx);
-  }
-  await access.execute(
-    {
-      type: 'GrantAccount',
-      data: { principalId: DEMO_PRINCIPALS.trader.id, accountId: DEMO_ACCOUNT, reason: 'the demo desk' },
-    },
-    ctx,
-  );
-  const file = dir ? join(dir, 'demo-credentials.json') : null;
-  const kept = file && existsSync(file) ? readJson(file) : null;
-  const roles = Object.keys(DEMO_PRINCIPALS) as (keyof DemoCredentials)[];
-  if (kept) {
-    const working = await Promise.all(roles.map((r) => stillWorks(access, kept[r], DEMO_PRINCIPALS[r].id)));
-    if (working.every(Boolean)) {
-      credentials.demo = kept as unknown as DemoCredentials;
-      credentials.demoFile = file;
-      return;
+    if (role === 'TRADER') {
+      await access.execute(
+        { type: 'GrantAccount', data: { principalId: id, accountId: DEMO_ACCOUNT, reason: 'the demo desk' } },
+        ctx,
+      );
     }
   }
-  // Keys issued before stay valid: another API instance on the same log may be handing them out.
+  const file = dir ? join(dir, 'demo-credentials.json') : null;
+  const kept = (file && existsSync(file) ? readJson(file) : null) ?? {};
+  const state = await access.current();
   const demo = {} as DemoCredentials;
-  for (const role of roles) {
-    demo[role] = (await access.issueKey(DEMO_PRINCIPALS[role].id, 'demo', ctx)).key;
+  let changed = false;
+  for (const role of Object.keys(DEMO_PRINCIPALS) as (keyof DemoCredentials)[]) {
+    const { id } = DEMO_PRINCIPALS[role];
+    if (await stillWorks(access, kept[role], id)) {
+      demo[role] = kept[role] as string;
+      continue;
+    }
+    changed = true;
+    // A disabled demo principal gets no key; keys issued before stay valid (another API instance on
+    // the same log may be handing them out).
+    demo[role] = state.principals.get(id)?.disabledAt ? '' : (await access.issueKey(id, 'demo', ctx)).key;
   }
-  if (file) writeSecret(file, demo);
+  if (file && changed) writeSecret(file, demo);
   credentials.demo = demo;
   credentials.demoFile = file;
 }

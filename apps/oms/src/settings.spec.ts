@@ -81,6 +81,10 @@ describe('settings, checked once at start-up', () => {
     expect(weak).not.toContain('hunter2');
     const key = 'k'.repeat(40);
     expect(loadSettings({ OMS_ADMIN_KEY: key }).adminKey).toBe(key);
+    // Read as a token where JWTs are taken: refused as a key.
+    expect(refused({ OMS_ADMIN_KEY: `${'a'.repeat(12)}.${'b'.repeat(12)}.${'c'.repeat(12)}` })).toMatch(
+      /OMS_ADMIN_KEY/,
+    );
   });
 
   it('accepts JWTs only with an issuer, an audience, and one way to check signatures', () => {

@@ -110,7 +110,7 @@ class ConfigurableKey implements ValidatorConstraintInterface {
 
   // The value is a secret: the message never shows it.
   defaultMessage(): string {
-    return 'OMS_ADMIN_KEY must be 32–256 printable characters without spaces (e.g. `openssl rand -base64 32`), and not a key this OMS issued.';
+    return 'OMS_ADMIN_KEY must be 32–256 printable characters without spaces (e.g. `openssl rand -base64 32`), neither a key this OMS issued nor shaped like a JWT.';
   }
 }
 

@@ -400,3 +400,38 @@ describe('the per-principal request rate', () => {
     expect((await oms.gql('{ me { principalId } }', undefined, oms.as('auditor'))).errors).toBeUndefined();
   });
 });
+
+describe('start-up respects what admins changed', () => {
+  it('a disabled demo principal and a withdrawn demo grant stay so across a restart, and two instances start together', async () => {
+    const first = await startOms();
+    const admin = first.as('admin');
+    await first.gql(
+      'mutation { disablePrincipal(principalId: "demo-risk-officer", reason: "not used here") { principalId } }',
+      undefined,
+      admin,
+    );
+    await first.gql(
+      'mutation { revokeAccountGrant(principalId: "demo-trader", accountId: "demo", reason: "desk closed") { principalId } }',
+      undefined,
+      admin,
+    );
+    await first.stop();
+    const [again, beside] = await Promise.all([startOms(first.database), startOms(first.database)]);
+    try {
+      const principals = await again.gql<{
+        principals: { principalId: string; accounts: string[]; disabledAt: string | null }[];
+      }>('{ principals { principalId accounts disabledAt } }', undefined, again.as('bootstrapAdmin'));
+      const byId = new Map(principals.data!.principals.map((p) => [p.principalId, p]));
+      expect(byId.get('demo-risk-officer')?.disabledAt).not.toBeNull();
+      expect(byId.get('demo-trader')?.accounts).toEqual([]);
+      expect(again.keys.riskOfficer).toBe('');
+      expect(
+        (await beside.gql('{ me { principalId } }', undefined, beside.as('auditor'))).errors,
+      ).toBeUndefined();
+    } finally {
+      await beside.stop();
+      await again.stop();
+      await first.database.drop();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { MemoryEventStore } from '@oms/event-store';
 import { systemClock } from '@oms/platform';
 import { AggregateStore } from '../aggregates/aggregate-store';
@@ -8,9 +9,11 @@ const ctx = { actor: 'system:test', correlationId: 'test' };
 /** Authentication under load: argon2 is the expensive part, and a flood of wrong keys must not starve good ones. */
 describe('AccessControl.authenticate', () => {
   let access: AccessControl;
+  let store: MemoryEventStore;
 
   beforeEach(async () => {
-    access = new AccessControl(new AggregateStore(new MemoryEventStore()), systemClock);
+    store = new MemoryEventStore();
+    access = new AccessControl(new AggregateStore(store), systemClock);
     await access.ensurePrincipal('mallory', 'Mallory', ['TRADER'], ctx);
     await access.ensurePrincipal('ann', 'Ann', ['TRADER'], ctx);
   });
@@ -40,5 +43,28 @@ describe('AccessControl.authenticate', () => {
     expect(await outcome(key)).toBe('ann');
     for (let i = 0; i < 10; i++) await outcome(`oms_${keyId}_${'y'.repeat(41)}${String(i).padStart(2, '0')}`);
     expect(await outcome(key)).toBe('ann');
+  });
+
+  it('a configured key is filed under a random id, found by trying it, and replaced when the setting changes', async () => {
+    await access.ensurePrincipal('admin', 'Admin', ['ADMIN'], ctx);
+    const first = 'first-configured-admin-key-0123456789';
+    await access.registerConfiguredKey('admin', first, 'OMS_ADMIN_KEY', ctx);
+    // A second instance starting with the same setting: both records match, neither is revoked.
+    await new AccessControl(new AggregateStore(store), systemClock).registerConfiguredKey(
+      'admin',
+      first,
+      'OMS_ADMIN_KEY',
+      ctx,
+    );
+    expect(await outcome(first)).toBe('admin');
+    const keys = (await access.current()).principals.get('admin')!.keys;
+    expect(keys.every((k) => /^cfg-[0-9a-f]{16}$/.test(k.keyId) && !k.revokedAt)).toBe(true);
+    expect(keys.map((k) => k.keyId).join()).not.toContain(
+      createHash('sha256').update(first).digest('hex').slice(0, 8),
+    );
+    const second = 'second-configured-admin-key-9876543210';
+    await access.registerConfiguredKey('admin', second, 'OMS_ADMIN_KEY', ctx);
+    expect(await outcome(second)).toBe('admin');
+    expect(await outcome(first)).toMatch(/^UNAUTHENTICATED:/);
   });
 });

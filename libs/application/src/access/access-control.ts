@@ -19,8 +19,14 @@ import { ACCESS_STREAM } from '../streams';
 
 /** A key this OMS made: `oms_<key id>_<secret>`; the id finds the hash, the secret is 32 random bytes. */
 const ISSUED_KEY = /^oms_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
-/** Anything else presented is a key set by configuration (OMS_ADMIN_KEY); its id comes from its digest. */
+/**
+ * Anything else presented is a key set by configuration (OMS_ADMIN_KEY): it names no id, so it is tried
+ * against the live configured keys (normally one), whose ids are random (`cfg-…`), not derived from it.
+ */
 const CONFIGURED_KEY = /^[\x21-\x7e]{32,256}$/;
+const CONFIGURED_PREFIX = 'cfg-';
+/** A compact JWS (three base64url parts): never taken for a configured key. */
+const JWS_LIKE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 /** OWASP's argon2id setting (19 MiB, two passes): about 35 ms a hash here, 10 ms a verification. */
 const ARGON2 = {
@@ -42,18 +48,9 @@ const MAX_REMEMBERED_WRONG = 10_000;
 
 const digestOf = (key: string) => createHash('sha256').update(key).digest();
 
-/** The key id a presented key is filed under; null when it cannot be a key at all. */
-export function keyIdOf(key: string): string | null {
-  const issued = ISSUED_KEY.exec(key);
-  if (issued) return issued[1];
-  return CONFIGURED_KEY.test(key) ? configuredKeyId(key) : null;
-}
-
-/** A configured key's id: `cfg-` and 12 hex digits of its SHA-256 (48 bits of a digest, not of the key). */
-export const configuredKeyId = (key: string) => `cfg-${digestOf(key).toString('hex').slice(0, 12)}`;
-
-/** Whether a configured key (OMS_ADMIN_KEY) is long and plain enough to be one. */
-export const isConfigurableKey = (key: string) => CONFIGURED_KEY.test(key) && !ISSUED_KEY.test(key);
+/** Whether a configured key (OMS_ADMIN_KEY) is long and plain enough to be one, and like no other kind. */
+export const isConfigurableKey = (key: string) =>
+  CONFIGURED_KEY.test(key) && !ISSUED_KEY.test(key) && !JWS_LIKE.test(key);
 
 /** Who a request is: the principal behind a key that is live now. */
 export interface Authenticated {
@@ -148,17 +145,35 @@ export class AccessControl {
   }
 
   async authenticate(key: string | null): Promise<Authenticated> {
-    const failed = (reason: AuthenticationFailure) => this.failure(reason);
-    if (!key) throw failed('missing');
-    const keyId = keyIdOf(key);
-    if (!keyId) throw failed('malformed');
+    if (!key) throw this.failure('missing');
+    const issued = ISSUED_KEY.exec(key);
+    if (!issued && !CONFIGURED_KEY.test(key)) throw this.failure('malformed');
     const state = await this.current();
+    if (issued) return this.authenticateAs(state, issued[1], key);
+    const candidates = [...state.keyOwners.keys()].filter(
+      (id) => id.startsWith(CONFIGURED_PREFIX) && activeKey(state, id),
+    );
+    if (candidates.length === 0) throw this.failure('unknown');
+    let failure: unknown;
+    for (const keyId of candidates) {
+      try {
+        return await this.authenticateAs(state, keyId, key);
+      } catch (error) {
+        failure = error;
+      }
+    }
+    throw failure;
+  }
+
+  /** The principal behind a key presented for one key id. */
+  private async authenticateAs(state: AccessState, keyId: string, key: string): Promise<Authenticated> {
+    const failed = (reason: AuthenticationFailure) => this.failure(reason);
     const live = activeKey(state, keyId);
     if (!live) throw failed(state.keyOwners.has(keyId) ? 'revoked' : 'unknown');
     const digest = digestOf(key);
     const known = this.verified.get(keyId);
     if (known && timingSafeEqual(known, digest)) return { principal: live.principal, keyId };
-    const hex = digest.toString('hex');
+    const hex = `${keyId}:${digest.toString('hex')}`;
     if (this.wrong.has(hex)) throw failed('wrong-secret');
     if (this.throttled(keyId)) throw failed('throttled');
     // Requests that arrive together with one new key share its one verification; a key id that has
@@ -270,17 +285,42 @@ export class AccessControl {
     return { keyId, key };
   }
 
-  /** Records a key chosen elsewhere (OMS_ADMIN_KEY) for a principal, once. */
+  /**
+   * A key chosen elsewhere (OMS_ADMIN_KEY) for a principal: recorded once (under a random id), and
+   * the principal's configured keys it does not match revoked, so a changed setting replaces the key
+   * before it. Instances starting together may each record it; every copy matches, none is revoked.
+   */
   async registerConfiguredKey(
     principalId: string,
     key: string,
     label: string,
     ctx: CommandContext,
-  ): Promise<string> {
-    const keyId = configuredKeyId(key);
+  ): Promise<void> {
     const state = await this.current();
-    if (!state.keyOwners.has(keyId)) await this.register(principalId, keyId, key, label, ctx);
-    return keyId;
+    const configured = (state.principals.get(principalId)?.keys ?? []).filter(
+      (k) => k.keyId.startsWith(CONFIGURED_PREFIX) && !k.revokedAt,
+    );
+    let matched = false;
+    for (const { keyId } of configured) {
+      if (
+        await argon2Verify(
+          state.principals.get(principalId)!.keys.find((k) => k.keyId === keyId)!.secretHash,
+          key,
+        )
+      ) {
+        matched = true;
+      } else {
+        await this.execute({ type: 'RevokeApiKey', data: { keyId, reason: `${label} changed` } }, ctx);
+      }
+    }
+    if (!matched)
+      await this.register(
+        principalId,
+        `${CONFIGURED_PREFIX}${randomBytes(8).toString('hex')}`,
+        key,
+        label,
+        ctx,
+      );
   }
 
   private async register(
