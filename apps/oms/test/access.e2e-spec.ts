@@ -94,23 +94,41 @@ describe('authentication and authorisation over HTTP and graphql-ws', () => {
 
   it('a trader cannot touch another account: place, cancel, replace, read or list it', async () => {
     const before = await oms.eventCount();
-    const attempts: [string, string][] = [
+    // Named by the caller, the account is refused in so many words.
+    const named: [string, string][] = [
       ['place', PLACE('desk_b', 'x-1')],
-      ['cancel', `mutation { cancelOrder(orderId: "${otherOrder}") { status } }`],
-      ['replace', `mutation { replaceOrder(orderId: "${otherOrder}", quantity: "0.002") { status } }`],
       ['cancel all', 'mutation { cancelAllOrders(accountId: "desk_b") }'],
-      ['order', `{ order(id: "${otherOrder}") { id } }`],
-      ['history', `{ orderHistory(orderId: "${otherOrder}") { type } }`],
-      ['as of', `{ orderAsOf(orderId: "${otherOrder}", revision: 0) { status } }`],
       ['orders', '{ orders(accountId: "desk_b") { edges { cursor } } }'],
       ['positions', '{ positions(accountId: "desk_b") { quantity } }'],
       ['pnl', '{ pnl(accountId: "desk_b") { net } }'],
       ['limits', '{ riskLimits(accountId: "desk_b") { maxPosition } }'],
     ];
-    for (const [what, query] of attempts) {
+    for (const [what, query] of named) {
       const answer = await oms.gql(query);
       expect([what, code(answer)]).toEqual([what, 'FORBIDDEN']);
       expect(answer.errors?.[0].message).toMatch(/demo-trader \(TRADER\) may not/);
+    }
+    // Reached by an order id (derived from the account and client order id, so guessable), another
+    // account's order is as good as absent: its existence is not given away.
+    const byOrder: [string, string, string | null][] = [
+      ['cancel', `mutation { cancelOrder(orderId: "${otherOrder}") { status } }`, 'ORDER_NOT_FOUND'],
+      [
+        'replace',
+        `mutation { replaceOrder(orderId: "${otherOrder}", quantity: "0.002") { status } }`,
+        'ORDER_NOT_FOUND',
+      ],
+      ['history', `{ orderHistory(orderId: "${otherOrder}") { type } }`, 'ORDER_NOT_FOUND'],
+      ['order', `{ order(id: "${otherOrder}") { id } }`, null],
+      ['as of', `{ orderAsOf(orderId: "${otherOrder}", revision: 0) { status } }`, null],
+    ];
+    for (const [what, query, expected] of byOrder) {
+      const answer = await oms.gql(query);
+      const absent = await oms.gql(query.replaceAll(otherOrder, 'f7e3a1b2-0000-5000-8000-000000000000'));
+      expect([what, code(answer) ?? null]).toEqual([what, expected]);
+      expect([what, JSON.stringify(answer).replaceAll(otherOrder, 'ID')]).toEqual([
+        what,
+        JSON.stringify(absent).replaceAll('f7e3a1b2-0000-5000-8000-000000000000', 'ID'),
+      ]);
     }
     expect(await oms.eventCount()).toBe(before);
     // Listing without an account shows only the trader's own.

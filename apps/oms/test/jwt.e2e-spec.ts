@@ -91,7 +91,7 @@ describe('JWTs from the identity provider', () => {
     expect(forbidden.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });
 
-  it('a token that is off in any way is UNAUTHENTICATED: signer, audience, issuer, expiry, principal, algorithm', async () => {
+  it('a token that is off in any way is UNAUTHENTICATED: signer, audience, issuer, expiry or none, principal, algorithm', async () => {
     const refused = [
       ['another key', token({ sub: 'demo-trader' }, { key: stranger.privateKey })],
       ['expired', token({ sub: 'demo-trader' }, { expiresIn: -60 })],
@@ -114,6 +114,15 @@ describe('JWTs from the identity provider', () => {
         }),
       ],
       ['an unknown principal', token({ sub: 'nobody' })],
+      [
+        'no expiry',
+        sign({ sub: 'demo-trader' }, provider.privateKey, {
+          algorithm: 'RS256',
+          keyid: 'k1',
+          issuer: ISSUER,
+          audience: AUDIENCE,
+        }),
+      ],
       [
         'HS256 with the public key as secret',
         sign({ sub: 'demo-admin' }, provider.publicKey.export({ format: 'pem', type: 'spki' }), {

@@ -16,7 +16,7 @@ export class CancelOrderHandler implements ICommandHandler<CancelOrderCommand, O
       const loaded = await this.side.aggregates.load(orderDecider, stream);
       // The account is known once the order is: a client may cancel only on accounts it may.
       if (ctx.principal && loaded.state.exists) {
-        this.side.access.require(ctx.principal, 'cancel', loaded.state.terms.accountId);
+        this.side.access.requireOnOrder(ctx.principal, 'cancel', orderId, loaded.state.terms.accountId);
       }
       const outcome = await this.side.aggregates.execute(
         orderDecider,

@@ -20,7 +20,7 @@ export class ReplaceOrderHandler implements ICommandHandler<ReplaceOrderCommand,
       const stream = orderStream(orderId);
       const loaded = await aggregates.load(orderDecider, stream);
       if (ctx.principal && loaded.state.exists) {
-        this.side.access.require(ctx.principal, 'trade', loaded.state.terms.accountId);
+        this.side.access.requireOnOrder(ctx.principal, 'trade', orderId, loaded.state.terms.accountId);
       }
       const now = new Date(clock.now());
       const command = {

@@ -111,6 +111,16 @@ export class Identity {
     }
   }
 
+  /** Whether the request's principal may read the order's account; a denial is logged and counted. */
+  mayReadOrder(context: RequestContext, accountId: string): boolean {
+    if (this.access.allows(context.principal, 'read', accountId)) return true;
+    this.logger.warn(
+      { principal: context.principal.principalId, accountId },
+      'order of another account asked for: answered as absent',
+    );
+    return false;
+  }
+
   /** FORBIDDEN unless the request's principal may; logged. */
   require(context: RequestContext, permission: Permission, accountId?: string): void {
     try {

@@ -18,7 +18,7 @@ export interface JwtSettings {
 /** A verified token: the principal it names and when it stops being good. */
 export interface VerifiedToken {
   principalId: string;
-  expiresAt: number | null;
+  expiresAt: number;
 }
 
 /** Three base64url parts: a compact JWS, which no API key looks like. */
@@ -72,11 +72,9 @@ export class JwtVerifier {
           if (error) return reject(error instanceof Error ? error : new Error(String(error)));
           if (!payload) return resolve(null);
           const principalId = payload[this.settings.principalClaim];
-          if (typeof principalId !== 'string') return resolve(null);
-          resolve({
-            principalId,
-            expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null,
-          });
+          // A token that never expires is not taken: revoking it would take disabling its principal.
+          if (typeof principalId !== 'string' || typeof payload.exp !== 'number') return resolve(null);
+          resolve({ principalId, expiresAt: payload.exp * 1000 });
         },
       ) as (req: unknown, res: unknown, next: (error?: unknown) => void) => void;
       authenticate(req, {}, (error) => reject(error instanceof Error ? error : new Error(String(error))));

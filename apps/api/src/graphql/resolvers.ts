@@ -305,8 +305,7 @@ export class OmsResolver {
     @Context() context: RequestContext,
   ): Promise<Order | null> {
     const order = await this.queries.order(id);
-    if (order) this.identity.require(context, 'read', order.accountId);
-    return order;
+    return order && this.identity.mayReadOrder(context, order.accountId) ? order : null;
   }
 
   @Query(() => OrderConnection, { description: 'Newest first.' })
@@ -367,7 +366,7 @@ export class OmsResolver {
     if (first < 1 || first > MAX_PAGE)
       throw new Refusal('INVALID_PAGE_SIZE', `first must be between 1 and ${MAX_PAGE}.`);
     if (fromRevision < 0) throw new Refusal('REVISION_NOT_FOUND', 'fromRevision is 0 or more.');
-    if (!(await this.requireOrderReadable(context, orderId))) {
+    if (!(await this.orderReadable(context, orderId))) {
       throw new Refusal('ORDER_NOT_FOUND', `Order ${orderId} does not exist.`);
     }
     // Past the last revision: an empty page.
@@ -384,7 +383,7 @@ export class OmsResolver {
     @Args('at', { type: () => DateTimeScalar, nullable: true }) at: Date | null,
     @Context() context: RequestContext,
   ): Promise<Order | null> {
-    await this.requireOrderReadable(context, orderId);
+    if (!(await this.orderReadable(context, orderId))) return null;
     return this.queries.orderAsOf(orderId, revision ?? null, at ?? null);
   }
 
@@ -411,10 +410,12 @@ export class OmsResolver {
     return this.pubsub.asyncIterableIterator('order');
   }
 
-  /** An order's account may be read by the caller (an order that does not exist has no secrets); whether it exists. */
-  private async requireOrderReadable(context: RequestContext, orderId: string): Promise<boolean> {
+  /**
+   * Whether the order exists and its account is the caller's to read: order ids derive from the account
+   * and the client order id, so another account's order answers as an absent one would.
+   */
+  private async orderReadable(context: RequestContext, orderId: string): Promise<boolean> {
     const order = await this.queries.order(orderId);
-    if (order) this.identity.require(context, 'read', order.accountId);
-    return order !== null;
+    return order !== null && this.identity.mayReadOrder(context, order.accountId);
   }
 }

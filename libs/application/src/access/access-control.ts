@@ -239,10 +239,26 @@ export class AccessControl {
     }
   }
 
+  /** Whether the principal may; a denial is counted. */
+  allows(principal: Principal, permission: Permission, accountId?: string): boolean {
+    if (permits(principal, permission, accountId)) return true;
+    authorisationDenials.inc({ permission });
+    return false;
+  }
+
+  /**
+   * An action on an order: FORBIDDEN when the principal may see the order but not do this, and
+   * ORDER_NOT_FOUND when it may not even see it (order ids are guessable: its existence is not told).
+   */
+  requireOnOrder(principal: Principal, permission: Permission, orderId: string, accountId: string): void {
+    if (permits(principal, 'read', accountId)) return this.require(principal, permission, accountId);
+    authorisationDenials.inc({ permission });
+    throw new Refusal('ORDER_NOT_FOUND', `Order ${orderId} does not exist.`);
+  }
+
   /** FORBIDDEN unless the principal may; counted and sentenced in the role's words. */
   require(principal: Principal, permission: Permission, accountId?: string): void {
-    if (permits(principal, permission, accountId)) return;
-    authorisationDenials.inc({ permission });
+    if (this.allows(principal, permission, accountId)) return;
     const on =
       accountId === undefined
         ? ''
