@@ -23,7 +23,7 @@ import { Identity, RequestContext } from './graphql/identity';
 import { JwtVerifier } from './graphql/jwt';
 import { COMMAND_SIDE } from './commands/command-side.token';
 import { OmsQueries } from './graphql/views';
-import { requestLimitsRule } from './graphql/limits';
+import { firstTextProblem, requestLimitsRule, textLiteralsRule, textVariablesPlugin } from './graphql/limits';
 import {
   DEFAULT_RESPONSE_BUDGET,
   introspectionShapeRule,
@@ -122,6 +122,7 @@ export class ApiModule {
         maxValues: deps.responseBudget ?? DEFAULT_RESPONSE_BUDGET.maxValues,
       }),
       introspectionShapeRule(),
+      textLiteralsRule(),
     ];
     const identity = new Identity(
       side.access,
@@ -147,6 +148,9 @@ export class ApiModule {
           includeStacktraceInErrorResponses: false,
           formatError,
           validationRules,
+          plugins: [textVariablesPlugin()],
+          // No automatic persisted queries: every request carries its document.
+          persistedQueries: false,
           subscriptions: {
             // graphql-ws's own hooks (onError, onNext) are passed through to its server as they are.
             'graphql-ws': <GraphQLWsSubscriptionsConfig>{
@@ -175,7 +179,7 @@ export class ApiModule {
               onSubscribe: (
                 ctx: { subscriptions: Record<string, unknown> },
                 _id: string,
-                payload: { query?: string },
+                payload: { query?: string; variables?: unknown },
               ) => {
                 // This one is counted already.
                 if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
@@ -186,6 +190,8 @@ export class ApiModule {
                     ),
                   ];
                 }
+                const text = firstTextProblem(payload.variables ?? {});
+                if (text) return [new GraphQLError(text.message, { extensions: { code: text.code } })];
                 return subscriptionProblems(payload.query ?? '', deps.production ?? false);
               },
               validate: (schema: GraphQLSchema, document: DocumentNode) =>

@@ -153,6 +153,65 @@ describe('abuse limits of the API', () => {
     expect(JSON.stringify([long, nul, cancel])).not.toMatch(/\bat .*\.(ts|js):\d+/);
   });
 
+  it('no string anywhere in a request carries control, bidirectional or separator characters, nor runs past 1,000 characters: a coded error, never an internal one', async () => {
+    const before = await oms.eventCount();
+    const bad = ['\u0000', '\u001b[31m', '\u009b', '\u202e', '\u2028', '\u2066'];
+    for (const ch of bad) {
+      for (const [query, variables] of [
+        ['query O($id: ID!) { order(id: $id) { id } }', { id: `x${ch}` }],
+        ['query H($id: ID!) { orderHistory(orderId: $id) { type } }', { id: `x${ch}` }],
+        ['query P($a: ID!) { positions(accountId: $a) { quantity } }', { a: `demo${ch}` }],
+        [
+          'query T($a: String!) { auditTrail(filter: { actor: $a }) { edges { cursor } } }',
+          { a: `user:${ch}` },
+        ],
+        [
+          'mutation V($v: String) { placeOrder(input: {accountId: "demo", clientOrderId: "ctl", instrumentId: "BTCUSDT", side: BUY, type: LIMIT, quantity: "0.001", limitPrice: "9600", venueId: $v}) { accepted } }',
+          { v: `SIM-A${ch}` },
+        ],
+      ] as const) {
+        const answer = (await oms.gql<unknown>(query, variables, oms.as('auditor'))) as Errors;
+        expect([query.slice(0, 20), JSON.stringify(ch), codes(answer)]).toEqual([
+          query.slice(0, 20),
+          JSON.stringify(ch),
+          ['INVALID_TEXT'],
+        ]);
+      }
+    }
+    const literal = (await oms.gql<unknown>('{ order(id: "x\\u0000") { id } }')) as Errors;
+    expect(codes(literal)).toEqual(['INVALID_TEXT']);
+    const long = (await oms.gql<unknown>('query O($id: ID!) { order(id: $id) { id } }', {
+      id: 'x'.repeat(1_001),
+    })) as Errors;
+    expect(codes(long)).toEqual(['TEXT_TOO_LONG']);
+    expect(await oms.eventCount()).toBe(before);
+  });
+
+  it('a venue id and allowed instruments are ids: their shape and number are bounded', async () => {
+    const venue = (await oms.gql<unknown>(
+      'mutation { placeOrder(input: {accountId: "demo", clientOrderId: "v-shape", instrumentId: "BTCUSDT", side: BUY, type: LIMIT, quantity: "0.001", limitPrice: "9600", venueId: "SIM A!"}) { accepted } }',
+    )) as Errors;
+    expect(codes(venue)).toEqual(['BAD_USER_INPUT']);
+    const many = JSON.stringify(Array.from({ length: 1_001 }, (_, i) => `I${i}`));
+    const limits = (await oms.gql<unknown>(
+      `mutation { setRiskLimits(accountId: "demo", limits: { maxOrderQuantity: "5", maxOrderNotional: "50000", maxPosition: "10", maxOpenNotional: "250000", priceCollarPercent: "5", staleReferenceAfterMs: 10000, maxOrdersPerWindow: 50, orderRateWindowMs: 1000, maxDailyLoss: "5000", allowedInstruments: ${many} }) { accountId } }`,
+      undefined,
+      oms.as('riskOfficer'),
+    )) as Errors;
+    expect(codes(limits)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('a made-up anchor is refused, not reported as holding', async () => {
+    for (const count of [0, -5]) {
+      const answer = (await oms.gql<unknown>(
+        `{ auditVerification(anchorCount: ${count}, anchorHash: "${'0'.repeat(64)}") { ok } }`,
+        undefined,
+        oms.as('auditor'),
+      )) as Errors;
+      expect(codes(answer)).toEqual(['INVALID_ANCHOR']);
+    }
+  });
+
   it('a correlation id is carried into every event, so it is bounded too', async () => {
     const correlation = (await oms.gql<unknown>('{ venues { id } }', undefined, {
       'x-correlation-id': 'c'.repeat(15_000),

@@ -80,7 +80,7 @@ export function graphiqlMiddleware(graphqlPath: string) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (req.method !== 'GET') return next();
     const assetMatch = /^\/assets\/([\w.-]+)$/.exec(req.path);
-    if (assetMatch && ASSETS[assetMatch[1]]) {
+    if (assetMatch && Object.hasOwn(ASSETS, assetMatch[1])) {
       res
         .type(ASSETS[assetMatch[1]].type)
         .set('Cache-Control', 'public, max-age=86400')

@@ -4,8 +4,10 @@ import {
   GraphQLError,
   OperationDefinitionNode,
   SelectionSetNode,
+  StringValueNode,
   ValidationContext,
 } from 'graphql';
+import { ApolloServerPlugin } from '@apollo/server';
 import { Refusal } from '@oms/application';
 
 /** How much one request may ask for at its root. */
@@ -65,12 +67,86 @@ export function requestLimitsRule(limits: RequestLimits = DEFAULT_REQUEST_LIMITS
   });
 }
 
-/** Control characters other than tab, line feed and carriage return (C0 and DEL). */
-const hasControl = (text: string) =>
-  [...text].some((c) => {
-    const code = c.charCodeAt(0);
-    return (code < 0x20 && c !== '\t' && c !== '\n' && c !== '\r') || code === 0x7f;
+/**
+ * Characters no input may hold: C0 controls other than tab, line feed and carriage return, DEL, C1
+ * controls, the line and paragraph separators, and the bidirectional overrides and isolates (text
+ * that reads differently from what it holds).
+ */
+/* eslint-disable no-control-regex -- matching control characters is the point */
+const FORBIDDEN_CHARACTERS =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+/* eslint-enable no-control-regex */
+const hasControl = (text: string) => FORBIDDEN_CHARACTERS.test(text);
+
+/** The longest string any input may be (reasons are held to less where they are taken). */
+export const MAX_INPUT_TEXT = 1_000;
+
+/** Why a string a client sent may not be taken anywhere, or null. */
+export function textProblem(text: string): Refusal | null {
+  if (text.length > MAX_INPUT_TEXT) {
+    return new Refusal(
+      'TEXT_TOO_LONG',
+      `No text in a request may be longer than ${MAX_INPUT_TEXT} characters (got ${text.length}).`,
+    );
+  }
+  if (hasControl(text)) {
+    return new Refusal(
+      'INVALID_TEXT',
+      'Text in a request may not hold control characters, line or paragraph separators, or bidirectional overrides.',
+    );
+  }
+  return null;
+}
+
+/** The first problem of any string in a value (variables: objects, lists, strings), or null. */
+export function firstTextProblem(value: unknown, depth = 0): Refusal | null {
+  if (typeof value === 'string') return textProblem(value);
+  if (depth > 20 || value === null || typeof value !== 'object') return null;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) {
+    const problem = firstTextProblem(item, depth + 1);
+    if (problem) return problem;
+  }
+  for (const key of Array.isArray(value) ? [] : Object.keys(value)) {
+    const problem = textProblem(key);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+/** A validation rule: a string literal in the document is held to the same (over HTTP and graphql-ws). */
+export function textLiteralsRule() {
+  return (context: ValidationContext): ASTVisitor => ({
+    StringValue(node: StringValueNode) {
+      const problem = textProblem(node.value);
+      if (problem) {
+        context.reportError(
+          new GraphQLError(problem.message, { nodes: [node], extensions: { code: problem.code } }),
+        );
+      }
+    },
   });
+}
+
+/**
+ * An Apollo plugin: variables are held to the same before anything resolves (HTTP). A refusal is one
+ * coded error with status 400; nothing runs.
+ */
+export function textVariablesPlugin(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request }) {
+          const problem = firstTextProblem(request.variables ?? {});
+          if (problem) {
+            throw new GraphQLError(problem.message, {
+              extensions: { code: problem.code, http: { status: 400 } },
+            });
+          }
+        },
+      };
+    },
+  };
+}
 
 /**
  * Free text a client writes into the permanent log (reasons): bounded and clean, or a coded refusal.

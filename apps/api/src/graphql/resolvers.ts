@@ -242,6 +242,12 @@ export class OmsResolver {
     ) {
       throw new Refusal('INVALID_ANCHOR', 'An anchor is anchorCount and anchorHash together.');
     }
+    if (anchorCount !== null && anchorCount !== undefined && anchorCount < 1) {
+      throw new Refusal(
+        'INVALID_ANCHOR',
+        'anchorCount is the number of events chained, 1 or more, as auditAnchor gives it.',
+      );
+    }
     if (anchorHash && !/^[0-9a-f]{64}$/.test(anchorHash)) {
       throw new Refusal('INVALID_ANCHOR', 'anchorHash is 64 hexadecimal digits, as auditAnchor gives it.');
     }

@@ -49,6 +49,8 @@ export const DEFAULT_RESPONSE_BUDGET: ResponseBudget = {
     'PlaceOrderResult.rejections': 25,
     'Query.positions': 200,
     'Query.venues': 32,
+    // Orders a venue holds that the gateway cannot explain (an estimate: normally none).
+    'VenueStatus.unexplainedOrders': 100,
     'Query.principals': 500,
     'Query.instruments': 1_000,
     'Query.accounts': 10_000,

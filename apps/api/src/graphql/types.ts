@@ -30,6 +30,7 @@ import {
 const ACCOUNT_ID = /^[A-Za-z0-9_.:]{1,64}$/;
 const CLIENT_ORDER_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 const INSTRUMENT_ID = /^[A-Za-z0-9_.:]{1,32}$/;
+const VENUE_ID = /^[A-Za-z0-9_.-]{1,32}$/;
 
 @ObjectType({
   description: 'Why something was refused: a stable code for machines and a sentence for people.',
@@ -123,8 +124,7 @@ export class PlaceOrderInput {
     description: 'Route directly to this venue instead of the smart order router.',
   })
   @IsOptional()
-  @IsString()
-  @Length(1, 32)
+  @Matches(VENUE_ID, { message: 'venueId: 1–32 letters, digits, "_", "." or "-".' })
   venueId?: string | null;
 }
 
@@ -227,8 +227,17 @@ export class RiskLimitsInput {
   @Field(() => Int) @IsInt() @Min(1) @Max(86_400_000) orderRateWindowMs!: number;
   @Field(() => DecimalScalar) maxDailyLoss!: Decimal;
   @Field({ defaultValue: false }) @IsBoolean() reduceOnly!: boolean;
-  @Field(() => [String], { nullable: true }) @IsOptional() @IsString({ each: true }) allowedInstruments?:
-    string[] | null;
+  @Field(() => [String], {
+    nullable: true,
+    description: 'At most 1,000 instrument ids; none: every instrument.',
+  })
+  @IsOptional()
+  @ArrayMaxSize(1_000)
+  @Matches(INSTRUMENT_ID, {
+    each: true,
+    message: 'allowedInstruments: instrument ids (1–32 letters, digits, "_", "." or ":").',
+  })
+  allowedInstruments?: string[] | null;
 }
 
 @ObjectType({ description: 'A venue as the execution gateway sees it.' })
