@@ -1,6 +1,6 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLWsSubscriptionsConfig } from '@nestjs/graphql';
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { CommandSide, Refusal } from '@oms/application';
@@ -234,4 +234,21 @@ export class ApiModule {
       ],
     };
   }
+}
+
+/** The largest graphql-ws message a client may send (a subscription document is a few KB). */
+export const MAX_SOCKET_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * Caps graphql-ws messages: Nest builds the socket server with ws's default (100 MiB, read whole
+ * before any check), and offers no setting for it, so the cap is set on the server Nest made, once the
+ * application is initialised. Fails loudly if that server is no longer where it was.
+ */
+export function limitSocketMessages(app: INestApplicationContext, maxBytes = MAX_SOCKET_MESSAGE_BYTES): void {
+  const adapter = app.get(GraphQLModule, { strict: false }).graphQlAdapter as unknown as {
+    _subscriptionService?: { wss?: { options: { maxPayload?: number } } };
+  };
+  const server = adapter._subscriptionService?.wss;
+  if (!server) throw new Error('the graphql-ws server was not found: its message size could not be capped');
+  server.options.maxPayload = maxBytes;
 }

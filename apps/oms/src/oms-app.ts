@@ -5,6 +5,7 @@ import {
   SetRiskLimitsCommand,
   graphiqlMiddleware,
   hostAllowed,
+  limitSocketMessages,
 } from '@oms/api';
 import { BTCUSDT, DEMO_ACCOUNT, DEMO_LIMITS } from '@oms/application';
 import { DynamicModule, INestApplication, Module, ValidationPipe } from '@nestjs/common';
@@ -88,6 +89,7 @@ export async function createOmsApp(runtime: OmsRuntime): Promise<INestApplicatio
   });
   if (runtime.roles.has('api')) app.use('/graphql', graphiqlMiddleware('/graphql'));
   await app.init();
+  if (runtime.roles.has('api')) limitSocketMessages(app);
   if (runtime.settings.seedDemo) await seedDemo(app.get(CommandBus));
   if (runtime.roles.has('api')) {
     runtime.credentials = await bootstrapCredentials(

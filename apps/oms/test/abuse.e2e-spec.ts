@@ -201,6 +201,18 @@ describe('abuse limits of the API', () => {
     expect(codes(limits)).toEqual(['BAD_USER_INPUT']);
   });
 
+  it('a graphql-ws message larger than 64 KB closes the socket before it is read whole (no key needed to try)', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const socket = new WebSocket(`${oms.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+      socket.on('open', () =>
+        socket.send(JSON.stringify({ type: 'connection_init', payload: { junk: 'x'.repeat(1_000_000) } })),
+      );
+      socket.on('close', (code) => resolve(code));
+      socket.on('error', () => undefined);
+    });
+    expect(closed).toBe(1009);
+  });
+
   it('a made-up anchor is refused, not reported as holding', async () => {
     for (const count of [0, -5]) {
       const answer = (await oms.gql<unknown>(
