@@ -299,6 +299,11 @@ describe('authentication and authorisation over HTTP and graphql-ws', () => {
       `{ orderHistory(orderId: "${id}") { actor } }`,
     );
     expect(history.data?.orderHistory.map((e) => e.actor)).toEqual(['user:demo-trader']);
+    // Which of the trader's keys it was is recorded beside the actor (an admin could issue one more).
+    const [recorded] = await oms.runtime.store.readStream(`order-${id}`);
+    expect(recorded.metadata.credential).toBe(
+      /^Bearer oms_([0-9a-f]{16})_/.exec(oms.as('trader').authorization)![1],
+    );
     // Over graphql-ws: connection parameters name only the key.
     const client = createClient({
       url: `${oms.url.replace('http', 'ws')}/graphql`,

@@ -12,10 +12,13 @@ export interface CommandContext {
    * account only on loading (cancel, replace) can hold it to its grants. Absent: the OMS itself.
    */
   principal?: Principal;
+  /** The key (or token) that principal came with, recorded beside the actor. */
+  credential?: string;
 }
 
 export const metadataOf = (ctx: CommandContext): EventMetadata => ({
   correlationId: ctx.correlationId,
   causationId: ctx.causationId ?? null,
   actor: ctx.actor,
+  ...(ctx.credential ? { credential: ctx.credential } : {}),
 });

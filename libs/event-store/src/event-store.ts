@@ -50,6 +50,8 @@ export interface EventMetadata {
   causationId: string | null;
   /** Who or what did it: `user:<id>`, `venue:SIM-A`, `system:ledger`, … */
   actor: string;
+  /** The credential a client's request came with: an API key's id, or `jwt:<principal id>`. */
+  credential?: string;
   /** Version of the event's data shape; upcasters lift older versions on read. */
   schemaVersion?: number;
 }

@@ -54,6 +54,7 @@ export function commandContext(context: RequestContext): CommandContext {
     actor: `user:${context.principal.principalId}`,
     correlationId: context.correlationId ?? randomUUID(),
     principal: context.principal,
+    credential: context.keyId,
   };
 }
 

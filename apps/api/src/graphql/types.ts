@@ -261,6 +261,11 @@ export class OrderEvent {
   @Field(() => String, { nullable: true }) causationId!: string | null;
   @Field(() => String, { nullable: true, description: 'Who or what caused it: a user, a venue, a service.' })
   actor!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The API key id (or jwt:<principal>) a user came with.',
+  })
+  credential!: string | null;
 }
 
 @ObjectType()
@@ -366,6 +371,11 @@ export class AuditEvent {
   @Field() type!: string;
   @Field(() => DateTimeScalar) recordedAt!: Date;
   @Field(() => String, { nullable: true }) actor!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The API key id (or jwt:<principal>) a user came with.',
+  })
+  credential!: string | null;
   @Field(() => String, { nullable: true }) correlationId!: string | null;
   @Field(() => String, { nullable: true }) causationId!: string | null;
   @Field(() => JsonScalar) data!: unknown;

@@ -299,7 +299,7 @@ export class OmsQueries {
       type: string;
       recorded_at: Date;
       data: unknown;
-      metadata: { actor?: string; correlationId?: string; causationId?: string | null };
+      metadata: { actor?: string; credential?: string; correlationId?: string; causationId?: string | null };
     }[] = await this.dataSource
       .transaction(async (tx) => {
         // A search the indexes cannot narrow scans the log: it is stopped, not left to run.
@@ -328,6 +328,7 @@ export class OmsQueries {
         type: r.type,
         recordedAt: r.recorded_at,
         actor: r.metadata?.actor ?? null,
+        credential: r.metadata?.credential ?? null,
         correlationId: r.metadata?.correlationId ?? null,
         causationId: r.metadata?.causationId ?? null,
         data: withoutKeyHash(r.type, r.data),
@@ -411,6 +412,7 @@ export class OmsQueries {
       correlationId: e.metadata.correlationId ?? null,
       causationId: e.metadata.causationId ?? null,
       actor: e.metadata.actor ?? null,
+      credential: e.metadata.credential ?? null,
     }));
   }
 
