@@ -1,4 +1,3 @@
-import { createHash } from 'crypto';
 import {
   EventStore,
   GlobalPosition,
@@ -10,7 +9,7 @@ import {
   parsePositionKey,
   positionKey,
 } from './event-store';
-import { ChainAnchor, ChainProblemKind, ChainVerification, canonical } from './postgres/audit-chain';
+import { ChainAnchor, ChainProblemKind, ChainVerification, eventChainHash } from './postgres/audit-chain';
 
 /** Where a store without a chain table keeps its chain: links, in order, as events of their own. */
 export const AUDIT_CHAIN_STREAM = 'auditchain-links';
@@ -26,19 +25,17 @@ interface LinkData {
   hashes: string[];
 }
 
-/** H(previous hash, the event as the store reads it: stream, revision, id, type, data, metadata, time). */
-function eventHash(previous: Buffer, e: RecordedEvent): Buffer {
-  const bytes = canonical([
-    e.streamName,
-    e.revision.toString(),
-    e.eventId,
-    e.type,
-    e.data,
-    e.metadata,
-    e.recordedAt.toISOString(),
-  ]);
-  return createHash('sha256').update(previous).update(bytes).digest();
-}
+/** The event as the store reads it, hashed as the PostgreSQL chain hashes its rows. */
+const eventHash = (previous: Buffer, e: RecordedEvent): Buffer =>
+  eventChainHash(previous, {
+    stream: e.streamName,
+    revision: e.revision.toString(),
+    eventId: e.eventId,
+    type: e.type,
+    data: e.data,
+    metadata: e.metadata,
+    recordedAt: e.recordedAt,
+  });
 
 interface Head {
   revision: bigint | null;

@@ -14,10 +14,10 @@ import {
 } from 'class-validator';
 import { AccessRoleEnum, TradingStateEnum } from './enums';
 import { DateTimeScalar, DecimalScalar } from './scalars';
+import { INSTRUMENT_ID, VENUE_ID } from './types';
 
 /** Principal ids become actors (`user:<id>`): lower-case letters, digits and `._-`, no `:`. */
 export const PRINCIPAL_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-const INSTRUMENT_ID = /^[A-Za-z0-9_.:]{1,32}$/;
 const CURRENCY = /^[A-Z0-9]{2,12}$/;
 
 @ObjectType({ description: 'An API key as it is listed: never its secret.' })
@@ -63,7 +63,7 @@ export class VenueSymbol {
 
 @InputType()
 export class VenueSymbolInput {
-  @Field(() => ID) @Matches(/^[A-Za-z0-9_.-]{1,32}$/) venueId!: string;
+  @Field(() => ID) @Matches(VENUE_ID) venueId!: string;
   @Field() @Matches(/^[A-Za-z0-9_./:-]{1,32}$/) symbol!: string;
 }
 

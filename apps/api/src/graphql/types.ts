@@ -29,8 +29,8 @@ import {
 /** Ids name event streams (`order-<id>`, `account-<id>`): letters, digits and `_.:`, no `-` in account ids. */
 const ACCOUNT_ID = /^[A-Za-z0-9_.:]{1,64}$/;
 const CLIENT_ORDER_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-const INSTRUMENT_ID = /^[A-Za-z0-9_.:]{1,32}$/;
-const VENUE_ID = /^[A-Za-z0-9_.-]{1,32}$/;
+export const INSTRUMENT_ID = /^[A-Za-z0-9_.:]{1,32}$/;
+export const VENUE_ID = /^[A-Za-z0-9_.-]{1,32}$/;
 
 @ObjectType({
   description: 'Why something was refused: a stable code for machines and a sentence for people.',

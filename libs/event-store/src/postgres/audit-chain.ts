@@ -59,18 +59,42 @@ interface StoredRow {
 // Output names shadow columns in ORDER BY: every ORDER BY below names its table, so numbers sort as numbers.
 const STORED_COLUMNS = `position::text, transaction_id::text AS tx, stream_name, revision::text, event_id, type, data, metadata, recorded_at`;
 
+/** An event's bytes as the chain covers them, whichever store holds it. */
+export interface ChainedEvent {
+  stream: string;
+  revision: string;
+  eventId: string;
+  type: string;
+  data: unknown;
+  metadata: unknown;
+  recordedAt: Date;
+}
+
 /** H(previous hash, the event's bytes: stream, revision, id, type, data, metadata, recorded time). */
-export function chainHash(previous: Buffer, e: StoredRow): Buffer {
+export function eventChainHash(previous: Buffer, e: ChainedEvent): Buffer {
   const bytes = canonical([
-    e.stream_name,
+    e.stream,
     e.revision,
-    e.event_id,
+    e.eventId,
     e.type,
     e.data,
     e.metadata,
-    e.recorded_at.toISOString(),
+    e.recordedAt.toISOString(),
   ]);
   return createHash('sha256').update(previous).update(bytes).digest();
+}
+
+/** A stored row's link in the chain. */
+export function chainHash(previous: Buffer, e: StoredRow): Buffer {
+  return eventChainHash(previous, {
+    stream: e.stream_name,
+    revision: e.revision,
+    eventId: e.event_id,
+    type: e.type,
+    data: e.data,
+    metadata: e.metadata,
+    recordedAt: e.recorded_at,
+  });
 }
 
 const keyOf = (e: { tx: string; position: string }) =>
