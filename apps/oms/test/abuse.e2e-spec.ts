@@ -201,6 +201,28 @@ describe('abuse limits of the API', () => {
     expect(codes(limits)).toEqual(['BAD_USER_INPUT']);
   });
 
+  it('fragments that spread each other twice over, level on level, are judged at once, not walked 2^n times', async () => {
+    // 40 levels: walked spread by spread, this would take longer than the universe has.
+    const levels = 40;
+    const fragments = Array.from({ length: levels }, (_, i) =>
+      i === levels - 1
+        ? `fragment F${i} on PrincipalView { principalId }`
+        : `fragment F${i} on PrincipalView { ...F${i + 1} ...F${i + 1} }`,
+    ).join(' ');
+    // Judged at once (and refused: counted as written, 2^39 values, before fields merge).
+    const answer = (await oms.gql<unknown>(`{ me { ...F0 } } ${fragments}`)) as Errors;
+    expect(codes(answer)).toContain('RESPONSE_BUDGET_EXCEEDED');
+    const shape = (await oms.gql<unknown>(
+      `{ __schema { types { ...T0 } } } ${Array.from({ length: levels }, (_, i) =>
+        i === levels - 1
+          ? `fragment T${i} on __Type { name }`
+          : `fragment T${i} on __Type { ...T${i + 1} ...T${i + 1} }`,
+      ).join(' ')}`,
+    )) as Errors;
+    // Answered at once too: the spreads merge into one name per type.
+    expect(shape.errors).toBeUndefined();
+  });
+
   it('a graphql-ws message larger than 64 KB closes the socket before it is read whole (no key needed to try)', async () => {
     const closed = await new Promise<number>((resolve) => {
       const socket = new WebSocket(`${oms.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');

@@ -78,6 +78,7 @@ export function responseBudgetRule(budget: ResponseBudget = DEFAULT_RESPONSE_BUD
       if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
     }
     const schema = context.getSchema();
+    const fragmentValues = new Map<string, number>();
 
     const pageOf = (field: FieldNode, argDefault: unknown, argMax: number): number => {
       const first = field.arguments?.find((a) => a.name.value === 'first');
@@ -104,8 +105,15 @@ export function responseBudgetRule(budget: ResponseBudget = DEFAULT_RESPONSE_BUD
           const name = selection.name.value;
           const fragment = fragments.get(name);
           if (!fragment || seen.has(name)) continue;
-          const on = schema.getType(fragment.typeCondition.name.value) ?? parent;
-          total += valuesOf(fragment.selectionSet, on, new Set([...seen, name]));
+          // Each fragment is counted once and its count reused: spread twice at every level, a chain
+          // of fragments would otherwise be walked 2^n times.
+          let counted = fragmentValues.get(name);
+          if (counted === undefined) {
+            const on = schema.getType(fragment.typeCondition.name.value) ?? parent;
+            counted = valuesOf(fragment.selectionSet, on, new Set([...seen, name]));
+            fragmentValues.set(name, counted);
+          }
+          total += counted;
           continue;
         }
         total += fieldValues(selection, parent, seen);
@@ -176,6 +184,7 @@ export function introspectionShapeRule() {
         }),
       );
     const aliased = (field: FieldNode) => field.alias !== undefined && field.alias.value !== field.name.value;
+    const judged = new Map<string, boolean>();
 
     /** Whether the selection keeps to the shape; refuses at the first place it does not. */
     const keepsShape = (set: SelectionSetNode, reference: boolean, seen: ReadonlySet<string>): boolean => {
@@ -185,10 +194,17 @@ export function introspectionShapeRule() {
           continue;
         }
         if (selection.kind === Kind.FRAGMENT_SPREAD) {
-          const fragment = fragments.get(selection.name.value);
-          if (!fragment || seen.has(selection.name.value)) continue;
-          if (!keepsShape(fragment.selectionSet, reference, new Set([...seen, selection.name.value])))
-            return false;
+          const name = selection.name.value;
+          const fragment = fragments.get(name);
+          if (!fragment || seen.has(name)) continue;
+          // Judged once per fragment and place (listed or reference), whatever the number of spreads.
+          const key = `${name}|${reference}`;
+          let kept = judged.get(key);
+          if (kept === undefined) {
+            kept = keepsShape(fragment.selectionSet, reference, new Set([...seen, name]));
+            judged.set(key, kept);
+          }
+          if (!kept) return false;
           continue;
         }
         if (aliased(selection)) {
