@@ -73,10 +73,15 @@ export async function bootstrapCredentials(
 ): Promise<Credentials> {
   const dir = options.dataDir ? resolve(options.dataDir) : null;
   const credentials: Credentials = { adminKey: null, adminKeyFile: null, demo: null, demoFile: null };
-  if (!(await access.current()).principals.has(ADMIN_PRINCIPAL)) {
-    await access.ensurePrincipal(ADMIN_PRINCIPAL, 'Administrator', ['ADMIN'], ctx);
-  }
-  if (options.adminKey) {
+  const admin = (await access.current()).principals.get(ADMIN_PRINCIPAL);
+  if (!admin) await access.ensurePrincipal(ADMIN_PRINCIPAL, 'Administrator', ['ADMIN'], ctx);
+  if (admin?.disabledAt) {
+    // Another admin disabled it: start without its key (the other admins manage access).
+    logger.warn(
+      { principal: ADMIN_PRINCIPAL },
+      'the admin principal is disabled: no ADMIN key is set up at start',
+    );
+  } else if (options.adminKey) {
     await access.registerConfiguredKey(ADMIN_PRINCIPAL, options.adminKey, 'OMS_ADMIN_KEY', ctx);
   } else {
     const file = dir ? join(dir, 'credentials.json') : null;

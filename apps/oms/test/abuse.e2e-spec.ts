@@ -155,7 +155,19 @@ describe('abuse limits of the API', () => {
 
   it('no string anywhere in a request carries control, bidirectional or separator characters, nor runs past 1,000 characters: a coded error, never an internal one', async () => {
     const before = await oms.eventCount();
-    const bad = ['\u0000', '\u001b[31m', '\u009b', '\u202e', '\u2028', '\u2066'];
+    const bad = [
+      '\u0000',
+      '\u001b[31m',
+      '\u009b',
+      '\u202e',
+      '\u2028',
+      '\u2066',
+      '\u200b',
+      '\ufeff',
+      '\u061c',
+      '\udc00',
+      '\ud800x',
+    ];
     for (const ch of bad) {
       for (const [query, variables] of [
         ['query O($id: ID!) { order(id: $id) { id } }', { id: `x${ch}` }],
@@ -178,6 +190,12 @@ describe('abuse limits of the API', () => {
         ]);
       }
     }
+    const reason = (await oms.gql<unknown>(
+      'mutation H($r: String!) { haltTrading(scope: GLOBAL, reason: $r) }',
+      { r: 'halt \udc00 now' },
+      oms.as('riskOfficer'),
+    )) as Errors;
+    expect(codes(reason)).toEqual(['INVALID_TEXT']);
     const literal = (await oms.gql<unknown>('{ order(id: "x\\u0000") { id } }')) as Errors;
     expect(codes(literal)).toEqual(['INVALID_TEXT']);
     const long = (await oms.gql<unknown>('query O($id: ID!) { order(id: $id) { id } }', {

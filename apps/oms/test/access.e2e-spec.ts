@@ -438,16 +438,28 @@ describe('start-up respects what admins changed', () => {
       undefined,
       admin,
     );
+    // The bootstrap admin too (another admin remains): the next start goes on without its key.
+    const disabled = await first.gql(
+      'mutation { disablePrincipal(principalId: "admin", reason: "keys come from the identity provider") { principalId } }',
+      undefined,
+      admin,
+    );
+    expect(disabled.errors).toBeUndefined();
     await first.stop();
     const [again, beside] = await Promise.all([startOms(first.database), startOms(first.database)]);
     try {
       const principals = await again.gql<{
         principals: { principalId: string; accounts: string[]; disabledAt: string | null }[];
-      }>('{ principals { principalId accounts disabledAt } }', undefined, again.as('bootstrapAdmin'));
+      }>('{ principals { principalId accounts disabledAt } }', undefined, again.as('admin'));
       const byId = new Map(principals.data!.principals.map((p) => [p.principalId, p]));
       expect(byId.get('demo-risk-officer')?.disabledAt).not.toBeNull();
       expect(byId.get('demo-trader')?.accounts).toEqual([]);
       expect(again.keys.riskOfficer).toBe('');
+      expect(byId.get('admin')?.disabledAt).not.toBeNull();
+      expect(
+        (await again.gql('{ me { principalId } }', undefined, again.as('bootstrapAdmin'))).errors?.[0]
+          .extensions?.code,
+      ).toBe('UNAUTHENTICATED');
       expect(
         (await beside.gql('{ me { principalId } }', undefined, beside.as('auditor'))).errors,
       ).toBeUndefined();

@@ -115,6 +115,13 @@ describe('JWTs from the identity provider', () => {
       ],
       ['an unknown principal', token({ sub: 'nobody' })],
       [
+        'issued more than a day ago, however far off its expiry',
+        token(
+          { sub: 'demo-trader', iat: Math.floor(Date.now() / 1000) - 25 * 3600 },
+          { expiresIn: 10 * 365 * 86_400 },
+        ),
+      ],
+      [
         'no expiry',
         sign({ sub: 'demo-trader' }, provider.privateKey, {
           algorithm: 'RS256',

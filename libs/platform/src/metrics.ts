@@ -165,7 +165,7 @@ export function secondsSince(startedAt: number): number {
 
 export const authenticationFailures = new Counter({
   name: 'oms_authentication_failures_total',
-  help: 'Requests refused because they did not prove who they were, by reason (missing, malformed, unknown, revoked, wrong secret, throttled, busy, invalid token)',
+  help: 'Requests refused because they did not prove who they were, by reason (missing, malformed, unknown, revoked, wrong secret, busy, invalid token)',
   labelNames: ['reason'] as const,
   registers,
 });

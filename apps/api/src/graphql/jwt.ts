@@ -21,6 +21,9 @@ export interface VerifiedToken {
   expiresAt: number;
 }
 
+/** The oldest token taken, by its issue time. */
+export const MAX_TOKEN_AGE = '24h';
+
 /** Three base64url parts: a compact JWS, which no API key looks like. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
@@ -38,6 +41,8 @@ export class JwtVerifier {
       issuer: settings.issuer,
       audience: settings.audience,
       algorithms: settings.algorithms as StrategyOptionsWithoutRequest['algorithms'],
+      // However far off its expiry, a token is not taken a day after it was issued (it needs `iat`).
+      jsonWebTokenOptions: { maxAge: MAX_TOKEN_AGE },
       ...(settings.jwksUri
         ? {
             secretOrKeyProvider: passportJwtSecret({

@@ -69,14 +69,16 @@ export function requestLimitsRule(limits: RequestLimits = DEFAULT_REQUEST_LIMITS
 
 /**
  * Characters no input may hold: C0 controls other than tab, line feed and carriage return, DEL, C1
- * controls, the line and paragraph separators, and the bidirectional overrides and isolates (text
- * that reads differently from what it holds).
+ * controls, the line and paragraph separators, the bidirectional overrides, isolates and marks, and
+ * zero-width characters (text that reads differently from what it holds).
  */
 /* eslint-disable no-control-regex -- matching control characters is the point */
 const FORBIDDEN_CHARACTERS =
-  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
 /* eslint-enable no-control-regex */
-const hasControl = (text: string) => FORBIDDEN_CHARACTERS.test(text);
+/** Half of a surrogate pair standing alone: not text PostgreSQL (or anyone) can store. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const hasControl = (text: string) => FORBIDDEN_CHARACTERS.test(text) || LONE_SURROGATE.test(text);
 
 /** The longest string any input may be (reasons are held to less where they are taken). */
 export const MAX_INPUT_TEXT = 1_000;
@@ -92,7 +94,7 @@ export function textProblem(text: string): Refusal | null {
   if (hasControl(text)) {
     return new Refusal(
       'INVALID_TEXT',
-      'Text in a request may not hold control characters, line or paragraph separators, or bidirectional overrides.',
+      'Text in a request may not hold control, zero-width or bidirectional characters, line or paragraph separators, or broken Unicode.',
     );
   }
   return null;

@@ -40,9 +40,6 @@ const ARGON2 = {
 const MAX_VERIFYING = 4;
 /** Verifications waiting their turn; past that, AUTHENTICATION_BUSY. */
 const MAX_WAITING = 1_000;
-/** Wrong secrets under one key id before it is not tried for a while (its verified key still works). */
-const WRONG_SECRETS_ALLOWED = 5;
-const WRONG_SECRET_WINDOW_MS = 60_000;
 /** Wrong keys remembered (by digest), so a client repeating one costs no argon2 run. */
 const MAX_REMEMBERED_WRONG = 10_000;
 
@@ -60,7 +57,7 @@ export interface Authenticated {
 
 /** Why authentication failed, for logs and metrics (the client hears only UNAUTHENTICATED). */
 export type AuthenticationFailure =
-  'missing' | 'malformed' | 'unknown' | 'revoked' | 'wrong-secret' | 'busy' | 'throttled' | 'invalid-token';
+  'missing' | 'malformed' | 'unknown' | 'revoked' | 'wrong-secret' | 'busy' | 'invalid-token';
 
 export class AuthenticationFailed extends Refusal {
   constructor(readonly reason: AuthenticationFailure) {
@@ -68,9 +65,7 @@ export class AuthenticationFailed extends Refusal {
       reason === 'busy' ? 'AUTHENTICATION_BUSY' : 'UNAUTHENTICATED',
       reason === 'busy'
         ? 'Too many keys are being checked at once; try again in a moment.'
-        : reason === 'throttled'
-          ? 'Too many wrong keys were sent under this key id; wait a minute, then send the right one.'
-          : 'This request needs a valid API key: send it as "Authorization: Bearer <key>".',
+        : 'This request needs a valid API key: send it as "Authorization: Bearer <key>".',
     );
   }
 }
@@ -91,9 +86,7 @@ export class AccessControl {
   private readonly wrong = new Set<string>();
   private verifying = 0;
   private readonly waiting: (() => void)[] = [];
-  private readonly inFlight = new Map<string, Promise<'match' | 'mismatch' | 'throttled'>>();
-  /** Wrong secrets per key id: how many since when. */
-  private readonly wrongSecrets = new Map<string, { count: number; since: number }>();
+  private readonly inFlight = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly aggregates: AggregateStore,
@@ -175,50 +168,24 @@ export class AccessControl {
     if (known && timingSafeEqual(known, digest)) return { principal: live.principal, keyId };
     const hex = `${keyId}:${digest.toString('hex')}`;
     if (this.wrong.has(hex)) throw failed('wrong-secret');
-    if (this.throttled(keyId)) throw failed('throttled');
-    // Requests that arrive together with one new key share its one verification; a key id that has
-    // had too many wrong secrets meanwhile is not tried when its turn comes.
+    // Requests that arrive together with one new key share its one verification; the rest wait their
+    // turn. Wrong secrets are not held against the key id: that would let anyone lock a key out.
     let verification = this.inFlight.get(hex);
     if (!verification) {
-      verification = this.inTurn(async () =>
-        this.throttled(keyId)
-          ? 'throttled'
-          : (await argon2Verify(live.key.secretHash, key))
-            ? 'match'
-            : 'mismatch',
-      ).finally(() => this.inFlight.delete(hex));
+      verification = this.inTurn(() => argon2Verify(live.key.secretHash, key)).finally(() =>
+        this.inFlight.delete(hex),
+      );
       this.inFlight.set(hex, verification);
     }
-    const outcome = await verification;
-    if (outcome === 'throttled') throw failed('throttled');
-    if (outcome === 'mismatch') {
+    if (!(await verification)) {
       if (this.wrong.size >= MAX_REMEMBERED_WRONG) this.wrong.clear();
       this.wrong.add(hex);
-      const now = this.clock.now();
-      const misses = this.wrongSecrets.get(keyId);
-      this.wrongSecrets.set(
-        keyId,
-        !misses || now - misses.since >= WRONG_SECRET_WINDOW_MS
-          ? { count: 1, since: now }
-          : { since: misses.since, count: misses.count + 1 },
-      );
       throw failed('wrong-secret');
     }
-    this.wrongSecrets.delete(keyId);
     // Revoked while it was being verified: the state read now says so.
     if (!activeKey(await this.current(), keyId)) throw failed('revoked');
     this.verified.set(keyId, digest);
     return { principal: live.principal, keyId };
-  }
-
-  /** Whether a key id has had too many wrong secrets lately to be tried again yet. */
-  private throttled(keyId: string): boolean {
-    const misses = this.wrongSecrets.get(keyId);
-    return (
-      misses !== undefined &&
-      this.clock.now() - misses.since < WRONG_SECRET_WINDOW_MS &&
-      misses.count >= WRONG_SECRETS_ALLOWED
-    );
   }
 
   /** Runs an argon2 verification when one of the few slots is free; waits its turn otherwise. */
@@ -316,27 +283,23 @@ export class AccessControl {
     const configured = (state.principals.get(principalId)?.keys ?? []).filter(
       (k) => k.keyId.startsWith(CONFIGURED_PREFIX) && !k.revokedAt,
     );
-    let matched = false;
-    for (const { keyId } of configured) {
-      if (
-        await argon2Verify(
-          state.principals.get(principalId)!.keys.find((k) => k.keyId === keyId)!.secretHash,
-          key,
-        )
-      ) {
-        matched = true;
-      } else {
-        await this.execute({ type: 'RevokeApiKey', data: { keyId, reason: `${label} changed` } }, ctx);
-      }
+    const digest = digestOf(key);
+    const stale: string[] = [];
+    let current: string | null = null;
+    for (const { keyId, secretHash } of configured) {
+      if (await argon2Verify(secretHash, key)) current = keyId;
+      else stale.push(keyId);
     }
-    if (!matched)
-      await this.register(
-        principalId,
-        `${CONFIGURED_PREFIX}${randomBytes(8).toString('hex')}`,
-        key,
-        label,
-        ctx,
-      );
+    if (!current) {
+      current = `${CONFIGURED_PREFIX}${randomBytes(8).toString('hex')}`;
+      await this.register(principalId, current, key, label, ctx);
+    }
+    // Known good from here on: no argon2 run for it, whatever else is tried meanwhile.
+    this.verified.set(current, digest);
+    // Only once the new key stands are the ones it replaces revoked.
+    for (const keyId of stale) {
+      await this.execute({ type: 'RevokeApiKey', data: { keyId, reason: `${label} changed` } }, ctx);
+    }
   }
 
   private async register(

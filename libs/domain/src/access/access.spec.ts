@@ -104,6 +104,17 @@ describe('access control', () => {
       .thenRejects('PRINCIPAL_DISABLED');
   });
 
+  it('the last admin who can still act is not disabled: nobody could manage access after it', () => {
+    spec
+      .given(created('adm', 'ADMIN'), created('ann', 'TRADER'))
+      .when({ type: 'DisablePrincipal', data: { principalId: 'adm', reason: 'oops' }, metadata: at() })
+      .thenRejects('LAST_ADMIN');
+    spec
+      .given(created('adm', 'ADMIN'), created('adm2', 'ADMIN'))
+      .when({ type: 'DisablePrincipal', data: { principalId: 'adm', reason: 'left' }, metadata: at() })
+      .then({ type: 'PrincipalDisabled', data: { principalId: 'adm', reason: 'left', disabledAt: iso() } });
+  });
+
   it('grants accounts to traders only, and takes them back', () => {
     spec
       .given(created('rob', 'RISK_OFFICER'))

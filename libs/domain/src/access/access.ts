@@ -103,6 +103,15 @@ export function decideAccess(command: AccessCommand, state: AccessState): Decisi
     case 'DisablePrincipal': {
       if (!existing) return unknown(command.data.principalId);
       if (existing.disabledAt) return accept();
+      const otherAdmins = [...state.principals.values()].filter(
+        (p) => p.principalId !== existing.principalId && p.roles.includes('ADMIN') && !p.disabledAt,
+      );
+      if (existing.roles.includes('ADMIN') && otherAdmins.length === 0) {
+        return reject(
+          'LAST_ADMIN',
+          `${existing.principalId} is the last admin that can act; make another before disabling it.`,
+        );
+      }
       return accept({
         type: 'PrincipalDisabled',
         data: { principalId: existing.principalId, reason: command.data.reason, disabledAt: now },
