@@ -119,7 +119,6 @@ export class AccessControl {
     return this.loaded;
   }
 
-  /** The principal behind a presented key, or AuthenticationFailed. */
   /** A failed authentication, counted by reason. */
   failure(reason: AuthenticationFailure): AuthenticationFailed {
     authenticationFailures.inc({ reason });
@@ -137,6 +136,10 @@ export class AccessControl {
     return principal;
   }
 
+  /**
+   * The principal behind a presented key, or AuthenticationFailed: an issued key names its id; a
+   * configured one is tried against the live configured keys.
+   */
   async authenticate(key: string | null): Promise<Authenticated> {
     if (!key) throw this.failure('missing');
     const issued = ISSUED_KEY.exec(key);
