@@ -124,12 +124,25 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+/** One member of an atomic append to several streams. */
+export interface StreamAppend {
+  stream: string;
+  events: NewEvent[];
+  expectedRevision: ExpectedRevision;
+}
+
 export interface EventStore {
   appendToStream(
     stream: string,
     events: NewEvent[],
     expectedRevision: ExpectedRevision,
   ): Promise<AppendResult>;
+  /**
+   * Appends to several streams at once, all or nothing: every member is checked against its expected
+   * revision (a conflict on any is a WrongExpectedVersion for that stream, and nothing is written), and
+   * subscribers are handed all of it or none. One member per stream. Results in the members' order.
+   */
+  appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]>;
   /** A missing stream reads as empty. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Current revision of a stream, or null when it does not exist. */
@@ -139,6 +152,16 @@ export interface EventStore {
   headPosition(): Promise<GlobalPosition>;
   subscribeToAll(options: SubscribeToAllOptions, handler: BatchHandler): Subscription;
   close(): Promise<void>;
+}
+
+/** Refuses a multi-stream append naming one stream twice. */
+export function requireDistinctStreams(appends: readonly StreamAppend[]): void {
+  const streams = new Set(appends.map((a) => a.stream));
+  if (streams.size !== appends.length) {
+    throw new Error(
+      'An atomic append names each stream once; merge the events of one stream into one member.',
+    );
+  }
 }
 
 export class WrongExpectedVersion extends Error {

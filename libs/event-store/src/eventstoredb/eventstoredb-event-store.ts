@@ -19,6 +19,7 @@ import {
   ReadStreamOptions,
   RecordedEvent,
   START,
+  StreamAppend,
   SubscribeToAllOptions,
   Subscription,
   comparePositions,
@@ -42,6 +43,16 @@ export class EventStoreDbEventStore implements EventStore {
 
   static connect(connectionString: string, upcasters = new Upcasters()): EventStoreDbEventStore {
     return new EventStoreDbEventStore(EventStoreDBClient.connectionString(connectionString), upcasters);
+  }
+
+  /**
+   * This client (`@eventstore/db-client` 6) has no multi-stream append; KurrentDB's client
+   * (`@kurrent/kurrentdb-client`, servers ≥ 25.1) has. Until the adapter moves to it (issue 14), said so.
+   */
+  async appendToStreams(_appends: StreamAppend[]): Promise<AppendResult[]> {
+    throw new Error(
+      'An atomic append to several streams needs KurrentDB ≥ 25.1 through @kurrent/kurrentdb-client; this adapter does not have it yet.',
+    );
   }
 
   async appendToStream(

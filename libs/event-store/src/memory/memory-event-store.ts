@@ -12,9 +12,11 @@ import {
   ReadStreamOptions,
   RecordedEvent,
   START,
+  StreamAppend,
   SubscribeToAllOptions,
   Subscription,
   checkExpectedRevision,
+  requireDistinctStreams,
   comparePositions,
   matchesFilter,
 } from '../event-store';
@@ -40,13 +42,35 @@ export class MemoryEventStore implements EventStore {
     events: NewEvent[],
     expectedRevision: ExpectedRevision,
   ): Promise<AppendResult> {
+    return this.appendAll([{ stream, events, expectedRevision }])[0];
+  }
+
+  async appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {
+    return this.appendAll(appends);
+  }
+
+  private appendAll(appends: StreamAppend[]): AppendResult[] {
+    requireDistinctStreams(appends);
+    // Every member is decided before any is written: all or nothing.
+    const plans = appends.map((a) => this.plan(a));
+    const results = plans.map((plan, i) => ('done' in plan ? plan.done : this.write(appends[i], plan.ids)));
+    if (plans.some((plan) => !('done' in plan))) this.appended.emit('append');
+    return results;
+  }
+
+  /** What appending one member would do: nothing (an idempotent repeat), or write under these ids. */
+  private plan({
+    stream,
+    events,
+    expectedRevision,
+  }: StreamAppend): { done: AppendResult } | { ids: string[] } {
     const existing = this.streams.get(stream) ?? [];
     const ids = events.map((e) => e.eventId ?? randomUUID());
     const known = ids.map((id) => this.byEventId.get(id)).filter((e): e is RecordedEvent => e !== undefined);
     if (known.length > 0) {
       if (known.length === ids.length && known.every((e) => e.streamName === stream)) {
         const last = known[known.length - 1];
-        return { nextExpectedRevision: last.revision, position: last.position };
+        return { done: { nextExpectedRevision: last.revision, position: last.position } };
       }
       throw new DuplicateEventId(
         stream,
@@ -59,10 +83,14 @@ export class MemoryEventStore implements EventStore {
       existing.length === 0 ? null : BigInt(existing.length - 1),
     );
     if (events.length === 0) {
-      return { nextExpectedRevision: BigInt(existing.length - 1), position: this.head() };
+      return { done: { nextExpectedRevision: BigInt(existing.length - 1), position: this.head() } };
     }
+    return { ids };
+  }
+
+  private write({ stream, events }: StreamAppend, ids: string[]): AppendResult {
     const recordedAt = this.now();
-    const list = [...existing];
+    const list = [...(this.streams.get(stream) ?? [])];
     events.forEach((event, i) => {
       const sequence = BigInt(this.log.length);
       const recorded: RecordedEvent = {
@@ -80,7 +108,6 @@ export class MemoryEventStore implements EventStore {
       this.byEventId.set(recorded.eventId, recorded);
     });
     this.streams.set(stream, list);
-    this.appended.emit('append');
     const last = list[list.length - 1];
     return { nextExpectedRevision: last.revision, position: last.position };
   }

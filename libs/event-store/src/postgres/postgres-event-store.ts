@@ -15,10 +15,12 @@ import {
   ReadStreamOptions,
   RecordedEvent,
   START,
+  StreamAppend,
   SubscribeToAllOptions,
   Subscription,
   WrongExpectedVersion,
   checkExpectedRevision,
+  requireDistinctStreams,
 } from '../event-store';
 import { LogPage, runSubscription } from '../subscription';
 import { Upcasters } from '../upcasting';
@@ -131,6 +133,72 @@ export class PostgresEventStore implements EventStore {
       });
       this.scheduleFlush();
     });
+  }
+
+  /**
+   * One transaction for every member, its streams locked in name order (the group commit's order, so
+   * the two never deadlock); a conflict or a foreign event id on any member rolls all of it back.
+   * Subscribers read by transaction, so they are handed all of it or none. Not yet grouped with
+   * concurrent appends into one commit (issue 14).
+   */
+  async appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {
+    requireDistinctStreams(appends);
+    const order = appends.map((_, i) => i).sort((x, y) => (appends[x].stream < appends[y].stream ? -1 : 1));
+    const results: AppendResult[] = new Array(appends.length);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      for (const i of order) {
+        const { stream, events, expectedRevision } = appends[i];
+        const expected =
+          typeof expectedRevision === 'bigint' ? expectedRevision.toString() : expectedRevision;
+        if (events.length === 0) {
+          const { rows } = await client.query<{ revision: string }>(
+            'SELECT revision::text FROM es_streams WHERE stream_name = $1 AND revision >= 0 FOR SHARE',
+            [stream],
+          );
+          const current = rows[0] ? BigInt(rows[0].revision) : null;
+          checkExpectedRevision(stream, expectedRevision, current);
+          results[i] = { nextExpectedRevision: current ?? -1n, position: START };
+          continue;
+        }
+        const { rows } = await client
+          .query<AppendOutcomeRow>(
+            'SELECT * FROM es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])',
+            [
+              stream,
+              expected,
+              events.map((e) => e.eventId ?? randomUUID()),
+              events.map((e) => e.type),
+              events.map((e) => JSON.stringify(e.data)),
+              events.map((e) => JSON.stringify(e.metadata)),
+            ],
+          )
+          .catch((error: { message?: string; detail?: string }) => {
+            if (error.message === 'wrong_expected_version') {
+              const actual = BigInt(error.detail ?? '-1');
+              throw new WrongExpectedVersion(stream, expectedRevision, actual < 0n ? NO_STREAM : actual);
+            }
+            if (error.message === 'duplicate_event_id') throw new DuplicateEventId(stream, []);
+            throw error;
+          });
+        const row = rows[0];
+        results[i] = {
+          nextExpectedRevision: BigInt(row.revision as string),
+          position: {
+            commit: BigInt(row.last_transaction as string),
+            prepare: BigInt(row.last_position as string),
+          },
+        };
+      }
+      await client.query('COMMIT');
+      return results;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   /**

@@ -120,6 +120,96 @@ export function describeEventStoreContract(name: string, open: () => Promise<Con
       });
     });
 
+    describe('appendToStreams (one atomic append to several streams)', () => {
+      it('appends to every stream or to none: a conflict on any member writes nothing', async () => {
+        const c = category();
+        const [a, b] = [`${c}-a`, `${c}-b`];
+        await store.appendToStream(b, [event('B', 0)], NO_STREAM);
+        const results = await store.appendToStreams([
+          { stream: a, events: [event('A', 0), event('A', 1)], expectedRevision: NO_STREAM },
+          { stream: b, events: [event('B', 1)], expectedRevision: 0n },
+        ]);
+        expect(results.map((r) => r.nextExpectedRevision)).toEqual([1n, 1n]);
+        // A stale expectation on b: neither a's nor b's events are written.
+        const refused = store.appendToStreams([
+          { stream: a, events: [event('A', 2)], expectedRevision: 1n },
+          { stream: b, events: [event('B', 2)], expectedRevision: 0n },
+        ]);
+        await expect(refused).rejects.toBeInstanceOf(WrongExpectedVersion);
+        await expect(refused).rejects.toMatchObject({ stream: b, actual: 1n });
+        expect((await store.readStream(a)).map((e) => e.data)).toEqual([
+          { n: 0, price: '9680.25' },
+          { n: 1, price: '9680.25' },
+        ]);
+        expect(await store.streamRevision(b)).toBe(1n);
+      });
+
+      it('is idempotent by event ids, and refuses ids stored elsewhere', async () => {
+        const c = category();
+        const ids = [randomUUID(), randomUUID()];
+        const append = () =>
+          store.appendToStreams([
+            { stream: `${c}-a`, events: [event('A', 0, ids[0])], expectedRevision: NO_STREAM },
+            { stream: `${c}-b`, events: [event('B', 0, ids[1])], expectedRevision: NO_STREAM },
+          ]);
+        const first = await append();
+        expect(await append()).toEqual(first);
+        expect(await store.readStream(`${c}-a`)).toHaveLength(1);
+        await expect(
+          store.appendToStreams([
+            { stream: `${c}-c`, events: [event('C', 0)], expectedRevision: NO_STREAM },
+            { stream: `${c}-d`, events: [event('D', 0, ids[0])], expectedRevision: ANY },
+          ]),
+        ).rejects.toBeInstanceOf(DuplicateEventId);
+        expect(await store.streamRevision(`${c}-c`)).toBeNull();
+      });
+
+      it('one member per stream', async () => {
+        const stream = `${category()}-a`;
+        await expect(
+          store.appendToStreams([
+            { stream, events: [event('A', 0)], expectedRevision: NO_STREAM },
+            { stream, events: [event('A', 1)], expectedRevision: ANY },
+          ]),
+        ).rejects.toThrow(/once/);
+      });
+
+      it('concurrent writers on a shared stream: exactly one wins, the others write nowhere', async () => {
+        const c = category();
+        const shared = `${c}-shared`;
+        await store.appendToStream(shared, [event('S', 0)], NO_STREAM);
+        const results = await Promise.allSettled(
+          Array.from({ length: 8 }, (_, i) =>
+            store.appendToStreams([
+              { stream: `${c}-own${i}`, events: [event('O', i)], expectedRevision: NO_STREAM },
+              { stream: shared, events: [event('S', i + 1)], expectedRevision: 0n },
+            ]),
+          ),
+        );
+        const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+        expect(won).toHaveLength(1);
+        for (let i = 0; i < 8; i++) {
+          expect(await store.streamRevision(`${c}-own${i}`)).toBe(i === won[0] ? 0n : null);
+        }
+      });
+
+      it('a subscriber is handed all of one atomic append or none of it, once', async () => {
+        const c = category();
+        const seen: string[] = [];
+        const subscription = store.subscribeToAll({ filter: { streamCategories: [c] } }, async (events) => {
+          seen.push(...events.map((e) => e.streamName));
+        });
+        await subscription.caughtUp;
+        await store.appendToStreams([
+          { stream: `${c}-a`, events: [event('A', 0), event('A', 1)], expectedRevision: NO_STREAM },
+          { stream: `${c}-b`, events: [event('B', 0)], expectedRevision: NO_STREAM },
+        ]);
+        await until(() => seen.length >= 3, 'the atomic append delivered');
+        await subscription.stop();
+        expect([...seen].sort()).toEqual([`${c}-a`, `${c}-a`, `${c}-b`]);
+      });
+    });
+
     describe('readStream', () => {
       it('reads forwards and backwards, from a revision, at most maxCount', async () => {
         const stream = `${category()}-1`;
