@@ -13,6 +13,26 @@ export interface BenchFigure {
   comparedWith?: string;
 }
 
+/** Figures one suite names and another judges against (bench/run.ts). */
+export const RISK_RATE = 'risk decisions per second (one core)';
+export const MATCHING_RATE = 'matching engine: 200k orders (70% limit, 15% market, 15% cancel)';
+
+/**
+ * Figures judged against figures of other suites in the same run: the risk check against the matching
+ * engine on the same box (checking an order must not cost more than matching it).
+ */
+export function crossSuiteFigures(figures: BenchFigure[]): BenchFigure[] {
+  const value = (name: string) => figures.find((f) => f.name === name)?.value;
+  const risk = value(RISK_RATE);
+  const matching = value(MATCHING_RATE);
+  if (risk === undefined || matching === undefined) return [];
+  return [
+    figure('risk decisions/s vs matching engine orders/s', risk / matching, 'ratio', {
+      atLeast: 1.0,
+    }),
+  ];
+}
+
 export function figure(
   name: string,
   value: number,

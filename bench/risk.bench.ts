@@ -8,7 +8,7 @@ import {
   instrumentFromDefinition,
 } from '@oms/domain';
 import { btcDefinition } from '@oms/domain/testing/fixtures';
-import { BenchFigure, figure, percentile } from './report';
+import { BenchFigure, RISK_RATE, figure, percentile } from './report';
 
 /**
  * One pre-trade risk decision (every check, all rejections collected) against a warm in-memory
@@ -150,18 +150,18 @@ export async function run(): Promise<BenchFigure[]> {
       'risk decision p99',
       median((t) => t.p99),
       'µs',
-      { atMost: 10 },
     ),
     figure(
       'risk decision p99.9',
       median((t) => t.p999),
       'µs',
     ),
+    // Judged against the matching engine's rate in the same run (bench/run.ts): checking an order must
+    // not cost more than matching it.
     figure(
-      'risk decisions per second (one core)',
+      RISK_RATE,
       median((t) => t.perSecond),
       'decisions/s',
-      { atLeast: 200_000 },
     ),
   ];
 }

@@ -1,5 +1,5 @@
 import { fork } from 'child_process';
-import { BenchFigure, printTable, writeResults } from './report';
+import { BenchFigure, crossSuiteFigures, printTable, writeResults } from './report';
 
 /** Each suite measures one part of the system and returns its figures. */
 interface BenchSuite {
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     console.log(`  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     figures.push(...result);
   }
+  figures.push(...crossSuiteFigures(figures));
   console.log('\nAll figures');
   printTable(figures);
   writeResults('bench-results.json', figures);
