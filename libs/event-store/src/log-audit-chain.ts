@@ -9,14 +9,20 @@ import {
   parsePositionKey,
   positionKey,
 } from './event-store';
-import { ChainAnchor, ChainProblemKind, ChainVerification, eventChainHash } from './postgres/audit-chain';
+import {
+  ChainAnchor,
+  ChainProblemKind,
+  ChainVerification,
+  CHAIN_PAGE,
+  eventChainHash,
+  keysetPages,
+} from './postgres/audit-chain';
 
 /** Where a store without a chain table keeps its chain: links, in order, as events of their own. */
 export const AUDIT_CHAIN_STREAM = 'auditchain-links';
 /** Events one link covers: a link holds each event's position and hash. */
 const LINK_SIZE = 200;
 const GENESIS: Buffer = Buffer.alloc(32);
-const PAGE = 1_000;
 
 interface LinkData {
   /** Events chained before this link. */
@@ -184,52 +190,45 @@ export class LogAuditChain {
 
   /** Follows links other writers appended since this instance last looked. */
   private async catchUp(): Promise<void> {
-    for (;;) {
-      const from = this.head.revision === null ? 0n : this.head.revision + 1n;
-      const links = await this.store.readStream(AUDIT_CHAIN_STREAM, { fromRevision: from, maxCount: PAGE });
-      for (const link of links) {
-        const data = link.data as LinkData;
-        this.head = {
-          revision: link.revision,
-          count: data.from + data.positions.length,
-          position: parsePositionKey(data.positions[data.positions.length - 1]),
-          hash: Buffer.from(data.hashes[data.hashes.length - 1], 'hex'),
-        };
-      }
-      if (links.length < PAGE) return;
+    const links = this.linkEvents(this.head.revision);
+    for (let link = await links.next(); link; link = await links.next()) {
+      const data = link.data as LinkData;
+      this.head = {
+        revision: link.revision,
+        count: data.from + data.positions.length,
+        position: parsePositionKey(data.positions[data.positions.length - 1]),
+        hash: Buffer.from(data.hashes[data.hashes.length - 1], 'hex'),
+      };
     }
   }
 
   private async *links(): AsyncGenerator<LinkData> {
-    for (let from = 0n; ;) {
-      const page = await this.store.readStream(AUDIT_CHAIN_STREAM, { fromRevision: from, maxCount: PAGE });
-      for (const link of page) yield link.data as LinkData;
-      if (page.length < PAGE) return;
-      from = page[page.length - 1].revision + 1n;
-    }
+    const links = this.linkEvents(null);
+    for (let link = await links.next(); link; link = await links.next()) yield link.data as LinkData;
+  }
+
+  /** The chain's link events after a revision (null: all of them). */
+  private linkEvents(after: bigint | null) {
+    return keysetPages<RecordedEvent>((last) => {
+      const from = last?.revision ?? after;
+      return this.store.readStream(AUDIT_CHAIN_STREAM, {
+        fromRevision: from === null ? 0n : from + 1n,
+        maxCount: CHAIN_PAGE,
+      });
+    });
   }
 
   /** The log's events other than the chain's own, one at a time, read a page at a time. */
   private logEvents(): { next(): Promise<RecordedEvent | null> } {
-    let page: RecordedEvent[] = [];
-    let index = 0;
-    let after = START;
-    let done = false;
-    const next = async (): Promise<RecordedEvent | null> => {
-      for (;;) {
-        if (index < page.length) {
-          const e = page[index++];
-          if (e.streamName !== AUDIT_CHAIN_STREAM) return e;
-          continue;
-        }
-        if (done) return null;
-        page = await this.store.readAll({ fromPosition: after, maxCount: PAGE });
-        index = 0;
-        if (page.length < PAGE) done = true;
-        if (page.length === 0) return null;
-        after = page[page.length - 1].position;
-      }
+    const all = keysetPages<RecordedEvent>((last) =>
+      this.store.readAll({ fromPosition: last?.position ?? START, maxCount: CHAIN_PAGE }),
+    );
+    return {
+      async next() {
+        let event = await all.next();
+        while (event && event.streamName === AUDIT_CHAIN_STREAM) event = await all.next();
+        return event;
+      },
     };
-    return { next };
   }
 }

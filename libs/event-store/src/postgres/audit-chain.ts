@@ -201,19 +201,19 @@ export class PostgresAuditChain {
       const tx = BigInt(e.tx);
       return tx < headTx || (tx === headTx && BigInt(e.position) <= headPosition);
     };
-    const links = pages<ChainRow>(async (after) => {
+    const links = keysetPages<ChainRow>(async (after) => {
       const { rows } = await pool.query<ChainRow>(
         `SELECT seq::text, tx, position::text, hash FROM es_chain WHERE es_chain.seq > $1
-          ORDER BY es_chain.seq LIMIT ${PAGE}`,
+          ORDER BY es_chain.seq LIMIT ${CHAIN_PAGE}`,
         [after?.seq ?? '0'],
       );
       return rows;
     });
-    const events = pages<StoredRow>(async (after) => {
+    const events = keysetPages<StoredRow>(async (after) => {
       const { rows } = await pool.query<StoredRow>(
         `SELECT ${STORED_COLUMNS} FROM es_events
           WHERE (es_events.transaction_id, es_events.position) > ($1::text::xid8, $2::bigint)
-          ORDER BY es_events.transaction_id, es_events.position LIMIT ${PAGE}`,
+          ORDER BY es_events.transaction_id, es_events.position LIMIT ${CHAIN_PAGE}`,
         [after?.tx ?? '0', after?.position ?? '0'],
       );
       return rows;
@@ -306,10 +306,14 @@ export class PostgresAuditChain {
   }
 }
 
-const PAGE = 5_000;
+/** Rows read at a time when a chain is walked. */
+export const CHAIN_PAGE = 5_000;
 
-/** Rows one at a time, read a page at a time by keyset (`after` is the last row read). */
-function pages<T>(read: (after: T | null) => Promise<T[]>): { next(): Promise<T | null> } {
+/**
+ * Rows one at a time, read a page at a time by keyset (`after` is the last row read); a page shorter
+ * than a full one (`CHAIN_PAGE`, which `read` must ask for) is the last.
+ */
+export function keysetPages<T>(read: (after: T | null) => Promise<T[]>): { next(): Promise<T | null> } {
   let page: T[] = [];
   let index = 0;
   let last: T | null = null;
@@ -320,7 +324,7 @@ function pages<T>(read: (after: T | null) => Promise<T[]>): { next(): Promise<T 
         if (done) return null;
         page = await read(last);
         index = 0;
-        if (page.length < PAGE) done = true;
+        if (page.length < CHAIN_PAGE) done = true;
         if (page.length === 0) return null;
       }
       last = page[index++];
