@@ -100,16 +100,13 @@ export function textProblem(text: string): Refusal | null {
   return null;
 }
 
-/** The first problem of any string in a value (variables: objects, lists, strings), or null. */
+/** The first problem of any string in a value (variables: objects, lists, strings, keys too), or null. */
 export function firstTextProblem(value: unknown, depth = 0): Refusal | null {
   if (typeof value === 'string') return textProblem(value);
   if (depth > 20 || value === null || typeof value !== 'object') return null;
-  for (const item of Array.isArray(value) ? value : Object.values(value)) {
-    const problem = firstTextProblem(item, depth + 1);
-    if (problem) return problem;
-  }
-  for (const key of Array.isArray(value) ? [] : Object.keys(value)) {
-    const problem = textProblem(key);
+  const entries = Array.isArray(value) ? value.map((item) => [null, item] as const) : Object.entries(value);
+  for (const [key, item] of entries) {
+    const problem = (key === null ? null : textProblem(key)) ?? firstTextProblem(item, depth + 1);
     if (problem) return problem;
   }
   return null;
