@@ -11,6 +11,7 @@ import { HaltEnforcer1764400000000 } from './1764400000000-halt-enforcer';
 import { AccountTradingState1764500000000 } from './1764500000000-account-trading-state';
 import { AuditChain1764600000000 } from './1764600000000-audit-chain';
 import { AuditTrailIndexes1764700000000 } from './1764700000000-audit-trail-indexes';
+import { AtomicGroupAppend1764800000000 } from './1764800000000-atomic-group-append';
 
 /** Every migration, in order. Listed explicitly (no globs) so jest, ts-node and the build agree. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -26,6 +27,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AccountTradingState1764500000000,
   AuditChain1764600000000,
   AuditTrailIndexes1764700000000,
+  AtomicGroupAppend1764800000000,
 ];
 
 /**

@@ -11,6 +11,8 @@ interface Append {
   stream: string;
   expected: string;
   ids: string[];
+  /** The atomic unit it belongs to; its own by default. */
+  unit?: number;
 }
 
 interface Outcome {
@@ -25,11 +27,12 @@ interface Outcome {
 async function appendGroup(client: Client, group: Append[]): Promise<Outcome[]> {
   const ids = group.flatMap((a) => a.ids);
   const { rows } = await client.query<Outcome>(
-    'SELECT * FROM es_append_many($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])',
+    'SELECT * FROM es_append_many($1, $2, $3, $4, $5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[])',
     [
       group.map((a) => a.stream),
       group.map((a) => a.expected),
       group.map((a) => a.ids.length),
+      group.map((a, i) => a.unit ?? 1000 + i),
       ids,
       ids.map(() => 'Tick'),
       ids.map((id) => JSON.stringify({ id })),
@@ -186,5 +189,60 @@ describe('PostgreSQL group append (es_append_many)', () => {
     } finally {
       await other.end();
     }
+  });
+
+  it('writes an atomic unit whole or not at all, and decides the rest of the group without a failed one', async () => {
+    await appendGroup(client, [{ stream: 'g5-account', expected: 'no_stream', ids: ids(1) }]);
+    await appendGroup(client, [{ stream: 'g5-order-taken', expected: 'no_stream', ids: ids(1) }]);
+    // Units 1 and 2 each reserve on the account (expected 0, then 1) with a new order; unit 1's order
+    // stream exists, so unit 1 fails whole, and unit 2, decided again without it, conflicts on the
+    // account; unit 3 expects what the account really is, and goes through with its check.
+    const outcomes = await appendGroup(client, [
+      { stream: 'g5-account', expected: '0', ids: ids(1), unit: 1 },
+      { stream: 'g5-account', expected: '1', ids: ids(1), unit: 2 },
+      { stream: 'g5-account', expected: '0', ids: ids(2), unit: 3 },
+      { stream: 'g5-order-new', expected: 'no_stream', ids: ids(1), unit: 2 },
+      { stream: 'g5-order-other', expected: 'no_stream', ids: [], unit: 3 },
+      { stream: 'g5-order-taken', expected: 'no_stream', ids: ids(1), unit: 1 },
+    ]);
+
+    expect(outcomes.map((o) => [o.ordinal, o.outcome, o.revision, o.detail])).toEqual([
+      [1, 'aborted', null, null],
+      [2, 'wrong_expected_version', null, '0'],
+      [3, 'appended', '2', null],
+      [4, 'aborted', null, null],
+      [5, 'checked', '-1', null],
+      [6, 'wrong_expected_version', null, '0'],
+    ]);
+    expect(await stored('g5-account')).toHaveLength(3);
+    expect(await streamRow('g5-order-new')).toBeUndefined();
+    expect(await streamRow('g5-order-other')).toBeUndefined();
+    expect(await stored('g5-order-taken')).toHaveLength(1);
+  });
+
+  it('writes units whole or not at all on the append-by-append path too (a retried id in the group)', async () => {
+    const retried = ids(1);
+    await appendGroup(client, [{ stream: 'g6-retried', expected: 'no_stream', ids: retried }]);
+    await appendGroup(client, [{ stream: 'g6-taken', expected: 'no_stream', ids: ids(1) }]);
+
+    const outcomes = await appendGroup(client, [
+      { stream: 'g6-a', expected: 'no_stream', ids: ids(1), unit: 1 },
+      { stream: 'g6-b', expected: 'no_stream', ids: ids(1), unit: 2 },
+      { stream: 'g6-retried', expected: 'no_stream', ids: retried, unit: 3 },
+      { stream: 'g6-taken', expected: 'no_stream', ids: ids(1), unit: 1 },
+      { stream: 'g6-z', expected: 'no_stream', ids: ids(1), unit: 2 },
+    ]);
+
+    expect(outcomes.map((o) => [o.ordinal, o.outcome, o.revision])).toEqual([
+      [1, 'aborted', null],
+      [2, 'appended', '0'],
+      [3, 'duplicate', '0'],
+      [4, 'wrong_expected_version', null],
+      [5, 'appended', '0'],
+    ]);
+    expect(await streamRow('g6-a')).toBeUndefined();
+    expect(await stored('g6-b')).toHaveLength(1);
+    expect(await stored('g6-z')).toHaveLength(1);
+    expect(await stored('g6-taken')).toHaveLength(1);
   });
 });

@@ -30,12 +30,18 @@ const MAX_GROUPS_IN_FLIGHT = 2;
 /** Events per group transaction; also the backlog that justifies a second transaction in flight. */
 const GROUP_EVENT_BUDGET = 500;
 
-interface PendingAppend {
+/** One stream's part of a queued append. */
+interface PendingMember {
   stream: string;
   expectedRevision: ExpectedRevision;
   events: NewEvent[];
   ids: string[];
-  resolve(result: AppendResult): void;
+}
+
+/** A queued append: one member (appendToStream) or several written all or nothing (appendToStreams). */
+interface PendingUnit {
+  members: PendingMember[];
+  resolve(results: AppendResult[]): void;
   reject(error: unknown): void;
 }
 
@@ -85,7 +91,8 @@ export interface PostgresEventStoreOptions {
 /**
  * PostgreSQL event store. Appends are grouped: concurrent appends go to the server together in one
  * call of `es_append_many` (see the migrations): one round trip, one transaction, one commit, each
- * append decided on its own so a conflict fails only that append. The global order is (transaction id, row position), and readers only
+ * append (a single stream, or an atomic one over several) decided on its own so a conflict fails only
+ * that append. The global order is (transaction id, row position), and readers only
  * see events of transactions older than the oldest one still running: a transaction that commits late
  * is never skipped, and one that rolls back leaves no gap to wait for.
  */
@@ -95,7 +102,7 @@ export class PostgresEventStore implements EventStore {
   private listening: Promise<void> | null = null;
   /** One per subscription: the notices its filter could match, and how to wake it. */
   private readonly watchers = new Set<Watcher>();
-  private readonly queue: PendingAppend[] = [];
+  private readonly queue: PendingUnit[] = [];
   private notices = 0;
   private groupsInFlight = 0;
   private flushScheduled = false;
@@ -122,83 +129,35 @@ export class PostgresEventStore implements EventStore {
       checkExpectedRevision(stream, expectedRevision, current);
       return { nextExpectedRevision: current ?? -1n, position: START };
     }
-    return new Promise<AppendResult>((resolve, reject) => {
+    const [result] = await this.enqueue([{ stream, events, expectedRevision }]);
+    return result;
+  }
+
+  /**
+   * Joins the group commit like any append, as one unit: the group's function writes every member or
+   * none (see the migrations), and subscribers read by transaction, so they are handed all of it or
+   * none. A member without events checks its stream's revision and writes nothing.
+   */
+  async appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {
+    requireDistinctStreams(appends);
+    if (appends.length === 0) return [];
+    return this.enqueue(appends);
+  }
+
+  private enqueue(appends: StreamAppend[]): Promise<AppendResult[]> {
+    return new Promise<AppendResult[]>((resolve, reject) => {
       this.queue.push({
-        stream,
-        expectedRevision,
-        events,
-        ids: events.map((e) => e.eventId ?? randomUUID()),
+        members: appends.map(({ stream, events, expectedRevision }) => ({
+          stream,
+          expectedRevision,
+          events,
+          ids: events.map((e) => e.eventId ?? randomUUID()),
+        })),
         resolve,
         reject,
       });
       this.scheduleFlush();
     });
-  }
-
-  /**
-   * One transaction for every member, its streams locked in name order (the group commit's order, so
-   * the two never deadlock); a conflict or a foreign event id on any member rolls all of it back.
-   * Subscribers read by transaction, so they are handed all of it or none. Not yet grouped with
-   * concurrent appends into one commit (issue 14).
-   */
-  async appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {
-    requireDistinctStreams(appends);
-    const order = appends.map((_, i) => i).sort((x, y) => (appends[x].stream < appends[y].stream ? -1 : 1));
-    const results: AppendResult[] = new Array(appends.length);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      for (const i of order) {
-        const { stream, events, expectedRevision } = appends[i];
-        const expected =
-          typeof expectedRevision === 'bigint' ? expectedRevision.toString() : expectedRevision;
-        if (events.length === 0) {
-          const { rows } = await client.query<{ revision: string }>(
-            'SELECT revision::text FROM es_streams WHERE stream_name = $1 AND revision >= 0 FOR SHARE',
-            [stream],
-          );
-          const current = rows[0] ? BigInt(rows[0].revision) : null;
-          checkExpectedRevision(stream, expectedRevision, current);
-          results[i] = { nextExpectedRevision: current ?? -1n, position: START };
-          continue;
-        }
-        const { rows } = await client
-          .query<AppendOutcomeRow>(
-            'SELECT * FROM es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])',
-            [
-              stream,
-              expected,
-              events.map((e) => e.eventId ?? randomUUID()),
-              events.map((e) => e.type),
-              events.map((e) => JSON.stringify(e.data)),
-              events.map((e) => JSON.stringify(e.metadata)),
-            ],
-          )
-          .catch((error: { message?: string; detail?: string }) => {
-            if (error.message === 'wrong_expected_version') {
-              const actual = BigInt(error.detail ?? '-1');
-              throw new WrongExpectedVersion(stream, expectedRevision, actual < 0n ? NO_STREAM : actual);
-            }
-            if (error.message === 'duplicate_event_id') throw new DuplicateEventId(stream, []);
-            throw error;
-          });
-        const row = rows[0];
-        results[i] = {
-          nextExpectedRevision: BigInt(row.revision as string),
-          position: {
-            commit: BigInt(row.last_transaction as string),
-            prepare: BigInt(row.last_position as string),
-          },
-        };
-      }
-      await client.query('COMMIT');
-      return results;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 
   /**
@@ -229,9 +188,9 @@ export class PostgresEventStore implements EventStore {
       let size = 0;
       while (
         size < this.queue.length &&
-        (size === 0 || events + this.queue[size].events.length <= GROUP_EVENT_BUDGET)
+        (size === 0 || events + unitEvents(this.queue[size]) <= GROUP_EVENT_BUDGET)
       ) {
-        events += this.queue[size].events.length;
+        events += unitEvents(this.queue[size]);
         size++;
       }
       const group = this.queue.splice(0, size);
@@ -245,54 +204,59 @@ export class PostgresEventStore implements EventStore {
 
   private queuedEvents(): number {
     let total = 0;
-    for (const append of this.queue) total += append.events.length;
+    for (const unit of this.queue) total += unitEvents(unit);
     return total;
   }
 
-  private async appendGroup(group: PendingAppend[]): Promise<void> {
+  private async appendGroup(group: PendingUnit[]): Promise<void> {
     // One lock order for every group (by stream; arrival order within a stream): groups never deadlock.
-    const sorted = [...group].sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
+    const members = group
+      .flatMap((unit, u) => unit.members.map((member, m) => ({ ...member, unit: u, index: m })))
+      .sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
     let rows: AppendOutcomeRow[];
     try {
       ({ rows } = await this.pool.query<AppendOutcomeRow>(
-        'SELECT * FROM es_append_many($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])',
+        'SELECT * FROM es_append_many($1, $2, $3, $4, $5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[])',
         [
-          sorted.map((a) => a.stream),
-          sorted.map((a) =>
+          members.map((a) => a.stream),
+          members.map((a) =>
             typeof a.expectedRevision === 'bigint' ? a.expectedRevision.toString() : a.expectedRevision,
           ),
-          sorted.map((a) => a.events.length),
-          sorted.flatMap((a) => a.ids),
-          sorted.flatMap((a) => a.events.map((e) => e.type)),
-          sorted.flatMap((a) => a.events.map((e) => JSON.stringify(e.data))),
-          sorted.flatMap((a) => a.events.map((e) => JSON.stringify(e.metadata))),
+          members.map((a) => a.events.length),
+          members.map((a) => a.unit + 1),
+          members.flatMap((a) => a.ids),
+          members.flatMap((a) => a.events.map((e) => e.type)),
+          members.flatMap((a) => a.events.map((e) => JSON.stringify(e.data))),
+          members.flatMap((a) => a.events.map((e) => JSON.stringify(e.metadata))),
         ],
       ));
     } catch (error) {
-      for (const append of sorted) append.reject(error);
+      for (const unit of group) unit.reject(error);
       return;
     }
+    const results = group.map((unit) => new Array<AppendResult>(unit.members.length));
+    const failures = group.map((): Error | null => null);
     for (const row of rows) {
-      const append = sorted[row.ordinal - 1];
-      if (row.outcome === 'appended' || row.outcome === 'duplicate') {
-        append.resolve({
+      const member = members[row.ordinal - 1];
+      if (row.outcome === 'appended' || row.outcome === 'duplicate' || row.outcome === 'checked') {
+        results[member.unit][member.index] = {
           nextExpectedRevision: BigInt(row.revision as string),
-          position: {
-            commit: BigInt(row.last_transaction as string),
-            prepare: BigInt(row.last_position as string),
-          },
-        });
-      } else if (row.outcome === 'wrong_expected_version') {
-        const actual = BigInt(row.detail ?? '-1');
-        append.reject(
-          new WrongExpectedVersion(append.stream, append.expectedRevision, actual < 0n ? NO_STREAM : actual),
-        );
-      } else if (row.outcome === 'duplicate_event_id') {
-        append.reject(new DuplicateEventId(append.stream, append.ids));
-      } else {
-        append.reject(new Error(`Append to ${append.stream} failed: ${row.outcome} ${row.detail ?? ''}`));
+          position:
+            row.last_transaction === null
+              ? START
+              : { commit: BigInt(row.last_transaction), prepare: BigInt(row.last_position as string) },
+        };
+      } else if (row.outcome !== 'aborted') {
+        failures[member.unit] ??= appendFailure(member, row);
       }
     }
+    group.forEach((unit, u) => {
+      const failure = failures[u];
+      if (failure) unit.reject(failure);
+      else if (results[u].some((r) => r === undefined)) {
+        unit.reject(new Error(`Append to ${unit.members.map((m) => m.stream).join(', ')} was not decided.`));
+      } else unit.resolve(results[u]);
+    });
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -528,6 +492,23 @@ export class PostgresEventStore implements EventStore {
 }
 
 const NO_UPCASTERS = new Upcasters();
+
+/** Events a queued unit writes, counted for the group's budget (a revision check counts as one). */
+function unitEvents(unit: PendingUnit): number {
+  let events = 0;
+  for (const member of unit.members) events += Math.max(member.events.length, 1);
+  return events;
+}
+
+/** Why the group's function refused a member, as the port's error. */
+function appendFailure(member: PendingMember, row: AppendOutcomeRow): Error {
+  if (row.outcome === 'wrong_expected_version') {
+    const actual = BigInt(row.detail ?? '-1');
+    return new WrongExpectedVersion(member.stream, member.expectedRevision, actual < 0n ? NO_STREAM : actual);
+  }
+  if (row.outcome === 'duplicate_event_id') return new DuplicateEventId(member.stream, member.ids);
+  return new Error(`Append to ${member.stream} failed: ${row.outcome} ${row.detail ?? ''}`);
+}
 
 interface Watcher {
   filter: EventFilter | undefined;
