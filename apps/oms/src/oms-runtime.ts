@@ -59,7 +59,6 @@ export class OmsRuntime {
   /** The keys start-up made sure of (processes with the api role). */
   credentials: Credentials | null = null;
   private listener: Client | null = null;
-  private sweeper: NodeJS.Timeout | null = null;
   private chainer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private gatewayState: GatewayState;
@@ -216,7 +215,6 @@ export class OmsRuntime {
 
   /** Starts following the log: projector, ledger and gateway, each active or standing by. */
   async startRoles(): Promise<void> {
-    if (this.roles.has('api')) this.startSweeper();
     if (this.roles.has('projector')) this.startAuditChain();
     await this.projector?.start();
     await this.ledger?.processor.start();
@@ -255,16 +253,6 @@ export class OmsRuntime {
         .finally(() => (running = false));
     }, 250);
     this.chainer.unref();
-  }
-
-  private startSweeper(): void {
-    const ctx = { actor: 'system:reservation-sweeper', correlationId: 'sweeper' };
-    this.sweeper = setInterval(() => {
-      this.commandSide.placeOrders
-        .sweepOrphanedReservations(30_000, ctx)
-        .catch((error: unknown) => this.logger.error({ err: error }, 'reservation sweeper'));
-    }, 10_000);
-    this.sweeper.unref();
   }
 
   private gatewayActive(): void {
@@ -346,7 +334,6 @@ export class OmsRuntime {
   }
 
   private async stopEverything(): Promise<void> {
-    if (this.sweeper) clearInterval(this.sweeper);
     if (this.chainer) clearInterval(this.chainer);
     // Every processor learns at once that the process stops (a database going away meanwhile is then
     // no news), before any of them is waited for.

@@ -35,7 +35,6 @@ export function createCommandSide(
   const reference = new ReferenceData(store, aggregates);
   const orderQueue = new KeyedQueue();
   const placeOrders = new PlaceOrderProcess(
-    store,
     aggregates,
     accounts,
     reference,

@@ -1,5 +1,13 @@
 import { AccountCommand, AccountState, Rejection, accountDecider, decideAccount } from '@oms/domain';
-import { EventMetadata, EventStore, NO_STREAM, NewEvent, WrongExpectedVersion } from '@oms/event-store';
+import {
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  NO_STREAM,
+  NewEvent,
+  StreamAppend,
+  WrongExpectedVersion,
+} from '@oms/event-store';
 import { preTradeDecisionSeconds, preTradeRejections, retry } from '@oms/platform';
 import { AggregateStore, CONFLICT_RETRY, Loaded } from '../aggregates/aggregate-store';
 import { Refusal } from '../refusal';
@@ -12,11 +20,32 @@ export interface AccountOutcome {
   state: AccountState;
 }
 
+/**
+ * Another stream's events, decided from the account's outcome and committed with the account's in
+ * one atomic append (an order's first event beside its reservation): both are written or neither.
+ */
+export interface JoinedAppend<T> {
+  stream: string;
+  expectedRevision: ExpectedRevision;
+  /**
+   * The events to append, from the account command's outcome (a refusal included), and what to answer
+   * with. Throwing refuses this command alone; its account events are then not written either.
+   */
+  decide(outcome: AccountOutcome): { events: NewEvent[]; value: T };
+}
+
+/** How a joined command came out: decided and written with the account, or its stream conflicted. */
+export type JoinedOutcome<T> =
+  | (AccountOutcome & { joined: T })
+  /** The joined stream was not at its expected revision: nothing of this command was written. */
+  | { conflict: WrongExpectedVersion };
+
 interface Queued {
   make: (account: AccountState) => AccountCommand;
   metadata: EventMetadata;
   mustExist: boolean;
-  resolve(outcome: AccountOutcome): void;
+  joined?: JoinedAppend<unknown>;
+  resolve(outcome: AccountOutcome | JoinedOutcome<unknown>): void;
   reject(error: unknown): void;
 }
 
@@ -30,7 +59,11 @@ const MAX_BATCH = 256;
  * go to the account stream in one append with the expected revision. A busy account therefore pays
  * one durable write per batch, not per order, and risk still sees every earlier reservation. Another
  * process writing the same account makes the append fail; the batch is then decided again on the
- * newer state.
+ * newer state. A command may join another stream's events (an order's first event) to the account's:
+ * the batch is then one atomic append over the account and every joined stream, with the account at
+ * the revision it was decided on even when the command wrote nothing there (a refusal is judged on
+ * the account as it is). A joined stream that is not where it was expected fails the whole append;
+ * that command is answered with the conflict and the rest of the batch is written without it.
  */
 export class HotAccounts {
   private readonly accounts = new Map<string, Loaded<AccountState>>();
@@ -51,8 +84,26 @@ export class HotAccounts {
     metadata: EventMetadata,
     mustExist: boolean,
   ): Promise<AccountOutcome> {
-    return new Promise<AccountOutcome>((resolve, reject) => {
-      const queued: Queued = { make, metadata, mustExist, resolve, reject };
+    return this.enqueue(accountId, { make, metadata, mustExist }) as Promise<AccountOutcome>;
+  }
+
+  /** As `decide`, with another stream's events decided from the outcome and written atomically with it. */
+  decideJoined<T>(
+    accountId: string,
+    make: (account: AccountState) => AccountCommand,
+    metadata: EventMetadata,
+    mustExist: boolean,
+    joined: JoinedAppend<T>,
+  ): Promise<JoinedOutcome<T>> {
+    return this.enqueue(accountId, { make, metadata, mustExist, joined }) as Promise<JoinedOutcome<T>>;
+  }
+
+  private enqueue(
+    accountId: string,
+    command: Pick<Queued, 'make' | 'metadata' | 'mustExist' | 'joined'>,
+  ): Promise<AccountOutcome | JoinedOutcome<unknown>> {
+    return new Promise((resolve, reject) => {
+      const queued: Queued = { ...command, resolve, reject };
       const queue = this.queues.get(accountId);
       if (queue) {
         queue.push(queued);
@@ -101,22 +152,54 @@ export class HotAccounts {
     this.queues.delete(accountId);
   }
 
-  private async decideBatch(accountId: string, batch: Queued[]): Promise<(AccountOutcome | Error)[]> {
+  private async decideBatch(
+    accountId: string,
+    batch: Queued[],
+  ): Promise<(AccountOutcome | JoinedOutcome<unknown> | Error)[]> {
     let account = await this.get(accountId);
     // Not known here yet; another instance may have created it since this one looked.
     if (account.revision === null && batch.some((q) => q.mustExist)) account = await this.refresh(accountId);
+    // Commands whose joined stream was not where they expected: answered with that, decided no more.
+    const conflicts = new Map<Queued, WrongExpectedVersion>();
     return retry(
       async (attempt) => {
         if (attempt > 1) account = await this.refresh(accountId);
-        const { state, events, outcomes } = decideInOrder(accountId, account, batch);
-        if (events.length === 0) return outcomes;
-        const result = await this.store.appendToStream(
-          accountStream(accountId),
-          events,
-          account.revision ?? NO_STREAM,
-        );
-        this.accounts.set(accountId, { state, revision: result.nextExpectedRevision });
-        return outcomes;
+        for (;;) {
+          const live = batch.filter((q) => !conflicts.has(q));
+          const decided = decideInOrder(accountId, account, live);
+          const answers = (): (AccountOutcome | JoinedOutcome<unknown> | Error)[] => {
+            const byCommand = new Map(live.map((q, i) => [q, decided.outcomes[i]]));
+            return batch.map((q) => {
+              const conflict = conflicts.get(q);
+              return conflict ? { conflict } : (byCommand.get(q) as AccountOutcome | Error);
+            });
+          };
+          const stream = accountStream(accountId);
+          const expected = account.revision ?? NO_STREAM;
+          try {
+            if (decided.joined.length > 0) {
+              const results = await this.store.appendToStreams([
+                { stream, events: decided.events, expectedRevision: expected },
+                ...decided.joined,
+              ]);
+              this.accounts.set(accountId, {
+                state: decided.state,
+                revision: decided.events.length > 0 ? results[0].nextExpectedRevision : account.revision,
+              });
+            } else if (decided.events.length > 0) {
+              const result = await this.store.appendToStream(stream, decided.events, expected);
+              this.accounts.set(accountId, { state: decided.state, revision: result.nextExpectedRevision });
+            }
+            return answers();
+          } catch (error) {
+            const joiner =
+              error instanceof WrongExpectedVersion && error.stream !== stream
+                ? live.find((q) => q.joined?.stream === error.stream)
+                : undefined;
+            if (!joiner) throw error;
+            conflicts.set(joiner, error as WrongExpectedVersion);
+          }
+        }
       },
       { ...CONFLICT_RETRY, retryIf: (e) => e instanceof WrongExpectedVersion },
     );
@@ -128,11 +211,17 @@ function decideInOrder(
   accountId: string,
   account: Loaded<AccountState>,
   batch: Queued[],
-): { state: AccountState; events: NewEvent[]; outcomes: (AccountOutcome | Error)[] } {
+): {
+  state: AccountState;
+  events: NewEvent[];
+  joined: StreamAppend[];
+  outcomes: (AccountOutcome | JoinedOutcome<unknown> | Error)[];
+} {
   let state = account.state;
   let exists = account.revision !== null;
   const events: NewEvent[] = [];
-  const outcomes: (AccountOutcome | Error)[] = [];
+  const joined: StreamAppend[] = [];
+  const outcomes: (AccountOutcome | JoinedOutcome<unknown> | Error)[] = [];
   for (const queued of batch) {
     if (queued.mustExist && !exists) {
       outcomes.push(new Refusal('UNKNOWN_ACCOUNT', `Account ${accountId} does not exist.`));
@@ -145,16 +234,40 @@ function decideInOrder(
       preTradeDecisionSeconds.observe((performance.now() - started) / 1000);
       if (!decision.accepted) for (const r of decision.rejections) preTradeRejections.inc({ code: r.code });
     }
-    if (!decision.accepted) {
+    if (!decision.accepted && !queued.joined) {
       outcomes.push({ rejections: decision.rejections, state });
       continue;
     }
-    for (const event of decision.events) {
-      state = accountDecider.evolve(state, event);
+    const accepted = decision.accepted ? decision.events : [];
+    const after = accepted.reduce(accountDecider.evolve, state);
+    const outcome: AccountOutcome = {
+      rejections: decision.accepted ? [] : decision.rejections,
+      state: after,
+    };
+    if (queued.joined) {
+      try {
+        const { events: joinedEvents, value } = queued.joined.decide(outcome);
+        if (joinedEvents.length > 0) {
+          joined.push({
+            stream: queued.joined.stream,
+            events: joinedEvents,
+            expectedRevision: queued.joined.expectedRevision,
+          });
+        }
+        outcomes.push({ ...outcome, joined: value });
+      } catch (error) {
+        // Refused by what it joins: nothing of this command is written.
+        outcomes.push(error instanceof Error ? error : new Error(String(error)));
+        continue;
+      }
+    } else {
+      outcomes.push(outcome);
+    }
+    for (const event of accepted) {
       events.push({ type: event.type, data: event.data, metadata: queued.metadata });
     }
-    exists ||= decision.events.length > 0;
-    outcomes.push({ rejections: [], state });
+    state = after;
+    exists ||= accepted.length > 0;
   }
-  return { state, events, outcomes };
+  return { state, events, joined, outcomes };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'crypto';
 import { Decider, Rejection } from '@oms/domain';
-import { EventMetadata, EventStore, NO_STREAM, WrongExpectedVersion } from '@oms/event-store';
+import { EventMetadata, EventStore, NO_STREAM, NewEvent, WrongExpectedVersion } from '@oms/event-store';
 import { retry, systemClock } from '@oms/platform';
 
 export interface Loaded<S> {
@@ -27,6 +27,14 @@ export type Executed<E, S> =
 export const CONFLICT_RETRY = { attempts: 20, baseDelayMs: 1, maxDelayMs: 50, clock: systemClock } as const;
 
 type DomainEventLike = { type: string; data: unknown };
+
+/**
+ * Domain events as events to append, each under an id named here, so that what follows from an event
+ * can say so (causation) before it is read back, and a retried append is stored once.
+ */
+export function newEvents(events: readonly DomainEventLike[], metadata: EventMetadata): NewEvent[] {
+  return events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata }));
+}
 
 /** Load, decide, append with the expected revision; on a concurrent write, catch up and decide again. */
 export class AggregateStore {
@@ -77,13 +85,9 @@ export class AggregateStore {
         const decision = decider.decide(command, current.state);
         if (!decision.accepted) return { accepted: false, rejections: decision.rejections, current };
         if (decision.events.length === 0) return { accepted: true, events: [], eventIds: [], after: current };
-        // Named here, so that what follows from an event can say so (causation) before it is read back.
-        const eventIds = decision.events.map(() => randomUUID());
-        const result = await this.store.appendToStream(
-          stream,
-          decision.events.map((e, i) => ({ eventId: eventIds[i], type: e.type, data: e.data, metadata })),
-          current.revision ?? NO_STREAM,
-        );
+        const events = newEvents(decision.events, metadata);
+        const eventIds = events.map((e) => e.eventId as string);
+        const result = await this.store.appendToStream(stream, events, current.revision ?? NO_STREAM);
         const state = decision.events.reduce(decider.evolve, current.state);
         return {
           accepted: true,

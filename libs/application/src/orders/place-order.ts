@@ -1,6 +1,7 @@
 import {
   Decimal,
   Order,
+  OrderCommand,
   OrderState,
   OrderTerms,
   OrderType,
@@ -14,10 +15,10 @@ import {
   isoTimestamp,
   sessionEndAfter,
 } from '@oms/domain';
-import { EventStore } from '@oms/event-store';
+import { NO_STREAM } from '@oms/event-store';
 import { Clock } from '@oms/platform';
 import { HotAccounts } from '../accounts/hot-accounts';
-import { AggregateStore, Loaded } from '../aggregates/aggregate-store';
+import { AggregateStore, newEvents } from '../aggregates/aggregate-store';
 import { KeyedQueue } from '../aggregates/keyed-queue';
 import { CommandContext, metadataOf } from '../command-context';
 import { ReferenceData } from '../reference/reference-data';
@@ -49,26 +50,21 @@ export interface PlaceOrderOutcome {
 /** How many recently placed order ids are remembered as likely retries. */
 const RECENT_ORDERS = 100_000;
 
-const NEW_ORDER: Loaded<OrderState> = { state: orderDecider.initialState(), revision: null };
+const NEW_ORDER: OrderState = orderDecider.initialState();
 
 /**
  * Placing an order: the order id from (account, client order id), pre-trade risk on the hot account
- * (which reserves the order's exposure or lists every failed check), then the order's first event
- * (`OrderAccepted`, or `OrderRejected` with the checks). A repeat of the same request answers as the
- * first time; another order under the same client order id is refused. Commands for one order id run
+ * (which reserves the order's exposure or lists every failed check) and the order's first event
+ * (`OrderAccepted`, or `OrderRejected` with the checks), appended in one atomic append: one durable
+ * commit per order. A repeat of the same request answers as the first time; another order under the
+ * same client order id is refused. Commands for one order id run
  * one at a time in this process (the order queue is shared with cancels and replaces).
  */
 export class PlaceOrderProcess {
   /** Order ids placed here lately, oldest first: a request for one of them is most likely a retry. */
   private readonly recentOrders = new Set<string>();
-  /**
-   * Reserved orders whose order stream is known to exist: the sweeper looks each reservation up once,
-   * not on every pass (an order may rest for days). Pruned to the reservations still open.
-   */
-  private readonly recordedOrders = new Set<string>();
 
   constructor(
-    private readonly store: EventStore,
     private readonly aggregates: AggregateStore,
     private readonly accounts: HotAccounts,
     private readonly reference: ReferenceData,
@@ -116,74 +112,59 @@ export class PlaceOrderProcess {
       throw new Refusal('UNKNOWN_INSTRUMENT', `Instrument ${request.instrumentId} is not defined.`);
     }
     const preTrade: PreTradeRequest = { order: terms, ...market };
-    const { rejections, state: account } = await this.accounts.decide(
+    const metadata = metadataOf(ctx);
+    const instrument = market.instrument;
+    // Risk on the hot account and the order's first event, decided together and written in one
+    // atomic append: the reservation never exists without its order.
+    const outcome = await this.accounts.decideJoined(
       request.accountId,
       () => ({
         type: 'ReserveExposure',
         data: { accountId: request.accountId, request: preTrade },
         metadata: { now },
       }),
-      metadataOf(ctx),
+      metadata,
       true,
-    );
-
-    const placed = await this.aggregates.execute(
-      orderDecider,
-      stream,
       {
-        type: 'PlaceOrder',
-        data: {
-          terms,
-          rejections,
-          reference: riskReferenceOf(market.referencePrice),
-          sessionEnd:
-            terms.timeInForce === 'DAY'
-              ? isoTimestamp(new Date(sessionEndAfter(market.instrument.session, now.getTime())))
-              : null,
-          protectionPrice:
-            terms.type === 'MARKET' && rejections.length === 0 && market.referencePrice && account.limits
-              ? marketProtectionPrice(
-                  terms.side,
-                  market.referencePrice.price,
-                  account.limits.priceCollarFraction,
-                  market.instrument.tickSize,
-                ).toString()
-              : null,
-        },
-        metadata: { now },
-      },
-      metadataOf(ctx),
-      NEW_ORDER,
-    );
-    if (placed.accepted && placed.events.length > 0) {
-      if (rejections.length === 0) this.recordedOrders.add(orderId);
-      return { accepted: rejections.length === 0, order: placed.after.state as Order, rejections };
-    }
-    // The order existed already (placed before, or by another process just now): its outcome stands,
-    // and what was reserved for this request is released. So it is when the order was refused.
-    if (rejections.length === 0) {
-      await this.accounts
-        .decide(
-          request.accountId,
-          () => ({
-            type: 'ReleaseExposure',
+        stream,
+        expectedRevision: NO_STREAM,
+        decide: ({ rejections, state: account }) => {
+          const command: OrderCommand = {
+            type: 'PlaceOrder',
             data: {
-              accountId: request.accountId,
-              orderId,
-              reason: 'repeated request for an existing order',
-              sourceSequence: null,
+              terms,
+              rejections,
+              reference: riskReferenceOf(market.referencePrice),
+              sessionEnd:
+                terms.timeInForce === 'DAY'
+                  ? isoTimestamp(new Date(sessionEndAfter(instrument.session, now.getTime())))
+                  : null,
+              protectionPrice:
+                terms.type === 'MARKET' && rejections.length === 0 && market.referencePrice && account.limits
+                  ? marketProtectionPrice(
+                      terms.side,
+                      market.referencePrice.price,
+                      account.limits.priceCollarFraction,
+                      instrument.tickSize,
+                    ).toString()
+                  : null,
             },
-            metadata: { now: new Date(this.clock.now()) },
-          }),
-          metadataOf(ctx),
-          false,
-        )
-        .catch(() => undefined); // the sweeper releases it otherwise
-    }
-    if (!placed.accepted) throw Refusal.of(placed.rejections);
-    const current = placed.after;
-    if (!current.state.exists) throw new Error(`Order ${orderId} was neither placed nor found.`);
-    return this.repeated(current.state, terms);
+            metadata: { now },
+          };
+          const decision = orderDecider.decide(command, NEW_ORDER);
+          if (!decision.accepted) throw Refusal.of(decision.rejections);
+          const order = decision.events.reduce(orderDecider.evolve, NEW_ORDER) as Order;
+          const placed: PlaceOrderOutcome = { accepted: rejections.length === 0, order, rejections };
+          return { events: newEvents(decision.events, metadata), value: placed };
+        },
+      },
+    );
+    if ('joined' in outcome) return outcome.joined;
+    // The order existed already (placed before, or by another process just now): its outcome stands,
+    // and nothing of this request was written.
+    const existing = await this.aggregates.load(orderDecider, stream);
+    if (!existing.state.exists) throw outcome.conflict;
+    return this.repeated(existing.state, terms);
   }
 
   private remember(orderId: string): void {
@@ -206,46 +187,6 @@ export class PlaceOrderProcess {
       order,
       rejections: order.rejections,
     };
-  }
-
-  /**
-   * Releases reservations whose order stream never appeared (the process died between reserving and
-   * recording the order). Only accounts this process holds hot are swept; each process sweeps its own.
-   */
-  async sweepOrphanedReservations(olderThanMs: number, ctx: CommandContext): Promise<number> {
-    let released = 0;
-    const cutoff = this.clock.now() - olderThanMs;
-    const open = new Set<string>();
-    for (const [accountId, loaded] of this.accounts.held()) {
-      for (const reservation of loaded.state.reservations.values()) {
-        open.add(reservation.orderId);
-        if (this.recordedOrders.has(reservation.orderId)) continue;
-        if (Date.parse(reservation.reservedAt) > cutoff) continue;
-        if ((await this.store.streamRevision(orderStream(reservation.orderId))) !== null) {
-          this.recordedOrders.add(reservation.orderId);
-          continue;
-        }
-        const outcome = await this.accounts.decide(
-          accountId,
-          () => ({
-            type: 'ReleaseExposure',
-            data: {
-              accountId,
-              orderId: reservation.orderId,
-              reason: 'orphaned reservation: no order was recorded',
-              sourceSequence: null,
-            },
-            metadata: { now: new Date(this.clock.now()) },
-          }),
-          metadataOf(ctx),
-          false,
-        );
-        if (outcome.rejections.length > 0) throw Refusal.of(outcome.rejections);
-        released++;
-      }
-    }
-    for (const orderId of this.recordedOrders) if (!open.has(orderId)) this.recordedOrders.delete(orderId);
-    return released;
   }
 }
 
