@@ -34,14 +34,7 @@ export function createCommandSide(
   const accounts = new HotAccounts(store, aggregates);
   const reference = new ReferenceData(store, aggregates);
   const orderQueue = new KeyedQueue();
-  const placeOrders = new PlaceOrderProcess(
-    aggregates,
-    accounts,
-    reference,
-    prices,
-    orderQueue,
-    clock,
-  );
+  const placeOrders = new PlaceOrderProcess(aggregates, accounts, reference, prices, orderQueue, clock);
   const access = new AccessControl(aggregates, clock);
   return { store, clock, prices, aggregates, accounts, reference, orderQueue, placeOrders, access };
 }
