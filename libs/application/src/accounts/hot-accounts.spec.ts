@@ -1,0 +1,65 @@
+import { AccountCommand } from '@oms/domain';
+import { MemoryEventStore, NO_STREAM } from '@oms/event-store';
+import { AggregateStore } from '../aggregates/aggregate-store';
+import { DEMO_LIMITS } from '../demo';
+import { accountStream } from '../streams';
+import { HotAccounts, JoinedAppend } from './hot-accounts';
+
+const metadata = { actor: 'test', correlationId: 'hot-accounts' };
+const limits = (maxOrdersPerWindow: number) => (): AccountCommand => ({
+  type: 'SetRiskLimits',
+  data: { accountId: 'a', limits: { ...DEMO_LIMITS, maxOrdersPerWindow } },
+  metadata: { now: new Date(0) },
+});
+const joining = (stream: string): JoinedAppend<string> => ({
+  stream,
+  expectedRevision: NO_STREAM,
+  decide: () => ({ events: [{ type: 'Joined', data: { stream }, metadata }], value: stream }),
+});
+
+describe('HotAccounts with joined appends', () => {
+  it('answers the command whose joined stream exists with the conflict and writes the rest of its batch', async () => {
+    const store = new MemoryEventStore();
+    const accounts = new HotAccounts(store, new AggregateStore(store));
+    await store.appendToStream('x-taken', [{ type: 'Joined', data: {}, metadata }], NO_STREAM);
+    const atomic = jest.spyOn(store, 'appendToStreams');
+
+    // The first command goes alone; the three queued behind it are decided as one batch.
+    const [, first, taken, third] = await Promise.all([
+      accounts.decide('a', limits(10), metadata, false),
+      accounts.decideJoined('a', limits(11), metadata, false, joining('x-first')),
+      accounts.decideJoined('a', limits(12), metadata, false, joining('x-taken')),
+      accounts.decideJoined('a', limits(13), metadata, false, joining('x-third')),
+    ]);
+
+    expect(first).toMatchObject({ joined: 'x-first', rejections: [] });
+    expect(taken).toMatchObject({ conflict: { stream: 'x-taken' } });
+    expect(third).toMatchObject({ joined: 'x-third', rejections: [] });
+    const account = await store.readStream(accountStream('a'));
+    expect(
+      account.map((e) => (e.data as { limits: { maxOrdersPerWindow: number } }).limits.maxOrdersPerWindow),
+    ).toEqual([10, 11, 13]);
+    expect(await store.readStream('x-taken')).toHaveLength(1);
+    // The batch was one atomic append (tried twice: once with the taken stream, once without it).
+    expect(atomic.mock.calls.map(([appends]) => appends.map((a) => a.stream))).toEqual([
+      [accountStream('a'), 'x-first', 'x-taken', 'x-third'],
+      [accountStream('a'), 'x-first', 'x-third'],
+    ]);
+    // The cache holds what was written.
+    expect((await accounts.get('a')).revision).toBe(2n);
+  });
+
+  it('a joined decision that throws refuses that command alone; its account events are not written', async () => {
+    const store = new MemoryEventStore();
+    const accounts = new HotAccounts(store, new AggregateStore(store));
+    const refused = accounts.decideJoined('a', limits(20), metadata, false, {
+      ...joining('x-refused'),
+      decide: () => {
+        throw new Error('the order refuses');
+      },
+    });
+    await expect(refused).rejects.toThrow('the order refuses');
+    expect(await store.streamRevision(accountStream('a'))).toBeNull();
+    expect((await accounts.get('a')).revision).toBeNull();
+  });
+});
