@@ -19,7 +19,7 @@ import { API_DEPS, ApiDeps } from './graphql/api-deps';
 import { ResolverErrorFilter, graphQLErrorFormatter } from './graphql/errors';
 import { OmsResolver } from './graphql/resolvers';
 import { AccessResolver } from './graphql/access.resolver';
-import { Identity, RequestContext } from './graphql/identity';
+import { Identity, RequestContext, abandonmentOf } from './graphql/identity';
 import { JwtVerifier } from './graphql/jwt';
 import { COMMAND_SIDE } from './commands/command-side.token';
 import { OmsQueries } from './graphql/views';
@@ -213,8 +213,14 @@ export class ApiModule {
           },
           // Who is asking is established once per request, before anything resolves: HTTP by its
           // Authorization header, a graphql-ws subscription by its connection's.
-          context: async (arg: { req?: { headers: Record<string, string | string[] | undefined> } }) => {
-            if (arg.req) return identity.ofHttpRequest(arg.req.headers);
+          context: async (arg: {
+            req?: { headers: Record<string, string | string[] | undefined> };
+            res?: Parameters<typeof abandonmentOf>[0];
+          }) => {
+            if (arg.req) {
+              const context = await identity.ofHttpRequest(arg.req.headers);
+              return arg.res ? { ...context, signal: abandonmentOf(arg.res) } : context;
+            }
             const socket = (arg as { extra?: SocketExtra }).extra;
             if (!socket?.context)
               throw new GraphQLError('Not authenticated.', { extensions: { code: 'UNAUTHENTICATED' } });

@@ -9,6 +9,8 @@ import {
   PublishedReferencePrices,
   ReferencePriceSource,
   createCommandSide,
+  IntakeGate,
+  ROUTING_PROCESSOR,
   withAppendMetrics,
 } from '@oms/application';
 import {
@@ -132,9 +134,13 @@ export class OmsRuntime {
         (marketData
           ? new FreshestReferencePrices([marketData, published as PublishedReferencePrices])
           : (published as PublishedReferencePrices));
-      const commandSide = createCommandSide(store, prices, clock);
-      await commandSide.reference.ready();
       const checkpoints = new PostgresCheckpoints(dataSource);
+      // Backpressure: past the limit of orders accepted here and not yet routed, OVERLOADED.
+      const intake = settings.roles.has('api')
+        ? new IntakeGate(() => checkpoints.load(ROUTING_PROCESSOR), settings.intakeLimit, clock)
+        : null;
+      const commandSide = createCommandSide(store, prices, clock, intake);
+      await commandSide.reference.ready();
       const lock = (name: string) => new ActiveInstanceLock(dataSource, name);
       const projector = settings.roles.has('projector')
         ? new Projector(

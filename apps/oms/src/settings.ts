@@ -46,6 +46,8 @@ export interface OmsSettings {
   requestsPerSecond: number;
   /** Values one GraphQL response may hold. */
   responseBudget: number;
+  /** Orders one API process may have accepted and not yet routed; past it, OVERLOADED. */
+  intakeLimit: number;
   /** Tokens from the firm's identity provider (OMS_JWT_*); null: API keys only. */
   jwt: JwtSettings | null;
 }
@@ -185,6 +187,12 @@ class Environment {
   OMS_RESPONSE_BUDGET?: string;
 
   @IsOptional()
+  @Matches(/^[1-9]\d{0,5}$/, {
+    message: (a) => `${shown(a)} must be a whole number of orders (1–999999).`,
+  })
+  OMS_INTAKE_LIMIT?: string;
+
+  @IsOptional()
   @Length(1, 500)
   OMS_JWT_ISSUER?: string;
 
@@ -261,6 +269,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): OmsSettings {
     adminKey: e.OMS_ADMIN_KEY ?? null,
     requestsPerSecond: Number(e.OMS_RATE_LIMIT ?? '1000'),
     responseBudget: Number(e.OMS_RESPONSE_BUDGET ?? '250000'),
+    intakeLimit: Number(e.OMS_INTAKE_LIMIT ?? '500'),
     jwt: jwtSettings(e),
   };
 }

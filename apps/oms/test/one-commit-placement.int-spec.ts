@@ -125,4 +125,18 @@ describe('placing an order: one atomic append', () => {
     );
     expect(requested?.position.commit).toBe(replaced.position.commit);
   });
+
+  it('does nothing for a request whose client is gone before its order is decided', async () => {
+    const commands = await commandSide();
+    const gone = new AbortController();
+    // Queued behind another order of the account; the client leaves while it waits.
+    const ahead = commands.placeOrder(order('ahead'), ctx);
+    const abandoned = commands.placeOrder(order('abandoned'), { ...ctx, signal: gone.signal });
+    gone.abort();
+
+    await expect(abandoned).rejects.toMatchObject({ code: 'CLIENT_GONE' });
+    expect((await ahead).accepted).toBe(true);
+    expect(await store.streamRevision(orderStream(orderIdFor('demo', 'abandoned')))).toBeNull();
+    expect(await accountEvents('ExposureReserved')).toHaveLength(1);
+  });
 });

@@ -14,6 +14,8 @@ export interface CommandContext {
   principal?: Principal;
   /** The key (or token) that principal came with, recorded beside the actor. */
   credential?: string;
+  /** Aborted when the client is gone (its connection closed before the answer): work not begun is dropped. */
+  signal?: AbortSignal;
 }
 
 export const metadataOf = (ctx: CommandContext): EventMetadata => ({

@@ -4,6 +4,7 @@ import { AccessControl } from './access/access-control';
 import { HotAccounts } from './accounts/hot-accounts';
 import { AggregateStore } from './aggregates/aggregate-store';
 import { KeyedQueue } from './aggregates/keyed-queue';
+import { IntakeGate } from './orders/intake-gate';
 import { PlaceOrderProcess } from './orders/place-order';
 import { ReferenceData } from './reference/reference-data';
 import { ReferencePriceSource } from './reference/reference-prices';
@@ -29,12 +30,22 @@ export function createCommandSide(
   store: EventStore,
   prices: ReferencePriceSource,
   clock: Clock,
+  /** The intake limit on orders accepted and not yet routed; none: no limit. */
+  intake: IntakeGate | null = null,
 ): CommandSide {
   const aggregates = new AggregateStore(store);
   const accounts = new HotAccounts(store, aggregates);
   const reference = new ReferenceData(store, aggregates);
   const orderQueue = new KeyedQueue();
-  const placeOrders = new PlaceOrderProcess(aggregates, accounts, reference, prices, orderQueue, clock);
+  const placeOrders = new PlaceOrderProcess(
+    aggregates,
+    accounts,
+    reference,
+    prices,
+    orderQueue,
+    clock,
+    intake,
+  );
   const access = new AccessControl(aggregates, clock);
   return { store, clock, prices, aggregates, accounts, reference, orderQueue, placeOrders, access };
 }

@@ -17,6 +17,7 @@ export * from './reference/reference-data';
 export * from './reference/reference-prices';
 export * from './orders/order-id';
 export * from './orders/place-order';
+export * from './orders/intake-gate';
 export * from './processing/active-instance-lock';
 export * from './processing/checkpoints';
 export * from './processing/processor';

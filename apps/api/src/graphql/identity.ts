@@ -17,6 +17,20 @@ export interface RequestContext {
   expiresAt: number | null;
   /** The client's x-correlation-id, checked; null when it sent none. */
   correlationId: string | null;
+  /** HTTP: aborted when the client's connection closes before the answer was sent. */
+  signal?: AbortSignal;
+}
+
+/** Aborted when the response closes unfinished: the client gave up (timed out, disconnected). */
+export function abandonmentOf(response: {
+  writableFinished: boolean;
+  once(event: 'close', listener: () => void): unknown;
+}): AbortSignal {
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }
 
 /** Ids, UUIDs and the like: it is copied into every event the request leads to. */
@@ -55,6 +69,7 @@ export function commandContext(context: RequestContext): CommandContext {
     correlationId: context.correlationId ?? randomUUID(),
     principal: context.principal,
     credential: context.keyId,
+    signal: context.signal,
   };
 }
 

@@ -5,7 +5,7 @@ import { DEMO_LIMITS } from '../demo';
 import { accountStream } from '../streams';
 import { HotAccounts, JoinedAppend } from './hot-accounts';
 
-const metadata = { actor: 'test', correlationId: 'hot-accounts' };
+const metadata = { actor: 'test', correlationId: 'hot-accounts', causationId: null };
 const limits = (maxOrdersPerWindow: number) => (): AccountCommand => ({
   type: 'SetRiskLimits',
   data: { accountId: 'a', limits: { ...DEMO_LIMITS, maxOrdersPerWindow } },

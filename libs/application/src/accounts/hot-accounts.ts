@@ -3,7 +3,9 @@ import {
   EventMetadata,
   EventStore,
   ExpectedRevision,
+  GlobalPosition,
   NO_STREAM,
+  START,
   NewEvent,
   StreamAppend,
   WrongExpectedVersion,
@@ -32,11 +34,16 @@ export interface JoinedAppend<T> {
    * with. Throwing refuses this command alone; its account events are then not written either.
    */
   decide(outcome: AccountOutcome): { events: NewEvent[]; value: T };
+  /** Aborted when whoever asked is gone: a command not yet decided then is dropped, nothing written. */
+  signal?: AbortSignal;
 }
 
 /** How a joined command came out: decided and written with the account, or its stream conflicted. */
 export type JoinedOutcome<T> =
-  | (AccountOutcome & { joined: T })
+  | (AccountOutcome & {
+      joined: T;
+      /** Where the joined stream's events are in the log. */ position: GlobalPosition;
+    })
   /** The joined stream was not at its expected revision: nothing of this command was written. */
   | { conflict: WrongExpectedVersion };
 
@@ -182,6 +189,7 @@ export class HotAccounts {
                 { stream, events: decided.events, expectedRevision: expected },
                 ...decided.joined,
               ]);
+              decided.joiners.forEach((answer, k) => (answer.position = results[k + 1].position));
               this.accounts.set(accountId, {
                 state: decided.state,
                 revision: decided.events.length > 0 ? results[0].nextExpectedRevision : account.revision,
@@ -215,14 +223,21 @@ function decideInOrder(
   state: AccountState;
   events: NewEvent[];
   joined: StreamAppend[];
+  /** The answers of the commands whose events are in `joined`, in the same order. */
+  joiners: { position: GlobalPosition }[];
   outcomes: (AccountOutcome | JoinedOutcome<unknown> | Error)[];
 } {
   let state = account.state;
   let exists = account.revision !== null;
   const events: NewEvent[] = [];
   const joined: StreamAppend[] = [];
+  const joiners: { position: GlobalPosition }[] = [];
   const outcomes: (AccountOutcome | JoinedOutcome<unknown> | Error)[] = [];
   for (const queued of batch) {
+    if (queued.joined?.signal?.aborted) {
+      outcomes.push(abandoned());
+      continue;
+    }
     if (queued.mustExist && !exists) {
       outcomes.push(new Refusal('UNKNOWN_ACCOUNT', `Account ${accountId} does not exist.`));
       continue;
@@ -247,14 +262,16 @@ function decideInOrder(
     if (queued.joined) {
       try {
         const { events: joinedEvents, value } = queued.joined.decide(outcome);
+        const answer = { ...outcome, joined: value, position: START };
         if (joinedEvents.length > 0) {
           joined.push({
             stream: queued.joined.stream,
             events: joinedEvents,
             expectedRevision: queued.joined.expectedRevision,
           });
+          joiners.push(answer);
         }
-        outcomes.push({ ...outcome, joined: value });
+        outcomes.push(answer);
       } catch (error) {
         // Refused by what it joins: nothing of this command is written.
         outcomes.push(error instanceof Error ? error : new Error(String(error)));
@@ -269,5 +286,13 @@ function decideInOrder(
     state = after;
     exists ||= accepted.length > 0;
   }
-  return { state, events, joined, outcomes };
+  return { state, events, joined, joiners, outcomes };
+}
+
+/** The client of a request went away before its command was decided: nothing was done for it. */
+export function abandoned(): Refusal {
+  return new Refusal(
+    'CLIENT_GONE',
+    'The request was abandoned by its client before it was decided; nothing was recorded.',
+  );
 }

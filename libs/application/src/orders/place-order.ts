@@ -15,9 +15,9 @@ import {
   isoTimestamp,
   sessionEndAfter,
 } from '@oms/domain';
-import { NO_STREAM } from '@oms/event-store';
+import { GlobalPosition, NO_STREAM } from '@oms/event-store';
 import { Clock } from '@oms/platform';
-import { HotAccounts } from '../accounts/hot-accounts';
+import { HotAccounts, abandoned } from '../accounts/hot-accounts';
 import { AggregateStore, newEvents } from '../aggregates/aggregate-store';
 import { KeyedQueue } from '../aggregates/keyed-queue';
 import { CommandContext, metadataOf } from '../command-context';
@@ -25,6 +25,7 @@ import { ReferenceData } from '../reference/reference-data';
 import { ReferencePriceSource } from '../reference/reference-prices';
 import { Refusal } from '../refusal';
 import { orderStream } from '../streams';
+import { IntakeGate } from './intake-gate';
 import { orderIdFor } from './order-id';
 
 export interface PlaceOrderRequest {
@@ -71,6 +72,8 @@ export class PlaceOrderProcess {
     private readonly prices: ReferencePriceSource,
     private readonly orderQueue: KeyedQueue,
     private readonly clock: Clock,
+    /** The intake limit; none: every order is decided. */
+    private readonly intake: IntakeGate | null = null,
   ) {}
 
   place(request: PlaceOrderRequest, ctx: CommandContext): Promise<PlaceOrderOutcome> {
@@ -105,7 +108,24 @@ export class PlaceOrderProcess {
       if (existing.state.exists) return this.repeated(existing.state, terms);
     }
     this.remember(orderId);
+    if (ctx.signal?.aborted) throw abandoned();
+    const ticket = await this.intake?.admit();
+    try {
+      const placed = await this.decide(stream, terms, request, ctx);
+      if (placed.accepted && placed.position) ticket?.accepted(placed.position);
+      return placed.outcome;
+    } finally {
+      ticket?.release();
+    }
+  }
 
+  /** Risk and the order's first event, decided and written together; a repeat answered as before. */
+  private async decide(
+    stream: string,
+    terms: OrderTerms,
+    request: PlaceOrderRequest,
+    ctx: CommandContext,
+  ): Promise<{ outcome: PlaceOrderOutcome; accepted: boolean; position: GlobalPosition | null }> {
     const now = new Date(this.clock.now());
     const market = await this.reference.preTradeInputs(request.instrumentId, this.prices, now);
     if (!market.instrument) {
@@ -128,6 +148,7 @@ export class PlaceOrderProcess {
       {
         stream,
         expectedRevision: NO_STREAM,
+        signal: ctx.signal,
         decide: ({ rejections, state: account }) => {
           const command: OrderCommand = {
             type: 'PlaceOrder',
@@ -159,12 +180,14 @@ export class PlaceOrderProcess {
         },
       },
     );
-    if ('joined' in outcome) return outcome.joined;
+    if ('joined' in outcome) {
+      return { outcome: outcome.joined, accepted: outcome.joined.accepted, position: outcome.position };
+    }
     // The order existed already (placed before, or by another process just now): its outcome stands,
     // and nothing of this request was written.
     const existing = await this.aggregates.load(orderDecider, stream);
     if (!existing.state.exists) throw outcome.conflict;
-    return this.repeated(existing.state, terms);
+    return { outcome: this.repeated(existing.state, terms), accepted: false, position: null };
   }
 
   private remember(orderId: string): void {
