@@ -8,7 +8,7 @@ function lintAsDomainFile(code: string): string[] {
 describe('libs/domain purity lint rule', () => {
   const probes: [string, string][] = [
     ["import { Injectable } from '@nestjs/common';", 'no NestJS'],
-    ["import { EventStoreDBClient } from '@eventstore/db-client';", 'no event store client'],
+    ["import { KurrentDBClient } from '@kurrent/kurrentdb-client';", 'no event store client'],
     ["import { DataSource } from 'typeorm';", 'no TypeORM'],
     ["import { Pool } from 'pg';", 'no database driver'],
     ["import { readFileSync } from 'fs';", 'no I/O'],

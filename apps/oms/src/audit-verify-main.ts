@@ -7,7 +7,7 @@ import { SettingsError, loadSettings } from './settings';
 
 /**
  * `npm run audit:verify`: recomputes the hash chain over the event log (the same EVENT_STORE and
- * DATABASE_URL, OMS_DATA_DIR or EVENTSTORE_CONNECTION_STRING as the OMS, running or not) and says where it first breaks and how:
+ * DATABASE_URL, OMS_DATA_DIR or KURRENTDB_CONNECTION_STRING as the OMS, running or not) and says where it first breaks and how:
  * altered, deleted, inserted or reordered. Prints the head to keep as an anchor. Exit code 1 when broken.
  */
 async function main(): Promise<void> {
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     store = await createEventStore(
       {
         EVENT_STORE: settings.eventStore,
-        EVENTSTORE_CONNECTION_STRING: settings.eventStoreConnectionString ?? undefined,
+        KURRENTDB_CONNECTION_STRING: settings.eventStoreConnectionString ?? undefined,
       },
       databaseUrl,
     );

@@ -115,7 +115,7 @@ export class OmsRuntime {
         await createEventStore(
           {
             EVENT_STORE: settings.eventStore,
-            EVENTSTORE_CONNECTION_STRING: settings.eventStoreConnectionString ?? undefined,
+            KURRENTDB_CONNECTION_STRING: settings.eventStoreConnectionString ?? undefined,
           },
           databaseUrl,
         ),
@@ -244,7 +244,7 @@ export class OmsRuntime {
    */
   /**
    * Keeps the audit chain up with the log: every quarter second the events committed since its head
-   * are chained (PostgreSQL: its chain table; EventStoreDB: link events on the log). Every projector
+   * are chained (PostgreSQL: its chain table; KurrentDB: link events on the log). Every projector
    * process tries; one at a time extends it.
    */
   private startAuditChain(): void {

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const store = await createEventStore(
     {
       EVENT_STORE: settings.eventStore,
-      EVENTSTORE_CONNECTION_STRING: settings.eventStoreConnectionString ?? undefined,
+      KURRENTDB_CONNECTION_STRING: settings.eventStoreConnectionString ?? undefined,
     },
     databaseUrl,
   );

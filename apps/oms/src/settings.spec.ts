@@ -49,7 +49,10 @@ describe('settings, checked once at start-up', () => {
     expect(refused({ EVENT_STORE: 'kafka' })).toMatch(
       /^EVENT_STORE="kafka" is not a known event store; use one of /,
     );
-    expect(refused({ EVENT_STORE: 'eventstoredb' })).toMatch(/needs EVENTSTORE_CONNECTION_STRING/);
+    expect(refused({ EVENT_STORE: 'kurrentdb' })).toMatch(/needs KURRENTDB_CONNECTION_STRING/);
+    expect(refused({ EVENT_STORE: 'eventstoredb' })).toMatch(
+      /^EventStoreDB is now KurrentDB: set EVENT_STORE=kurrentdb/,
+    );
   });
 
   it('reads the roles a docker compose service runs, and treats empty values as unset', () => {

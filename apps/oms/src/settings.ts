@@ -1,4 +1,4 @@
-import { EVENT_STORE_KINDS, EventStoreKind } from '@oms/event-store';
+import { EventStoreConfigError, EventStoreKind, eventStoreKind } from '@oms/event-store';
 import { LOG_LEVELS, LogLevel } from '@oms/platform';
 import { isConfigurableKey } from '@oms/application';
 import { JwtSettings } from '@oms/api';
@@ -145,11 +145,12 @@ class Environment {
   @Matches(/^postgres(ql)?:\/\//, { message: (a) => `${shown(a)} must be a postgres:// connection string.` })
   DATABASE_URL?: string;
 
+  /** Checked by `eventStoreKind` (with its connection string, and the names before KurrentDB). */
   @IsOptional()
-  @IsIn(EVENT_STORE_KINDS, {
-    message: (a) => `${shown(a)} is not a known event store; use one of ${EVENT_STORE_KINDS.join(', ')}.`,
-  })
   EVENT_STORE?: string;
+
+  @IsOptional()
+  KURRENTDB_CONNECTION_STRING?: string;
 
   @IsOptional()
   EVENTSTORE_CONNECTION_STRING?: string;
@@ -235,11 +236,12 @@ export function loadSettings(env: NodeJS.ProcessEnv): OmsSettings {
   const problems = validateSync(environment).flatMap((e) => Object.values(e.constraints ?? {}));
   if (problems.length > 0) throw new SettingsError(problems.join(' '));
   const e = environment;
-  const eventStore = (e.EVENT_STORE ?? 'postgres') as EventStoreKind;
-  if (eventStore === 'eventstoredb' && !e.EVENTSTORE_CONNECTION_STRING) {
-    throw new SettingsError(
-      'EVENT_STORE=eventstoredb needs EVENTSTORE_CONNECTION_STRING, e.g. kurrentdb://localhost:2113?tls=false.',
-    );
+  let eventStore: EventStoreKind;
+  try {
+    eventStore = eventStoreKind(given);
+  } catch (error) {
+    if (error instanceof EventStoreConfigError) throw new SettingsError(error.message);
+    throw error;
   }
   return {
     roles: new Set(
@@ -261,7 +263,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): OmsSettings {
     dataDir: e.OMS_DATA_DIR ?? './.oms-data',
     databaseUrl: e.DATABASE_URL ?? null,
     eventStore,
-    eventStoreConnectionString: e.EVENTSTORE_CONNECTION_STRING ?? null,
+    eventStoreConnectionString: e.KURRENTDB_CONNECTION_STRING ?? null,
     seedDemo: (e.OMS_SEED_DEMO ?? 'true') === 'true',
     marketDataFile: e.OMS_MARKET_DATA ?? null,
     logLevel: (e.OMS_LOG_LEVEL ?? 'info') as LogLevel,

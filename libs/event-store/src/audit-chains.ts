@@ -14,7 +14,7 @@ export interface AuditChain {
   ): Promise<ChainVerification>;
 }
 
-/** The PostgreSQL store's chain table, or link events on the log itself (EventStoreDB, memory). */
+/** The PostgreSQL store's chain table, or link events on the log itself (KurrentDB, memory). */
 export function auditChainOf(store: EventStore): AuditChain {
   return store instanceof PostgresEventStore ? new PostgresAuditChain(store) : new LogAuditChain(store);
 }

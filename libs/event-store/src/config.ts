@@ -3,7 +3,7 @@ import { MemoryEventStore } from './memory/memory-event-store';
 import { PostgresEventStore } from './postgres/postgres-event-store';
 import { Upcasters } from './upcasting';
 
-export const EVENT_STORE_KINDS = ['postgres', 'eventstoredb', 'memory'] as const;
+export const EVENT_STORE_KINDS = ['postgres', 'kurrentdb', 'memory'] as const;
 export type EventStoreKind = (typeof EVENT_STORE_KINDS)[number];
 
 export class EventStoreConfigError extends Error {
@@ -16,14 +16,19 @@ export class EventStoreConfigError extends Error {
 /** Reads EVENT_STORE (default postgres) and says exactly what is wrong with a bad value. */
 export function eventStoreKind(env: NodeJS.ProcessEnv): EventStoreKind {
   const value = (env.EVENT_STORE ?? 'postgres').trim();
+  if (value === 'eventstoredb' || env.EVENTSTORE_CONNECTION_STRING) {
+    throw new EventStoreConfigError(
+      'EventStoreDB is now KurrentDB: set EVENT_STORE=kurrentdb and KURRENTDB_CONNECTION_STRING (e.g. kurrentdb://localhost:2113?tls=false) instead of EVENT_STORE=eventstoredb and EVENTSTORE_CONNECTION_STRING.',
+    );
+  }
   if (!(EVENT_STORE_KINDS as readonly string[]).includes(value)) {
     throw new EventStoreConfigError(
       `EVENT_STORE=${JSON.stringify(value)} is not a known event store; use one of ${EVENT_STORE_KINDS.join(', ')}.`,
     );
   }
-  if (value === 'eventstoredb' && !env.EVENTSTORE_CONNECTION_STRING) {
+  if (value === 'kurrentdb' && !env.KURRENTDB_CONNECTION_STRING) {
     throw new EventStoreConfigError(
-      'EVENT_STORE=eventstoredb needs EVENTSTORE_CONNECTION_STRING, e.g. esdb://localhost:2113?tls=false.',
+      'EVENT_STORE=kurrentdb needs KURRENTDB_CONNECTION_STRING, e.g. kurrentdb://localhost:2113?tls=false.',
     );
   }
   return value as EventStoreKind;
@@ -40,9 +45,9 @@ export async function createEventStore(
       return new MemoryEventStore(upcasters);
     case 'postgres':
       return new PostgresEventStore({ connectionString: databaseUrl, upcasters });
-    case 'eventstoredb': {
-      const { EventStoreDbEventStore } = await import('./eventstoredb/eventstoredb-event-store');
-      return EventStoreDbEventStore.connect(env.EVENTSTORE_CONNECTION_STRING as string, upcasters);
+    case 'kurrentdb': {
+      const { KurrentDbEventStore } = await import('./kurrentdb/kurrentdb-event-store');
+      return KurrentDbEventStore.connect(env.KURRENTDB_CONNECTION_STRING as string, upcasters);
     }
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The event store port. EventStoreDB semantics: streams with 0-based revisions and optimistic
+ * The event store port. KurrentDB (formerly EventStoreDB) semantics: streams with 0-based revisions and optimistic
  * concurrency, one global order over all streams ($all), catch-up-then-live subscriptions.
  */
 
@@ -9,7 +9,7 @@ export const STREAM_EXISTS = 'stream_exists' as const;
 export type ExpectedRevision = typeof NO_STREAM | typeof ANY | typeof STREAM_EXISTS | bigint;
 
 /**
- * A place in the global log, kept exact. For EventStoreDB the commit and prepare positions; for
+ * A place in the global log, kept exact. For KurrentDB the commit and prepare positions; for
  * PostgreSQL the committing transaction id and the row's sequence; for memory the sequence twice.
  * Order is (commit, prepare).
  */

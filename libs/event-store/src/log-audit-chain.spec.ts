@@ -8,7 +8,7 @@ const meta = { correlationId: 'c', causationId: null, actor: 'user:ann' };
 const logOf = (store: MemoryEventStore) => (store as unknown as { log: RecordedEvent[] }).log;
 
 /**
- * The audit chain on a store without tables (EventStoreDB, memory): link events on the log itself.
+ * The audit chain on a store without tables (KurrentDB, memory): link events on the log itself.
  * A change to an event, a deleted or an inserted event, or a rewritten chain is found at its position.
  */
 describe('the audit chain as link events on the log', () => {

@@ -51,7 +51,7 @@ interface Head {
 }
 
 /**
- * The audit chain of a store without tables of its own (EventStoreDB, the in-memory store): the same
+ * The audit chain of a store without tables of its own (KurrentDB, the in-memory store): the same
  * SHA-256 chain over the log in its order as the PostgreSQL store keeps, written as link events on
  * the stream `auditchain-links` (each with the positions and hashes of up to 200 events). Writers
  * append links with the expected revision, so two extending at once cannot fork it. Limits: the chain

@@ -37,7 +37,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
 }
 
 /**
- * The behaviour every event store adapter must have (EventStoreDB semantics). Run against each
+ * The behaviour every event store adapter must have (KurrentDB semantics). Run against each
  * adapter with `describeEventStoreContract(name, factory)`.
  */
 export function describeEventStoreContract(name: string, open: () => Promise<ContractTarget>): void {

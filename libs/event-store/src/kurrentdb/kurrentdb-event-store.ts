@@ -1,12 +1,14 @@
 import {
   BACKWARDS,
   END,
-  EventStoreDBClient,
   FORWARDS,
-  START as ESDB_START,
+  KurrentDBClient,
+  START as KURRENT_START,
+  STREAM_EXISTS,
   StreamNotFoundError,
+  WrongExpectedVersionError,
   jsonEvent,
-} from '@eventstore/db-client';
+} from '@kurrent/kurrentdb-client';
 import { randomUUID } from 'crypto';
 import {
   AppendResult,
@@ -22,37 +24,104 @@ import {
   StreamAppend,
   SubscribeToAllOptions,
   Subscription,
+  checkExpectedRevision,
   comparePositions,
+  requireDistinctStreams,
 } from '../event-store';
 import { Upcasters } from '../upcasting';
 import {
-  fromEsdbError,
-  fromEsdbEvent,
-  toEsdbExpectedRevision,
-  toEsdbFilter,
-  toEsdbPosition,
+  KurrentDbUnavailable,
+  fromKurrentError,
+  fromKurrentEvent,
+  fromStoredMetadata,
   toGlobalPosition,
+  toKurrentFilter,
+  toKurrentPosition,
+  toRecordProperties,
+  toStreamState,
 } from './mapping';
 
-/** EventStoreDB behind the same port; the client reconnects by itself for new calls. */
-export class EventStoreDbEventStore implements EventStore {
+/** A stream no one writes: the start-up probe's multi-stream append expects it to exist, and so writes nothing. */
+const PROBE_STREAM = 'oms_capability-probe';
+
+/**
+ * KurrentDB (formerly EventStoreDB) behind the same port, through `@kurrent/kurrentdb-client`; the
+ * client reconnects by itself for new calls. Needs KurrentDB 25.1 or later, for the multi-stream append
+ * an order and its reservation are written with: `connect` checks that before the OMS starts.
+ */
+export class KurrentDbEventStore implements EventStore {
   private constructor(
-    private readonly client: EventStoreDBClient,
+    private readonly client: KurrentDBClient,
     private readonly upcasters: Upcasters,
   ) {}
 
-  static connect(connectionString: string, upcasters = new Upcasters()): EventStoreDbEventStore {
-    return new EventStoreDbEventStore(EventStoreDBClient.connectionString(connectionString), upcasters);
+  /**
+   * Connects and makes sure the server can do multi-stream appends: a probe that expects a stream
+   * nobody writes to exist fails with a conflict on a capable server (nothing written), with
+   * UnsupportedError on one older than 25.1, and as unreachable when there is no server.
+   */
+  static async connect(connectionString: string, upcasters = new Upcasters()): Promise<KurrentDbEventStore> {
+    const client = KurrentDBClient.connectionString(connectionString);
+    try {
+      await client.multiStreamAppend([
+        {
+          streamName: PROBE_STREAM,
+          expectedState: STREAM_EXISTS,
+          events: [jsonEvent({ type: 'CapabilityProbe', data: {} })],
+        },
+      ]);
+      throw new KurrentDbUnavailable(`The start-up probe wrote to ${PROBE_STREAM}; it must not exist.`);
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) return new KurrentDbEventStore(client, upcasters);
+      await client.dispose().catch(() => undefined);
+      throw fromKurrentError(error, PROBE_STREAM, STREAM_EXISTS);
+    }
   }
 
   /**
-   * This client (`@eventstore/db-client` 6) has no multi-stream append; KurrentDB's client
-   * (`@kurrent/kurrentdb-client`, servers ≥ 25.1) has. Until the adapter moves to it (issue 14), said so.
+   * One multi-stream append (atomic on the server). A member without events only checks its stream's
+   * revision, read just before: KurrentDB 25.1 has no check without a write (26.1's `appendRecords`
+   * has), so that check is not atomic with the append.
    */
-  async appendToStreams(_appends: StreamAppend[]): Promise<AppendResult[]> {
-    throw new Error(
-      'An atomic append to several streams needs KurrentDB ≥ 25.1 through @kurrent/kurrentdb-client; this adapter does not have it yet.',
-    );
+  async appendToStreams(appends: StreamAppend[]): Promise<AppendResult[]> {
+    requireDistinctStreams(appends);
+    const results: AppendResult[] = new Array(appends.length);
+    for (const [i, { stream, events, expectedRevision }] of appends.entries()) {
+      if (events.length > 0) continue;
+      const current = await this.streamRevision(stream);
+      checkExpectedRevision(stream, expectedRevision, current);
+      results[i] = { nextExpectedRevision: current ?? -1n, position: START };
+    }
+    const writing = appends.flatMap((a, i) => (a.events.length > 0 ? [{ ...a, i }] : []));
+    if (writing.length === 0) return results;
+    try {
+      const written = await this.client.multiStreamAppend(
+        writing.map(({ stream, events, expectedRevision }) => ({
+          streamName: stream,
+          expectedState: toStreamState(expectedRevision),
+          events: events.map((e) =>
+            jsonEvent({
+              id: e.eventId ?? randomUUID(),
+              type: e.type,
+              data: e.data as Record<string, unknown>,
+              metadata: toRecordProperties(e.metadata),
+            }),
+          ),
+        })),
+      );
+      // One commit: every member ends at the append's log position.
+      const position = { commit: written.position, prepare: written.position };
+      writing.forEach(({ stream, i }) => {
+        const response = written.responses.find((r) => r.streamName === stream);
+        if (!response) throw new Error(`KurrentDB did not answer for ${stream} in a multi-stream append.`);
+        results[i] = { nextExpectedRevision: response.revision, position };
+      });
+      return results;
+    } catch (error) {
+      const named = error instanceof WrongExpectedVersionError ? error.streamName : '';
+      const member = writing.find((a) => a.stream === named) ?? writing[0];
+      throw fromKurrentError(error, member.stream, member.expectedRevision);
+    }
   }
 
   async appendToStream(
@@ -71,14 +140,14 @@ export class EventStoreDbEventStore implements EventStore {
             metadata: e.metadata as unknown as Record<string, unknown>,
           }),
         ),
-        { expectedRevision: toEsdbExpectedRevision(expectedRevision) },
+        { streamState: toStreamState(expectedRevision) },
       );
       return {
         nextExpectedRevision: result.nextExpectedRevision,
         position: result.position ? toGlobalPosition(result.position) : START,
       };
     } catch (error) {
-      throw fromEsdbError(error, stream, expectedRevision);
+      throw fromKurrentError(error, stream, expectedRevision);
     }
   }
 
@@ -89,7 +158,7 @@ export class EventStoreDbEventStore implements EventStore {
     try {
       for await (const resolved of this.client.readStream(stream, {
         direction: backwards ? BACKWARDS : FORWARDS,
-        fromRevision: from === 'start' ? ESDB_START : from === 'end' ? END : from,
+        fromRevision: from === 'start' ? KURRENT_START : from === 'end' ? END : from,
         maxCount: options.maxCount ?? Number.MAX_SAFE_INTEGER,
       })) {
         const e = resolved.event;
@@ -102,7 +171,7 @@ export class EventStoreDbEventStore implements EventStore {
             position: e.position ? toGlobalPosition(e.position) : START,
             type: e.type,
             data: e.data,
-            metadata: e.metadata as unknown as RecordedEvent['metadata'],
+            metadata: fromStoredMetadata(e.metadata),
             recordedAt: e.created,
           }),
         );
@@ -125,7 +194,7 @@ export class EventStoreDbEventStore implements EventStore {
 
   async headPosition(): Promise<GlobalPosition> {
     for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: END })) {
-      const event = fromEsdbEvent(resolved);
+      const event = fromKurrentEvent(resolved);
       if (event) return event.position;
     }
     return START;
@@ -146,15 +215,15 @@ export class EventStoreDbEventStore implements EventStore {
       let position = options.fromPosition ?? START;
       while (!stopped) {
         const subscription = this.client.subscribeToAll({
-          fromPosition: toEsdbPosition(position),
-          filter: toEsdbFilter(options.filter),
+          fromPosition: toKurrentPosition(position),
+          filter: toKurrentFilter(options.filter),
         });
         current = subscription;
         subscription.on('caughtUp', markCaughtUp);
         try {
           let batch: RecordedEvent[] = [];
           for await (const resolved of subscription) {
-            const event = fromEsdbEvent(resolved, options.filter);
+            const event = fromKurrentEvent(resolved, options.filter);
             if (event && comparePositions(event.position, position) > 0)
               batch.push(this.upcasters.apply(event));
             if (batch.length > 0 && (batch.length >= batchSize || subscription.readableLength === 0)) {
@@ -194,7 +263,7 @@ export class EventStoreDbEventStore implements EventStore {
   /**
    * One-shot read of $all. This client's readAll takes no server-side filter, so the filter is applied
    * here; subscriptions, which carry the bulk of the traffic, filter on the server.
-   * ESDB reads from a position inclusively; the port is exclusive, so the first event may be dropped.
+   * KurrentDB reads from a position inclusively; the port is exclusive, so the first event may be dropped.
    */
   private async readPage(
     from: GlobalPosition,
@@ -203,10 +272,10 @@ export class EventStoreDbEventStore implements EventStore {
   ): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
     for await (const resolved of this.client.readAll({
-      fromPosition: toEsdbPosition(from),
+      fromPosition: toKurrentPosition(from),
       maxCount: filter ? Number.MAX_SAFE_INTEGER : max + 1,
     })) {
-      const event = fromEsdbEvent(resolved, filter);
+      const event = fromKurrentEvent(resolved, filter);
       if (event && comparePositions(event.position, from) > 0) events.push(this.upcasters.apply(event));
       if (events.length >= max) break;
     }
