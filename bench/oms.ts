@@ -50,6 +50,7 @@ export async function startBenchOms(
   );
   const app = await createOmsApp(runtime);
   await runtime.whenReady();
+  await runtime.whenGatewaySettled();
   const worker = workerRoles.length > 0 ? await startWorker(server.connectionString, workerRoles) : null;
   return {
     server,

@@ -31,7 +31,7 @@ import { runMigrations } from '@oms/migrations';
 import { Clock, Logger, systemClock } from '@oms/platform';
 import { Projector, READ_MODEL_PROJECTIONS } from '@oms/projector';
 import { ORDER_UPDATED_CHANNEL, OrderUpdate, READ_MODEL_ENTITIES } from '@oms/read-models';
-import { MarketDataHandler } from '@oms/venues';
+import { MarketDataHandler, Venue } from '@oms/venues';
 import { EventEmitter } from 'events';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -45,9 +45,17 @@ export interface RuntimeOptions {
    * what it publishes in one without it.
    */
   referencePrices?: ReferencePriceSource;
+  /** The gateway's venues instead of the two simulated demo venues (tests). */
+  venues?: (clock: Clock) => Promise<Venue[]>;
 }
 
-type GatewayState = 'not in this process' | 'starting' | 'active' | 'standby' | { stopped: string };
+type GatewayState =
+  | 'not in this process'
+  | 'starting'
+  | 'recovering (catching up and reconciling with the venues)'
+  | 'active'
+  | 'standby'
+  | { stopped: string };
 
 /**
  * Everything one OMS process runs, wired here and nowhere else: the database (embedded or
@@ -64,6 +72,7 @@ export class OmsRuntime {
   private chainer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private gatewayState: GatewayState;
+  private gatewaySettled: Promise<void> = Promise.resolve();
   private pricePublisher: ReferencePricePublisher | null = null;
   private markGatewayStopped!: (reason: string) => void;
   /** Resolves (with why) if this process's gateway stopped under it; the process should then exit. */
@@ -187,7 +196,7 @@ export class OmsRuntime {
             // One gateway sends to the venues; another process with the role stands by until it goes.
             lock: lock('oms-execution-gateway'),
             workingSlices: new PostgresWorkingSlices(dataSource),
-            venues: await demoVenues(clock, settings.marketDataFile),
+            venues: await (options.venues ?? ((c) => demoVenues(c, settings.marketDataFile)))(clock),
             marketData,
             clock,
             logger,
@@ -219,29 +228,44 @@ export class OmsRuntime {
     }
   }
 
-  /** Starts following the log: projector, ledger and gateway, each active or standing by. */
+  /**
+   * Starts following the log: projector, ledger and halt enforcer, each active or standing by; the
+   * gateway recovers in the background (catching up, reconnecting, re-sending and reconciling with its
+   * venues can take a while after a crash), so the API serves meanwhile and `/health` says where each
+   * role is. A gateway that cannot start stops the process, as one that loses its lock does.
+   */
   async startRoles(): Promise<void> {
     if (this.roles.has('projector')) this.startAuditChain();
     await this.projector?.start();
     await this.ledger?.processor.start();
     await this.haltEnforcer?.processor.start();
     if (this.gateway && this.marketData) {
-      const role = await this.gateway.start();
-      if (this.stopping || typeof this.gatewayState === 'object') return;
-      if (role === 'standby') {
-        this.gatewayState = 'standby';
-        // Takes over later on its own; then it is active.
-        void this.gateway.processor.whenCaughtUp().then(() => this.gatewayActive());
-      } else {
-        this.gatewayActive();
-      }
+      const gateway = this.gateway;
+      this.gatewayState = 'recovering (catching up and reconciling with the venues)';
+      this.gatewaySettled = gateway
+        .start()
+        .then((role) => {
+          if (this.stopping || typeof this.gatewayState === 'object') return;
+          if (role === 'standby') {
+            this.gatewayState = 'standby';
+            // Takes over later on its own; then it is active.
+            void gateway.processor.whenCaughtUp().then(() => this.gatewayActive());
+          } else {
+            this.gatewayActive();
+          }
+        })
+        .catch((error: unknown) => {
+          if (this.stopping) return;
+          this.logger.error({ err: error }, 'the execution gateway could not start');
+          void this.gatewayLost(
+            `it could not start: ${error instanceof Error ? error.message : String(error)}`,
+            false,
+          );
+        });
+      void this.gatewaySettled;
     }
   }
 
-  /**
-   * Releases reservations whose order was never recorded (the process died between the two appends),
-   * in the process that places orders.
-   */
   /**
    * Keeps the audit chain up with the log: every quarter second the events committed since its head
    * are chained (PostgreSQL: its chain table; KurrentDB: link events on the log). Every projector
@@ -264,6 +288,7 @@ export class OmsRuntime {
   private gatewayActive(): void {
     if (this.stopping || typeof this.gatewayState === 'object' || !this.marketData) return;
     this.gatewayState = 'active';
+    this.logger.info('execution gateway active: caught up, reconciled, sending to the venues');
     this.pricePublisher = new ReferencePricePublisher(
       this.marketData,
       this.dataSource,
@@ -271,6 +296,11 @@ export class OmsRuntime {
       this.logger,
     );
     this.pricePublisher.start();
+  }
+
+  /** Resolves once the gateway this process runs is sending, stands by, or has stopped (at once without one). */
+  whenGatewaySettled(): Promise<void> {
+    return this.gatewaySettled;
   }
 
   /** Ready: the projector and the ledger this process runs have caught up with the log (or stand by). */
@@ -305,14 +335,14 @@ export class OmsRuntime {
   }
 
   /**
-   * The lock session ended under a running gateway: another process may take over at once, so this
-   * one has stopped sending. It does not resume by itself (its venue sessions and timers are gone);
-   * its process should exit and be restarted.
+   * The lock session ended under a running gateway (another process may take over at once, so this
+   * one has stopped sending), or it could not start. It does not resume by itself (its venue sessions
+   * and timers are gone); its process should exit and be restarted.
    */
-  private async gatewayLost(reason: string): Promise<void> {
+  private async gatewayLost(reason: string, lockLost = true): Promise<void> {
     if (typeof this.gatewayState === 'object') return;
     this.gatewayState = { stopped: reason };
-    this.logger.error({ reason }, 'execution gateway stopped: its lock was lost');
+    if (lockLost) this.logger.error({ reason }, 'execution gateway stopped: its lock was lost');
     await this.pricePublisher?.stop();
     this.markGatewayStopped(reason);
   }

@@ -82,6 +82,7 @@ export async function startOms(
   const app = await createOmsApp(runtime);
   await app.listen(0, '127.0.0.1');
   await runtime.whenReady();
+  if (!options.venues) await runtime.whenGatewaySettled(); // a test with its own venues decides
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const demo = runtime.credentials?.demo;
   const keys: Keys = {
