@@ -1,4 +1,4 @@
-import { ChildSlice, Order, WORKING_CHILD_STATUSES, reducedToDone } from '@oms/domain';
+import { ChildSlice, Decimal, Order, WORKING_CHILD_STATUSES, reducedToDone } from '@oms/domain';
 import { Clock, Logger, reconciliationFindings, venueErrors } from '@oms/platform';
 import { VenueLine, fillIntent, orderIdOfChild, reconcileSlice } from '@oms/venues';
 import { GATEWAY_ACTOR, GatewayOrders } from './gateway-orders';
@@ -69,11 +69,23 @@ export class VenueReconciler {
       if (this.tracker.onTheWire(child.childId, this.clock.now(), this.ackTimeoutMs)) return;
       this.log.warn(
         { orderId, childId: child.childId, venueId: child.venueId },
-        'slice not at its venue: sending it again (same id)',
+        'slice not at its venue: sending it again (same id, what is left of it)',
       );
       reconciliationFindings.inc({ venue: child.venueId, kind: 'resent_slice' });
-      const { childId, venueId, quantity, limitPrice } = child;
-      await this.requests.send(order, { childId, venueId, quantity, limitPrice });
+      // Recorded first (and its old venue order forgotten, so the new acknowledgement is taken).
+      const resent = await this.orders.command(
+        orderId,
+        {
+          type: 'ResendSlice',
+          data: { orderId, childId: child.childId, reason: `${child.venueId} does not know the slice` },
+        },
+        this.tracker.metadataFor(orderId, child.childId, null, GATEWAY_ACTOR),
+      );
+      const again = resent?.children[child.childId];
+      if (!resent || !again) return;
+      const { childId, venueId, limitPrice } = again;
+      const left = Decimal.parse(again.quantity).minus(Decimal.parse(again.cumQty)).toString();
+      await this.requests.send(resent, { childId, venueId, quantity: left, limitPrice }, undefined, true);
       return;
     }
     this.tracker.heardOf(child.childId);

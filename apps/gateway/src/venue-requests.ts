@@ -51,8 +51,12 @@ export class VenueRequests {
     return Float64Array.from(this.sendLatencies.slice(-last)).sort();
   }
 
-  /** Rate limit, breaker, then the venue. A slice that cannot go is closed as rejected, with the reason. */
-  async send(order: Order, slice: RouteSlice, appendedAt?: number): Promise<void> {
+  /**
+   * Rate limit, breaker, then the venue. A slice that cannot go is closed as rejected, with the reason.
+   * A re-send (`patient`: a slice its venue lost, found at reconciliation) waits its turn for the
+   * venue's rate limit however long the burst of re-sends takes, rather than be refused.
+   */
+  async send(order: Order, slice: RouteSlice, appendedAt?: number, patient = false): Promise<void> {
     const orderId = order.terms.orderId;
     const line = this.lines.get(slice.venueId);
     const refuse = (reason: string, kind: string) => {
@@ -65,7 +69,7 @@ export class VenueRequests {
     };
     if (!line) return void (await refuse(`unknown venue ${slice.venueId}`, 'unknown_venue'));
     // A token at hand is taken without yielding: the slice goes out in the same turn.
-    const token = this.token(line);
+    const token = this.token(line, patient ? Infinity : undefined);
     if (!(token === true || (await token))) {
       const reason = `rate limit of ${slice.venueId}: no room within ${line.maxWaitMs} ms`;
       return void (await refuse(reason, 'rate_limited'));
@@ -193,11 +197,11 @@ export class VenueRequests {
    * A token from the line: at once (true) when one is at hand and nobody waits, or once this request's
    * turn comes. A stopped line (or gateway) means nothing is sent and nothing recorded.
    */
-  private token(line: VenueLine): true | Promise<boolean> {
+  private token(line: VenueLine, maxWaitMs?: number): true | Promise<boolean> {
     const stopped = (error: unknown) => (error instanceof LineStopped ? new GatewayStopped() : error);
     let taken: boolean | Promise<boolean>;
     try {
-      taken = line.takeToken();
+      taken = line.takeToken(maxWaitMs);
     } catch (error) {
       throw stopped(error);
     }

@@ -323,6 +323,86 @@ describe('execution gateway under faults', () => {
     expect([after.status, after.cumQty.toString(), after.fills.length]).toEqual(['FILLED', '0.3', 1]);
   });
 
+  it('a venue that lost its book: the slice is sent again for what is left, and its new acknowledgement taken', async () => {
+    const before = venue('SIM-A');
+    const first = await startGateway([before]);
+    const placed = await commands.placeOrder(
+      order('lost-by-venue', { type: 'LIMIT', limitPrice: d('9681'), timeInForce: 'GTC', quantity: d('1') }),
+      ctx,
+    );
+    const orderId = placed.order.terms.orderId;
+    const childId = `${orderId}.1`;
+    // 0.4 of 1 fills against the book; the rest rests at the venue.
+    await drive(async () => (await load(orderId)).cumQty.eq(d('0.4')));
+    const acknowledged = (await load(orderId)).children[childId].venueOrderId;
+    expect(acknowledged).not.toBeNull();
+
+    // The venue restarts without its book (and the gateway with it): it does not know the slice.
+    await first.stop();
+    before.stop();
+    const after = venue('SIM-A', { seed: 99 });
+    const submit = jest.spyOn(after, 'submit');
+    await startGateway([after]);
+    await drive(async () => {
+      const child = (await load(orderId)).children[childId];
+      return child.venueOrderId !== null && child.venueOrderId !== acknowledged;
+    });
+
+    // Sent again under the same id for the 0.6 left, never the whole 1 again.
+    expect(submit.mock.calls.map(([r]) => [r.clientOrderId, r.quantity.toString()])).toEqual([
+      [childId, '0.6'],
+    ]);
+    const history = (await store.readStream(orderStream(orderId))).map((e) => e.type);
+    expect(history).toContain('VenueOrderResent');
+    const now = await load(orderId);
+    expect(now.children[childId].status).not.toBe('REJECTED');
+    expect(now.cumQty.lte(d('1'))).toBe(true);
+  });
+
+  it('a burst of re-sends after a venue lost its book waits for the venue rate limit: none refused, none over it', async () => {
+    const slow = (seed: number) => venue('SIM-A', { seed, capabilities: capabilities('SIM-A', 10, 10) });
+    const before = slow(1);
+    const first = await startGateway([before], 5_000);
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const placed = await commands.placeOrder(
+        order(`resting-${i}`, {
+          type: 'LIMIT',
+          limitPrice: d('9600'),
+          timeInForce: 'GTC',
+          quantity: d('0.1'),
+        }),
+        ctx,
+      );
+      ids.push(placed.order.terms.orderId);
+    }
+    const acknowledged = async () =>
+      (await Promise.all(ids.map(load))).every(
+        (o) => o.children[`${o.terms.orderId}.1`]?.status === 'ACKNOWLEDGED',
+      );
+    await drive(acknowledged, 1_000);
+    await first.stop();
+    before.stop();
+
+    const after = slow(2);
+    const sentAt: number[] = [];
+    const submit = after.submit.bind(after);
+    after.submit = (request) => {
+      sentAt.push(clock.now());
+      return submit(request);
+    };
+    // A new order may wait 50 ms for the rate limit, no more; a re-send waits its turn however long.
+    const second = newGateway([after], { ackTimeoutMs: 5_000, maxRateWaitMs: 50 });
+    let started = false;
+    void second.start().finally(() => (started = true));
+    await drive(async () => started && sentAt.length === 25 && (await acknowledged()), 1_000);
+
+    // 25 re-sends at 10 a second (the gateway's bucket starts empty): never more than 10 in a second.
+    for (let i = 10; i < sentAt.length; i++) expect(sentAt[i] - sentAt[i - 10]).toBeGreaterThanOrEqual(1_000);
+    const orders = await Promise.all(ids.map(load));
+    expect(orders.map((o) => o.status)).toEqual(ids.map(() => 'NEW'));
+  });
+
   it('fills while the venue is disconnected are recovered by reconciliation', async () => {
     const sim = venue('SIM-A');
     await startGateway([sim]);

@@ -57,6 +57,7 @@ const ORDER_EVENTS = [
   'OrderRouted',
   'VenueOrderSubmitted',
   'VenueOrderUnconfirmed',
+  'VenueOrderResent',
   'VenueOrderClosed',
   'VenueReplaceSubmitted',
   'VenueOrderReplaced',

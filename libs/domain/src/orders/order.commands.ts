@@ -114,6 +114,12 @@ export type RecordSliceReplace = Command<
   }
 >;
 
+/**
+ * The venue no longer knows a slice it had (it lost its book): the gateway sends it again, for what is
+ * left of it, under the same id, and takes the venue's new acknowledgement.
+ */
+export type ResendSlice = Command<'ResendSlice', { orderId: string; childId: string; reason: string }>;
+
 /** The venue restated a slice's quantity on its own (FIX ExecType D); the order follows. */
 export type RestateSlice = Command<
   'RestateSlice',
@@ -123,6 +129,7 @@ export type RestateSlice = Command<
 export type OrderCommand =
   | PlaceOrder
   | RestateSlice
+  | ResendSlice
   | RouteOrder
   | RouteReplace
   | RecordSliceReplace

@@ -18,6 +18,7 @@ import {
   markUnconfirmed,
   recordSliceReplace,
   restateSlice,
+  resendSlice,
   routeOrder,
   routeReplace,
 } from './order.slices';
@@ -110,6 +111,8 @@ function decideCommand(command: OrderCommand, state: OrderState): Decision<Order
       return correctTrade(command, state);
     case 'RestateSlice':
       return restateSlice(command, state);
+    case 'ResendSlice':
+      return resendSlice(command, state);
     default:
       return assertNever(command);
   }

@@ -179,6 +179,48 @@ describe('order routing and venue slices', () => {
     expect(decision.accepted && decision.events.map((e) => e.type)).toEqual(['OrderFilled', 'OrderCanceled']);
   });
 
+  it('a slice its venue lost is sent again for what is left, and the new acknowledgement is taken', () => {
+    const acked = (venueOrderId: string): OrderCommand => ({
+      type: 'AcknowledgeOrder',
+      data: { orderId, venueId: 'SIM-A', childId: 'o1.1', venueOrderId },
+      metadata: at(2),
+    });
+    const resend: OrderCommand = {
+      type: 'ResendSlice',
+      data: { orderId, childId: 'o1.1', reason: 'SIM-A no longer knows it' },
+      metadata: at(4),
+    };
+    const before = [accepted, routed, ...submitted];
+    // Acknowledged and partly filled, then lost by the venue: a second acknowledgement is refused...
+    const lost = stateAfter(before, acked('v-1'), childFill('o1.1', 'A1', '2'));
+    const refused = orderDecider.decide(acked('v-2'), lost);
+    expect(refused.accepted).toBe(false);
+    // ...until the slice is sent again, for the 4 left of its 6 (never the whole 6 again).
+    const resent = orderDecider.decide(resend, lost);
+    expect(resent.accepted && resent.events).toEqual([
+      {
+        type: 'VenueOrderResent',
+        data: {
+          orderId,
+          childId: 'o1.1',
+          venueId: 'SIM-A',
+          quantity: '4',
+          reason: 'SIM-A no longer knows it',
+          at: iso(4),
+        },
+      },
+    ]);
+    const after = stateAfter(before, acked('v-1'), childFill('o1.1', 'A1', '2'), resend, acked('v-2'));
+    expect(after.children['o1.1']).toMatchObject({
+      venueOrderId: 'v-2',
+      status: 'ACKNOWLEDGED',
+      cumQty: '2',
+    });
+    // A slice that no longer works is not sent again.
+    const closed = stateAfter(before, close('o1.1', 'CANCELED'));
+    expect(orderDecider.decide(resend, closed).accepted).toBe(false);
+  });
+
   it('no ack in time flags the slice unconfirmed (once), and an ack or a fill settles it', () => {
     const flag: OrderCommand = {
       type: 'MarkUnconfirmed',

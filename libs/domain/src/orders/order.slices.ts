@@ -7,6 +7,7 @@ import {
   CloseVenueOrder,
   MarkUnconfirmed,
   RecordSliceReplace,
+  ResendSlice,
   RestateSlice,
   RouteOrder,
   RouteReplace,
@@ -120,6 +121,37 @@ export function routeOrder(command: RouteOrder, state: OrderState): Decision<Ord
       data: { ...s, orderId, submittedAt: at },
     })),
   );
+}
+
+/**
+ * A working slice its venue no longer knows is sent again for what is left of it (never its whole
+ * quantity again: what filled stays filled), under the same id; its old venue order id is forgotten,
+ * so the venue's new acknowledgement is taken. A slice no longer working is not sent again.
+ */
+export function resendSlice(command: ResendSlice, state: OrderState): Decision<OrderEvent> {
+  const order = requireSent(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  const { orderId, childId, reason } = command.data;
+  const child = order.children[childId];
+  if (!child) return refuse('UNKNOWN_EXECUTION', `Order ${orderId} has no slice ${childId}.`);
+  const left = Decimal.parse(child.quantity).minus(Decimal.parse(child.cumQty));
+  if (!WORKING_CHILD_STATUSES.includes(child.status) || !left.isPositive()) {
+    return refuse(
+      'INVALID_TRANSITION',
+      `Slice ${childId} of order ${orderId} is not working; it is not sent again.`,
+    );
+  }
+  return accept({
+    type: 'VenueOrderResent',
+    data: {
+      orderId,
+      childId,
+      venueId: child.venueId,
+      quantity: left.toString(),
+      reason,
+      at: isoTimestamp(command.metadata.now),
+    },
+  });
 }
 
 export function markUnconfirmed(command: MarkUnconfirmed, state: OrderState): Decision<OrderEvent> {

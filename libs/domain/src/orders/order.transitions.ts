@@ -19,6 +19,7 @@ const BOOKKEEPING: OrderEventType[] = [
   'OrderRouted',
   'VenueOrderSubmitted',
   'VenueOrderUnconfirmed',
+  'VenueOrderResent',
   'VenueOrderClosed',
   'VenueReplaceSubmitted',
   'VenueOrderReplaced',

@@ -176,6 +176,14 @@ export type VenueOrderSubmitted = DomainEvent<
   'VenueOrderSubmitted',
   RouteSlice & { orderId: string; submittedAt: string }
 >;
+/**
+ * The venue no longer knew a working slice: it was sent again under the same id for what was left of it
+ * (`quantity`); the venue's next acknowledgement names its new venue order.
+ */
+export type VenueOrderResent = DomainEvent<
+  'VenueOrderResent',
+  { orderId: string; childId: string; venueId: string; quantity: string; reason: string; at: string }
+>;
 /** No acknowledgement in time: the slice's fate is asked of the venue, never guessed. */
 export type VenueOrderUnconfirmed = DomainEvent<
   'VenueOrderUnconfirmed',
@@ -243,6 +251,7 @@ export type OrderEvent =
   | OrderRouted
   | VenueOrderSubmitted
   | VenueOrderUnconfirmed
+  | VenueOrderResent
   | VenueOrderClosed
   | VenueReplaceSubmitted
   | VenueOrderReplaced
@@ -595,6 +604,22 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         status: 'SUBMITTED',
       };
       return withTotals({ ...order, children: { ...order.children, [d.childId]: child } }, d.submittedAt);
+    }
+    case 'VenueOrderResent': {
+      const child = order.children[event.data.childId];
+      if (!child) return order;
+      const { [child.childId]: _lost, ...venueOrderIds } = order.venueOrderIds;
+      return withTotals(
+        {
+          ...order,
+          venueOrderIds,
+          children: {
+            ...order.children,
+            [child.childId]: { ...child, venueOrderId: null, status: 'SUBMITTED' },
+          },
+        },
+        event.data.at,
+      );
     }
     case 'VenueOrderUnconfirmed': {
       const child = order.children[event.data.childId];

@@ -52,24 +52,25 @@ export class VenueLine {
 
   /**
    * A token at hand (and nobody queued for one) is taken without yielding; otherwise the request
-   * waits its turn. False if no token comes within the bound; throws LineStopped if the line stops.
+   * waits its turn. False if no token comes within the bound (`maxWaitMs` of the line unless given);
+   * throws LineStopped if the line stops.
    */
-  takeToken(): boolean | Promise<boolean> {
+  takeToken(maxWaitMs = this.maxWaitMs): boolean | Promise<boolean> {
     if (this.stopped) throw new LineStopped(this.venueId);
     if (this.waiting === 0 && this.limiter.tryTake()) return true;
     this.waiting++;
-    const taken = this.tokenQueue.then(() => this.waitForToken());
+    const taken = this.tokenQueue.then(() => this.waitForToken(maxWaitMs));
     this.tokenQueue = taken.finally(() => this.waiting--).catch(() => undefined);
     return taken;
   }
 
-  private async waitForToken(): Promise<boolean> {
+  private async waitForToken(maxWaitMs: number): Promise<boolean> {
     let waited = 0;
     for (;;) {
       if (this.stopped) throw new LineStopped(this.venueId);
       if (this.limiter.tryTake()) return true;
       const wait = this.limiter.waitMs();
-      if (waited + wait > this.maxWaitMs) return false;
+      if (waited + wait > maxWaitMs) return false;
       await new Promise<void>((resolve) => {
         const timer = this.clock.setTimeout(resolve, wait);
         this.wakeWaiter = () => {
