@@ -48,6 +48,8 @@ async function main(): Promise<void> {
   });
   await app.listen(settings.port, settings.host);
   await runtime.whenReady();
+  // The API serves while a gateway recovers (it says when it is active); a worker is running once it is.
+  if (!settings.roles.has('api')) await runtime.whenGatewaySettled();
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   const { credentials } = runtime;
   if (credentials?.adminKeyFile) logger.info(`ADMIN key in ${credentials.adminKeyFile}`);
