@@ -10,6 +10,7 @@ export * from './positions/position';
 export * from './accounts/account';
 export * from './accounts/risk-checks';
 export * from './accounts/account.decide';
+export * from './accounts/account.snapshot';
 export * from './shared/time';
 export * from './shared/session';
 export * from './orders/order.snapshot';

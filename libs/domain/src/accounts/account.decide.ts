@@ -7,7 +7,7 @@ import {
   AccountEvent,
   AccountState,
   BookedFill,
-  PositionSnapshot,
+  positionSnapshot,
   RiskLimitsData,
   evolveAccount,
   initialAccountState,
@@ -284,20 +284,6 @@ function adjustReservation(command: AdjustReservation, state: AccountState): Dec
   });
 }
 
-/** A position as the events carry it (decimals as strings). */
-function positionSnapshot(position: Position): PositionSnapshot & { costBasis: string } {
-  const otherFees = Object.entries(position.otherFees);
-  return {
-    quantity: position.quantity.toString(),
-    costBasis: position.costBasis.toString(),
-    averagePrice: position.averagePrice.toString(),
-    realizedPnl: position.realizedPnl.toString(),
-    fees: position.fees.toString(),
-    ...(otherFees.length === 0
-      ? {}
-      : { otherFees: Object.fromEntries(otherFees.map(([c, v]) => [c, v.toString()])) }),
-  };
-}
 
 /** Books a fill into the position and applies the post-trade loss limit. */
 function bookFill(command: BookFill, state: AccountState): Decision<AccountEvent> {

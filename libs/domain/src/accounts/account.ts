@@ -383,7 +383,7 @@ function dailyPnlWith(
   return current; // a late booking for an earlier day does not reopen that day's tally
 }
 
-function positionFromSnapshot(
+export function positionFromSnapshot(
   instrumentId: string,
   p: PositionSnapshot & { costBasis: DecimalString },
 ): Position {
@@ -539,4 +539,19 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
     default:
       return assertNever(event);
   }
+}
+
+/** A position as the events carry it (decimals as strings). */
+export function positionSnapshot(position: Position): PositionSnapshot & { costBasis: string } {
+  const otherFees = Object.entries(position.otherFees);
+  return {
+    quantity: position.quantity.toString(),
+    costBasis: position.costBasis.toString(),
+    averagePrice: position.averagePrice.toString(),
+    realizedPnl: position.realizedPnl.toString(),
+    fees: position.fees.toString(),
+    ...(otherFees.length === 0
+      ? {}
+      : { otherFees: Object.fromEntries(otherFees.map(([c, v]) => [c, v.toString()])) }),
+  };
 }
