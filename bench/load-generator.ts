@@ -22,6 +22,8 @@ export interface LoadPlan {
    * sends its next request when the previous one answered.
    */
   rate?: number;
+  /** A client that waits longer than this for its answer gives up and closes the connection. */
+  timeoutMs?: number;
 }
 
 export interface LoadResult {
@@ -29,9 +31,19 @@ export interface LoadResult {
   perSecond: number;
   /** Latencies in ms, ascending. */
   latencies: number[];
-  /** Answers that were not HTTP 200 or carried GraphQL errors. */
+  /** Answers that were not HTTP 200 or carried GraphQL errors (other than OVERLOADED). */
   failures: number;
   firstFailure: string | null;
+  /** Requests refused with OVERLOADED (retryable: the intake limit). */
+  refused: number;
+  /** Requests the client gave up on (`timeoutMs`). */
+  abandoned: number;
+  /** Requests sent. */
+  sent: number;
+  /** The client ids of the orders answered `accepted: true` (for placeOrder bodies). */
+  acceptedIds: string[];
+  /** CPU time the generator itself used, ms. */
+  cpuMs: number;
 }
 
 /** Runs one plan in a fresh child process and returns what it measured. */
@@ -59,11 +71,16 @@ function generate(plan: LoadPlan): Promise<LoadResult> {
   const latencies: number[] = [];
   let failures = 0;
   let firstFailure: string | null = null;
+  let refused = 0;
+  let abandoned = 0;
   let sequence = 0;
+  const acceptedIds: string[] = [];
+  const cpuAtStart = process.cpuUsage();
 
   const send = (): Promise<void> =>
     new Promise((done) => {
-      const body = plan.body.replaceAll('%ID%', `${plan.tag}-${sequence++}`);
+      const id = `${plan.tag}-${sequence++}`;
+      const body = plan.body.replaceAll('%ID%', id);
       const req = request(
         {
           agent,
@@ -82,19 +99,30 @@ function generate(plan: LoadPlan): Promise<LoadResult> {
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString();
-            if (res.statusCode !== 200 || text.includes('"errors"')) {
+            if (text.includes('"OVERLOADED"')) refused++;
+            else if (res.statusCode !== 200 || text.includes('"errors"')) {
               failures++;
               firstFailure ??= text.slice(0, 500);
-            }
+            } else if (text.includes('"accepted":true')) acceptedIds.push(id);
             done();
           });
         },
       );
       req.on('error', (error) => {
+        if (req.destroyed && timedOut) return;
         failures++;
         firstFailure ??= String(error);
         done();
       });
+      let timedOut = false;
+      if (plan.timeoutMs !== undefined) {
+        req.setTimeout(plan.timeoutMs, () => {
+          timedOut = true;
+          abandoned++;
+          req.destroy();
+          done();
+        });
+      }
       req.end(body);
     });
 
@@ -102,11 +130,17 @@ function generate(plan: LoadPlan): Promise<LoadResult> {
   const until = started + plan.seconds * 1000;
   const finish = (): LoadResult => {
     agent.destroy();
+    const cpu = process.cpuUsage(cpuAtStart);
     return {
       perSecond: latencies.length / ((performance.now() - started) / 1000),
       latencies: latencies.sort((a, b) => a - b),
       failures,
       firstFailure,
+      refused,
+      abandoned,
+      sent: sequence,
+      acceptedIds,
+      cpuMs: (cpu.user + cpu.system) / 1000,
     };
   };
 

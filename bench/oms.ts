@@ -11,7 +11,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { createOmsApp } from '../apps/oms/src/oms-app';
 import { OmsRuntime } from '../apps/oms/src/oms-runtime';
-import { Role } from '../apps/oms/src/settings';
+import { OmsSettings, Role } from '../apps/oms/src/settings';
 import { testSettings } from '../apps/oms/test/harness';
 
 /** Limits high enough that every benchmark order is accepted (rejected orders would be cheaper). */
@@ -31,20 +31,23 @@ export async function startBenchOms(
   name: string,
   roles: Role[] = ['api', 'projector', 'ledger'],
   workerRoles: Role[] = [],
+  settings: Partial<OmsSettings> = {},
 ): Promise<{
   server: RunningPostgres;
+  /** The embedded server's data directory (its postmaster.pid: CPU accounting). */
+  dataDir: string;
+  /** The worker process, when there is one. */
+  workerPid: number | null;
   runtime: OmsRuntime;
   /** The Nest application (not listening): the CommandBus, and GraphQL with the `api` role. */
   app: INestApplication;
   bus: CommandBus;
   stop(): Promise<void>;
 }> {
-  const server = await startEmbeddedPostgres({
-    dataDir: mkdtempSync(join(tmpdir(), `oms-bench-${name}-`)),
-    persistent: false,
-  });
+  const dataDir = mkdtempSync(join(tmpdir(), `oms-bench-${name}-`));
+  const server = await startEmbeddedPostgres({ dataDir, persistent: false });
   const runtime = await OmsRuntime.start(
-    testSettings(server.connectionString, roles),
+    { ...testSettings(server.connectionString, roles), ...settings },
     silentLogger,
     roles.includes('gateway') ? {} : { referencePrices: fixedPrices() },
   );
@@ -54,6 +57,8 @@ export async function startBenchOms(
   const worker = workerRoles.length > 0 ? await startWorker(server.connectionString, workerRoles) : null;
   return {
     server,
+    dataDir,
+    workerPid: worker?.pid ?? null,
     runtime,
     app,
     bus: app.get(CommandBus),

@@ -11,6 +11,7 @@ const suites: BenchSuite[] = [
   { name: 'pre-trade risk', run: () => import('./risk.bench').then((m) => m.run()) },
   { name: 'event store', run: () => import('./event-store.bench').then((m) => m.run()) },
   { name: 'command path', run: () => import('./api.bench').then((m) => m.run()) },
+  { name: 'overload', run: () => import('./overload.bench').then((m) => m.run()) },
   { name: 'matching engine', run: () => import('./matching.bench').then((m) => m.run()) },
   { name: 'execution', run: () => import('./execution.bench').then((m) => m.run()) },
   { name: 'audit', run: () => import('./audit.bench').then((m) => m.run()) },

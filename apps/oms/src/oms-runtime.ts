@@ -146,7 +146,12 @@ export class OmsRuntime {
       const checkpoints = new PostgresCheckpoints(dataSource);
       // Backpressure: past the limit of orders accepted here and not yet routed, OVERLOADED.
       const intake = settings.roles.has('api')
-        ? new IntakeGate(() => checkpoints.load(ROUTING_PROCESSOR), settings.intakeLimit, clock)
+        ? new IntakeGate(
+            () => checkpoints.load(ROUTING_PROCESSOR),
+            settings.intakeLimit,
+            settings.intakeMaxWaitMs,
+            clock,
+          )
         : null;
       const commandSide = createCommandSide(store, prices, clock, intake);
       await commandSide.reference.ready();

@@ -48,6 +48,8 @@ export interface OmsSettings {
   responseBudget: number;
   /** Orders one API process may have accepted and not yet routed; past it, OVERLOADED. */
   intakeLimit: number;
+  /** How long the oldest of them may have waited; past it, OVERLOADED. */
+  intakeMaxWaitMs: number;
   /** Tokens from the firm's identity provider (OMS_JWT_*); null: API keys only. */
   jwt: JwtSettings | null;
 }
@@ -194,6 +196,12 @@ class Environment {
   OMS_INTAKE_LIMIT?: string;
 
   @IsOptional()
+  @Matches(/^[1-9]\d{1,5}$/, {
+    message: (a) => `${shown(a)} must be a whole number of milliseconds (10–999999).`,
+  })
+  OMS_INTAKE_MAX_WAIT_MS?: string;
+
+  @IsOptional()
   @Length(1, 500)
   OMS_JWT_ISSUER?: string;
 
@@ -272,6 +280,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): OmsSettings {
     requestsPerSecond: Number(e.OMS_RATE_LIMIT ?? '1000'),
     responseBudget: Number(e.OMS_RESPONSE_BUDGET ?? '250000'),
     intakeLimit: Number(e.OMS_INTAKE_LIMIT ?? '500'),
+    intakeMaxWaitMs: Number(e.OMS_INTAKE_MAX_WAIT_MS ?? '500'),
     jwt: jwtSettings(e),
   };
 }

@@ -79,8 +79,11 @@ describe('worker processes (the docker compose services without the GraphQL API)
     const worker = await startWorker('gateway', database.connectionString);
     workers.push(worker);
     const response = await fetch(worker.healthUrl);
-    expect(response.status).toBe(200);
-    expect(((await response.json()) as { gateway: string }).gateway).toBe('ok');
+    // Both at once, so that a failure shows what the gateway said.
+    expect({ status: response.status, body: await response.json() }).toMatchObject({
+      status: 200,
+      body: { gateway: 'ok' },
+    });
 
     const client = new Client({ connectionString: database.connectionString });
     await client.connect();

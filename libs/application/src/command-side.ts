@@ -1,6 +1,7 @@
 import { EventStore } from '@oms/event-store';
 import { Clock } from '@oms/platform';
 import { AccessControl } from './access/access-control';
+import { AccountSnapshots } from './accounts/account-snapshots';
 import { HotAccounts } from './accounts/hot-accounts';
 import { AggregateStore } from './aggregates/aggregate-store';
 import { KeyedQueue } from './aggregates/keyed-queue';
@@ -34,7 +35,7 @@ export function createCommandSide(
   intake: IntakeGate | null = null,
 ): CommandSide {
   const aggregates = new AggregateStore(store);
-  const accounts = new HotAccounts(store, aggregates);
+  const accounts = new HotAccounts(store, aggregates, new AccountSnapshots(store));
   const reference = new ReferenceData(store, aggregates);
   const orderQueue = new KeyedQueue();
   const placeOrders = new PlaceOrderProcess(

@@ -10,6 +10,7 @@ export * from './recorded';
 export * from './aggregates/aggregate-store';
 export * from './aggregates/keyed-queue';
 export * from './accounts/hot-accounts';
+export * from './accounts/account-snapshots';
 export * from './accounts/account-ledger';
 export * from './controls/halt-enforcer';
 export * from './access/access-control';

@@ -1,8 +1,10 @@
-import { AccountCommand } from '@oms/domain';
-import { MemoryEventStore, NO_STREAM } from '@oms/event-store';
+import { AccountCommand, accountSnapshot } from '@oms/domain';
+import { ANY, MemoryEventStore, NO_STREAM } from '@oms/event-store';
 import { AggregateStore } from '../aggregates/aggregate-store';
 import { DEMO_LIMITS } from '../demo';
-import { accountStream } from '../streams';
+import { accountSnapshotStream, accountStream } from '../streams';
+import { AccountSnapshots } from './account-snapshots';
+import { waitFor } from '../../../../test/wait-for';
 import { HotAccounts, JoinedAppend } from './hot-accounts';
 
 const metadata = { actor: 'test', correlationId: 'hot-accounts', causationId: null };
@@ -61,5 +63,54 @@ describe('HotAccounts with joined appends', () => {
     await expect(refused).rejects.toThrow('the order refuses');
     expect(await store.streamRevision(accountStream('a'))).toBeNull();
     expect((await accounts.get('a')).revision).toBeNull();
+  });
+});
+
+describe('HotAccounts with snapshots', () => {
+  it('snapshots a busy account as it goes, and loads it from the last snapshot and the events after', async () => {
+    const store = new MemoryEventStore();
+    const snapshots = new AccountSnapshots(store, 10);
+    const writer = new HotAccounts(store, new AggregateStore(store), snapshots);
+    for (let i = 0; i < 25; i++) await writer.decide('a', limits(i + 1), metadata, false);
+    // Written off the command's path: waited for, with a deadline.
+    await waitFor(
+      () => snapshots.latest('a'),
+      (s) => s?.revision === 19n,
+      'the second snapshot',
+    );
+
+    const reads = jest.spyOn(store, 'readStream');
+    const reader = new HotAccounts(store, new AggregateStore(store), snapshots);
+    const loaded = await reader.get('a');
+
+    expect(loaded.revision).toBe(24n);
+    expect(accountSnapshot(loaded.state)).toEqual(accountSnapshot((await writer.get('a')).state));
+    // The account's own events from revision 20 on, not from the start.
+    expect(reads.mock.calls.find(([stream]) => stream === accountStream('a'))?.[1]).toMatchObject({
+      fromRevision: 20n,
+    });
+  });
+
+  it('rebuilds from the events when the last snapshot is of another state version', async () => {
+    const store = new MemoryEventStore();
+    const snapshots = new AccountSnapshots(store, 10);
+    const writer = new HotAccounts(store, new AggregateStore(store), snapshots);
+    for (let i = 0; i < 12; i++) await writer.decide('a', limits(i + 1), metadata, false);
+    await waitFor(
+      () => store.readStream(accountSnapshotStream('a')),
+      (s) => s.length === 1,
+      'a snapshot',
+    );
+    const [snapshot] = await store.readStream(accountSnapshotStream('a'));
+    const stale = snapshot.data as { revision: string; state: { version: number } };
+    await store.appendToStream(
+      accountSnapshotStream('a'),
+      [{ type: 'AccountSnapshotted', data: { ...stale, state: { ...stale.state, version: 0 } }, metadata }],
+      ANY,
+    );
+
+    const loaded = await new HotAccounts(store, new AggregateStore(store), snapshots).get('a');
+    expect(loaded.revision).toBe(11n);
+    expect(accountSnapshot(loaded.state)).toEqual(accountSnapshot((await writer.get('a')).state));
   });
 });

@@ -12,6 +12,7 @@ import {
 } from '@oms/event-store';
 import { preTradeDecisionSeconds, preTradeRejections, retry } from '@oms/platform';
 import { AggregateStore, CONFLICT_RETRY, Loaded } from '../aggregates/aggregate-store';
+import { AccountSnapshots } from './account-snapshots';
 import { Refusal } from '../refusal';
 import { accountStream } from '../streams';
 
@@ -79,6 +80,8 @@ export class HotAccounts {
   constructor(
     private readonly store: EventStore,
     private readonly aggregates: AggregateStore,
+    /** Busy accounts load from their last snapshot; none: always from their first event. */
+    private readonly snapshots: AccountSnapshots | null = null,
   ) {}
 
   /**
@@ -125,15 +128,21 @@ export class HotAccounts {
     return this.accounts.get(accountId) ?? this.refresh(accountId);
   }
 
-  /** Reads what was appended since the cached revision (all of it, the first time). */
+  /**
+   * Reads what was appended since the cached revision; the first time, from the account's last snapshot
+   * (or its first event).
+   */
   async refresh(accountId: string): Promise<Loaded<AccountState>> {
-    const loaded = await this.aggregates.load(
-      accountDecider,
-      accountStream(accountId),
-      this.accounts.get(accountId),
-    );
+    const cached = this.accounts.get(accountId) ?? (await this.snapshots?.latest(accountId)) ?? undefined;
+    const loaded = await this.aggregates.load(accountDecider, accountStream(accountId), cached);
     this.accounts.set(accountId, loaded);
     return loaded;
+  }
+
+  /** Written beside the account, off the command's path; a lost snapshot costs time, never state. */
+  private snapshotIfDue(accountId: string, before: bigint | null, after: Loaded<AccountState>): void {
+    if (!this.snapshots?.due(before, after.revision)) return;
+    void this.snapshots.save(accountId, after).catch(() => undefined);
   }
 
   /** The accounts held in memory now. */
@@ -157,6 +166,11 @@ export class HotAccounts {
       }
     }
     this.queues.delete(accountId);
+  }
+
+  private stored(accountId: string, before: bigint | null, after: Loaded<AccountState>): void {
+    this.accounts.set(accountId, after);
+    this.snapshotIfDue(accountId, before, after);
   }
 
   private async decideBatch(
@@ -190,13 +204,16 @@ export class HotAccounts {
                 ...decided.joined,
               ]);
               decided.joiners.forEach((answer, k) => (answer.position = results[k + 1].position));
-              this.accounts.set(accountId, {
+              this.stored(accountId, account.revision, {
                 state: decided.state,
                 revision: decided.events.length > 0 ? results[0].nextExpectedRevision : account.revision,
               });
             } else if (decided.events.length > 0) {
               const result = await this.store.appendToStream(stream, decided.events, expected);
-              this.accounts.set(accountId, { state: decided.state, revision: result.nextExpectedRevision });
+              this.stored(accountId, account.revision, {
+                state: decided.state,
+                revision: result.nextExpectedRevision,
+              });
             }
             return answers();
           } catch (error) {

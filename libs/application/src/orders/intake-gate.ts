@@ -14,16 +14,18 @@ export interface IntakeTicket {
 /**
  * The intake limit (backpressure instead of queues). Orders this process has accepted that the
  * execution gateway has not taken yet (its checkpoint has not passed them), with the ones being
- * decided now, are the backlog; beyond `bound`, a new order is refused at once with a retryable
- * OVERLOADED, before anything is decided or appended. Cancels never pass here.
+ * decided now, are the backlog. A new order is refused at once with a retryable OVERLOADED, before
+ * anything is decided or appended, when the backlog is at `bound` (memory stays bounded) or the oldest
+ * order in it has waited `maxWaitMs` (what is accepted reaches its venue in about that time, however
+ * slowly the venues take orders: their rate limits set the pace). Cancels never pass here.
  *
- * The gateway's checkpoint is read when the backlog is at the bound and the last reading is older
- * than `refreshMs` (one reading at a time): a busy intake reads it a few times a second, an idle one
- * never. Each API process holds its own bound.
+ * The gateway's checkpoint is read when a limit is reached and the last reading is older than
+ * `refreshMs` (one reading at a time): a busy intake reads it a few times a second, an idle one never.
+ * Each API process holds its own limits.
  */
 export class IntakeGate {
-  /** Positions of the orders accepted here and not yet taken by the gateway. */
-  private waiting: GlobalPosition[] = [];
+  /** The orders accepted here and not yet taken by the gateway, oldest first. */
+  private waiting: { position: GlobalPosition; acceptedAt: number }[] = [];
   private deciding = 0;
   private readAt = -Infinity;
   private reading: Promise<void> | null = null;
@@ -31,6 +33,7 @@ export class IntakeGate {
   constructor(
     private readonly routedUpTo: () => Promise<GlobalPosition>,
     readonly bound: number,
+    readonly maxWaitMs: number,
     private readonly clock: Clock,
     private readonly refreshMs = 50,
   ) {}
@@ -42,11 +45,12 @@ export class IntakeGate {
 
   /** A place in the intake, or OVERLOADED. */
   async admit(): Promise<IntakeTicket> {
-    if (this.backlog >= this.bound && this.clock.now() - this.readAt >= this.refreshMs) await this.read();
-    if (this.backlog >= this.bound) {
+    if (this.limited() && this.clock.now() - this.readAt >= this.refreshMs) await this.read();
+    const limit = this.limited();
+    if (limit) {
       throw new Refusal(
         'OVERLOADED',
-        `The OMS is at its intake limit (${this.bound} orders accepted and not yet routed); nothing was recorded. Send the order again shortly.`,
+        `The OMS is at its intake limit (${limit}); nothing was recorded. Send the order again shortly.`,
         undefined,
         { retryable: true },
       );
@@ -61,17 +65,27 @@ export class IntakeGate {
     };
     return {
       accepted: (position) => {
-        if (close()) this.waiting.push(position);
+        if (close()) this.waiting.push({ position, acceptedAt: this.clock.now() });
       },
       release: () => void close(),
     };
+  }
+
+  /** Which limit is reached, in words; null when none is. */
+  private limited(): string | null {
+    if (this.backlog >= this.bound) return `${this.bound} orders accepted and not yet routed`;
+    const oldest = this.waiting[0];
+    if (oldest && this.clock.now() - oldest.acceptedAt >= this.maxWaitMs) {
+      return `orders accepted ${this.maxWaitMs} ms ago not yet routed`;
+    }
+    return null;
   }
 
   private read(): Promise<void> {
     this.reading ??= this.routedUpTo()
       .then((routed) => {
         this.readAt = this.clock.now();
-        this.waiting = this.waiting.filter((p) => comparePositions(p, routed) > 0);
+        this.waiting = this.waiting.filter((w) => comparePositions(w.position, routed) > 0);
       })
       .finally(() => (this.reading = null));
     return this.reading;

@@ -1,4 +1,4 @@
-import { T0, at, iso, limits, preTrade } from '../testing/fixtures';
+import { at, iso, limits, preTrade } from '../testing/fixtures';
 import { AccountEvent, AccountState } from './account';
 import { AccountCommand, accountDecider } from './account.decide';
 import {
@@ -86,7 +86,7 @@ describe('account snapshots', () => {
           limitPrice: '9680',
         }),
       },
-      metadata: { now: new Date(T0 + 5) },
+      metadata: at(5),
     };
     expect(accountDecider.decide(next, restored!)).toEqual(accountDecider.decide(next, state));
   });

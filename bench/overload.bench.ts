@@ -1,0 +1,172 @@
+import { SetRiskLimitsCommand } from '@oms/api';
+import { EventStore } from '@oms/event-store';
+import { runLoad } from './load-generator';
+import { BENCH_LIMITS, startBenchOms } from './oms';
+import { BenchFigure, figure, percentile } from './report';
+
+/**
+ * Backpressure under a bounded overload, laid out as docker compose runs it: this process is the API
+ * and the execution gateway (with the two simulated venues and their rate limits), the projector and
+ * the ledger run in a process of their own, the clients in a third. placeOrder's saturation rate is
+ * measured first; then twice that is offered for 10 s (open loop, 256 connections, a client gives up
+ * after 2 s). Reported: the share refused with OVERLOADED, accepted orders' routing lag (acceptance
+ * to the first slice submitted, from the log), that every accepted order was routed, `/health`
+ * answering throughout, and the API process's memory.
+ */
+const SECONDS = 10;
+const CLIENTS = 256;
+const GIVE_UP_MS = 2_000;
+
+const PLACE = `mutation P($input: PlaceOrderInput!) { placeOrder(input: $input) { accepted order { id status } } }`;
+
+export async function run(): Promise<BenchFigure[]> {
+  const oms = await startBenchOms('overload', ['api', 'gateway'], ['projector', 'ledger'], {
+    intakeLimit: 500,
+    intakeMaxWaitMs: 500,
+  });
+  const { app, bus, runtime } = oms;
+  await bus.execute(
+    new SetRiskLimitsCommand('demo', BENCH_LIMITS, { actor: 'bench', correlationId: 'bench' }),
+  );
+  await app.listen(0, '127.0.0.1');
+  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const authorization = `Bearer ${runtime.credentials?.demo?.trader}`;
+  const body = JSON.stringify({
+    query: PLACE,
+    variables: {
+      input: {
+        accountId: 'demo',
+        clientOrderId: '%ID%',
+        instrumentId: 'BTCUSDT',
+        side: 'BUY',
+        type: 'LIMIT',
+        quantity: '0.001',
+        limitPrice: '9650',
+      },
+    },
+  });
+  try {
+    const saturation = await runLoad({
+      url: `${base}/graphql`,
+      body,
+      tag: 'sat',
+      seconds: 3,
+      clients: 32,
+      authorization,
+    });
+    const offered = Math.round(2 * saturation.perSecond);
+
+    // /health, polled every 100 ms while the overload runs: each answer's time, and the slowest.
+    const health: number[] = [];
+    let healthFailures = 0;
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const t0 = performance.now();
+        const ok = await fetch(`${base}/health`).then(
+          (r) => r.status === 200 || r.status === 503,
+          () => false,
+        );
+        if (!ok) healthFailures++;
+        health.push(performance.now() - t0);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const rssBefore = process.memoryUsage().rss;
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100);
+    const overload = await runLoad({
+      url: `${base}/graphql`,
+      body,
+      tag: 'over',
+      seconds: SECONDS,
+      clients: CLIENTS,
+      rate: offered,
+      timeoutMs: GIVE_UP_MS,
+      authorization,
+    });
+    clearInterval(sampler);
+    polling = false;
+    await poller;
+    if (overload.failures > 0) {
+      throw new Error(`overload: ${overload.failures} failed, e.g. ${overload.firstFailure}`);
+    }
+
+    // Every order accepted (answered, or not: a client may have given up after its order was recorded)
+    // reaches a venue: acceptance and the venue's acknowledgement, from the log.
+    const { accepted, acknowledged, rejected } = await routingFromLog(runtime.store, 30_000);
+    const lags = [...accepted].flatMap(([orderId, at]) => {
+      const acked = acknowledged.get(orderId);
+      return acked === undefined ? [] : [acked - at];
+    });
+    lags.sort((a, b) => a - b);
+    const unrouted = accepted.size - lags.length - rejected.size;
+    const answeredAccepted = overload.acceptedIds.length;
+    health.sort((a, b) => a - b);
+
+    return [
+      figure('placeOrder saturation (32 clients, closed loop)', saturation.perSecond, 'orders/s'),
+      figure(`overload offered (twice saturation, ${SECONDS} s, open loop)`, offered, 'orders/s'),
+      figure('overload: orders accepted', accepted.size / SECONDS, 'orders/s'),
+      figure('overload: share refused with OVERLOADED', overload.refused / overload.sent, 'ratio'),
+      figure('overload: requests the clients gave up on (2 s)', overload.abandoned, 'requests'),
+      figure(
+        'overload: accepted orders, acceptance to venue acknowledgement p50',
+        percentile(lags, 50),
+        'ms',
+      ),
+      figure(
+        'overload: accepted orders, acceptance to venue acknowledgement p99',
+        percentile(lags, 99),
+        'ms',
+        {
+          atMost: 1_000,
+        },
+      ),
+      figure('overload: accepted orders then refused on the way (venue limits)', rejected.size, 'orders', {
+        atMost: 0,
+      }),
+      figure('overload: accepted orders never answered by a venue (lost)', unrouted, 'orders', { atMost: 0 }),
+      figure('overload: accepted answers the clients received', answeredAccepted, 'orders'),
+      figure('overload: /health slowest answer', health[health.length - 1] ?? NaN, 'ms', { atMost: 1_000 }),
+      figure('overload: /health unanswered', healthFailures, 'requests', { atMost: 0 }),
+      figure('overload: API process memory growth (peak RSS - start)', (rssPeak - rssBefore) / 1e6, 'MB', {
+        atMost: 200,
+      }),
+    ];
+  } finally {
+    await oms.stop();
+  }
+}
+
+/**
+ * When each order was accepted and when its venue first acknowledged it (or rejected it), from the
+ * log, once every accepted order has been answered by a venue or `deadlineMs` has passed (what has
+ * not been by then was lost).
+ */
+async function routingFromLog(
+  store: EventStore,
+  deadlineMs: number,
+): Promise<{ accepted: Map<string, number>; acknowledged: Map<string, number>; rejected: Set<string> }> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const events = await store.readAll({
+      filter: {
+        streamCategories: ['order'],
+        eventTypes: ['OrderAccepted', 'OrderAcknowledged', 'OrderRejectedByVenue'],
+      },
+    });
+    const accepted = new Map<string, number>();
+    const acknowledged = new Map<string, number>();
+    const rejected = new Set<string>();
+    for (const e of events) {
+      const at = e.recordedAt.getTime();
+      if (e.type === 'OrderAccepted') accepted.set(e.streamName, at);
+      else if (e.type === 'OrderRejectedByVenue') rejected.add(e.streamName);
+      else if (!acknowledged.has(e.streamName)) acknowledged.set(e.streamName, at);
+    }
+    const answered = [...accepted.keys()].every((id) => acknowledged.has(id) || rejected.has(id));
+    if (answered || Date.now() > deadline) return { accepted, acknowledged, rejected };
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

@@ -1,0 +1,46 @@
+import { GlobalPosition, START } from '@oms/event-store';
+import { VirtualClock } from '@oms/platform';
+import { IntakeGate } from './intake-gate';
+
+const at = (n: number): GlobalPosition => ({ commit: BigInt(n), prepare: BigInt(n) });
+
+describe('the intake gate (backpressure)', () => {
+  let routed: GlobalPosition;
+  let clock: VirtualClock;
+  let gate: IntakeGate;
+
+  beforeEach(() => {
+    routed = START;
+    clock = new VirtualClock(1_000_000);
+    gate = new IntakeGate(async () => routed, 3, 500, clock);
+  });
+
+  const accept = async (n: number) => (await gate.admit()).accepted(at(n));
+
+  it('refuses past the count of orders accepted and not yet routed, counting those being decided', async () => {
+    await accept(1);
+    await accept(2);
+    const deciding = await gate.admit();
+    await expect(gate.admit()).rejects.toMatchObject({ code: 'OVERLOADED', details: { retryable: true } });
+    deciding.release(); // refused by risk, say: its place is free again
+    await accept(3);
+    await expect(gate.admit()).rejects.toThrow('3 orders accepted and not yet routed');
+
+    routed = at(2); // the gateway took the first two
+    clock.advance(50);
+    await accept(4);
+    expect(gate.backlog).toBe(2);
+  });
+
+  it('refuses once the oldest accepted order has waited the longest allowed for its route', async () => {
+    await accept(1);
+    clock.advance(499);
+    await accept(2);
+    clock.advance(1);
+    await expect(gate.admit()).rejects.toThrow('orders accepted 500 ms ago not yet routed');
+
+    routed = at(1);
+    clock.advance(50);
+    await accept(3);
+  });
+});
