@@ -43,4 +43,31 @@ describe('the intake gate (backpressure)', () => {
     clock.advance(50);
     await accept(3);
   });
+
+  it('holds no more than the gateway routes in the longest wait, at the best pace it showed lately', async () => {
+    const paced = new IntakeGate(async () => routed, 400, 500, clock);
+    let n = 0;
+    const take = async () => (await paced.admit()).accepted(at(++n));
+    // Before any pace is known: 50 at most (a fresh process takes no burst its venues need seconds for).
+    for (let i = 0; i < 50; i++) await take();
+    await expect(paced.admit()).rejects.toThrow('50 orders accepted and not yet routed');
+
+    // A slow gateway, 50 in two seconds: 25 a second is 13 in half a second; the floor of 50 stands.
+    routed = at(n);
+    clock.advance(2_000);
+    for (let i = 0; i < 50; i++) await take();
+    await expect(paced.admit()).rejects.toThrow('50 orders accepted and not yet routed, 500 ms of routing');
+
+    // A fast one, 50 every 50 ms for two seconds: 1,000 a second; half a second of it is 500, so the
+    // bound of 400 is the limit.
+    for (let round = 0; round < 40; round++) {
+      routed = at(n);
+      clock.advance(50);
+      for (let i = 0; i < 50; i++) await take();
+    }
+    routed = at(n);
+    clock.advance(50);
+    for (let i = 0; i < 400; i++) await take();
+    await expect(paced.admit()).rejects.toThrow('400 orders accepted and not yet routed');
+  });
 });

@@ -12,12 +12,30 @@ export interface IntakeTicket {
 }
 
 /**
+ * Below this many orders in the backlog nothing is refused for the pace, which is also the limit
+ * before any pace is known (a fresh process does not take a burst its venues need seconds for).
+ */
+const FLOOR = 50;
+/** How long a measured routing pace counts as what the gateway can do. */
+const PACE_MEMORY_MS = 10_000;
+/**
+ * The window a pace is measured over: long beside the gateway's batches, whose checkpoint moves in
+ * jumps (a batch of 50 passed in one reading is not 1,000 a second).
+ */
+const PACE_WINDOW_MS = 2_000;
+
+/**
  * The intake limit (backpressure instead of queues). Orders this process has accepted that the
  * execution gateway has not taken yet (its checkpoint has not passed them), with the ones being
  * decided now, are the backlog. A new order is refused at once with a retryable OVERLOADED, before
- * anything is decided or appended, when the backlog is at `bound` (memory stays bounded) or the oldest
- * order in it has waited `maxWaitMs` (what is accepted reaches its venue in about that time, however
- * slowly the venues take orders: their rate limits set the pace). Cancels never pass here.
+ * anything is decided or appended, when
+ * - the backlog is at `bound` (memory stays bounded), or
+ * - it holds more than the gateway routes in `maxWaitMs` at the best pace it showed in the last ten
+ *   seconds (at least `FLOOR`, and `FLOOR` until a pace is known): what is accepted then reaches its
+ *   venue in about `maxWaitMs`, however slowly the venues take orders (their rate limits set the
+ *   pace), or
+ * - its oldest order has waited `maxWaitMs` already.
+ * Cancels never pass here.
  *
  * The gateway's checkpoint is read when a limit is reached and the last reading is older than
  * `refreshMs` (one reading at a time): a busy intake reads it a few times a second, an idle one never.
@@ -29,6 +47,10 @@ export class IntakeGate {
   private deciding = 0;
   private readAt = -Infinity;
   private reading: Promise<void> | null = null;
+  /** Orders seen routed at each reading, with when (the last PACE_MEMORY_MS of them). */
+  private routedLog: { at: number; count: number }[] = [];
+  /** Routing paces over PACE_WINDOW_MS, with when: the best recent one is taken as the capacity. */
+  private paces: { at: number; perSecond: number }[] = [];
 
   constructor(
     private readonly routedUpTo: () => Promise<GlobalPosition>,
@@ -74,6 +96,10 @@ export class IntakeGate {
   /** Which limit is reached, in words; null when none is. */
   private limited(): string | null {
     if (this.backlog >= this.bound) return `${this.bound} orders accepted and not yet routed`;
+    const paced = this.pacedLimit();
+    if (this.backlog >= paced) {
+      return `${paced} orders accepted and not yet routed, ${this.maxWaitMs} ms of routing at its recent pace`;
+    }
     const oldest = this.waiting[0];
     if (oldest && this.clock.now() - oldest.acceptedAt >= this.maxWaitMs) {
       return `orders accepted ${this.maxWaitMs} ms ago not yet routed`;
@@ -81,11 +107,30 @@ export class IntakeGate {
     return null;
   }
 
+  /** The backlog the gateway routes in `maxWaitMs` at its best recent pace (FLOOR before any is known). */
+  private pacedLimit(): number {
+    const since = this.clock.now() - PACE_MEMORY_MS;
+    this.paces = this.paces.filter((p) => p.at >= since);
+    if (this.paces.length === 0) return Math.min(this.bound, FLOOR);
+    const best = Math.max(...this.paces.map((p) => p.perSecond));
+    return Math.min(this.bound, Math.max(FLOOR, Math.ceil((best * this.maxWaitMs) / 1000)));
+  }
+
   private read(): Promise<void> {
     this.reading ??= this.routedUpTo()
       .then((routed) => {
-        this.readAt = this.clock.now();
+        const now = this.clock.now();
+        const before = this.waiting.length;
         this.waiting = this.waiting.filter((w) => comparePositions(w.position, routed) > 0);
+        if (before > this.waiting.length)
+          this.routedLog.push({ at: now, count: before - this.waiting.length });
+        this.routedLog = this.routedLog.filter((r) => r.at > now - PACE_MEMORY_MS);
+        const inWindow = this.routedLog.filter((r) => r.at > now - PACE_WINDOW_MS);
+        if (inWindow.length > 0) {
+          const routedInWindow = inWindow.reduce((sum, r) => sum + r.count, 0);
+          this.paces.push({ at: now, perSecond: (routedInWindow * 1000) / PACE_WINDOW_MS });
+        }
+        this.readAt = now;
       })
       .finally(() => (this.reading = null));
     return this.reading;

@@ -2,7 +2,7 @@ import { Decimal, DecimalString } from '../decimal/decimal';
 import { Command, Decider, Decision, accept, assertNever, reject, rejectAll } from '../shared/decision';
 import { Side } from '../shared/trading';
 import { HaltTerms, haltLevel, haltTermsOf } from '../instruments/instrument';
-import { Position, applyFill, flatPosition, unrealizedPnl } from '../positions/position';
+import { applyFill, flatPosition, unrealizedPnl } from '../positions/position';
 import {
   AccountEvent,
   AccountState,
