@@ -284,7 +284,6 @@ function adjustReservation(command: AdjustReservation, state: AccountState): Dec
   });
 }
 
-
 /** Books a fill into the position and applies the post-trade loss limit. */
 function bookFill(command: BookFill, state: AccountState): Decision<AccountEvent> {
   // The marks judge the loss limit; they are not part of the booking.
