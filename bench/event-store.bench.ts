@@ -13,6 +13,8 @@ import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Pool } from 'pg';
+import { AccountSnapshots, AggregateStore, DEMO_LIMITS, accountStream } from '@oms/application';
+import { accountDecider } from '@oms/domain';
 import { BenchFigure, figure } from './report';
 
 /**
@@ -158,6 +160,7 @@ export async function run(): Promise<BenchFigure[]> {
         comparedWith: 'raw paged SELECT',
       }),
       figure('raw paged SELECT', rawReadRate, 'rows/s'),
+      ...(await coldStart(ours)),
     ];
   } finally {
     await ours.close();
@@ -173,4 +176,87 @@ export async function run(): Promise<BenchFigure[]> {
     await new Promise((resolve) => setTimeout(resolve, 200));
     process.off('uncaughtException', shutdownNotice);
   }
+}
+
+/** Events in the busy account of the cold-start measure. */
+const BUSY_ACCOUNT_EVENTS = 100_000;
+
+/**
+ * Cold start of a busy account: 100,000 events (limits, then orders reserved and released), loaded by
+ * replaying the whole stream and from its last snapshot (taken, as the command side takes them, at
+ * the last multiple of 1,000 events, 500 events before the head). Best of three each.
+ */
+async function coldStart(store: PostgresEventStore): Promise<BenchFigure[]> {
+  const accountId = 'busy';
+  const stream = accountStream(accountId);
+  const at = new Date(Date.UTC(2026, 11, 1)).toISOString();
+  const eventAt = (i: number): NewEvent => {
+    if (i === 0) {
+      return { type: 'RiskLimitsSet', data: { accountId, limits: DEMO_LIMITS, setAt: at }, metadata };
+    }
+    const orderId = `o-${Math.ceil(i / 2)}`;
+    return i % 2 === 1
+      ? {
+          type: 'ExposureReserved',
+          data: {
+            accountId,
+            orderId,
+            clientOrderId: `c-${orderId}`,
+            instrumentId: 'BTCUSDT',
+            side: 'BUY',
+            quantity: '0.013',
+            price: '9680.25',
+            notional: '125.84325',
+            reservedAt: at,
+          },
+          metadata,
+        }
+      : {
+          type: 'ExposureReleased',
+          data: {
+            accountId,
+            orderId,
+            quantity: '0.013',
+            notional: '125.84325',
+            reason: 'OrderCanceled',
+            releasedAt: at,
+            sourceSequence: null,
+          },
+          metadata,
+        };
+  };
+  let revision: bigint | null = null;
+  for (let i = 0; i < BUSY_ACCOUNT_EVENTS; i += 1_000) {
+    const batch = Array.from({ length: 1_000 }, (_, k) => eventAt(i + k));
+    revision = (await store.appendToStream(stream, batch, revision ?? NO_STREAM)).nextExpectedRevision;
+  }
+  const aggregates = new AggregateStore(store);
+  const snapshots = new AccountSnapshots(store);
+  const snapshotAt = await aggregates.load(accountDecider, stream, undefined, {
+    toRevision: BigInt(BUSY_ACCOUNT_EVENTS - 501),
+  });
+  await snapshots.save(accountId, snapshotAt);
+
+  const best = async (load: () => Promise<unknown>) => {
+    let fastest = Infinity;
+    for (let round = 0; round < 3; round++) {
+      const started = performance.now();
+      await load();
+      fastest = Math.min(fastest, performance.now() - started);
+    }
+    return fastest;
+  };
+  const replay = await best(() => aggregates.load(accountDecider, stream));
+  const fromSnapshot = await best(async () => {
+    const latest = await snapshots.latest(accountId);
+    return aggregates.load(accountDecider, stream, latest ?? undefined);
+  });
+  return [
+    figure(`busy account (${BUSY_ACCOUNT_EVENTS} events): replay of its stream`, replay, 'ms'),
+    figure(`busy account (${BUSY_ACCOUNT_EVENTS} events): from its last snapshot`, fromSnapshot, 'ms', {
+      ratio: fromSnapshot / replay,
+      comparedWith: 'replaying its stream (target <= 0.2)',
+    }),
+    figure('busy account: snapshot load vs replay', fromSnapshot / replay, 'ratio', { atMost: 0.2 }),
+  ];
 }
