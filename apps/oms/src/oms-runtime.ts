@@ -145,14 +145,15 @@ export class OmsRuntime {
           : (published as PublishedReferencePrices));
       const checkpoints = new PostgresCheckpoints(dataSource);
       // Backpressure: past the limit of orders accepted here and not yet routed, OVERLOADED.
-      const intake = settings.roles.has('api')
-        ? new IntakeGate(
-            () => checkpoints.load(ROUTING_PROCESSOR),
-            settings.intakeLimit,
-            settings.intakeMaxWaitMs,
-            clock,
-          )
-        : null;
+      const intake =
+        settings.roles.has('api') && settings.intakeLimit !== null
+          ? new IntakeGate(
+              () => checkpoints.load(ROUTING_PROCESSOR),
+              settings.intakeLimit,
+              settings.intakeMaxWaitMs,
+              clock,
+            )
+          : null;
       const commandSide = createCommandSide(store, prices, clock, intake);
       await commandSide.reference.ready();
       const lock = (name: string) => new ActiveInstanceLock(dataSource, name);

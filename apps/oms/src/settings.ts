@@ -46,8 +46,11 @@ export interface OmsSettings {
   requestsPerSecond: number;
   /** Values one GraphQL response may hold. */
   responseBudget: number;
-  /** Orders one API process may have accepted and not yet routed; past it, OVERLOADED. */
-  intakeLimit: number;
+  /**
+   * Orders one API process may have accepted and not yet routed; past it, OVERLOADED. Null: no intake
+   * limit at all (tests and benchmarks of the command side alone; never from the environment).
+   */
+  intakeLimit: number | null;
   /** How long the oldest of them may have waited; past it, OVERLOADED. */
   intakeMaxWaitMs: number;
   /** Tokens from the firm's identity provider (OMS_JWT_*); null: API keys only. */

@@ -21,7 +21,8 @@ describe('the intake limit (GraphQL end to end)', () => {
   let oms: RunningOms & { database: { connectionString: string; drop(): Promise<void> } };
 
   beforeAll(async () => {
-    oms = await startOms(undefined, undefined, undefined, { intakeLimit: 3 });
+    // A long wait allowed: only the count of orders not yet routed is under test here.
+    oms = await startOms(undefined, undefined, undefined, { intakeLimit: 3, intakeMaxWaitMs: 60_000 });
   });
 
   afterAll(async () => {

@@ -60,8 +60,8 @@ export function testSettings(databaseUrl: string, roles: Role[]): OmsSettings {
     requestsPerSecond: 1_000_000,
     responseBudget: 250_000,
     // Most tests run without a gateway, so nothing they accept is ever routed: no intake limit for them.
-    intakeLimit: 1_000_000,
-    intakeMaxWaitMs: 1_000_000_000,
+    intakeLimit: null,
+    intakeMaxWaitMs: 500,
     jwt: null,
   };
 }
