@@ -1,4 +1,12 @@
-import { ChildSlice, Decimal, Order, RouteSlice, TimeInForce, WORKING_CHILD_STATUSES } from '@oms/domain';
+import {
+  ChildSlice,
+  Decimal,
+  Order,
+  RouteSlice,
+  TimeInForce,
+  WORKING_CHILD_STATUSES,
+  venueQuantityOf,
+} from '@oms/domain';
 import { Clock, Logger, backoffDelayMs, orderToVenueSeconds, venueErrors } from '@oms/platform';
 import { LineStopped, VenueCapabilities, VenueLine } from '@oms/venues';
 import { GATEWAY_ACTOR, GatewayOrders, GatewayStopped } from './gateway-orders';
@@ -180,9 +188,10 @@ export class VenueRequests {
     }
     if (!line.breaker.allow()) return void (await refuse(`circuit breaker of ${child.venueId} is open`));
     try {
+      // The venue order's own total: net of what filled before a re-send (never the slice's again).
       await line.venue.replace(
         child.childId,
-        Decimal.parse(replace.quantity),
+        venueQuantityOf(child, Decimal.parse(replace.quantity)),
         replace.limitPrice === null ? null : Decimal.parse(replace.limitPrice),
       );
       this.tracker.replaceSent(child.childId, this.clock.now());

@@ -357,6 +357,18 @@ describe('execution gateway under faults', () => {
     const now = await load(orderId);
     expect(now.children[childId].status).not.toBe('REJECTED');
     expect(now.cumQty.lte(d('1'))).toBe(true);
+
+    // A replace afterwards tells the venue its own order's total: 0.9 less the 0.4 that filled before
+    // the re-send (0.9 itself would let 1.3 fill against an order of 0.9).
+    const replace = jest.spyOn(after, 'replace');
+    await commands.replaceOrder(orderId, d('0.9'), null, ctx);
+    await drive(
+      async () => replace.mock.calls.length > 0 && (await load(orderId)).status !== 'PENDING_REPLACE',
+    );
+    expect(replace.mock.calls.map(([id, quantity]) => [id, quantity.toString()])).toEqual([[childId, '0.5']]);
+    const replaced = await load(orderId);
+    expect(replaced.orderQty.toString()).toBe('0.9');
+    expect(replaced.cumQty.lte(d('0.9'))).toBe(true);
   });
 
   it('a burst of re-sends after a venue lost its book waits for the venue rate limit: none refused, none over it', async () => {

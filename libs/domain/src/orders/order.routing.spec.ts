@@ -216,6 +216,13 @@ describe('order routing and venue slices', () => {
       status: 'ACKNOWLEDGED',
       cumQty: '2',
     });
+    // The venue's own order is for the 4 left: its restatement to 3 makes the slice 2 + 3 = 5.
+    const restated = stateAfter(before, acked('v-1'), childFill('o1.1', 'A1', '2'), resend, acked('v-2'), {
+      type: 'RestateSlice',
+      data: { orderId, childId: 'o1.1', quantity: '3', reason: 'venue restated' },
+      metadata: at(5),
+    });
+    expect(restated.children['o1.1'].quantity).toBe('5');
     // A slice that no longer works is not sent again.
     const closed = stateAfter(before, close('o1.1', 'CANCELED'));
     expect(orderDecider.decide(resend, closed).accepted).toBe(false);

@@ -29,10 +29,12 @@ export function restateSlice(command: RestateSlice, state: OrderState): Decision
   const { orderId, childId, reason } = command.data;
   const child = order.children[childId];
   if (!child) return refuse('UNKNOWN_EXECUTION', `Order ${orderId} has no slice ${childId}.`);
-  const quantity = tryDecimal(command.data.quantity);
-  if (!quantity || quantity.isNegative()) {
+  const restatedAtVenue = tryDecimal(command.data.quantity);
+  if (!restatedAtVenue || restatedAtVenue.isNegative()) {
     return refuse('INVALID_EXECUTION', `A restatement needs a quantity ≥ 0 (got ${command.data.quantity}).`);
   }
+  // The venue restates its own order; a slice sent again after a lost book had fills before it.
+  const quantity = restatedAtVenue.plus(Decimal.parse(child.filledBefore ?? '0'));
   if (quantity.eq(Decimal.parse(child.quantity)) || !WORKING_CHILD_STATUSES.includes(child.status))
     return accept();
   const at = isoTimestamp(command.metadata.now);

@@ -309,6 +309,17 @@ export interface ChildSlice {
   status: ChildStatus;
   /** The slice's part in the parent's pending replace (absent when none is under way). */
   replace?: SliceReplace | null;
+  /**
+   * What filled at earlier venue orders of this slice, when it was sent again after its venue lost it
+   * (absent: none): the venue order working now covers `quantity` less this, and every quantity said
+   * to or heard from the venue about it (a replace, a restatement, its filled quantity) is net of it.
+   */
+  filledBefore?: DecimalString;
+}
+
+/** What the venue order working a slice now is for: the slice's quantity less what filled before it. */
+export function venueQuantityOf(child: ChildSlice, sliceQuantity: Decimal = dec(child.quantity)): Decimal {
+  return sliceQuantity.minus(dec(child.filledBefore ?? '0'));
 }
 
 /** Why an order stopped working, when it did so before being filled. */
@@ -615,7 +626,12 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
           venueOrderIds,
           children: {
             ...order.children,
-            [child.childId]: { ...child, venueOrderId: null, status: 'SUBMITTED' },
+            [child.childId]: {
+              ...child,
+              venueOrderId: null,
+              status: 'SUBMITTED',
+              filledBefore: child.cumQty,
+            },
           },
         },
         event.data.at,

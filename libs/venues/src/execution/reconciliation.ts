@@ -52,7 +52,10 @@ export function reconcileSlice(
     },
     ...missed.map((f) => fillIntent(venueId, f)),
   ];
-  const held = Decimal.parse(child.cumQty).plus(Decimal.sum(missed.map((f) => f.quantity)));
+  // What this venue order filled, as the OMS knows it (net of fills before a re-send after a lost book).
+  const held = Decimal.parse(child.cumQty)
+    .minus(Decimal.parse(child.filledBefore ?? '0'))
+    .plus(Decimal.sum(missed.map((f) => f.quantity)));
   if (!held.eq(status.filledQuantity)) {
     findings.push({
       kind: 'fill_mismatch',
