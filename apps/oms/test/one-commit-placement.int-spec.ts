@@ -3,6 +3,7 @@ import { Decimal } from '@oms/domain';
 import { PostgresEventStore } from '@oms/event-store';
 import { TestDatabase, createTestDatabase } from '@oms/event-store/testing/test-database';
 import { TestCommands, startCommands } from './command-bus';
+import { waitFor } from '../../../test/wait-for';
 
 jest.setTimeout(60_000);
 
@@ -128,11 +129,30 @@ describe('placing an order: one atomic append', () => {
 
   it('does nothing for a request whose client is gone before its order is decided', async () => {
     const commands = await commandSide();
+    // The first order's append is held, so the second waits in its account's queue.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const appendAll = store.appendToStreams.bind(store);
+    let first = true;
+    jest.spyOn(store, 'appendToStreams').mockImplementation(async (appends) => {
+      if (first) {
+        first = false;
+        await held;
+      }
+      return appendAll(appends);
+    });
+    const queued = jest.spyOn(commands.side.accounts, 'decideJoined');
     const gone = new AbortController();
-    // Queued behind another order of the account; the client leaves while it waits.
     const ahead = commands.placeOrder(order('ahead'), ctx);
     const abandoned = commands.placeOrder(order('abandoned'), { ...ctx, signal: gone.signal });
-    gone.abort();
+    await waitFor(
+      () => queued.mock.calls.length,
+      (n) => n === 2,
+      'both orders queued on the account',
+    );
+
+    gone.abort(); // the client leaves while its order waits its turn
+    release();
 
     await expect(abandoned).rejects.toMatchObject({ code: 'CLIENT_GONE' });
     expect((await ahead).accepted).toBe(true);

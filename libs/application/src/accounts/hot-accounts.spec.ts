@@ -54,15 +54,25 @@ describe('HotAccounts with joined appends', () => {
   it('a joined decision that throws refuses that command alone; its account events are not written', async () => {
     const store = new MemoryEventStore();
     const accounts = new HotAccounts(store, new AggregateStore(store));
-    const refused = accounts.decideJoined('a', limits(20), metadata, false, {
-      ...joining('x-refused'),
-      decide: () => {
-        throw new Error('the order refuses');
-      },
-    });
-    await expect(refused).rejects.toThrow('the order refuses');
-    expect(await store.streamRevision(accountStream('a'))).toBeNull();
-    expect((await accounts.get('a')).revision).toBeNull();
+    // The first command goes alone; the refused one and the one after it are decided as one batch.
+    const [, refused, after] = await Promise.allSettled([
+      accounts.decide('a', limits(19), metadata, false),
+      accounts.decideJoined('a', limits(20), metadata, false, {
+        ...joining('x-refused'),
+        decide: () => {
+          throw new Error('the order refuses');
+        },
+      }),
+      accounts.decideJoined('a', limits(21), metadata, false, joining('x-after')),
+    ]);
+    expect(refused).toMatchObject({ status: 'rejected', reason: { message: 'the order refuses' } });
+    expect(after).toMatchObject({ status: 'fulfilled', value: { joined: 'x-after' } });
+    const account = await store.readStream(accountStream('a'));
+    expect(
+      account.map((e) => (e.data as { limits: { maxOrdersPerWindow: number } }).limits.maxOrdersPerWindow),
+    ).toEqual([19, 21]);
+    expect(await store.streamRevision('x-refused')).toBeNull();
+    expect((await accounts.get('a')).revision).toBe(1n);
   });
 });
 

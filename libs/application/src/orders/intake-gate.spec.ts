@@ -70,4 +70,25 @@ describe('the intake gate (backpressure)', () => {
     for (let i = 0; i < 400; i++) await take();
     await expect(paced.admit()).rejects.toThrow('400 orders accepted and not yet routed');
   });
+
+  it('a checkpoint it cannot read leaves the backlog as it was: OVERLOADED, not the store error', async () => {
+    let failing = false;
+    const gated = new IntakeGate(
+      async () => {
+        if (failing) throw new Error('connection terminated');
+        return routed;
+      },
+      2,
+      500,
+      clock,
+    );
+    (await gated.admit()).accepted(at(1));
+    (await gated.admit()).accepted(at(2));
+    failing = true;
+    routed = at(2);
+    await expect(gated.admit()).rejects.toMatchObject({ code: 'OVERLOADED' });
+    failing = false;
+    clock.advance(50);
+    (await gated.admit()).accepted(at(3));
+  });
 });

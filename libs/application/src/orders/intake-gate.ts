@@ -132,6 +132,8 @@ export class IntakeGate {
         }
         this.readAt = now;
       })
+      // Not known now (the checkpoint store failed): as before, and not asked again for a while.
+      .catch(() => void (this.readAt = this.clock.now()))
       .finally(() => (this.reading = null));
     return this.reading;
   }

@@ -253,7 +253,8 @@ export class PostgresEventStore implements EventStore {
     group.forEach((unit, u) => {
       const failure = failures[u];
       if (failure) unit.reject(failure);
-      else if (results[u].some((r) => r === undefined)) {
+      // Every member answered (an array with holes would pass `some`: count what is there).
+      else if (results[u].filter((r) => r !== undefined).length !== unit.members.length) {
         unit.reject(new Error(`Append to ${unit.members.map((m) => m.stream).join(', ')} was not decided.`));
       } else unit.resolve(results[u]);
     });
