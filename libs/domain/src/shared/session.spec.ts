@@ -27,6 +27,24 @@ describe('trading session calendar: when a DAY order expires', () => {
     expect(end(tokyo, '2026-12-02T01:00:00Z')).toBe('2026-12-02T06:30:00.000Z');
   });
 
+  it('answers the same however the instants asked about are ordered (the answer is remembered per day)', () => {
+    const london: TradingSession = { timeZone: 'Europe/London', close: '16:30' };
+    const instants = [
+      '2026-12-02T10:00:00Z',
+      '2026-12-02T16:29:59.999Z',
+      '2026-12-01T12:00:00Z',
+      '2026-12-02T16:30:00Z',
+      '2026-12-02T11:00:00Z',
+    ];
+    expect(instants.map((i) => end(london, i))).toEqual([
+      '2026-12-02T16:30:00.000Z',
+      '2026-12-02T16:30:00.000Z',
+      '2026-12-01T16:30:00.000Z',
+      '2026-12-03T16:30:00.000Z',
+      '2026-12-02T16:30:00.000Z',
+    ]);
+  });
+
   it('refuses a calendar it cannot compute with', () => {
     expect(sessionCalendarProblems({ timeZone: 'Mars/Olympus', close: '16:00' })).toEqual([
       'session.timeZone must be an IANA time zone name (e.g. America/New_York), not Mars/Olympus',

@@ -55,6 +55,7 @@ export function sessionCalendarProblems(session: TradingSession): string[] {
 
 /** The wall-clock fields of an instant in a time zone, as if they were UTC (ms). */
 function wallClock(timeZone: string, atMs: number): number {
+  if (timeZone === 'UTC') return Math.floor(atMs / 1000) * 1000; // what the formatter's seconds give
   const parts: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(atMs))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
@@ -70,8 +71,24 @@ function instantOf(timeZone: string, wallMs: number): number {
   return guess;
 }
 
+/**
+ * The last answer per calendar, `end` for an instant `from`: the same for every instant from `from` up
+ * to `end` (no session ends between them), which is every order of a trading day. A memo of a pure
+ * function; time zone rules are only looked up (Intl, slow) once a day per calendar.
+ */
+const lastEnds = new Map<string, { from: number; end: number }>();
+
 /** The first session end strictly after `atMs` (ms since the epoch). */
 export function sessionEndAfter(session: TradingSession, atMs: number): number {
+  const key = `${session.timeZone} ${session.close}`;
+  const last = lastEnds.get(key);
+  if (last && last.from <= atMs && atMs < last.end) return last.end;
+  const end = computeSessionEndAfter(session, atMs);
+  lastEnds.set(key, { from: atMs, end });
+  return end;
+}
+
+function computeSessionEndAfter(session: TradingSession, atMs: number): number {
   const [, hh, mm] = CLOSE_PATTERN.exec(session.close) ?? [];
   if (hh === undefined) throw new RangeError(sessionCalendarProblems(session).join('; '));
   const local = wallClock(session.timeZone, atMs);
