@@ -1,4 +1,5 @@
 import { PlaceOrderCommand, SetRiskLimitsCommand } from '@oms/api';
+import { accountStream, orderIdFor } from '@oms/application';
 import { Decimal } from '@oms/domain';
 import { ANY, EventStore, NO_STREAM } from '@oms/event-store';
 import {
@@ -250,30 +251,47 @@ function mean(values: ArrayLike<number>): number {
 }
 
 /**
- * The event store's own rate on what the command side appends for an order: one atomic append of an
- * account event (any revision: no conflicts to retry) and a new order stream's first event, from as
- * many callers over as many accounts as the command side had. Streams and types of their own, which
- * no processor follows (the projector and the ledger run beside).
+ * The event store's own rate on what the command side appends for an order: one atomic append of the
+ * account's `ExposureReserved` (any revision: no conflicts to retry) and a new order stream's
+ * `OrderAccepted`, the same events the command side wrote (copied from its log, under new ids), from
+ * as many callers over as many accounts. The projector and the ledger beside follow them as they
+ * followed the command side's.
  */
 async function atomicAppendRate(store: EventStore): Promise<number> {
-  const metadata = { correlationId: 'bench', causationId: null, actor: 'bench' };
+  const [sample] = await store.readStream('order-' + orderIdFor('acct0', 'inproc-0-0'));
+  const reserved = (await store.readStream(accountStream('acct0'))).find(
+    (e) => e.type === 'ExposureReserved',
+  );
+  if (!sample || !reserved) throw new Error('the in-process run left no order to copy');
   const until = performance.now() + SECONDS * 1000;
   const started = performance.now();
   let appends = 0;
   await Promise.all(
     Array.from({ length: IN_PROCESS_CALLERS }, async (_, c) => {
       for (let i = 0; performance.now() < until; i++) {
+        const accountId = `floor${(c * 7 + i) % 100}`;
+        const orderId = randomUUID();
         await store.appendToStreams([
           {
-            stream: `floorAccount-${(c * 7 + i) % 100}`,
+            stream: accountStream(accountId),
             events: [
-              { type: 'ExposureReserved', data: { orderId: `${c}-${i}`, quantity: '0.001' }, metadata },
+              {
+                type: 'ExposureReserved',
+                data: { ...(reserved.data as object), accountId, orderId },
+                metadata: reserved.metadata,
+              },
             ],
             expectedRevision: ANY,
           },
           {
-            stream: `floorOrder-${randomUUID()}`,
-            events: [{ type: 'FloorAccepted', data: { quantity: '0.001', limitPrice: '9650' }, metadata }],
+            stream: `order-${orderId}`,
+            events: [
+              {
+                type: 'OrderAccepted',
+                data: { ...(sample.data as object), orderId, accountId },
+                metadata: sample.metadata,
+              },
+            ],
             expectedRevision: NO_STREAM,
           },
         ]);
