@@ -12,7 +12,7 @@ import { randomUUID } from 'crypto';
 import { Histogram } from 'prom-client';
 import { ownCpuMs, postgresCpuMs, processCpuMs } from './cpu';
 import { LoadResult, runLoad } from './load-generator';
-import { BENCH_LIMITS, startBenchOms } from './oms';
+import { BENCH_LIMITS, PLACE_ORDER_BODY, startBenchOms } from './oms';
 import { BenchFigure, figure, percentile } from './report';
 
 /**
@@ -34,8 +34,6 @@ const IN_PROCESS_CALLERS = 256;
 const LIGHT_RATE = 100;
 const SECONDS = 5;
 
-const PLACE = `mutation P($input: PlaceOrderInput!) { placeOrder(input: $input) { accepted order { id status } } }`;
-
 export async function run(): Promise<BenchFigure[]> {
   const oms = await startBenchOms('api', ['api'], ['projector', 'ledger']);
   const { app, bus } = oms;
@@ -46,20 +44,7 @@ export async function run(): Promise<BenchFigure[]> {
   // The demo trader, as a strategy would be: authenticated on every request like any client.
   const authorization = `Bearer ${oms.runtime.credentials?.demo?.trader}`;
   const noopBody = JSON.stringify({ query: 'mutation { ping }' });
-  const placeBody = JSON.stringify({
-    query: PLACE,
-    variables: {
-      input: {
-        accountId: 'demo',
-        clientOrderId: '%ID%',
-        instrumentId: 'BTCUSDT',
-        side: 'BUY',
-        type: 'LIMIT',
-        quantity: '0.001',
-        limitPrice: '9650',
-      },
-    },
-  });
+  const placeBody = PLACE_ORDER_BODY;
   const cpu = () => ({
     api: ownCpuMs(),
     worker: oms.workerPid === null ? 0 : processCpuMs(oms.workerPid),

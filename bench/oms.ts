@@ -23,6 +23,25 @@ export const BENCH_LIMITS: RiskLimitsData = {
 };
 
 /**
+ * A `placeOrder` request for the load generator: the demo account buys 0.001 BTCUSDT at 9650 (below
+ * the market: it rests), a new client order id for every request (`%ID%`).
+ */
+export const PLACE_ORDER_BODY = JSON.stringify({
+  query: `mutation P($input: PlaceOrderInput!) { placeOrder(input: $input) { accepted order { id status } } }`,
+  variables: {
+    input: {
+      accountId: 'demo',
+      clientOrderId: '%ID%',
+      instrumentId: 'BTCUSDT',
+      side: 'BUY',
+      type: 'LIMIT',
+      quantity: '0.001',
+      limitPrice: '9650',
+    },
+  },
+});
+
+/**
  * The OMS on a throw-away embedded PostgreSQL, the demo seeded: `roles` in this process (api,
  * projector and ledger by default, as `npm start` runs them), and `workerRoles`, if any, in a process
  * of their own, as docker compose runs them (the projector beside the API, say).

@@ -1,9 +1,9 @@
 import { Map as PersistentMap } from 'immutable';
 import { DecimalString, dec } from '../decimal/decimal';
 import { Halt } from '../instruments/instrument';
-import { Side } from '../shared/trading';
 import {
   AccountState,
+  ExposureReserved,
   PositionSnapshot,
   RiskLimitsData,
   positionFromSnapshot,
@@ -24,16 +24,11 @@ export interface AccountSnapshot {
   accountId: string | null;
   limits: RiskLimitsData | null;
   halt: Halt | null;
-  reservations: {
-    orderId: string;
-    clientOrderId: string;
-    instrumentId: string;
-    side: Side;
-    quantity: DecimalString;
-    price: DecimalString;
-    notional: DecimalString;
-    reservedAt: string;
-  }[];
+  /** Each open reservation as its `ExposureReserved` recorded it (decimals as strings). */
+  reservations: Pick<
+    ExposureReserved['data'],
+    'orderId' | 'clientOrderId' | 'instrumentId' | 'side' | 'quantity' | 'price' | 'notional' | 'reservedAt'
+  >[];
   openQuantity: Record<string, { buy: DecimalString; sell: DecimalString }>;
   openNotional: DecimalString;
   recentOrderTimes: number[];
