@@ -15,7 +15,7 @@ import { join } from 'path';
 import { Pool } from 'pg';
 import { AccountSnapshots, AggregateStore, DEMO_LIMITS, accountStream } from '@oms/application';
 import { accountDecider } from '@oms/domain';
-import { BenchFigure, figure } from './report';
+import { BenchFigure, figure, percentile } from './report';
 
 /**
  * Append and read throughput of the PostgreSQL event store, beside the raw capacity of the same
@@ -107,6 +107,7 @@ export async function run(): Promise<BenchFigure[]> {
       return n;
     };
 
+    const commitLatency = await loneCommitLatency(raw);
     const rawSingle = await throughput((w) => rawInsert(raw, w, 1));
     const oursSingle = await throughput((w) => appendOurs(`order-single${w}`, 1));
     const emmettSingle = await throughput((w) => appendEmmett(`order-single${w}`, 1));
@@ -160,6 +161,8 @@ export async function run(): Promise<BenchFigure[]> {
         comparedWith: 'raw paged SELECT',
       }),
       figure('raw paged SELECT', rawReadRate, 'rows/s'),
+      figure('one durable commit alone (a single-row INSERT, one client): p50', commitLatency.p50, 'ms'),
+      figure('one durable commit alone (a single-row INSERT, one client): p99', commitLatency.p99, 'ms'),
       ...(await coldStart(ours)),
     ];
   } finally {
@@ -176,6 +179,21 @@ export async function run(): Promise<BenchFigure[]> {
     await new Promise((resolve) => setTimeout(resolve, 200));
     process.off('uncaughtException', shutdownNotice);
   }
+}
+
+/**
+ * What one durable commit costs on this machine when nothing else is committing: a single-row INSERT
+ * from one client, 500 times in a row (the floor under any append's latency at a light load).
+ */
+async function loneCommitLatency(raw: Pool): Promise<{ p50: number; p99: number }> {
+  const latencies: number[] = [];
+  for (let i = 0; i < 500; i++) {
+    const started = performance.now();
+    await rawInsert(raw, 999, 1);
+    latencies.push(performance.now() - started);
+  }
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 /** Events in the busy account of the cold-start measure. */
