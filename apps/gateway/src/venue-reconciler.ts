@@ -1,4 +1,4 @@
-import { ChildSlice, Order, WORKING_CHILD_STATUSES, reducedToDone, venueQuantityOf } from '@oms/domain';
+import { ChildSlice, Order, WORKING_CHILD_STATUSES, reducedToDone, netOfFilledBefore } from '@oms/domain';
 import { Clock, Logger, reconciliationFindings, venueErrors } from '@oms/platform';
 import { VenueLine, fillIntent, orderIdOfChild, reconcileSlice } from '@oms/venues';
 import { GATEWAY_ACTOR, GatewayOrders } from './gateway-orders';
@@ -84,7 +84,7 @@ export class VenueReconciler {
       const again = resent?.children[child.childId];
       if (!resent || !again) return;
       const { childId, venueId, limitPrice } = again;
-      const left = venueQuantityOf(again).toString();
+      const left = netOfFilledBefore(again).toString();
       await this.requests.send(resent, { childId, venueId, quantity: left, limitPrice }, undefined, true);
       return;
     }

@@ -5,7 +5,7 @@ import {
   RouteSlice,
   TimeInForce,
   WORKING_CHILD_STATUSES,
-  venueQuantityOf,
+  netOfFilledBefore,
 } from '@oms/domain';
 import { Clock, Logger, backoffDelayMs, orderToVenueSeconds, venueErrors } from '@oms/platform';
 import { LineStopped, VenueCapabilities, VenueLine } from '@oms/venues';
@@ -191,7 +191,7 @@ export class VenueRequests {
       // The venue order's own total: net of what filled before a re-send (never the slice's again).
       await line.venue.replace(
         child.childId,
-        venueQuantityOf(child, Decimal.parse(replace.quantity)),
+        netOfFilledBefore(child, Decimal.parse(replace.quantity)),
         replace.limitPrice === null ? null : Decimal.parse(replace.limitPrice),
       );
       this.tracker.replaceSent(child.childId, this.clock.now());

@@ -268,7 +268,6 @@ export class OmsRuntime {
             false,
           );
         });
-      void this.gatewaySettled;
     }
   }
 

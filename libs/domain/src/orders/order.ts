@@ -317,8 +317,11 @@ export interface ChildSlice {
   filledBefore?: DecimalString;
 }
 
-/** What the venue order working a slice now is for: the slice's quantity less what filled before it. */
-export function venueQuantityOf(child: ChildSlice, sliceQuantity: Decimal = dec(child.quantity)): Decimal {
+/**
+ * A slice's amount as the venue order working it now counts it: less what filled at earlier venue
+ * orders of the slice (its quantity by default: what that venue order is for; or what has filled).
+ */
+export function netOfFilledBefore(child: ChildSlice, sliceQuantity: Decimal = dec(child.quantity)): Decimal {
   return sliceQuantity.minus(dec(child.filledBefore ?? '0'));
 }
 

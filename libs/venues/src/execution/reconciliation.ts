@@ -1,4 +1,4 @@
-import { ChildSlice, Decimal, Order, OrderIntent } from '@oms/domain';
+import { ChildSlice, Decimal, Order, OrderIntent, netOfFilledBefore } from '@oms/domain';
 import { VenueFill, VenueOrderStatus } from '../venue';
 import { fillIntent, orderIdOfChild } from './report-to-command';
 
@@ -53,9 +53,9 @@ export function reconcileSlice(
     ...missed.map((f) => fillIntent(venueId, f)),
   ];
   // What this venue order filled, as the OMS knows it (net of fills before a re-send after a lost book).
-  const held = Decimal.parse(child.cumQty)
-    .minus(Decimal.parse(child.filledBefore ?? '0'))
-    .plus(Decimal.sum(missed.map((f) => f.quantity)));
+  const held = netOfFilledBefore(child, Decimal.parse(child.cumQty)).plus(
+    Decimal.sum(missed.map((f) => f.quantity)),
+  );
   if (!held.eq(status.filledQuantity)) {
     findings.push({
       kind: 'fill_mismatch',
