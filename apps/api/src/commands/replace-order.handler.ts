@@ -1,4 +1,11 @@
-import { CONFLICT_RETRY, CommandSide, Refusal, metadataOf, newEvents, orderStream } from '@oms/application';
+import {
+  CONFLICT_RETRY,
+  CommandSide,
+  Refusal,
+  metadataOf,
+  decideToAppend,
+  orderStream,
+} from '@oms/application';
 import { Decimal, Order, orderDecider } from '@oms/domain';
 import { NO_STREAM, WrongExpectedVersion } from '@oms/event-store';
 import { retry } from '@oms/platform';
@@ -78,10 +85,9 @@ export class ReplaceOrderHandler implements ICommandHandler<ReplaceOrderCommand,
         expectedRevision: loaded.revision ?? NO_STREAM,
         // A refusal by risk is recorded on the order too (OrderReplaceRefused), then answered as an error.
         decide: ({ rejections }) => {
-          const decision = orderDecider.decide({ ...command, data: { ...command.data, rejections } }, order);
-          if (!decision.accepted) throw Refusal.of(decision.rejections);
-          const after = decision.events.reduce(orderDecider.evolve, loaded.state) as Order;
-          return { events: newEvents(decision.events, metadata), value: { after, rejections } };
+          const withRisk = { ...command, data: { ...command.data, rejections } };
+          const { events, after } = decideToAppend(orderDecider, withRisk, loaded.state, metadata);
+          return { events, value: { after: after as Order, rejections } };
         },
       },
     );

@@ -2,6 +2,7 @@ import { randomUUID } from 'crypto';
 import { Decider, Rejection } from '@oms/domain';
 import { EventMetadata, EventStore, NO_STREAM, NewEvent, WrongExpectedVersion } from '@oms/event-store';
 import { retry, systemClock } from '@oms/platform';
+import { Refusal } from '../refusal';
 
 export interface Loaded<S> {
   state: S;
@@ -32,8 +33,26 @@ type DomainEventLike = { type: string; data: unknown };
  * Domain events as events to append, each under an id named here, so that what follows from an event
  * can say so (causation) before it is read back, and a retried append is stored once.
  */
-export function newEvents(events: readonly DomainEventLike[], metadata: EventMetadata): NewEvent[] {
+function newEvents(events: readonly DomainEventLike[], metadata: EventMetadata): NewEvent[] {
   return events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata }));
+}
+
+/**
+ * A command decided on a state, as the events to append (under ids of their own) and the state they
+ * leave; a refusal is thrown as one. For a stream written together with another (a joined append).
+ */
+export function decideToAppend<C, E extends DomainEventLike, S>(
+  decider: Decider<C, E, S>,
+  command: C,
+  state: S,
+  metadata: EventMetadata,
+): { events: NewEvent[]; after: S } {
+  const decision = decider.decide(command, state);
+  if (!decision.accepted) throw Refusal.of(decision.rejections);
+  return {
+    events: newEvents(decision.events, metadata),
+    after: decision.events.reduce(decider.evolve, state),
+  };
 }
 
 /** Load, decide, append with the expected revision; on a concurrent write, catch up and decide again. */

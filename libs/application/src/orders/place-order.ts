@@ -18,7 +18,7 @@ import {
 import { GlobalPosition, NO_STREAM } from '@oms/event-store';
 import { Clock } from '@oms/platform';
 import { HotAccounts, abandoned } from '../accounts/hot-accounts';
-import { AggregateStore, newEvents } from '../aggregates/aggregate-store';
+import { AggregateStore, decideToAppend } from '../aggregates/aggregate-store';
 import { KeyedQueue } from '../aggregates/keyed-queue';
 import { CommandContext, metadataOf } from '../command-context';
 import { ReferenceData } from '../reference/reference-data';
@@ -112,7 +112,7 @@ export class PlaceOrderProcess {
     const ticket = await this.intake?.admit();
     try {
       const placed = await this.decide(stream, terms, request, ctx);
-      if (placed.accepted && placed.position) ticket?.accepted(placed.position);
+      if (placed.outcome.accepted && placed.position) ticket?.accepted(placed.position);
       return placed.outcome;
     } finally {
       ticket?.release();
@@ -125,7 +125,10 @@ export class PlaceOrderProcess {
     terms: OrderTerms,
     request: PlaceOrderRequest,
     ctx: CommandContext,
-  ): Promise<{ outcome: PlaceOrderOutcome; accepted: boolean; position: GlobalPosition | null }> {
+  ): Promise<{
+    outcome: PlaceOrderOutcome;
+    /** Of what was written; null for a repeat. */ position: GlobalPosition | null;
+  }> {
     const now = new Date(this.clock.now());
     const market = await this.reference.preTradeInputs(request.instrumentId, this.prices, now);
     if (!market.instrument) {
@@ -172,22 +175,24 @@ export class PlaceOrderProcess {
             },
             metadata: { now },
           };
-          const decision = orderDecider.decide(command, NEW_ORDER);
-          if (!decision.accepted) throw Refusal.of(decision.rejections);
-          const order = decision.events.reduce(orderDecider.evolve, NEW_ORDER) as Order;
-          const placed: PlaceOrderOutcome = { accepted: rejections.length === 0, order, rejections };
-          return { events: newEvents(decision.events, metadata), value: placed };
+          const { events, after } = decideToAppend(orderDecider, command, NEW_ORDER, metadata);
+          const placed: PlaceOrderOutcome = {
+            accepted: rejections.length === 0,
+            order: after as Order,
+            rejections,
+          };
+          return { events, value: placed };
         },
       },
     );
     if ('joined' in outcome) {
-      return { outcome: outcome.joined, accepted: outcome.joined.accepted, position: outcome.position };
+      return { outcome: outcome.joined, position: outcome.position };
     }
     // The order existed already (placed before, or by another process just now): its outcome stands,
     // and nothing of this request was written.
     const existing = await this.aggregates.load(orderDecider, stream);
     if (!existing.state.exists) throw outcome.conflict;
-    return { outcome: this.repeated(existing.state, terms), accepted: false, position: null };
+    return { outcome: this.repeated(existing.state, terms), position: null };
   }
 
   private remember(orderId: string): void {
