@@ -51,6 +51,8 @@ export class IntakeGate {
   private routedLog: { at: number; count: number }[] = [];
   /** Routing paces over PACE_WINDOW_MS, with when: the best recent one is taken as the capacity. */
   private paces: { at: number; perSecond: number }[] = [];
+  /** The backlog the gateway routes in `maxWaitMs` at that pace, as of the last reading. */
+  private pacedLimit: number;
 
   constructor(
     private readonly routedUpTo: () => Promise<GlobalPosition>,
@@ -58,7 +60,9 @@ export class IntakeGate {
     readonly maxWaitMs: number,
     private readonly clock: Clock,
     private readonly refreshMs = 50,
-  ) {}
+  ) {
+    this.pacedLimit = Math.min(bound, FLOOR);
+  }
 
   /** Orders accepted and not yet routed, and orders being decided. */
   get backlog(): number {
@@ -96,7 +100,7 @@ export class IntakeGate {
   /** Which limit is reached, in words; null when none is. */
   private limited(): string | null {
     if (this.backlog >= this.bound) return `${this.bound} orders accepted and not yet routed`;
-    const paced = this.pacedLimit();
+    const paced = this.pacedLimit;
     if (this.backlog >= paced) {
       return `${paced} orders accepted and not yet routed, ${this.maxWaitMs} ms of routing at its recent pace`;
     }
@@ -105,15 +109,6 @@ export class IntakeGate {
       return `orders accepted ${this.maxWaitMs} ms ago not yet routed`;
     }
     return null;
-  }
-
-  /** The backlog the gateway routes in `maxWaitMs` at its best recent pace (FLOOR before any is known). */
-  private pacedLimit(): number {
-    const since = this.clock.now() - PACE_MEMORY_MS;
-    this.paces = this.paces.filter((p) => p.at >= since);
-    if (this.paces.length === 0) return Math.min(this.bound, FLOOR);
-    const best = Math.max(...this.paces.map((p) => p.perSecond));
-    return Math.min(this.bound, Math.max(FLOOR, Math.ceil((best * this.maxWaitMs) / 1000)));
   }
 
   private read(): Promise<void> {
@@ -130,6 +125,10 @@ export class IntakeGate {
           const routedInWindow = inWindow.reduce((sum, r) => sum + r.count, 0);
           this.paces.push({ at: now, perSecond: (routedInWindow * 1000) / PACE_WINDOW_MS });
         }
+        // Worked out here, once a reading, not on every admission: FLOOR until a pace is known.
+        this.paces = this.paces.filter((p) => p.at > now - PACE_MEMORY_MS);
+        const best = Math.max(0, ...this.paces.map((p) => p.perSecond));
+        this.pacedLimit = Math.min(this.bound, Math.max(FLOOR, Math.ceil((best * this.maxWaitMs) / 1000)));
         this.readAt = now;
       })
       // Not known now (the checkpoint store failed): as before, and not asked again for a while.
