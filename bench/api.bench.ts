@@ -2,12 +2,7 @@ import { PlaceOrderCommand, SetRiskLimitsCommand } from '@oms/api';
 import { accountStream, orderIdFor } from '@oms/application';
 import { Decimal } from '@oms/domain';
 import { ANY, EventStore, NO_STREAM } from '@oms/event-store';
-import {
-  eventStoreAppendSeconds,
-  metricsRegistry,
-  placeOrderSeconds,
-  preTradeDecisionSeconds,
-} from '@oms/platform';
+import { eventStoreAppendSeconds, placeOrderSeconds, preTradeDecisionSeconds } from '@oms/platform';
 import { randomUUID } from 'crypto';
 import { Histogram } from 'prom-client';
 import { ownCpuMs, postgresCpuMs, processCpuMs } from './cpu';
@@ -210,7 +205,6 @@ interface Stages {
 
 /** The command path's own histograms, in this (the API) process. */
 async function stages(): Promise<Stages> {
-  void metricsRegistry; // the one registry these are kept in
   return {
     decide: await totals(preTradeDecisionSeconds),
     append: await totals(eventStoreAppendSeconds, 'ok'),
