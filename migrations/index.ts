@@ -12,6 +12,7 @@ import { AccountTradingState1764500000000 } from './1764500000000-account-tradin
 import { AuditChain1764600000000 } from './1764600000000-audit-chain';
 import { AuditTrailIndexes1764700000000 } from './1764700000000-audit-trail-indexes';
 import { AtomicGroupAppend1764800000000 } from './1764800000000-atomic-group-append';
+import { AppendGenericPlans1764900000000 } from './1764900000000-append-generic-plans';
 
 /** Every migration, in order. Listed explicitly (no globs) so jest, ts-node and the build agree. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -28,6 +29,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AuditChain1764600000000,
   AuditTrailIndexes1764700000000,
   AtomicGroupAppend1764800000000,
+  AppendGenericPlans1764900000000,
 ];
 
 /**
