@@ -40,6 +40,11 @@ export class PostgresCheckpoints implements CheckpointStore {
     write?: CheckpointWrite,
   ): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
+      // Not flushed to disk before it returns (still atomic, and visible at once): everything committed
+      // with a checkpoint is derived from the log, which stays durable. A crash may take the last few
+      // batches back, and the processor does them again, as after a crash between its own appends and
+      // this commit. The log's commits then no longer queue behind the read models' flushes.
+      await tx.query('SET LOCAL synchronous_commit = off');
       if (write) await write(tx);
       // One statement: the first checkpoint is inserted; an existing one moves only from where this
       // batch began (a first batch begins at START, '-/-', which no stored checkpoint holds). A
