@@ -87,9 +87,21 @@ export function requestClOrdId(childId: string, kind: 'cancel' | 'replace', n: n
 // ---------------------------------------------------------------------------------------------
 // Outbound
 
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** UTCTimestamp as FIX writes it (YYYYMMDD-HH:MM:SS.sss): text, so a journaled message re-sends as it was. */
+export function fixTimestamp(date: Date): string {
+  return `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}-${pad(
+    date.getUTCHours(),
+  )}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}.${pad(date.getUTCMilliseconds(), 3)}`;
+}
+
 const SIDE_CODE: Record<Side, string> = { BUY: '1', SELL: '2' };
 const ORD_TYPE_CODE: Record<OrderType, string> = { MARKET: '1', LIMIT: '2' };
 const TIF_CODE: Record<TimeInForce, string> = { DAY: '0', GTC: '1', IOC: '3', FOK: '4', GTD: '6' };
+
+/** An outbound message body in jspurefix's object form (field names; amounts and times as text). */
+export type FixBody = Record<string, unknown>;
 
 /** What an outbound order message says about the order: the same fields on D, F and G. */
 export interface OrderFields {
@@ -99,7 +111,7 @@ export interface OrderFields {
 }
 
 /** FIX 4.4 puts Symbol in the Instrument block and OrderQty in OrderQtyData; 4.2 has them flat. */
-function instrumentAndQuantity(version: FixVersion, symbol: string, quantity: Decimal): object {
+function instrumentAndQuantity(version: FixVersion, symbol: string, quantity: Decimal): FixBody {
   return version === 'FIX.4.4'
     ? { Instrument: { Symbol: symbol }, OrderQtyData: { OrderQty: quantity.toString() } }
     : { Symbol: symbol, OrderQty: quantity.toString() };
@@ -110,18 +122,20 @@ export function newOrderSingle(
   request: VenueOrderRequest,
   symbol: string,
   transactTime: Date,
-): object {
+): FixBody {
   return {
     ClOrdID: request.clientOrderId,
     HandlInst: '1',
     ...(version === 'FIX.4.2' ? { Symbol: symbol } : {}),
     Side: SIDE_CODE[request.side],
-    TransactTime: transactTime,
+    TransactTime: fixTimestamp(transactTime),
     ...instrumentAndQuantity(version, symbol, request.quantity),
     OrdType: ORD_TYPE_CODE[request.type],
     ...(request.limitPrice === null ? {} : { Price: request.limitPrice.toString() }),
     TimeInForce: TIF_CODE[request.timeInForce],
-    ...(request.timeInForce === 'GTD' && request.expireAt ? { ExpireTime: new Date(request.expireAt) } : {}),
+    ...(request.timeInForce === 'GTD' && request.expireAt
+      ? { ExpireTime: fixTimestamp(new Date(request.expireAt)) }
+      : {}),
   };
 }
 
@@ -131,13 +145,13 @@ export function orderCancelRequest(
   origClOrdId: string,
   order: OrderFields,
   transactTime: Date,
-): object {
+): FixBody {
   return {
     OrigClOrdID: origClOrdId,
     ClOrdID: clOrdId,
     ...(version === 'FIX.4.2' ? { Symbol: order.symbol } : {}),
     Side: SIDE_CODE[order.side],
-    TransactTime: transactTime,
+    TransactTime: fixTimestamp(transactTime),
     ...instrumentAndQuantity(version, order.symbol, order.quantity),
   };
 }
@@ -148,14 +162,14 @@ export function orderCancelReplaceRequest(
   origClOrdId: string,
   order: OrderFields & { type: OrderType; timeInForce: TimeInForce; limitPrice: Decimal | null },
   transactTime: Date,
-): object {
+): FixBody {
   return {
     OrigClOrdID: origClOrdId,
     ClOrdID: clOrdId,
     HandlInst: '1',
     ...(version === 'FIX.4.2' ? { Symbol: order.symbol } : {}),
     Side: SIDE_CODE[order.side],
-    TransactTime: transactTime,
+    TransactTime: fixTimestamp(transactTime),
     ...instrumentAndQuantity(version, order.symbol, order.quantity),
     OrdType: ORD_TYPE_CODE[order.type],
     ...(order.limitPrice === null ? {} : { Price: order.limitPrice.toString() }),
@@ -163,7 +177,7 @@ export function orderCancelReplaceRequest(
   };
 }
 
-export function orderStatusRequest(version: FixVersion, clOrdId: string, order: OrderFields): object {
+export function orderStatusRequest(version: FixVersion, clOrdId: string, order: OrderFields): FixBody {
   return {
     ClOrdID: clOrdId,
     ...(version === 'FIX.4.2' ? { Symbol: order.symbol } : { Instrument: { Symbol: order.symbol } }),
@@ -172,7 +186,7 @@ export function orderStatusRequest(version: FixVersion, clOrdId: string, order: 
 }
 
 /** Every open order of the session (MassStatusReqType 7). FIX 4.4 only. */
-export function orderMassStatusRequest(requestId: string): object {
+export function orderMassStatusRequest(requestId: string): FixBody {
   return { MassStatusReqID: requestId, MassStatusReqType: 7 };
 }
 
