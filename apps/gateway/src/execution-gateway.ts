@@ -126,6 +126,9 @@ export class ExecutionGateway {
   private readonly log: Logger;
   private unregisterGauges: (() => void) | null = null;
 
+  /** This gateway connected its venues (it became the active one). */
+  private venuesOpened = false;
+
   constructor(
     private readonly deps: GatewayDeps,
     options: GatewayOptions = {},
@@ -186,6 +189,17 @@ export class ExecutionGateway {
     for (const line of this.lines.values()) line.stop();
     this.unregisterGauges?.();
     await this.processor.stop();
+    // Sessions this gateway opened are closed (a FIX venue logs out); a standby opened none.
+    if (this.venuesOpened) {
+      this.venuesOpened = false;
+      await Promise.all(
+        [...this.lines.values()].map((line) =>
+          line.venue
+            .disconnect()
+            .catch((error: unknown) => this.log.warn({ err: error }, 'venue disconnect')),
+        ),
+      );
+    }
   }
 
   private async lost(reason: string): Promise<void> {
@@ -215,6 +229,7 @@ export class ExecutionGateway {
 
   /** Active: venues connected and reporting, the slices that may be working known from the record. */
   private async connect(): Promise<void> {
+    this.venuesOpened = true;
     for (const line of this.lines.values()) {
       const venueId = line.venueId;
       line.venue.onReport((report) => this.background(this.onReport(report), 'execution report'));

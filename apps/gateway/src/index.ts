@@ -2,4 +2,4 @@
 export * from './execution-gateway';
 export * from './working-slices';
 export * from './reference-price-publisher';
-export * from './demo-venues';
+export * from './venue-config';

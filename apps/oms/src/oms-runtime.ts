@@ -25,7 +25,7 @@ import {
   GATEWAY_ENTITIES,
   PostgresWorkingSlices,
   ReferencePricePublisher,
-  demoVenues,
+  buildVenues,
 } from '@oms/gateway';
 import { runMigrations } from '@oms/migrations';
 import { Clock, Logger, systemClock } from '@oms/platform';
@@ -202,7 +202,16 @@ export class OmsRuntime {
             // One gateway sends to the venues; another process with the role stands by until it goes.
             lock: lock('oms-execution-gateway'),
             workingSlices: new PostgresWorkingSlices(dataSource),
-            venues: await (options.venues ?? ((c) => demoVenues(c, settings.marketDataFile)))(clock),
+            venues: await (
+              options.venues ??
+              ((c) =>
+                buildVenues(settings.venues, {
+                  clock: c,
+                  dataDir: settings.dataDir,
+                  marketDataFile: settings.marketDataFile,
+                  logger,
+                }))
+            )(clock),
             marketData,
             clock,
             logger,

@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { SettingsError, loadSettings } from './settings';
 
@@ -33,6 +35,28 @@ describe('settings, checked once at start-up', () => {
     );
     const file = join(__dirname, '../../../package.json');
     expect(loadSettings({ OMS_MARKET_DATA: file }).marketDataFile).toBe(file);
+  });
+
+  it('reads the venues from OMS_VENUES and stops the start on a bad one, naming the entry and the field', () => {
+    expect(loadSettings({}).venues.map((v) => v.id)).toEqual(['SIM-A', 'SIM-B']);
+    expect(refused({ OMS_VENUES: '/nowhere/venues.yaml' })).toBe(
+      'OMS_VENUES=/nowhere/venues.yaml is not a file this process can read.',
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'oms-settings-'));
+    try {
+      const file = join(dir, 'venues.json');
+      writeFileSync(file, JSON.stringify([{ id: 'EXEC', type: 'fix', port: 'five' }]));
+      expect(refused({ OMS_VENUES: file })).toBe(
+        `OMS_VENUES=${file}: venues[0] (EXEC): port must be an integer number.`,
+      );
+      writeFileSync(
+        file,
+        JSON.stringify([{ id: 'EXEC', type: 'fix', port: 5001, targetCompId: 'EXECUTOR' }]),
+      );
+      expect(loadSettings({ OMS_VENUES: file }).venues).toMatchObject([{ id: 'EXEC', port: 5001 }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('names every bad setting in one sentence each', () => {

@@ -2,10 +2,12 @@ import { EventStoreConfigError, EventStoreKind, eventStoreKind } from '@oms/even
 import { LOG_LEVELS, LogLevel } from '@oms/platform';
 import { isConfigurableKey } from '@oms/application';
 import { JwtSettings } from '@oms/api';
+import { DEMO_VENUES, VenueConfigError, VenueDefinition, readVenueConfig } from '@oms/gateway';
 import { plainToInstance } from 'class-transformer';
 import {
   IsIn,
   IsOptional,
+  IsString,
   Length,
   Matches,
   Validate,
@@ -37,6 +39,8 @@ export interface OmsSettings {
   seedDemo: boolean;
   /** A tardis CSV file the simulated venues replay (looped); null: the synthetic BTCUSDT feed. */
   marketDataFile: string | null;
+  /** The venues the gateway trades on (OMS_VENUES, a JSON or YAML file); the two demo venues without it. */
+  venues: VenueDefinition[];
   logLevel: LogLevel;
   /** Human-readable log lines; null: when stdout is a terminal. */
   prettyLogs: boolean | null;
@@ -172,6 +176,11 @@ class Environment {
   @Validate(ReadableFile)
   OMS_MARKET_DATA?: string;
 
+  /** Read and checked in full by readVenueConfig (its sentences name the entry and the field). */
+  @IsOptional()
+  @IsString()
+  OMS_VENUES?: string;
+
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: (a) => `${shown(a)} must be one of ${LOG_LEVELS.join(', ')}.` })
   OMS_LOG_LEVEL?: string;
@@ -277,6 +286,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): OmsSettings {
     eventStoreConnectionString: e.KURRENTDB_CONNECTION_STRING ?? null,
     seedDemo: (e.OMS_SEED_DEMO ?? 'true') === 'true',
     marketDataFile: e.OMS_MARKET_DATA ?? null,
+    venues: e.OMS_VENUES ? venuesFrom(e.OMS_VENUES) : DEMO_VENUES,
     logLevel: (e.OMS_LOG_LEVEL ?? 'info') as LogLevel,
     prettyLogs: e.OMS_LOG_FORMAT === undefined ? null : e.OMS_LOG_FORMAT === 'pretty',
     adminKey: e.OMS_ADMIN_KEY ?? null,
@@ -286,6 +296,15 @@ export function loadSettings(env: NodeJS.ProcessEnv): OmsSettings {
     intakeMaxWaitMs: Number(e.OMS_INTAKE_MAX_WAIT_MS ?? '500'),
     jwt: jwtSettings(e),
   };
+}
+
+function venuesFrom(file: string): VenueDefinition[] {
+  try {
+    return readVenueConfig(file);
+  } catch (error) {
+    if (error instanceof VenueConfigError) throw new SettingsError(error.message);
+    throw error;
+  }
 }
 
 /** JWTs are accepted when an issuer is configured: with its audience, and its JWKS or a shared secret. */

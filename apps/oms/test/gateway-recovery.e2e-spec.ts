@@ -1,5 +1,6 @@
 import { fixedPrices } from '@oms/application/testing/fixed-prices';
-import { demoVenues } from '@oms/gateway';
+import { DEMO_VENUES, buildVenues } from '@oms/gateway';
+import { silentLogger } from '@oms/platform';
 import { RunningOms, eventually, startOms } from './harness';
 
 jest.setTimeout(90_000);
@@ -19,7 +20,12 @@ describe('the API serves while the gateway recovers (end to end)', () => {
       referencePrices: fixedPrices(),
       // The venues answer only when the test lets them: the gateway's start hangs until then.
       venues: async (clock) => {
-        const venues = await demoVenues(clock, null);
+        const venues = await buildVenues(DEMO_VENUES, {
+          clock,
+          dataDir: '',
+          marketDataFile: null,
+          logger: silentLogger,
+        });
         for (const venue of venues) {
           const connect = venue.connect.bind(venue);
           venue.connect = async () => {

@@ -9,6 +9,7 @@ import { waitFor } from '../../../test/wait-for';
 import { createOmsApp } from '../src/oms-app';
 import { OmsRuntime, RuntimeOptions } from '../src/oms-runtime';
 import { OmsSettings, Role } from '../src/settings';
+import { DEMO_VENUES } from '@oms/gateway';
 
 /** The demo's keys by role, and the bootstrap ADMIN key. */
 export type Keys = DemoCredentials & { bootstrapAdmin: string };
@@ -53,6 +54,7 @@ export function testSettings(databaseUrl: string, roles: Role[]): OmsSettings {
     eventStoreConnectionString: null,
     seedDemo: true,
     marketDataFile: null,
+    venues: DEMO_VENUES,
     logLevel: 'silent',
     prettyLogs: false,
     adminKey: TEST_ADMIN_KEY,

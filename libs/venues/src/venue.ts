@@ -7,6 +7,9 @@ import { MarketEvent } from './market-data/market-data';
  * Answers come back as execution reports on a stream, never as return values, because real venues
  * answer late, twice, out of order, or not at all.
  */
+/** A venue's id: what orders name to route to it, and its configuration calls it. */
+export const VENUE_ID = /^[A-Za-z0-9_.-]{1,32}$/;
+
 export interface VenueCapabilities {
   venueId: string;
   orderTypes: readonly OrderType[];
@@ -119,6 +122,19 @@ export class VenueUnavailable extends Error {
   }
 }
 
+/** A venue reached over a session protocol (FIX): the session's state, for operators. */
+export interface VenueSession {
+  protocol: string;
+  state: 'logged on' | 'connecting' | 'disconnected';
+  senderCompId: string;
+  targetCompId: string;
+  nextSenderSeqNum: number;
+  nextTargetSeqNum: number;
+  /** When the counterparty was last heard from (any message, heartbeats included); ms since the epoch. */
+  lastHeardAt: number | null;
+  lastError: string | null;
+}
+
 export interface Venue {
   readonly capabilities: VenueCapabilities;
   readonly connected: boolean;
@@ -136,6 +152,8 @@ export interface Venue {
   onReport(handler: (report: ExecutionReport) => void): () => void;
   /** Connection changes (the gateway reconciles on every reconnect). */
   onConnection(handler: (connected: boolean) => void): () => void;
+  /** The session's state, for a venue reached over a session protocol. */
+  session?(): VenueSession;
   /** The venue's own market data, when it has some. */
   onMarketData?(handler: (event: MarketEvent, instrumentId: string) => void): () => void;
 }

@@ -14,7 +14,8 @@ import {
 } from 'class-validator';
 import { AccessRoleEnum, TradingStateEnum } from './enums';
 import { DateTimeScalar, DecimalScalar } from './scalars';
-import { INSTRUMENT_ID, VENUE_ID } from './types';
+import { VENUE_ID } from '@oms/venues';
+import { INSTRUMENT_ID } from './types';
 
 /** Principal ids become actors (`user:<id>`): lower-case letters, digits and `._-`, no `:`. */
 export const PRINCIPAL_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;

@@ -13,6 +13,16 @@ export interface VenueView {
   rateLimitUsage: number;
   lastError: string | null;
   unexplainedOrders: string[];
+  session: {
+    protocol: string;
+    state: string;
+    senderCompId: string;
+    targetCompId: string;
+    nextSenderSeqNum: number;
+    nextTargetSeqNum: number;
+    lastHeardAt: number | null;
+    lastError: string | null;
+  } | null;
 }
 
 /** What the API reads besides the CommandBus: read models, the log, prices, order updates, venues. */

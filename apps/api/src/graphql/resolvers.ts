@@ -302,7 +302,13 @@ export class OmsResolver {
     description: 'Venues: connection, circuit breaker, rate-limit use, last error.',
   })
   venues(): VenueStatus[] {
-    return this.deps.venues();
+    return this.deps.venues().map((venue) => ({
+      ...venue,
+      session: venue.session && {
+        ...venue.session,
+        lastHeardAt: venue.session.lastHeardAt === null ? null : new Date(venue.session.lastHeardAt),
+      },
+    }));
   }
 
   @Query(() => Order, { nullable: true })

@@ -1,4 +1,5 @@
 import { Decimal, Liquidity, OrderStatus, OrderType, Side, TimeInForce, TradingState } from '@oms/domain';
+import { VENUE_ID } from '@oms/venues';
 import { HaltScope } from '../commands/commands';
 import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
@@ -30,7 +31,6 @@ import {
 const ACCOUNT_ID = /^[A-Za-z0-9_.:]{1,64}$/;
 const CLIENT_ORDER_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 export const INSTRUMENT_ID = /^[A-Za-z0-9_.:]{1,32}$/;
-export const VENUE_ID = /^[A-Za-z0-9_.-]{1,32}$/;
 
 @ObjectType({
   description: 'Why something was refused: a stable code for machines and a sentence for people.',
@@ -240,6 +240,24 @@ export class RiskLimitsInput {
   allowedInstruments?: string[] | null;
 }
 
+@ObjectType({ description: 'The session of a venue reached over FIX.' })
+export class VenueSessionStatus {
+  @Field({ description: 'FIX.4.2 or FIX.4.4.' }) protocol!: string;
+  @Field({ description: 'logged on, connecting or disconnected.' }) state!: string;
+  @Field() senderCompId!: string;
+  @Field() targetCompId!: string;
+  @Field(() => Int, { description: 'The sequence number of the next message sent.' })
+  nextSenderSeqNum!: number;
+  @Field(() => Int, { description: 'The sequence number expected next from the venue.' })
+  nextTargetSeqNum!: number;
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'When the venue was last heard from (any message, heartbeats included).',
+  })
+  lastHeardAt!: Date | null;
+  @Field(() => String, { nullable: true }) lastError!: string | null;
+}
+
 @ObjectType({ description: 'A venue as the execution gateway sees it.' })
 export class VenueStatus {
   @Field(() => ID) id!: string;
@@ -249,6 +267,8 @@ export class VenueStatus {
   @Field(() => String, { nullable: true }) lastError!: string | null;
   @Field(() => [String], { description: 'Venue orders the last reconciliation could not explain.' })
   unexplainedOrders!: string[];
+  @Field(() => VenueSessionStatus, { nullable: true, description: 'FIX venues: the session.' })
+  session!: VenueSessionStatus | null;
 }
 
 @ObjectType({ description: 'One recorded event of an order, for audit.' })

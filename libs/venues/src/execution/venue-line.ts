@@ -1,7 +1,7 @@
 import { Clock, venueErrors } from '@oms/platform';
 import { BreakerState, CircuitBreaker } from '../resilience/circuit-breaker';
 import { TokenBucket } from '../resilience/token-bucket';
-import { Venue, VenueUnavailable } from '../venue';
+import { Venue, VenueSession, VenueUnavailable } from '../venue';
 
 /** The line was stopped while a request waited on it: nothing is sent. */
 export class LineStopped extends Error {
@@ -17,6 +17,8 @@ export interface VenueLineStatus {
   breaker: BreakerState;
   rateLimitUsage: number;
   lastError: string | null;
+  /** A session venue's (FIX) session state; null for the others. */
+  session: VenueSession | null;
 }
 
 /**
@@ -106,6 +108,7 @@ export class VenueLine {
       breaker: this.breaker.state,
       rateLimitUsage: this.limiter.usage,
       lastError: this.breaker.lastError,
+      session: this.venue.session?.() ?? null,
     };
   }
 }

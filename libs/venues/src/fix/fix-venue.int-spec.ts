@@ -98,7 +98,7 @@ if (missing) {
       const venue = open();
       const reports = recorder(venue);
       await venue.connect();
-      expect(venue.status()).toMatchObject({ state: 'logged on', beginString: 'FIX.4.4' });
+      expect(venue.session()).toMatchObject({ state: 'logged on', protocol: 'FIX.4.4', senderCompId: 'OMS' });
       await venue.submit(order('ord-1.1'));
       const fill = await waitFor(
         () => reports.find((r) => r.kind === 'fill'),
@@ -160,12 +160,12 @@ if (missing) {
       await venue.connect();
       await venue.submit(order('ord-4.1'));
       await waitUntil(() => reports.some((r) => r.kind === 'fill'), 'the first fill');
-      const before = venue.status().nextSenderSeqNum;
+      const before = venue.session().nextSenderSeqNum;
       await acceptor.kill();
       await waitUntil(() => !venue.connected, 'the adapter noticed');
       await acceptor.start();
       await waitUntil(() => venue.connected, 'logged on again', 20_000);
-      expect(venue.status().nextSenderSeqNum).toBeGreaterThan(before);
+      expect(venue.session().nextSenderSeqNum).toBeGreaterThan(before);
       await venue.submit(order('ord-4.2'));
       await waitUntil(
         () => reports.some((r) => r.kind === 'fill' && r.clientOrderId === 'ord-4.2'),

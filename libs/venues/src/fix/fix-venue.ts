@@ -20,6 +20,7 @@ import {
   VenueFill,
   VenueOrderRequest,
   VenueOrderStatus,
+  VenueSession,
   VenueUnavailable,
 } from '../venue';
 import { FixJournal } from './fix-journal';
@@ -66,19 +67,6 @@ export interface FixVenueSettings {
   logger?: Logger;
   /** Crash tests only: see FixSessionHooks.afterJournal. */
   faults?: { afterJournal?(msgType: string): 'send' | 'drop' };
-}
-
-/** What the `venues` query shows of a FIX session. */
-export interface FixSessionStatus {
-  state: 'logged on' | 'connecting' | 'disconnected';
-  beginString: FixVersion;
-  senderCompId: string;
-  targetCompId: string;
-  nextSenderSeqNum: number;
-  nextTargetSeqNum: number;
-  /** When the counterparty was last heard from (any message, heartbeats included); ms since the epoch. */
-  lastHeardAt: number | null;
-  lastError: string | null;
 }
 
 /** What the adapter remembers of each order it sent, rebuilt from its journal on start. */
@@ -166,8 +154,8 @@ export class FixVenue implements Venue {
     { resolve: (s: VenueOrderStatus | null) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
   >();
   private container: DependencyContainer | null = null;
-  private session: OmsFixSession | null = null;
-  private state: FixSessionStatus['state'] = 'disconnected';
+  private fixSession: OmsFixSession | null = null;
+  private state: VenueSession['state'] = 'disconnected';
   private wanted = false;
   private lastHeardAt: number | null = null;
   private lastError: string | null = null;
@@ -198,13 +186,13 @@ export class FixVenue implements Venue {
     return this.state === 'logged on';
   }
 
-  status(): FixSessionStatus {
+  session(): VenueSession {
     return {
+      protocol: this.settings.beginString,
       state: this.state,
-      beginString: this.settings.beginString,
       senderCompId: this.settings.senderCompId,
       targetCompId: this.settings.targetCompId,
-      nextSenderSeqNum: this.session?.nextSenderSeqNum ?? this.journal.senderSeqNum,
+      nextSenderSeqNum: this.fixSession?.nextSenderSeqNum ?? this.journal.senderSeqNum,
       nextTargetSeqNum: this.journal.targetSeqNum,
       lastHeardAt: this.lastHeardAt,
       lastError: this.lastError,
@@ -232,7 +220,7 @@ export class FixVenue implements Venue {
     this.wanted = false;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
-    const session = this.session;
+    const session = this.fixSession;
     if (session && this.state === 'logged on') {
       const ended = new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 2_000);
@@ -277,13 +265,13 @@ export class FixVenue implements Venue {
         },
         afterJournal: this.settings.faults?.afterJournal,
       });
-      this.session = session;
+      this.fixSession = session;
       await session.run(transport);
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
       this.log.warn({ err: error }, `FIX session to ${this.settings.host}:${this.settings.port} failed`);
     }
-    this.session = null;
+    this.fixSession = null;
     this.failPendingQueries(new VenueUnavailable(this.settings.venueId, 'not connected'));
     this.setState('disconnected');
     firstOutcome();
@@ -318,7 +306,7 @@ export class FixVenue implements Venue {
     return this.container;
   }
 
-  private setState(state: FixSessionStatus['state']): void {
+  private setState(state: VenueSession['state']): void {
     const was = this.state === 'logged on';
     this.state = state;
     const is = state === 'logged on';
@@ -328,8 +316,9 @@ export class FixVenue implements Venue {
   // --- requests ------------------------------------------------------------------------------
 
   private requireSession(): OmsFixSession {
-    if (!this.session || !this.connected) throw new VenueUnavailable(this.settings.venueId, 'not connected');
-    return this.session;
+    if (!this.fixSession || !this.connected)
+      throw new VenueUnavailable(this.settings.venueId, 'not connected');
+    return this.fixSession;
   }
 
   private sendOrThrow(msgType: string, body: FixBody): void {

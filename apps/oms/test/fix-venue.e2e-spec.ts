@@ -1,0 +1,138 @@
+import { fixedPrices } from '@oms/application/testing/fixed-prices';
+import { buildVenues, parseVenueConfig } from '@oms/gateway';
+import { silentLogger } from '@oms/platform';
+import { RunningAcceptor, quickFixMissing, startAcceptor, tagOf } from '@oms/venues/fix/testing/quickfix';
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { notRun } from '../../../test/not-run';
+import { waitFor } from '../../../test/wait-for';
+import { RunningOms, startOms } from './harness';
+
+jest.setTimeout(60_000);
+
+/**
+ * The whole OMS trading through a FIX 4.4 venue: QuickFIX's executor, configured as a venue entry
+ * would be in OMS_VENUES, beside nothing else (risk reads a fixed reference price).
+ */
+const missing = quickFixMissing();
+
+const PLACE = `mutation Place($input: PlaceOrderInput!) {
+  placeOrder(input: $input) { accepted rejections { code message } order { id status } }
+}`;
+const ORDER = `query Order($id: ID!) {
+  order(id: $id) { status filledQuantity fills { execId venueId quantity price fee liquidity } }
+}`;
+
+interface OrderView {
+  status: string;
+  filledQuantity: string;
+  fills: {
+    execId: string;
+    venueId: string;
+    quantity: string;
+    price: string;
+    fee: string;
+    liquidity: string;
+  }[];
+}
+
+if (missing) {
+  describe('the OMS through a FIX venue', () => {
+    if (process.env.CI) it('QuickFIX acceptors are built in CI', () => expect(missing).toBeNull());
+    else notRun('FIX venue end to end', missing);
+  });
+} else {
+  describe('the OMS through a FIX 4.4 venue (QuickFIX executor)', () => {
+    let acceptor: RunningAcceptor;
+    let oms: RunningOms & { database: { drop(): Promise<void> } };
+    let dataDir: string;
+
+    beforeAll(async () => {
+      acceptor = await startAcceptor('executor', [
+        { beginString: 'FIX.4.4', senderCompId: 'EXECUTOR', targetCompId: 'OMS' },
+      ]);
+      dataDir = mkdtempSync(join(tmpdir(), 'oms-fix-e2e-'));
+      const definitions = parseVenueConfig(
+        [
+          {
+            id: 'EXEC',
+            type: 'fix',
+            host: '127.0.0.1',
+            port: acceptor.port,
+            targetCompId: 'EXECUTOR',
+            orderTypes: ['LIMIT'],
+            timesInForce: ['DAY', 'GTC'],
+            fees: { taker: '0.0005' },
+          },
+        ],
+        'test',
+      );
+      oms = await startOms(undefined, ['api', 'projector', 'ledger', 'gateway'], {
+        referencePrices: fixedPrices(),
+        venues: (clock) =>
+          buildVenues(definitions, { clock, dataDir, marketDataFile: null, logger: silentLogger }),
+      });
+    });
+
+    afterAll(async () => {
+      await oms?.stop();
+      await oms?.database.drop();
+      await acceptor?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('New order, filled: a LIMIT order placed through GraphQL ends FILLED with the executor’s ExecID, price and quantity, and is booked into the position', async () => {
+      const { data: venues } = await oms.gql<{
+        venues: { id: string; connected: boolean; session: { state: string; protocol: string } | null }[];
+      }>(`{ venues { id connected session { state protocol } } }`);
+      expect(venues?.venues).toEqual([
+        { id: 'EXEC', connected: true, session: { state: 'logged on', protocol: 'FIX.4.4' } },
+      ]);
+      const placed = await oms.gql<{ placeOrder: { accepted: boolean; order: { id: string } } }>(PLACE, {
+        input: {
+          accountId: 'demo',
+          clientOrderId: 'fix-e2e-1',
+          instrumentId: 'BTCUSDT',
+          side: 'BUY',
+          type: 'LIMIT',
+          quantity: '0.015',
+          limitPrice: '9675.25',
+          venueId: 'EXEC',
+        },
+      });
+      expect(placed.errors).toBeUndefined();
+      expect(placed.data?.placeOrder.accepted).toBe(true);
+      const id = placed.data!.placeOrder.order.id;
+      const order = await waitFor(
+        async () => (await oms.gql<{ order: OrderView | null }>(ORDER, { id })).data?.order ?? null,
+        (o) => o?.status === 'FILLED',
+        'the order FILLED',
+      );
+      const executorFills = acceptor.sent().filter((m) => tagOf(m, 35) === '8' && tagOf(m, 150) === 'F');
+      expect(executorFills).toHaveLength(1);
+      expect(order?.fills).toEqual([
+        {
+          execId: tagOf(executorFills[0], 17),
+          venueId: 'EXEC',
+          quantity: '0.015',
+          price: '9675.25',
+          fee: expect.any(String),
+          liquidity: 'TAKER',
+        },
+      ]);
+      expect(tagOf(executorFills[0], 11)).toMatch(new RegExp(`^${id}\\.`));
+      const positions = await waitFor(
+        async () =>
+          (
+            await oms.gql<{ positions: { instrumentId: string; quantity: string }[] }>(
+              `{ positions(accountId: "demo") { instrumentId quantity } }`,
+            )
+          ).data?.positions ?? [],
+        (p) => p.length > 0,
+        'the fill booked into a position',
+      );
+      expect(positions).toEqual([{ instrumentId: 'BTCUSDT', quantity: '0.015' }]);
+    });
+  });
+}
