@@ -2,6 +2,7 @@ import { Decimal, ORDER_TYPES, OrderType, TIMES_IN_FORCE, TimeInForce } from '@o
 import { Clock, Logger } from '@oms/platform';
 import {
   FIX_VERSIONS,
+  FixFaults,
   FixVenue,
   FixVersion,
   MarketEvent,
@@ -347,6 +348,8 @@ export interface VenueEnvironment {
   /** A tardis CSV file the simulated venues replay (looped); null: the synthetic BTCUSDT feed. */
   marketDataFile: string | null;
   logger: Logger;
+  /** Crash tests only: faults injected into every FIX session. */
+  fixFaults?: FixFaults;
 }
 
 function capabilitiesOf(v: VenueDefinition): VenueCapabilities {
@@ -413,6 +416,7 @@ export async function buildVenues(definitions: VenueDefinition[], env: VenueEnvi
           rateLimit: capabilities.rateLimit,
           fees: v.fees,
           logger: env.logger,
+          faults: env.fixFaults,
         }),
       );
     }

@@ -134,5 +134,38 @@ if (missing) {
       );
       expect(positions).toEqual([{ instrumentId: 'BTCUSDT', quantity: '0.015' }]);
     });
+
+    it('The executor restarted mid-session: the OMS reconnects and trades on; no order is lost or sent twice', async () => {
+      const connected = async () =>
+        (await oms.gql<{ venues: { connected: boolean }[] }>(`{ venues { connected } }`)).data?.venues[0]
+          ?.connected;
+      await acceptor.kill();
+      await waitFor(connected, (c) => c === false, 'the OMS saw the venue go');
+      await acceptor.start();
+      await waitFor(connected, (c) => c === true, 'logged on again', 30_000);
+      const placed = await oms.gql<{ placeOrder: { accepted: boolean; order: { id: string } } }>(PLACE, {
+        input: {
+          accountId: 'demo',
+          clientOrderId: 'fix-e2e-2',
+          instrumentId: 'BTCUSDT',
+          side: 'SELL',
+          type: 'LIMIT',
+          quantity: '0.005',
+          limitPrice: '9680',
+          venueId: 'EXEC',
+        },
+      });
+      const id = placed.data!.placeOrder.order.id;
+      await waitFor(
+        async () => (await oms.gql<{ order: OrderView | null }>(ORDER, { id })).data?.order ?? null,
+        (o) => o?.status === 'FILLED',
+        'the order after the reconnect FILLED',
+      );
+      const sentOrders = acceptor.received().filter((m) => tagOf(m, 35) === 'D' && tagOf(m, 43) !== 'Y');
+      const ids = sentOrders.map((m) => tagOf(m, 11));
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).toHaveLength(2);
+      expect(acceptor.sent().some((m) => tagOf(m, 35) === '5' && /too low/i.test(m))).toBe(false);
+    });
   });
 }

@@ -19,4 +19,4 @@ export * from './execution/venue-line';
 export * from './execution/report-to-command';
 export * from './execution/reconciliation';
 export { FIX_VERSIONS, type FixVersion } from './fix/fix-protocol';
-export { FixVenue, type FixVenueSettings } from './fix/fix-venue';
+export { FixVenue, type FixFaults, type FixVenueSettings } from './fix/fix-venue';

@@ -65,8 +65,18 @@ export interface FixVenueSettings {
   /** Reconnect backoff: the first wait, doubled after each failure up to the longest. */
   reconnect?: { firstMs: number; longestMs: number };
   logger?: Logger;
-  /** Crash tests only: see FixSessionHooks.afterJournal. */
-  faults?: { afterJournal?(msgType: string): 'send' | 'drop' };
+  /** Crash tests only: see FixFaults. */
+  faults?: FixFaults;
+}
+
+/**
+ * Fault injection, for crash tests only: `afterJournal` runs once an outbound message is journaled
+ * and before it is sent ('drop' loses the connection there); `received` runs when an application
+ * message arrives, before it is applied (a test may kill the process there).
+ */
+export interface FixFaults {
+  afterJournal?(msgType: string): 'send' | 'drop';
+  received?(msgType: string): void;
 }
 
 /** What the adapter remembers of each order it sent, rebuilt from its journal on start. */
@@ -251,7 +261,10 @@ export class FixVenue implements Venue {
           this.setState('logged on');
           firstOutcome();
         },
-        message: (msgType, fields) => this.onMessage(msgType, fields),
+        message: (msgType, fields) => {
+          this.settings.faults?.received?.(msgType);
+          this.onMessage(msgType, fields);
+        },
         stopped: (error) => {
           if (error) this.lastError = error.message;
         },
