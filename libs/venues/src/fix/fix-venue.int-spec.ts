@@ -179,6 +179,10 @@ if (missing) {
       await venue.connect();
       await venue.submit(order('ord-5.1'));
       await expect(venue.queryOrder('ord-5.1')).rejects.toThrow(/refused a status request/);
+      const asked = acceptor.received().filter((m) => tagOf(m, 35) === 'H').length;
+      // Refused once, refused for the rest of the session: the next slice is not made to wait.
+      await expect(venue.queryOrder('ord-5.1')).rejects.toThrow(/refused a status request/);
+      expect(acceptor.received().filter((m) => tagOf(m, 35) === 'H')).toHaveLength(asked);
       await expect(venue.queryOrder('never-sent.1')).resolves.toBeNull();
     });
   });

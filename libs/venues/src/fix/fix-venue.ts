@@ -98,6 +98,9 @@ interface SentOrder {
 
 type DependencyContainer = Awaited<ReturnType<SessionContainer['makeSystem']>>;
 
+/** Fills and ExecIDs remembered for fillsSince and duplicate detection (the oldest go first). */
+const REMEMBERED_EXECUTIONS = 100_000;
+
 const SIDE_OF_CODE: Record<string, Side> = { '1': 'BUY', '2': 'SELL' };
 const TYPE_OF_CODE: Record<string, OrderType> = { '1': 'MARKET', '2': 'LIMIT' };
 const TIF_OF_CODE: Record<string, TimeInForce> = {
@@ -159,6 +162,7 @@ export class FixVenue implements Venue {
   private readonly seenExecutions = new Set<string>();
   private readonly acknowledged = new Map<string, string>();
   private readonly fills: VenueFill[] = [];
+  private fillSequence = 0;
   private readonly statusWaiters = new Map<
     string,
     { resolve: (s: VenueOrderStatus | null) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
@@ -169,6 +173,8 @@ export class FixVenue implements Venue {
   private wanted = false;
   private lastHeardAt: number | null = null;
   private lastError: string | null = null;
+  /** Why the venue refused a status request this session (it will refuse the next ones too). */
+  private statusRefused: string | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private backoffMs: number;
   private symbols: Map<string, string>;
@@ -258,6 +264,7 @@ export class FixVenue implements Venue {
         ready: () => {
           this.backoffMs = this.settings.reconnect?.firstMs ?? 1_000;
           this.lastError = null;
+          this.statusRefused = null;
           this.setState('logged on');
           firstOutcome();
         },
@@ -344,7 +351,7 @@ export class FixVenue implements Venue {
     if (!instrument) throw new Error(`${this.settings.venueId} does not trade ${request.instrumentId}`);
     this.requireSession();
     const body = newOrderSingle(this.settings.beginString, request, instrument.symbol, new Date());
-    this.orders.set(request.clientOrderId, {
+    const sent: SentOrder = {
       childId: request.clientOrderId,
       symbol: instrument.symbol,
       side: request.side,
@@ -355,8 +362,10 @@ export class FixVenue implements Venue {
       clOrdId: request.clientOrderId,
       requests: this.orders.get(request.clientOrderId)?.requests ?? 0,
       pendingReplace: null,
-    });
+    };
     this.sendOrThrow(MsgType.NewOrderSingle, body);
+    // Known once journaled and sent (reports come later, on another turn of the event loop).
+    this.orders.set(request.clientOrderId, sent);
   }
 
   private sentOrder(childId: string): SentOrder {
@@ -403,6 +412,8 @@ export class FixVenue implements Venue {
     const order = this.orders.get(clientOrderId);
     if (!order) return null;
     this.requireSession();
+    // A venue that refused one status request this session refuses them all: no wait for each slice.
+    if (this.statusRefused) throw new Error(this.statusRefused);
     const existing = this.statusWaiters.get(clientOrderId);
     if (existing) {
       clearTimeout(existing.timer);
@@ -497,7 +508,8 @@ export class FixVenue implements Venue {
         if (childId && waiter && meaning.sent?.msgType === MsgType.OrderStatusRequest) {
           clearTimeout(waiter.timer);
           this.statusWaiters.delete(childId);
-          waiter.reject(new Error(`${this.settings.venueId} refused a status request: ${meaning.reason}`));
+          this.statusRefused = `${this.settings.venueId} refused a status request: ${meaning.reason}`;
+          waiter.reject(new Error(this.statusRefused));
           return;
         }
         venueErrors.inc({ venue: this.settings.venueId, kind: 'fix_request_refused' });
@@ -517,7 +529,11 @@ export class FixVenue implements Venue {
         const key = `${report.clientOrderId}|${report.execId}`;
         if (this.seenExecutions.has(key)) continue; // a re-sent report (PossDup) or a repeat
         this.seenExecutions.add(key);
-        this.fills.push({ ...report, sequence: this.fills.length + 1 });
+        this.fills.push({ ...report, sequence: ++this.fillSequence });
+        if (this.fills.length > REMEMBERED_EXECUTIONS) {
+          const [oldest] = this.fills.splice(0, this.fills.length - REMEMBERED_EXECUTIONS);
+          this.seenExecutions.delete(`${oldest.clientOrderId}|${oldest.execId}`);
+        }
       } else if (report.kind === 'ack') {
         if (this.acknowledged.get(report.clientOrderId) === report.venueOrderId) continue;
         this.acknowledged.set(report.clientOrderId, report.venueOrderId);
