@@ -232,7 +232,12 @@ export class ExecutionGateway {
     this.venuesOpened = true;
     for (const line of this.lines.values()) {
       const venueId = line.venueId;
-      line.venue.onReport((report) => this.background(this.onReport(report), 'execution report'));
+      // The venue hears when a report is recorded (a FIX session counts it handled only then).
+      line.venue.onReport((report) => {
+        const recorded = this.onReport(report);
+        this.background(recorded, 'execution report');
+        return recorded;
+      });
       line.venue.onMarketData?.((event, instrumentId) =>
         this.deps.marketData.onMarketData(venueId, instrumentId, event),
       );

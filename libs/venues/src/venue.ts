@@ -110,7 +110,8 @@ export interface VenueFill {
   sequence: number;
 }
 
-export type UnavailableReason = 'not connected' | 'rate limit exceeded';
+/** 'backlogged': the connection is up but the venue is not reading what was sent before. */
+export type UnavailableReason = 'not connected' | 'rate limit exceeded' | 'backlogged';
 
 /** The request was not sent: no line, or over the venue's limit. */
 export class VenueUnavailable extends Error {
@@ -149,7 +150,11 @@ export interface Venue {
   openOrders(): Promise<VenueOrderStatus[]>;
   /** Fills after a sequence number (0: all), in order. */
   fillsSince(sequence: number): Promise<VenueFill[]>;
-  onReport(handler: (report: ExecutionReport) => void): () => void;
+  /**
+   * Reports, each handed to the handler; the handler's promise settles once the report is recorded
+   * (a venue with a session, FIX, acknowledges its messages as handled only then).
+   */
+  onReport(handler: (report: ExecutionReport) => void | Promise<unknown>): () => void;
   /** Connection changes (the gateway reconciles on every reconnect). */
   onConnection(handler: (connected: boolean) => void): () => void;
   /** The session's state, for a venue reached over a session protocol. */

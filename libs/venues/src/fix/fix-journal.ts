@@ -7,6 +7,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  truncateSync,
   writeSync,
 } from 'fs';
 import { join } from 'path';
@@ -30,50 +31,74 @@ export interface ConfirmedReplace {
   limitPrice: string | null;
 }
 
-/** An order message from before a sequence reset: still tells which orders were sent, never re-sent. */
-interface EarlierOrderMessage {
-  msgType: string;
-  body: Record<string, unknown>;
+/** What the adapter must remember of its orders, in the order it happened (across sequence resets). */
+export type OrderHistoryEntry =
+  | { kind: 'message'; msgType: string; body: Record<string, unknown> }
+  | ({ kind: 'replaced' } & ConfirmedReplace);
+
+/** Whose session this store holds: a store is never reused for another counterparty. */
+export interface SessionIdentity {
+  beginString: string;
+  senderCompId: string;
+  targetCompId: string;
+}
+
+/** The store under this directory belongs to another session. */
+export class FixStoreMismatch extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FixStoreMismatch';
+  }
 }
 
 type Entry =
   | ({ k: 'sent' } & JournaledMessage)
   | ({ k: 'replaced' } & ConfirmedReplace)
-  | ({ k: 'earlier' } & EarlierOrderMessage);
+  /** An order message from before a sequence reset: remembered, never re-sent. */
+  | { k: 'earlier'; msgType: string; body: Record<string, unknown> };
+
+interface SavedState extends SessionIdentity {
+  sender: number;
+  target: number;
+  /** Written by a clean close: no message can have left after the saved sender number. */
+  clean?: boolean;
+}
 
 /** NewOrderSingle, cancel and replace requests: what the adapter must remember of the orders it sent. */
 const ORDER_MESSAGE_TYPES = new Set(['D', 'F', 'G']);
 
+const describe = (s: SessionIdentity) => `${s.beginString} ${s.senderCompId}→${s.targetCompId}`;
+
 /**
- * A FIX session's durable state, under its own directory: the sequence numbers (`seqnums.json`,
- * replaced atomically) and a journal of every outbound application message, written and flushed to
- * disk before the message is handed to the socket (`journal.jsonl`). The journal is what answers a
- * counterparty's ResendRequest with the real messages, and what tells a restarted adapter which
- * orders it sent and under which ClOrdIDs.
+ * A FIX session's durable state, under its own directory:
+ * - `seqnums.json` (replaced atomically): whose session it is, the next outbound sequence number,
+ *   and the next inbound one **the OMS has handled** (below it, every message from the venue was
+ *   received and recorded downstream);
+ * - `journal.jsonl`: every outbound application message, written and flushed to disk before it is
+ *   handed to the socket, and the replaces the venue confirmed.
  *
- * It is also jspurefix's session store (sequence numbers only: the engine's own message store is
- * never read back, see `../shared/notes/fix-interop.md`). The peer's sequence number is persisted
- * `targetLagMs` behind what arrived, so that a crash before the gateway recorded a report makes
- * the restarted session ask for it again rather than lose it (duplicates are dropped by ExecID).
+ * It is jspurefix's session store for sequence numbers (its own message store is never read back,
+ * see `../shared/notes/fix-interop.md`). The inbound number it gives the engine at each (re)connect
+ * is the handled watermark, not the last arrived: a message lost in a gap, swallowed by the engine,
+ * or not recorded by the gateway before a crash is asked for again (duplicates are dropped by ExecID
+ * and acknowledgement id).
  */
 export class FixJournal implements IFixSessionStore {
   readonly creationTime = new Date();
+  readonly sessionId: SessionId;
   private sender = 1;
-  private target = 1;
-  /** Targets seen, oldest first, with when: persisted once they are `targetLagMs` old. */
-  private readonly pendingTargets: { value: number; at: number }[] = [];
-  private persistedTarget = 1;
+  /** Every inbound message up to this one was handled. */
+  private handledThrough = 0;
+  private readonly handledAbove = new Set<number>();
   private readonly messages = new Map<number, JournaledMessage>();
-  private readonly replaces = new Map<string, ConfirmedReplace>();
-  private readonly earlier: EarlierOrderMessage[] = [];
+  private readonly history: OrderHistoryEntry[] = [];
   private fd: number | null = null;
 
   constructor(
-    readonly sessionId: SessionId,
+    private readonly identity: SessionIdentity,
     private readonly directory: string,
-    private readonly now: () => number = Date.now,
-    private readonly targetLagMs = 2_000,
   ) {
+    this.sessionId = new SessionId(identity.beginString, identity.senderCompId, identity.targetCompId);
     mkdirSync(directory, { recursive: true });
     this.load();
   }
@@ -88,46 +113,61 @@ export class FixJournal implements IFixSessionStore {
 
   private load(): void {
     if (existsSync(this.seqnumsPath)) {
-      const saved = JSON.parse(readFileSync(this.seqnumsPath, 'utf8')) as { sender: number; target: number };
-      this.sender = saved.sender;
-      this.target = this.persistedTarget = saved.target;
-    }
-    if (existsSync(this.journalPath)) {
-      for (const line of readFileSync(this.journalPath, 'utf8').split('\n')) {
-        if (!line) continue;
-        let entry: Entry;
-        try {
-          entry = JSON.parse(line) as Entry;
-        } catch {
-          continue; // a line torn by a crash mid-write was never flushed, so never sent
-        }
-        if (entry.k === 'sent') {
-          const { k: _k, ...message } = entry;
-          this.messages.set(message.seq, message);
-          // Written before it was sent: the next message must not reuse its number.
-          this.sender = Math.max(this.sender, message.seq + 1);
-        } else if (entry.k === 'replaced') {
-          const { k: _k, ...replace } = entry;
-          this.replaces.set(replace.childId, replace);
-        } else {
-          const { k: _k, ...message } = entry;
-          this.earlier.push(message);
-        }
+      const saved = JSON.parse(readFileSync(this.seqnumsPath, 'utf8')) as SavedState;
+      if (describe(saved) !== describe(this.identity)) {
+        throw new FixStoreMismatch(
+          `${this.directory} holds the FIX session ${describe(saved)}, not ${describe(this.identity)}: ` +
+            'move that directory aside to start a new session with this counterparty.',
+        );
       }
+      // After a crash, the engine may have sent one more admin message than it saved: skip its number
+      // (the venue asks for it, and gets a GapFill) rather than send it twice ("MsgSeqNum too low").
+      this.sender = saved.clean ? saved.sender : saved.sender + 1;
+      this.handledThrough = saved.target - 1;
+    }
+    if (!existsSync(this.journalPath)) return;
+    let text = readFileSync(this.journalPath, 'utf8');
+    if (text.length > 0 && !text.endsWith('\n')) {
+      // A line torn by a crash mid-write was never flushed, so never sent: cut it off, or the next
+      // append would be glued to it.
+      text = text.slice(0, text.lastIndexOf('\n') + 1);
+      truncateSync(this.journalPath, Buffer.byteLength(text));
+    }
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      const entry = JSON.parse(line) as Entry;
+      this.remember(entry);
+      if (entry.k === 'sent') this.sender = Math.max(this.sender, entry.seq + 1);
+    }
+  }
+
+  private remember(entry: Entry): void {
+    if (entry.k === 'sent') {
+      const { k: _k, ...message } = entry;
+      this.messages.set(message.seq, message);
+      if (ORDER_MESSAGE_TYPES.has(message.msgType))
+        this.history.push({ kind: 'message', msgType: message.msgType, body: message.body });
+    } else if (entry.k === 'replaced') {
+      const { k: _k, ...replace } = entry;
+      this.history.push({ kind: 'replaced', ...replace });
+    } else {
+      this.history.push({ kind: 'message', msgType: entry.msgType, body: entry.body });
     }
   }
 
   private append(entry: Entry): void {
     this.fd ??= openSync(this.journalPath, 'a');
-    writeSync(this.fd, JSON.stringify(entry) + '\n');
+    writeFully(this.fd, JSON.stringify(entry) + '\n');
     fdatasyncSync(this.fd);
   }
 
-  private persistSeqnums(): void {
+  private persist(clean = false): void {
+    const state: SavedState = { ...this.identity, sender: this.sender, target: this.handledThrough + 1 };
+    if (clean) state.clean = true;
     const tmp = `${this.seqnumsPath}.tmp`;
     const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, JSON.stringify({ sender: this.sender, target: this.persistedTarget }));
+      writeFully(fd, JSON.stringify(state));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -135,10 +175,16 @@ export class FixJournal implements IFixSessionStore {
     renameSync(tmp, this.seqnumsPath);
   }
 
-  /** Writes an outbound application message ahead of sending it under `seq`. */
+  // --- outbound ------------------------------------------------------------------------------
+
+  /** Writes an outbound application message, flushed, ahead of sending it under `seq`. */
   journal(message: JournaledMessage): void {
-    this.append({ k: 'sent', ...message });
-    this.messages.set(message.seq, message);
+    if (this.messages.has(message.seq)) {
+      throw new Error(`outbound sequence number ${message.seq} is already journaled`);
+    }
+    const entry: Entry = { k: 'sent', ...message };
+    this.append(entry);
+    this.remember(entry);
     this.sender = Math.max(this.sender, message.seq + 1);
   }
 
@@ -149,8 +195,9 @@ export class FixJournal implements IFixSessionStore {
   }
 
   recordReplace(replace: ConfirmedReplace): void {
-    this.append({ k: 'replaced', ...replace });
-    this.replaces.set(replace.childId, replace);
+    const entry: Entry = { k: 'replaced', ...replace };
+    this.append(entry);
+    this.remember(entry);
   }
 
   /** Journaled application messages from `from` to `to` inclusive, in sequence. */
@@ -164,16 +211,37 @@ export class FixJournal implements IFixSessionStore {
     return this.messages.get(seq) ?? null;
   }
 
-  /** Every NewOrderSingle, cancel and replace request ever sent, oldest first (across sequence resets). */
-  orderMessages(): EarlierOrderMessage[] {
-    const current = [...this.messages.values()]
-      .sort((a, b) => a.seq - b.seq)
-      .filter((m) => ORDER_MESSAGE_TYPES.has(m.msgType));
-    return [...this.earlier, ...current.map(({ msgType, body }) => ({ msgType, body }))];
+  /** Every order message sent and every replace confirmed, in the order they happened. */
+  orderHistory(): readonly OrderHistoryEntry[] {
+    return this.history;
   }
 
-  confirmedReplaces(): ConfirmedReplace[] {
-    return [...this.replaces.values()];
+  // --- inbound -------------------------------------------------------------------------------
+
+  /** The inbound message `seq` was handled (recorded downstream, or had nothing to record). */
+  handled(seq: number): void {
+    if (seq <= this.handledThrough) return;
+    this.handledAbove.add(seq);
+    const before = this.handledThrough;
+    while (this.handledAbove.delete(this.handledThrough + 1)) this.handledThrough++;
+    if (this.handledThrough !== before) this.persist();
+  }
+
+  /** A SequenceReset-GapFill from the venue: `from` up to `newSeqNo` (exclusive) carried nothing to handle. */
+  handledRange(from: number, newSeqNo: number): void {
+    for (let seq = Math.max(from, this.handledThrough + 1); seq < newSeqNo; seq++) this.handledAbove.add(seq);
+    this.handled(newSeqNo - 1);
+  }
+
+  /** The venue reset its numbering (ResetSeqNumFlag, or a SequenceReset without GapFill). */
+  restartInbound(nextSeqNo: number): void {
+    this.handledAbove.clear();
+    this.handledThrough = nextSeqNo - 1;
+    this.persist();
+  }
+
+  get handledInboundThrough(): number {
+    return this.handledThrough;
   }
 
   // --- jspurefix's session store: sequence numbers ---------------------------------------------
@@ -183,46 +251,26 @@ export class FixJournal implements IFixSessionStore {
   }
 
   set senderSeqNum(value: number) {
-    this.sender = value;
+    this.sender = Math.max(this.sender, value);
   }
 
+  /** Where the engine starts reading at each (re)connect: the first message not handled yet. */
   get targetSeqNum(): number {
-    return this.target;
+    return this.handledThrough + 1;
   }
 
-  set targetSeqNum(value: number) {
-    this.target = value;
+  set targetSeqNum(_value: number) {
+    // The engine's own count of what arrived; what was handled is what counts (handled()).
   }
 
   async setSenderSeqNum(value: number): Promise<void> {
     // Never backwards: the journal may already hold a message under a higher number.
     this.sender = Math.max(this.sender, value);
-    this.persistTargetsDue();
-    this.persistSeqnums();
+    this.persist();
   }
 
-  async setTargetSeqNum(value: number): Promise<void> {
-    this.target = value;
-    this.pendingTargets.push({ value, at: this.now() });
-    if (this.persistTargetsDue()) this.persistSeqnums();
-  }
-
-  /** Moves the persisted target to the newest value old enough; true if it moved. */
-  private persistTargetsDue(): boolean {
-    const due = this.now() - this.targetLagMs;
-    let moved = false;
-    while (this.pendingTargets.length > 0 && this.pendingTargets[0].at <= due) {
-      this.persistedTarget = this.pendingTargets.shift()!.value;
-      moved = true;
-    }
-    return moved;
-  }
-
-  /** Everything that arrived is now recorded downstream (a clean logout): persist the target as is. */
-  settleTarget(): void {
-    this.pendingTargets.length = 0;
-    this.persistedTarget = this.target;
-    this.persistSeqnums();
+  async setTargetSeqNum(_value: number): Promise<void> {
+    // See the targetSeqNum setter.
   }
 
   async nextSenderSeqNum(): Promise<number> {
@@ -230,7 +278,7 @@ export class FixJournal implements IFixSessionStore {
   }
 
   async nextTargetSeqNum(): Promise<number> {
-    return this.target;
+    return this.targetSeqNum;
   }
 
   async put(_record: IFixMsgStoreRecord): Promise<void> {
@@ -252,22 +300,37 @@ export class FixJournal implements IFixSessionStore {
 
   /**
    * A sequence reset (ResetSeqNumFlag): both sides start again at 1. The journal starts afresh with
-   * what it must remember (the orders sent and their confirmed replaces, never to be re-sent); the
-   * old one is kept beside it.
+   * what it must remember of the orders (never to be re-sent), written to a new file first and then
+   * put in place, so a crash leaves the old journal or the new one, whole.
    */
   async reset(): Promise<void> {
-    const keep = this.orderMessages();
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
-    if (existsSync(this.journalPath)) renameSync(this.journalPath, `${this.journalPath}.${this.now()}`);
+    const kept: Entry[] = this.history.map((h) =>
+      h.kind === 'message'
+        ? { k: 'earlier', msgType: h.msgType, body: h.body }
+        : {
+            k: 'replaced',
+            childId: h.childId,
+            clOrdId: h.clOrdId,
+            quantity: h.quantity,
+            limitPrice: h.limitPrice,
+          },
+    );
+    const tmp = `${this.journalPath}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeFully(fd, kept.map((e) => JSON.stringify(e) + '\n').join(''));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.journalPath);
     this.messages.clear();
-    this.earlier.splice(0, this.earlier.length, ...keep);
-    for (const message of keep) this.append({ k: 'earlier', ...message });
-    for (const replace of this.replaces.values()) this.append({ k: 'replaced', ...replace });
     this.sender = 1;
-    this.target = this.persistedTarget = 1;
-    this.pendingTargets.length = 0;
-    this.persistSeqnums();
+    this.handledThrough = 0;
+    this.handledAbove.clear();
+    this.persist();
   }
 
   async initialize(): Promise<void> {
@@ -275,11 +338,24 @@ export class FixJournal implements IFixSessionStore {
   }
 
   async flush(): Promise<void> {
-    this.persistSeqnums();
+    this.persist();
   }
 
-  async dispose(): Promise<void> {
+  /** Closes the journal; `clean` after a logout the venue confirmed (nothing can have left unsaved). */
+  close(clean: boolean): void {
+    this.persist(clean);
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }
+
+  async dispose(): Promise<void> {
+    this.close(false);
+  }
+}
+
+/** writeSync may write less than it was given (a full disk); the rest must not be dropped silently. */
+function writeFully(fd: number, text: string): void {
+  const bytes = Buffer.from(text);
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
 }

@@ -160,7 +160,13 @@ export function orderCancelReplaceRequest(
   version: FixVersion,
   clOrdId: string,
   origClOrdId: string,
-  order: OrderFields & { type: OrderType; timeInForce: TimeInForce; limitPrice: Decimal | null },
+  order: OrderFields & {
+    type: OrderType;
+    timeInForce: TimeInForce;
+    limitPrice: Decimal | null;
+    /** GTD: the order's ExpireTime as first sent (a replace restates every term). */
+    expireTime?: string | null;
+  },
   transactTime: Date,
 ): FixBody {
   return {
@@ -174,6 +180,7 @@ export function orderCancelReplaceRequest(
     OrdType: ORD_TYPE_CODE[order.type],
     ...(order.limitPrice === null ? {} : { Price: order.limitPrice.toString() }),
     TimeInForce: TIF_CODE[order.timeInForce],
+    ...(order.timeInForce === 'GTD' && order.expireTime ? { ExpireTime: order.expireTime } : {}),
   };
 }
 

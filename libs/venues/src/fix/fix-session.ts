@@ -4,10 +4,13 @@ import { FixFields } from './fix-protocol';
 
 /** What the session tells the adapter. */
 export interface FixSessionHooks {
-  /** Logged on, and any recovery the logon asked for is under way. */
+  /** Logged on. */
   ready(): void;
-  /** An application message from the counterparty (PossDup ones included). */
-  message(msgType: string, fields: FixFields, possDup: boolean, seq: number): void;
+  /**
+   * An application message from the counterparty (PossDup ones included). The promise settles once
+   * what it meant was recorded: only then does the inbound sequence number count as handled.
+   */
+  message(msgType: string, fields: FixFields): Promise<unknown>;
   /** The session ended (logout, or the connection broke: `error`). */
   stopped(error?: Error): void;
   /** Every message in and out, as text (`|` for SOH), for the FIX log. */
@@ -21,22 +24,32 @@ export interface FixSessionHooks {
   afterJournal?(msgType: string): 'send' | 'drop';
 }
 
+/** Why an application message was not sent. */
+export type NotSent = 'no session' | 'backlogged';
+
 /** jspurefix's ASCII transmitter (not exported by the package): the number the next message takes. */
-type Numbered = { msgSeqNum: number };
+type Numbered = { msgSeqNum: number; encodeStream: { writableLength: number } };
 
 /** Admin messages: never re-sent, gap-filled instead. */
 const ADMIN = new Set(['0', '1', '2', '3', '4', '5', 'A']);
 
 /**
  * One FIX session on jspurefix's AsciiSession (logon, heartbeats, TestRequest, logout, gap
- * detection, SequenceReset), with two things of its own:
+ * detection, SequenceReset), with what it lacks:
  * - every outbound application message is journaled (and flushed) before it is sent, under the
  *   sequence number it will carry;
  * - a counterparty's ResendRequest is answered from that journal with the real messages (PossDupFlag
  *   Y, OrigSendingTime the first SendingTime), and a GapFill only over admin messages. jspurefix's
- *   own answer reads a store it never fills and gap-fills everything, orders included.
+ *   own answer reads a store it never fills and gap-fills everything, orders included;
+ * - an inbound message counts as handled only once the adapter recorded what it meant (the journal
+ *   keeps that watermark), so one lost in a gap, swallowed by the engine or not recorded before a
+ *   crash is asked for again at the next logon.
  */
 export class OmsFixSession extends AsciiSession {
+  private ready = false;
+  /** What the application made of the message being dispatched now. */
+  private dispatched: Promise<unknown> | null = null;
+
   constructor(
     config: IJsFixConfig,
     private readonly journal: FixJournal,
@@ -45,35 +58,45 @@ export class OmsFixSession extends AsciiSession {
     super(config);
   }
 
-  private ready = false;
-
   get loggedOn(): boolean {
     return this.ready && this.transport !== null;
   }
 
-  get nextSenderSeqNum(): number {
-    return (
-      (this.transport?.transmitter as unknown as Numbered | undefined)?.msgSeqNum ?? this.journal.senderSeqNum
-    );
+  private get transmitter(): Numbered | undefined {
+    return this.transport?.transmitter as unknown as Numbered | undefined;
   }
 
-  /** Sends an application message, journaled first. False if there is no session to send it on. */
-  sendApplication(msgType: string, body: Record<string, unknown>): boolean {
-    const transmitter = this.transport?.transmitter as unknown as Numbered | undefined;
-    if (!transmitter || !this.loggedOn) return false;
+  get nextSenderSeqNum(): number {
+    return this.transmitter?.msgSeqNum ?? this.journal.senderSeqNum;
+  }
+
+  /**
+   * Sends an application message, journaled first under the number it will carry. Refused while
+   * the socket is not taking what was sent before: the encoder would number a queued message only
+   * later, and the journal must know the number now.
+   */
+  sendApplication(msgType: string, body: Record<string, unknown>): NotSent | null {
+    const transmitter = this.transmitter;
+    if (!transmitter || !this.loggedOn) return 'no session';
+    if (transmitter.encodeStream.writableLength > 0) return 'backlogged';
     const seq = transmitter.msgSeqNum;
     this.journal.journal({ seq, msgType, body, sentAt: new Date().toISOString() });
     if (this.hooks.afterJournal?.(msgType) === 'drop') {
       const socket = (this.transport?.duplex as unknown as { socket?: { destroy(e: Error): void } }).socket;
       socket?.destroy(new Error('connection lost (fault injected after the journal write)'));
-      return true;
+      return null;
     }
     this.send(msgType, body);
-    return true;
+    return null;
   }
 
   logout(): void {
     this.done();
+  }
+
+  /** Asks the session to end now (a logon that never came, a stop while connecting). */
+  abandon(reason: string): void {
+    this.requestStop(reason);
   }
 
   protected override txOnEncoded(msgType: string, data: string, hdr: Record<string, unknown>): void {
@@ -82,13 +105,40 @@ export class OmsFixSession extends AsciiSession {
     if (seq === undefined || ADMIN.has(msgType) || hdr.PossDupFlag) return;
     const journaled = this.journal.sent(seq);
     if (!journaled || journaled.msgType !== msgType) {
-      // Another message took the number the journal expected: record this one under its real number.
       this.hooks.problem(
         `outbound ${msgType} went out as ${seq}, not under the number it was journaled with`,
       );
       return;
     }
     this.journal.markSent(seq, hdr.SendingTime as Date);
+  }
+
+  protected override rxOnMsg(msgType: string, view: MsgView): void {
+    const seq = view.getTyped(MsgTag.MsgSeqNum) as number;
+    if (msgType === '4') {
+      const newSeqNo = view.getTyped(MsgTag.NewSeqNo) as number;
+      if (view.getTyped(MsgTag.GapFillFlag) === true) this.journal.handledRange(seq, newSeqNo);
+      else this.journal.restartInbound(newSeqNo);
+    } else if (msgType === 'A' && view.getTyped(MsgTag.ResetSeqNumFlag) === true) {
+      this.journal.restartInbound(seq);
+    }
+    this.dispatched = null;
+    super.rxOnMsg(msgType, view);
+    const dispatched = this.dispatched as Promise<unknown> | null;
+    this.dispatched = null;
+    if (msgType === '4') return;
+    if (ADMIN.has(msgType) && msgType !== '3') return this.journal.handled(seq);
+    if (!dispatched) {
+      if (msgType === '3') return this.journal.handled(seq);
+      // The engine dropped it (a state it did not expect): it is asked for again at the next logon.
+      return this.hooks.problem(
+        `inbound ${msgType} (${seq}) was not handed over; it will be asked for again`,
+      );
+    }
+    dispatched.then(
+      () => this.journal.handled(seq),
+      () => this.hooks.problem(`inbound ${msgType} (${seq}) was not recorded; it will be asked for again`),
+    );
   }
 
   protected override onResendRequest(view: MsgView): void {
@@ -124,8 +174,7 @@ export class OmsFixSession extends AsciiSession {
 
   protected onApplicationMsg(msgType: string, view: MsgView): void {
     const fields: FixFields = { get: (tag) => view.getString(tag) ?? null };
-    const possDup = view.getTyped(MsgTag.PossDupFlag) === true;
-    this.hooks.message(msgType, fields, possDup, (view.getTyped(MsgTag.MsgSeqNum) as number) ?? 0);
+    this.dispatched = this.hooks.message(msgType, fields);
   }
 
   protected onReady(): void {

@@ -1,5 +1,6 @@
 import { Decimal } from '@oms/domain';
 import { mkdtempSync, rmSync } from 'fs';
+import { AddressInfo, createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { notRun } from '../../../../test/not-run';
@@ -58,9 +59,41 @@ function order(childId: string, extra: Partial<VenueOrderRequest> = {}): VenueOr
 
 function recorder(venue: FixVenue): ExecutionReport[] {
   const reports: ExecutionReport[] = [];
-  venue.onReport((r) => reports.push(r));
+  venue.onReport((r) => {
+    reports.push(r);
+  });
   return reports;
 }
+
+describe('FIX adapter against a counterparty that never answers', () => {
+  it('a venue that takes the connection and never answers the Logon is left after the logon timeout, and retried', async () => {
+    let connections = 0;
+    const silent = createServer((socket) => {
+      connections += 1;
+      socket.on('data', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const dir = mkdtempSync(join(tmpdir(), 'oms-fix-silent-'));
+    const venue = new FixVenue({
+      ...settings(
+        { port: (silent.address() as AddressInfo).port } as RunningAcceptor,
+        { beginString: 'FIX.4.4', senderCompId: 'SILENT', targetCompId: 'OMS' },
+        dir,
+      ),
+      logonTimeoutMs: 300,
+    });
+    try {
+      await venue.connect(); // resolves once the first attempt has failed
+      expect(venue.connected).toBe(false);
+      expect(venue.session().lastError).toMatch(/no Logon answer within 300 ms/);
+      await waitUntil(() => connections >= 2, 'a second attempt after the backoff');
+    } finally {
+      await venue.disconnect(); // also ends an attempt under way
+      await new Promise((resolve) => silent.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 if (missing) {
   describe('FIX adapter against QuickFIX', () => {

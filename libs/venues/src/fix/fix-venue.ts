@@ -9,7 +9,6 @@ import {
   JsFixLoggerFactory,
   MsgTransport,
   SessionContainer,
-  SessionId,
 } from 'jspurefix';
 // The TCP initiator is not in the package's root barrel (it keeps express out of it).
 import { TcpInitiator } from 'jspurefix/dist/transport/tcp';
@@ -62,6 +61,8 @@ export interface FixVenueSettings {
   fees: VenueCapabilities['fees'];
   /** How long an OrderStatusRequest may wait for its answer. */
   statusTimeoutMs?: number;
+  /** How long the TCP connection and then the Logon answer may take (default 10 s). */
+  logonTimeoutMs?: number;
   /** Reconnect backoff: the first wait, doubled after each failure up to the longest. */
   reconnect?: { firstMs: number; longestMs: number };
   logger?: Logger;
@@ -86,6 +87,8 @@ interface SentOrder {
   side: Side;
   type: OrderType;
   timeInForce: TimeInForce;
+  /** GTD: the ExpireTime sent (FIX text), repeated on a replace. */
+  expireTime: string | null;
   quantity: Decimal;
   limitPrice: Decimal | null;
   /** The ClOrdID the venue knows the order by now (the last confirmed replace's, else the child id). */
@@ -100,6 +103,9 @@ type DependencyContainer = Awaited<ReturnType<SessionContainer['makeSystem']>>;
 
 /** Fills and ExecIDs remembered for fillsSince and duplicate detection (the oldest go first). */
 const REMEMBERED_EXECUTIONS = 100_000;
+
+/** How long a logout may wait for the venue's confirmation. */
+const LOGOUT_WAIT_MS = 2_000;
 
 const SIDE_OF_CODE: Record<string, Side> = { '1': 'BUY', '2': 'SELL' };
 const TYPE_OF_CODE: Record<string, OrderType> = { '1': 'MARKET', '2': 'LIMIT' };
@@ -157,10 +163,9 @@ export class FixVenue implements Venue {
   private readonly log: Logger;
   private readonly journal: FixJournal;
   private readonly orders = new Map<string, SentOrder>();
-  private readonly reportHandlers = new Set<(report: ExecutionReport) => void>();
+  private readonly reportHandlers = new Set<(report: ExecutionReport) => void | Promise<unknown>>();
   private readonly connectionHandlers = new Set<(connected: boolean) => void>();
   private readonly seenExecutions = new Set<string>();
-  private readonly acknowledged = new Map<string, string>();
   private readonly fills: VenueFill[] = [];
   private fillSequence = 0;
   private readonly statusWaiters = new Map<
@@ -176,6 +181,10 @@ export class FixVenue implements Venue {
   /** Why the venue refused a status request this session (it will refuse the next ones too). */
   private statusRefused: string | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  /** Ends the connection attempt under way (TCP or Logon), if any. */
+  private abandonAttempt: ((reason: string) => void) | null = null;
+  /** Settles when the current attempt has ended (resolved at once when none runs). */
+  private attemptEnded: Promise<void> = Promise.resolve();
   private backoffMs: number;
   private symbols: Map<string, string>;
 
@@ -192,7 +201,11 @@ export class FixVenue implements Venue {
     this.symbols = new Map(Object.entries(settings.instruments).map(([id, i]) => [i.symbol, id]));
     this.backoffMs = settings.reconnect?.firstMs ?? 1_000;
     this.journal = new FixJournal(
-      new SessionId(settings.beginString, settings.senderCompId, settings.targetCompId),
+      {
+        beginString: settings.beginString,
+        senderCompId: settings.senderCompId,
+        targetCompId: settings.targetCompId,
+      },
       settings.storeDirectory,
     );
     this.restoreOrders();
@@ -231,37 +244,68 @@ export class FixVenue implements Venue {
     });
   }
 
-  /** Logs out (or drops the attempt) and stops reconnecting. */
+  /** Logs out (or abandons the attempt under way) and stops reconnecting. */
   async disconnect(): Promise<void> {
     this.wanted = false;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
     const session = this.fixSession;
+    let clean = false;
     if (session && this.state === 'logged on') {
-      const ended = new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 2_000);
-        session.once('done', () => (clearTimeout(timer), resolve()));
-        session.once('error', () => (clearTimeout(timer), resolve()));
+      clean = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), LOGOUT_WAIT_MS);
+        session.once('done', () => (clearTimeout(timer), resolve(true)));
+        session.once('error', () => (clearTimeout(timer), resolve(false)));
+        session.logout();
       });
-      session.logout();
-      await ended;
+    } else {
+      this.abandonAttempt?.('the venue was disconnected');
     }
-    this.journal.settleTarget();
+    await this.attemptEnded;
     this.setState('disconnected');
-    await this.journal.dispose();
+    this.journal.close(clean);
   }
 
+  /**
+   * One connection: TCP, Logon, the session until it ends; then a reconnect after the backoff. A
+   * venue that takes the connection and never answers the Logon is left after `logonTimeoutMs`.
+   */
   private async attempt(firstOutcome: () => void): Promise<void> {
     if (!this.wanted) return firstOutcome();
+    let ended!: () => void;
+    this.attemptEnded = new Promise<void>((resolve) => (ended = resolve));
     this.setState('connecting');
+    const logonTimeoutMs = this.settings.logonTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | null = null;
     try {
       const container = await this.sessionContainer();
       const config = container.resolve<IJsFixConfig>(DITokens.IJsFixConfig);
       config.sessionStoreFactory = { create: () => this.journal };
       const initiator = container.resolve<TcpInitiator>(TcpInitiator);
-      const transport: MsgTransport = await initiator.connect(2);
+      const connecting = initiator.connect(Math.max(1, Math.round(logonTimeoutMs / 1000)));
+      const transport: MsgTransport = await new Promise<MsgTransport>((resolve, reject) => {
+        timer = setTimeout(() => {
+          initiator.end();
+          reject(
+            new Error(
+              `no TCP connection to ${this.settings.host}:${this.settings.port} within ${logonTimeoutMs} ms`,
+            ),
+          );
+        }, logonTimeoutMs);
+        this.abandonAttempt = (reason) => {
+          initiator.end();
+          reject(new Error(reason));
+        };
+        connecting.then(resolve, reject);
+      });
+      if (timer) clearTimeout(timer);
+      if (!this.wanted) {
+        transport.end();
+        throw new Error('the venue was disconnected');
+      }
       const session = new OmsFixSession(config, this.journal, {
         ready: () => {
+          if (timer) clearTimeout(timer);
           this.backoffMs = this.settings.reconnect?.firstMs ?? 1_000;
           this.lastError = null;
           this.statusRefused = null;
@@ -270,7 +314,7 @@ export class FixVenue implements Venue {
         },
         message: (msgType, fields) => {
           this.settings.faults?.received?.(msgType);
-          this.onMessage(msgType, fields);
+          return this.onMessage(msgType, fields);
         },
         stopped: (error) => {
           if (error) this.lastError = error.message;
@@ -286,14 +330,23 @@ export class FixVenue implements Venue {
         afterJournal: this.settings.faults?.afterJournal,
       });
       this.fixSession = session;
+      this.abandonAttempt = (reason) => session.abandon(reason);
+      timer = setTimeout(
+        () => session.abandon(`no Logon answer within ${logonTimeoutMs} ms`),
+        logonTimeoutMs,
+      );
       await session.run(transport);
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
-      this.log.warn({ err: error }, `FIX session to ${this.settings.host}:${this.settings.port} failed`);
+      this.log.warn({ err: error }, `FIX session to ${this.settings.host}:${this.settings.port} ended`);
+    } finally {
+      if (timer) clearTimeout(timer);
+      this.abandonAttempt = null;
     }
     this.fixSession = null;
     this.failPendingQueries(new VenueUnavailable(this.settings.venueId, 'not connected'));
-    this.setState('disconnected');
+    if (this.wanted) this.setState('disconnected');
+    ended();
     firstOutcome();
     if (!this.wanted) return;
     const wait = this.backoffMs;
@@ -342,8 +395,9 @@ export class FixVenue implements Venue {
   }
 
   private sendOrThrow(msgType: string, body: FixBody): void {
-    if (!this.requireSession().sendApplication(msgType, body))
-      throw new VenueUnavailable(this.settings.venueId, 'not connected');
+    const notSent = this.requireSession().sendApplication(msgType, body);
+    if (notSent === 'backlogged') throw new VenueUnavailable(this.settings.venueId, 'backlogged');
+    if (notSent) throw new VenueUnavailable(this.settings.venueId, 'not connected');
   }
 
   async submit(request: VenueOrderRequest): Promise<void> {
@@ -357,6 +411,7 @@ export class FixVenue implements Venue {
       side: request.side,
       type: request.type,
       timeInForce: request.timeInForce,
+      expireTime: typeof body.ExpireTime === 'string' ? body.ExpireTime : null,
       quantity: request.quantity,
       limitPrice: request.limitPrice,
       clOrdId: request.clientOrderId,
@@ -426,10 +481,18 @@ export class FixVenue implements Venue {
       }, this.settings.statusTimeoutMs ?? 5_000);
       this.statusWaiters.set(clientOrderId, { resolve, reject, timer });
     });
-    this.sendOrThrow(
-      MsgType.OrderStatusRequest,
-      orderStatusRequest(this.settings.beginString, order.clOrdId, order),
-    );
+    try {
+      this.sendOrThrow(
+        MsgType.OrderStatusRequest,
+        orderStatusRequest(this.settings.beginString, order.clOrdId, order),
+      );
+    } catch (error) {
+      const waiter = this.statusWaiters.get(clientOrderId);
+      if (waiter) clearTimeout(waiter.timer);
+      this.statusWaiters.delete(clientOrderId);
+      answer.catch(() => undefined); // never asked: nobody waits for this answer
+      throw error;
+    }
     return answer;
   }
 
@@ -443,7 +506,7 @@ export class FixVenue implements Venue {
     return this.fills.filter((f) => f.sequence > sequence);
   }
 
-  onReport(handler: (report: ExecutionReport) => void): () => void {
+  onReport(handler: (report: ExecutionReport) => void | Promise<unknown>): () => void {
     this.reportHandlers.add(handler);
     return () => this.reportHandlers.delete(handler);
   }
@@ -465,7 +528,8 @@ export class FixVenue implements Venue {
     };
   }
 
-  private onMessage(msgType: string, fields: FixFields): void {
+  /** What an inbound application message means, applied; settles once the gateway recorded it. */
+  private onMessage(msgType: string, fields: FixFields): Promise<unknown> {
     const ctx = this.context();
     let meaning:
       | FixMeaning
@@ -489,19 +553,19 @@ export class FixVenue implements Venue {
     }
     switch (meaning.kind) {
       case 'reports':
-        this.applyReports(meaning.reports, meaning.replacedClOrdId ?? null);
-        return;
+        return this.applyReports(meaning.reports, meaning.replacedClOrdId ?? null);
       case 'status': {
         const waiter = this.statusWaiters.get(meaning.childId);
-        if (!waiter) return;
-        clearTimeout(waiter.timer);
-        this.statusWaiters.delete(meaning.childId);
-        waiter.resolve(meaning.status);
-        return;
+        if (waiter) {
+          clearTimeout(waiter.timer);
+          this.statusWaiters.delete(meaning.childId);
+          waiter.resolve(meaning.status);
+        }
+        return Promise.resolve();
       }
       case 'informational':
         this.log.debug({ clOrdId: meaning.clOrdId }, meaning.what);
-        return;
+        return Promise.resolve();
       case 'request-refused': {
         const childId = meaning.sent?.clOrdId ? childIdOfClOrdId(meaning.sent.clOrdId) : null;
         const waiter = childId ? this.statusWaiters.get(childId) : undefined;
@@ -510,33 +574,36 @@ export class FixVenue implements Venue {
           this.statusWaiters.delete(childId);
           this.statusRefused = `${this.settings.venueId} refused a status request: ${meaning.reason}`;
           waiter.reject(new Error(this.statusRefused));
-          return;
+          return Promise.resolve();
         }
         venueErrors.inc({ venue: this.settings.venueId, kind: 'fix_request_refused' });
         this.log.warn({ refused: meaning.sent }, `the venue refused a request: ${meaning.reason}`);
-        return;
+        return Promise.resolve();
       }
       case 'malformed':
         venueErrors.inc({ venue: this.settings.venueId, kind: 'fix_malformed' });
         this.log.warn({ msgType }, `FIX message not applied: ${meaning.problem}`);
-        return;
+        return Promise.resolve();
     }
   }
 
-  private applyReports(reports: ExecutionReport[], replacedClOrdId: string | null): void {
+  /**
+   * Every report goes to the gateway, repeats included: the order drops a fill it has (by ExecID) and
+   * an acknowledgement it has, and a repeat may be the re-delivery of one the gateway failed to record.
+   */
+  private applyReports(reports: ExecutionReport[], replacedClOrdId: string | null): Promise<unknown> {
+    const recorded: Promise<unknown>[] = [];
     for (const report of reports) {
       if (report.kind === 'fill') {
         const key = `${report.clientOrderId}|${report.execId}`;
-        if (this.seenExecutions.has(key)) continue; // a re-sent report (PossDup) or a repeat
-        this.seenExecutions.add(key);
-        this.fills.push({ ...report, sequence: ++this.fillSequence });
-        if (this.fills.length > REMEMBERED_EXECUTIONS) {
-          const [oldest] = this.fills.splice(0, this.fills.length - REMEMBERED_EXECUTIONS);
-          this.seenExecutions.delete(`${oldest.clientOrderId}|${oldest.execId}`);
+        if (!this.seenExecutions.has(key)) {
+          this.seenExecutions.add(key);
+          this.fills.push({ ...report, sequence: ++this.fillSequence });
+          if (this.fills.length > REMEMBERED_EXECUTIONS) {
+            const [oldest] = this.fills.splice(0, this.fills.length - REMEMBERED_EXECUTIONS);
+            this.seenExecutions.delete(`${oldest.clientOrderId}|${oldest.execId}`);
+          }
         }
-      } else if (report.kind === 'ack') {
-        if (this.acknowledged.get(report.clientOrderId) === report.venueOrderId) continue;
-        this.acknowledged.set(report.clientOrderId, report.venueOrderId);
       }
       if (report.kind === 'replaced' && replacedClOrdId)
         this.confirmReplace(report.clientOrderId, replacedClOrdId, report);
@@ -544,8 +611,15 @@ export class FixVenue implements Venue {
         const order = this.orders.get(report.clientOrderId);
         if (order) order.pendingReplace = null;
       }
-      for (const handler of this.reportHandlers) handler(report);
+      for (const handler of this.reportHandlers) {
+        try {
+          recorded.push(Promise.resolve(handler(report)));
+        } catch (error) {
+          recorded.push(Promise.reject(error));
+        }
+      }
     }
+    return Promise.all(recorded);
   }
 
   private confirmReplace(
@@ -575,43 +649,49 @@ export class FixVenue implements Venue {
     }
   }
 
-  /** The orders this adapter sent, from its journal: terms, and the ClOrdID the venue knows now. */
+  /**
+   * The orders this adapter sent, from its journal, replayed in the order it happened: terms, the
+   * ClOrdID the venue knows each by now, and how many cancel and replace ids each has used. A second
+   * NewOrderSingle for a child (re-sent after its venue lost it) starts its id chain again.
+   */
   private restoreOrders(): void {
     const text = (value: unknown) => (typeof value === 'string' ? value : null);
-    for (const { msgType, body } of this.journal.orderMessages()) {
+    for (const entry of this.journal.orderHistory()) {
+      if (entry.kind === 'replaced') {
+        const order = this.orders.get(entry.childId);
+        if (!order) continue;
+        order.clOrdId = entry.clOrdId;
+        order.quantity = Decimal.parse(entry.quantity);
+        order.limitPrice = entry.limitPrice === null ? null : Decimal.parse(entry.limitPrice);
+        continue;
+      }
+      const { msgType, body } = entry;
       const clOrdId = text(body.ClOrdID);
       if (!clOrdId) continue;
       const childId = childIdOfClOrdId(clOrdId);
-      const instrument = (body.Instrument ?? {}) as FixBody;
-      const quantityData = (body.OrderQtyData ?? {}) as FixBody;
-      const symbol = text(body.Symbol) ?? text(instrument.Symbol) ?? '';
-      const quantity = text(body.OrderQty) ?? text(quantityData.OrderQty) ?? '0';
-      const price = text(body.Price);
-      if (msgType === MsgType.NewOrderSingle) {
-        this.orders.set(childId, {
-          childId,
-          symbol,
-          side: SIDE_OF_CODE[text(body.Side) ?? ''] ?? 'BUY',
-          type: TYPE_OF_CODE[text(body.OrdType) ?? ''] ?? 'LIMIT',
-          timeInForce: TIF_OF_CODE[text(body.TimeInForce) ?? ''] ?? 'DAY',
-          quantity: Decimal.parse(quantity),
-          limitPrice: price === null ? null : Decimal.parse(price),
-          clOrdId: childId,
-          requests: 0,
-          pendingReplace: null,
-        });
-      } else {
+      if (msgType !== MsgType.NewOrderSingle) {
         const order = this.orders.get(childId);
         if (order)
           order.requests = Math.max(order.requests, Number(clOrdId.slice(clOrdId.indexOf('~') + 2)) || 0);
+        continue;
       }
-    }
-    for (const replace of this.journal.confirmedReplaces()) {
-      const order = this.orders.get(replace.childId);
-      if (!order) continue;
-      order.clOrdId = replace.clOrdId;
-      order.quantity = Decimal.parse(replace.quantity);
-      order.limitPrice = replace.limitPrice === null ? null : Decimal.parse(replace.limitPrice);
+      const instrument = (body.Instrument ?? {}) as FixBody;
+      const quantityData = (body.OrderQtyData ?? {}) as FixBody;
+      const price = text(body.Price);
+      this.orders.set(childId, {
+        childId,
+        symbol: text(body.Symbol) ?? text(instrument.Symbol) ?? '',
+        side: SIDE_OF_CODE[text(body.Side) ?? ''] ?? 'BUY',
+        type: TYPE_OF_CODE[text(body.OrdType) ?? ''] ?? 'LIMIT',
+        timeInForce: TIF_OF_CODE[text(body.TimeInForce) ?? ''] ?? 'DAY',
+        expireTime: text(body.ExpireTime),
+        quantity: Decimal.parse(text(body.OrderQty) ?? text(quantityData.OrderQty) ?? '0'),
+        limitPrice: price === null ? null : Decimal.parse(price),
+        clOrdId: childId,
+        // Ids used before stay used: the venue refuses a ClOrdID twice.
+        requests: this.orders.get(childId)?.requests ?? 0,
+        pendingReplace: null,
+      });
     }
   }
 }
