@@ -73,6 +73,14 @@ if (missing) {
         venues: (clock) =>
           buildVenues(definitions, { clock, dataDir, marketDataFile: null, logger: silentLogger }),
       });
+      // The API serves while the gateway starts: trade once its FIX sessions are logged on.
+      await waitFor(
+        async () =>
+          (await oms.gql<{ venues: { connected: boolean }[] }>(`{ venues { connected } }`)).data?.venues ??
+          [],
+        (venues) => venues.length === 1 && venues.every((v) => v.connected),
+        'the FIX sessions logged on',
+      );
     });
 
     afterAll(async () => {
@@ -109,7 +117,7 @@ if (missing) {
         (o) => o?.status === 'FILLED',
         'the order FILLED',
       );
-      const executorFills = acceptor.sent().filter((m) => tagOf(m, 35) === '8' && tagOf(m, 150) === 'F');
+      const executorFills = (await acceptor.seen('sent', '8')).filter((m) => tagOf(m, 150) === 'F');
       expect(executorFills).toHaveLength(1);
       expect(order?.fills).toEqual([
         {
@@ -161,7 +169,7 @@ if (missing) {
         (o) => o?.status === 'FILLED',
         'the order after the reconnect FILLED',
       );
-      const sentOrders = acceptor.received().filter((m) => tagOf(m, 35) === 'D' && tagOf(m, 43) !== 'Y');
+      const sentOrders = (await acceptor.seen('received', 'D', 2)).filter((m) => tagOf(m, 43) !== 'Y');
       const ids = sentOrders.map((m) => tagOf(m, 11));
       expect(new Set(ids).size).toBe(ids.length);
       expect(ids).toHaveLength(2);

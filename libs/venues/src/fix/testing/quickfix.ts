@@ -37,6 +37,11 @@ export interface RunningAcceptor {
   received(): string[];
   /** Raw FIX messages it sent. */
   sent(): string[];
+  /**
+   * The messages of a type it received or sent, once at least `count` are in its log (the log is
+   * read from its output, a little after the wire); fails after 15 s with what it saw.
+   */
+  seen(direction: 'received' | 'sent', msgType: string, count?: number): Promise<string[]>;
   /** Stops it (SIGKILL); its store stays, so `start` again resumes its sessions. */
   kill(): Promise<void>;
   start(): Promise<void>;
@@ -138,10 +143,21 @@ export async function startAcceptor(app: QuickFixApp, sessions: AcceptorSession[
   };
 
   await start();
+  const seen = async (direction: 'received' | 'sent', msgType: string, count = 1) => {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const found = (direction === 'received' ? received : sent).filter((m) => tagOf(m, 35) === msgType);
+      if (found.length >= count) return found;
+      if (Date.now() > deadline)
+        throw new Error(`${app} ${direction} ${found.length} of ${count} 35=${msgType}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
   return {
     port,
     received: () => [...received],
     sent: () => [...sent],
+    seen,
     kill,
     start,
     async stop() {
