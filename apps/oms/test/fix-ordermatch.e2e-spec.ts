@@ -1,13 +1,8 @@
-import { fixedPrices } from '@oms/application/testing/fixed-prices';
-import { buildVenues, parseVenueConfig } from '@oms/gateway';
-import { silentLogger } from '@oms/platform';
-import { RunningAcceptor, quickFixMissing, startAcceptor } from '@oms/venues/fix/testing/quickfix';
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
+import { RunningAcceptor, quickFixMissing } from '@oms/venues/fix/testing/quickfix';
 import { notRun } from '../../../test/not-run';
 import { waitFor } from '../../../test/wait-for';
-import { RunningOms, startOms } from './harness';
+import { OmsOnQuickFix, startOmsOnQuickFix } from './fix-harness';
+import { RunningOms } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -40,19 +35,12 @@ if (missing) {
 } else {
   describe('the OMS on a FIX 4.2 venue (QuickFIX ordermatch, two sessions)', () => {
     let acceptor: RunningAcceptor;
-    let oms: RunningOms & { database: { drop(): Promise<void> } };
-    let dataDir: string;
+    let oms: RunningOms;
+    let running: OmsOnQuickFix;
 
     beforeAll(async () => {
-      acceptor = await startAcceptor('ordermatch', [
-        { beginString: 'FIX.4.2', senderCompId: 'MATCH', targetCompId: 'OMS1' },
-        { beginString: 'FIX.4.2', senderCompId: 'MATCH', targetCompId: 'OMS2' },
-      ]);
-      dataDir = mkdtempSync(join(tmpdir(), 'oms-fix42-e2e-'));
       const session = (id: string, senderCompId: string) => ({
         id,
-        type: 'fix',
-        port: acceptor.port,
         beginString: 'FIX.4.2',
         senderCompId,
         targetCompId: 'MATCH',
@@ -60,28 +48,18 @@ if (missing) {
         timesInForce: ['DAY', 'GTC'],
         lotSize: '0.001',
       });
-      const definitions = parseVenueConfig([session('MATCH-1', 'OMS1'), session('MATCH-2', 'OMS2')], 'test');
-      oms = await startOms(undefined, ['api', 'projector', 'ledger', 'gateway'], {
-        referencePrices: fixedPrices(),
-        venues: (clock) =>
-          buildVenues(definitions, { clock, dataDir, marketDataFile: null, logger: silentLogger }),
-      });
-      // The API serves while the gateway starts: trade once its FIX sessions are logged on.
-      await waitFor(
-        async () =>
-          (await oms.gql<{ venues: { connected: boolean }[] }>(`{ venues { connected } }`)).data?.venues ??
-          [],
-        (venues) => venues.length === 2 && venues.every((v) => v.connected),
-        'the FIX sessions logged on',
+      running = await startOmsOnQuickFix(
+        'ordermatch',
+        [
+          { beginString: 'FIX.4.2', senderCompId: 'MATCH', targetCompId: 'OMS1' },
+          { beginString: 'FIX.4.2', senderCompId: 'MATCH', targetCompId: 'OMS2' },
+        ],
+        [session('MATCH-1', 'OMS1'), session('MATCH-2', 'OMS2')],
       );
+      ({ oms, acceptor } = running);
     });
 
-    afterAll(async () => {
-      await oms?.stop();
-      await oms?.database.drop();
-      await acceptor?.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    });
+    afterAll(() => running?.stop());
 
     async function place(input: Record<string, unknown>): Promise<string> {
       const placed = await oms.gql<{ placeOrder: { accepted: boolean; order: { id: string } } }>(PLACE, {

@@ -1,13 +1,8 @@
-import { fixedPrices } from '@oms/application/testing/fixed-prices';
-import { buildVenues, parseVenueConfig } from '@oms/gateway';
-import { silentLogger } from '@oms/platform';
-import { RunningAcceptor, quickFixMissing, startAcceptor, tagOf } from '@oms/venues/fix/testing/quickfix';
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
+import { RunningAcceptor, quickFixMissing, tagOf } from '@oms/venues/fix/testing/quickfix';
 import { notRun } from '../../../test/not-run';
 import { waitFor } from '../../../test/wait-for';
-import { RunningOms, startOms } from './harness';
+import { OmsOnQuickFix, startOmsOnQuickFix } from './fix-harness';
+import { RunningOms } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -45,50 +40,27 @@ if (missing) {
 } else {
   describe('the OMS through a FIX 4.4 venue (QuickFIX executor)', () => {
     let acceptor: RunningAcceptor;
-    let oms: RunningOms & { database: { drop(): Promise<void> } };
-    let dataDir: string;
+    let oms: RunningOms;
+    let running: OmsOnQuickFix;
 
     beforeAll(async () => {
-      acceptor = await startAcceptor('executor', [
-        { beginString: 'FIX.4.4', senderCompId: 'EXECUTOR', targetCompId: 'OMS' },
-      ]);
-      dataDir = mkdtempSync(join(tmpdir(), 'oms-fix-e2e-'));
-      const definitions = parseVenueConfig(
+      running = await startOmsOnQuickFix(
+        'executor',
+        [{ beginString: 'FIX.4.4', senderCompId: 'EXECUTOR', targetCompId: 'OMS' }],
         [
           {
             id: 'EXEC',
-            type: 'fix',
-            host: '127.0.0.1',
-            port: acceptor.port,
             targetCompId: 'EXECUTOR',
             orderTypes: ['LIMIT'],
             timesInForce: ['DAY', 'GTC'],
             fees: { taker: '0.0005' },
           },
         ],
-        'test',
       );
-      oms = await startOms(undefined, ['api', 'projector', 'ledger', 'gateway'], {
-        referencePrices: fixedPrices(),
-        venues: (clock) =>
-          buildVenues(definitions, { clock, dataDir, marketDataFile: null, logger: silentLogger }),
-      });
-      // The API serves while the gateway starts: trade once its FIX sessions are logged on.
-      await waitFor(
-        async () =>
-          (await oms.gql<{ venues: { connected: boolean }[] }>(`{ venues { connected } }`)).data?.venues ??
-          [],
-        (venues) => venues.length === 1 && venues.every((v) => v.connected),
-        'the FIX sessions logged on',
-      );
+      ({ oms, acceptor } = running);
     });
 
-    afterAll(async () => {
-      await oms?.stop();
-      await oms?.database.drop();
-      await acceptor?.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    });
+    afterAll(() => running?.stop());
 
     it('New order, filled: a LIMIT order placed through GraphQL ends FILLED with the executor’s ExecID, price and quantity, and is booked into the position', async () => {
       const { data: venues } = await oms.gql<{

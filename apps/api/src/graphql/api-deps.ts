@@ -1,6 +1,7 @@
 import { ReferencePriceSource } from '@oms/application';
 import { EventStore } from '@oms/event-store';
 import { Logger } from '@oms/platform';
+import { VenueSession } from '@oms/venues';
 import { EventEmitter } from 'events';
 import { DataSource } from 'typeorm';
 import { JwtSettings } from './jwt';
@@ -13,16 +14,8 @@ export interface VenueView {
   rateLimitUsage: number;
   lastError: string | null;
   unexplainedOrders: string[];
-  session: {
-    protocol: string;
-    state: string;
-    senderCompId: string;
-    targetCompId: string;
-    nextSenderSeqNum: number;
-    nextTargetSeqNum: number;
-    lastHeardAt: number | null;
-    lastError: string | null;
-  } | null;
+  /** A FIX venue's session; null for the others. */
+  session: VenueSession | null;
 }
 
 /** What the API reads besides the CommandBus: read models, the log, prices, order updates, venues. */
