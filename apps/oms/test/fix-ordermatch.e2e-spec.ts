@@ -16,12 +16,13 @@ const PLACE = `mutation Place($input: PlaceOrderInput!) {
   placeOrder(input: $input) { accepted rejections { code message } order { id status } }
 }`;
 const ORDER = `query Order($id: ID!) {
-  order(id: $id) { status filledQuantity fills { venueId quantity price } }
+  order(id: $id) { status rejections { code message } filledQuantity fills { venueId quantity price } }
 }`;
 const CANCEL = `mutation Cancel($id: ID!) { cancelOrder(orderId: $id) { status } }`;
 
 interface OrderView {
   status: string;
+  rejections: { code: string; message: string }[];
   filledQuantity: string;
   fills: { venueId: string; quantity: string; price: string }[];
 }
@@ -117,7 +118,11 @@ describeWithQuickFix('the OMS on a FIX 4.2 venue (QuickFIX ordermatch, two sessi
       timeInForce: 'GTC',
       venueId: 'MATCH-1',
     });
-    await until(id, (o) => o.status === 'REJECTED', 'rejected');
+    // What a trader reads on the order, and what an auditor reads in its history.
+    const order = await until(id, (o) => o.status === 'REJECTED', 'rejected');
+    expect(order.rejections).toEqual([
+      { code: 'VENUE_REJECTED', message: expect.stringContaining('MATCH-1: Unsupported TIF, use Day') },
+    ]);
     const history = await oms.gql<{ orderHistory: { type: string; data: { reason?: string } }[] }>(
       `query History($id: ID!) { orderHistory(orderId: $id) { type data } }`,
       { id },

@@ -84,7 +84,11 @@ export class Order {
     description: 'Executed quantity beyond the order quantity (an alert when not zero).',
   })
   overfilledQuantity!: Decimal;
-  @Field(() => [Rejection]) rejections!: Rejection[];
+  @Field(() => [Rejection], {
+    description:
+      'Why the order was refused: by pre-trade risk, or by its venue (VENUE_REJECTED, the venue’s words).',
+  })
+  rejections!: Rejection[];
   @Field(() => [Fill]) fills!: Fill[];
   @Field(() => DateTimeScalar) createdAt!: Date;
   @Field(() => DateTimeScalar) updatedAt!: Date;

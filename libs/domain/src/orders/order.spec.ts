@@ -557,6 +557,17 @@ describe('order decider', () => {
       expect(status(state)).toBe('REJECTED');
     });
 
+    it('Rejected by the venue: the order says why, as a rejection of its own', () => {
+      const state = spec
+        .given(accepted)
+        .when(venueReject)
+        .then({
+          type: 'OrderRejectedByVenue',
+          data: { orderId, venueId: 'SIM-A', childId: null, reason: 'unknown symbol', rejectedAt: iso(1) },
+        }) as Order;
+      expect(state.rejections).toEqual([{ code: 'VENUE_REJECTED', message: 'SIM-A: unknown symbol' }]);
+    });
+
     it('a venue reject after trading is refused', () => {
       spec.given(accepted, partiallyFilled).when(venueReject).thenRejects('INVALID_TRANSITION');
     });

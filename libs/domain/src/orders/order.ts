@@ -744,7 +744,17 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
       );
     case 'OrderRejectedByVenue':
       return withTotals(
-        { ...order, closure: 'REJECTED', pendingCancel: false, pendingReplace: null },
+        {
+          ...order,
+          closure: 'REJECTED',
+          pendingCancel: false,
+          pendingReplace: null,
+          // Why, where the order is read: the venue's words, as risk's are for a refusal of its own.
+          rejections: [
+            ...order.rejections,
+            { code: 'VENUE_REJECTED', message: `${event.data.venueId}: ${event.data.reason}` },
+          ],
+        },
         event.data.rejectedAt,
       );
     case 'OrderCancelRequested':
