@@ -2,9 +2,9 @@ import { Decimal, Liquidity, OrderType, Side, TimeInForce } from '@oms/domain';
 import { ExecutionReport, VenueOrderRequest, VenueOrderState, VenueOrderStatus } from '../venue';
 
 /**
- * FIX 4.2 and 4.4 application messages, in one place: the outbound requests the OMS sends and what
- * the venue's answers mean in the venue-neutral terms the gateway understands. Pure: no session, no
- * clock, no I/O. Inbound messages are read tag by tag as the text on the wire (never as JS numbers),
+ * FIX 4.2 and 4.4 application messages, in one place: the outbound requests the OMS sends (D, F, G,
+ * H; no OrderMassStatusRequest yet) and what the venue's answers mean in the venue-neutral terms the
+ * gateway understands. Pure: no session, no clock, no I/O. Inbound messages are read tag by tag as the text on the wire (never as JS numbers),
  * so prices and quantities stay exact.
  */
 export type FixVersion = 'FIX.4.2' | 'FIX.4.4';
@@ -44,7 +44,6 @@ export const Tag = {
   BusinessRejectRefID: 379,
   BusinessRejectReason: 380,
   CxlRejResponseTo: 434,
-  MassStatusReqID: 584,
   LastLiquidityInd: 851,
   ExecRestatementReason: 378,
 } as const;
@@ -60,7 +59,6 @@ export const MsgType = {
   OrderCancelRequest: 'F',
   OrderCancelReplaceRequest: 'G',
   OrderStatusRequest: 'H',
-  OrderMassStatusRequest: 'AF',
   ExecutionReport: '8',
   OrderCancelReject: '9',
   Reject: '3',
@@ -190,11 +188,6 @@ export function orderStatusRequest(version: FixVersion, clOrdId: string, order: 
     ...(version === 'FIX.4.2' ? { Symbol: order.symbol } : { Instrument: { Symbol: order.symbol } }),
     Side: SIDE_CODE[order.side],
   };
-}
-
-/** Every open order of the session (MassStatusReqType 7). FIX 4.4 only. */
-export function orderMassStatusRequest(requestId: string): FixBody {
-  return { MassStatusReqID: requestId, MassStatusReqType: 7 };
 }
 
 // ---------------------------------------------------------------------------------------------
