@@ -32,7 +32,7 @@ describe('venue configuration (OMS_VENUES)', () => {
         '    targetCompId: EXECUTOR',
         '    symbols: { BTCUSDT: BTC/USDT }',
         '    fees: { taker: "0.0005" }',
-        '    orderTypes: [LIMIT]',
+        '    supports: { orderTypes: [LIMIT], massStatus: true }',
       ].join('\n'),
     );
     const [sim, fix] = readVenueConfig(yaml);
@@ -53,6 +53,7 @@ describe('venue configuration (OMS_VENUES)', () => {
       heartbeatSeconds: 30,
       symbols: { BTCUSDT: 'BTC/USDT' },
       orderTypes: ['LIMIT'],
+      massStatus: true,
     });
     if (fix.type !== 'fix') throw new Error('not fix');
     expect(fix.fees.taker.toString()).toBe('0.0005');
@@ -68,6 +69,7 @@ describe('venue configuration (OMS_VENUES)', () => {
       { id: 'SIM A', type: 'simulated', host: 'x' },
       { id: 'X', type: 'carrier-pigeon' },
       { id: 'EXEC', type: 'fix', hots: 'typo' },
+      { id: 'OLD', type: 'fix', beginString: 'FIX.4.2', supports: { massStatus: true } },
     ]);
     expect(message).toMatch(/^OMS_VENUES=v\.yaml: /);
     expect(message).toContain('venues[0] (EXEC): port must not be greater than 65535');
@@ -78,6 +80,7 @@ describe('venue configuration (OMS_VENUES)', () => {
     expect(message).toContain('venues[2] (X): type must be one of simulated, fix');
     expect(message).toContain('venues[3] (EXEC): property hots should not exist');
     expect(message).toContain('venues[3]: id EXEC is used twice');
+    expect(message).toContain('venues[4] (OLD): supports.massStatus needs FIX.4.4');
   });
 
   it('refuses an empty list, a file it cannot read and one it cannot parse', () => {

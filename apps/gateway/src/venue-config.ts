@@ -17,6 +17,7 @@ import {
 import { Type, plainToInstance } from 'class-transformer';
 import {
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -78,6 +79,8 @@ export interface FixVenueDefinition extends CommonDefinition {
   senderCompId: string;
   targetCompId: string;
   heartbeatSeconds: number;
+  /** The venue answers OrderMassStatusRequest (FIX 4.4): reconciliation lists its open orders. */
+  massStatus: boolean;
 }
 
 /** The demo's two venues (what `npm start` runs without OMS_VENUES). */
@@ -160,6 +163,21 @@ class SymbolMap implements ValidatorConstraintInterface {
   }
 }
 
+class SupportsInput {
+  @IsOptional()
+  @IsArray()
+  @IsIn(ORDER_TYPES, { each: true, message: `orderTypes may hold ${ORDER_TYPES.join(', ')}` })
+  orderTypes?: string[];
+
+  @IsOptional()
+  @IsArray()
+  @IsIn(TIMES_IN_FORCE, { each: true, message: `timesInForce may hold ${TIMES_IN_FORCE.join(', ')}` })
+  timesInForce?: string[];
+
+  /** FIX 4.4 venues only: the venue answers OrderMassStatusRequest. */
+  @IsOptional() @IsBoolean() massStatus?: boolean;
+}
+
 class FeesInput {
   @IsOptional() @Validate(DecimalText) maker?: string;
   @IsOptional() @Validate(DecimalText) taker?: string;
@@ -180,15 +198,7 @@ class VenueInput {
   @IsOptional() @Validate(PositiveDecimalText) tickSize?: string;
   @IsOptional() @Validate(PositiveDecimalText) lotSize?: string;
 
-  @IsOptional()
-  @IsArray()
-  @IsIn(ORDER_TYPES, { each: true, message: `orderTypes may hold ${ORDER_TYPES.join(', ')}` })
-  orderTypes?: string[];
-
-  @IsOptional()
-  @IsArray()
-  @IsIn(TIMES_IN_FORCE, { each: true, message: `timesInForce may hold ${TIMES_IN_FORCE.join(', ')}` })
-  timesInForce?: string[];
+  @IsOptional() @ValidateNested() @Type(() => SupportsInput) supports?: SupportsInput;
 
   // simulated
   @IsOptional() @IsInt() @Min(0) seed?: number;
@@ -292,6 +302,13 @@ export function parseVenueConfig(parsed: unknown, source: string): VenueDefiniti
     for (const key of foreign) {
       if (key in entry) problems.push(`${where}: ${key} is not a setting of ${entry.type} venues`);
     }
+    const massStatus = (entry?.supports as { massStatus?: unknown } | undefined)?.massStatus;
+    if (massStatus === true && entry?.type !== 'fix')
+      problems.push(
+        `${where}: supports.massStatus is a setting of FIX venues (a simulated venue lists its orders itself)`,
+      );
+    else if (massStatus === true && (entry?.beginString ?? 'FIX.4.4') !== 'FIX.4.4')
+      problems.push(`${where}: supports.massStatus needs FIX.4.4 (FIX 4.2 has no OrderMassStatusRequest)`);
   });
   const ids = entries.map((e: { id?: unknown }) => e?.id);
   ids.forEach((id, i) => {
@@ -314,8 +331,8 @@ function definitionOf(v: VenueInput): VenueDefinition {
     symbols: v.symbols ?? defaults.symbols,
     tickSize: v.tickSize ? Decimal.parse(v.tickSize) : defaults.tickSize,
     lotSize: v.lotSize ? Decimal.parse(v.lotSize) : defaults.lotSize,
-    orderTypes: (v.orderTypes as OrderType[] | undefined) ?? defaults.orderTypes,
-    timesInForce: (v.timesInForce as TimeInForce[] | undefined) ?? defaults.timesInForce,
+    orderTypes: (v.supports?.orderTypes as OrderType[] | undefined) ?? defaults.orderTypes,
+    timesInForce: (v.supports?.timesInForce as TimeInForce[] | undefined) ?? defaults.timesInForce,
   };
   if (v.type === 'simulated') {
     return {
@@ -336,6 +353,7 @@ function definitionOf(v: VenueInput): VenueDefinition {
     senderCompId: v.senderCompId ?? 'OMS',
     targetCompId: v.targetCompId ?? v.id,
     heartbeatSeconds: v.heartbeatSeconds ?? 30,
+    massStatus: v.supports?.massStatus ?? false,
   };
 }
 
@@ -409,6 +427,7 @@ export async function buildVenues(definitions: VenueDefinition[], env: VenueEnvi
           senderCompId: v.senderCompId,
           targetCompId: v.targetCompId,
           heartbeatSeconds: v.heartbeatSeconds,
+          massStatus: v.massStatus,
           storeDirectory: join(env.dataDir, 'fix', v.id),
           instruments: capabilities.instruments,
           orderTypes: v.orderTypes,

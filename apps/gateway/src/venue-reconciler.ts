@@ -161,7 +161,12 @@ export class VenueReconciler {
       });
       this.lastFillSequence.set(venueId, Math.max(this.lastFillSequence.get(venueId) ?? 0, f.sequence));
     }
-    const open = await line.venue.openOrders();
+    // A venue that cannot list its open orders (a FIX mass status refused or unanswered) is asked
+    // about each working slice below, as one that never lists them is.
+    const open = await line.venue.openOrders().catch((error: unknown) => {
+      this.log.warn({ err: error, venueId }, 'open orders not listed; asking about each working slice');
+      return [];
+    });
     const unexplained: string[] = [];
     for (const status of open) {
       const orderId = orderIdOfChild(status.clientOrderId);

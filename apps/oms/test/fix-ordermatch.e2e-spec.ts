@@ -38,8 +38,7 @@ describeWithQuickFix('the OMS on a FIX 4.2 venue (QuickFIX ordermatch, two sessi
       beginString: 'FIX.4.2',
       senderCompId,
       targetCompId: 'MATCH',
-      orderTypes: ['LIMIT'],
-      timesInForce: ['DAY', 'GTC'],
+      supports: { orderTypes: ['LIMIT'], timesInForce: ['DAY', 'GTC'] },
       lotSize: '0.001',
     });
     running = await startOmsOnQuickFix(

@@ -64,7 +64,13 @@ describeWithQuickFix('OMS crashes around a FIX venue (kill -9, restart)', () => 
     writeFileSync(
       venues,
       JSON.stringify([
-        { id: 'EXEC', type: 'fix', port: acceptor.port, targetCompId: 'EXECUTOR', orderTypes: ['LIMIT'] },
+        {
+          id: 'EXEC',
+          type: 'fix',
+          port: acceptor.port,
+          targetCompId: 'EXECUTOR',
+          supports: { orderTypes: ['LIMIT'] },
+        },
       ]),
     );
     env = {

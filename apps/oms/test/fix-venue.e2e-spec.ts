@@ -44,8 +44,7 @@ describeWithQuickFix('the OMS through a FIX 4.4 venue (QuickFIX executor)', () =
         {
           id: 'EXEC',
           targetCompId: 'EXECUTOR',
-          orderTypes: ['LIMIT'],
-          timesInForce: ['DAY', 'GTC'],
+          supports: { orderTypes: ['LIMIT'], timesInForce: ['DAY', 'GTC'] },
           fees: { taker: '0.0005' },
         },
       ],

@@ -8,6 +8,7 @@ import {
   interpretCancelReject,
   interpretExecutionReport,
   interpretMessageReject,
+  addMassStatusAnswer,
   newOrderSingle,
   orderCancelReplaceRequest,
   requestClOrdId,
@@ -486,5 +487,49 @@ describe('FIX client order ids and outbound messages', () => {
         at,
       ),
     ).toMatchObject({ ClOrdID: 'n', OrigClOrdID: 'o', TimeInForce: '1', Price: '1.5' });
+  });
+});
+
+describe('OrderMassStatusRequest answers (FIX 4.4)', () => {
+  const start = { statuses: [], expected: null, done: false };
+  const statusOf = (clOrdId: string, extra: Record<number, string> = {}) =>
+    fields({
+      [Tag.ClOrdID]: clOrdId,
+      [Tag.OrderID]: `V-${clOrdId}`,
+      [Tag.Side]: '2',
+      [Tag.Symbol]: 'BTC/USDT',
+      [Tag.ExecType]: 'I',
+      [Tag.OrdStatus]: '0',
+      [Tag.CumQty]: '0',
+      [Tag.LeavesQty]: '1',
+      [Tag.MassStatusReqID]: 'm1',
+      ...extra,
+    });
+
+  it('gathers every open order until TotNumReports came', () => {
+    const one = addMassStatusAnswer(start, statusOf('a.1', { [Tag.TotNumReports]: '2' }), ctx());
+    expect(one).toMatchObject({ expected: 2, done: false });
+    const two = addMassStatusAnswer(one, statusOf('b.1~r1', { [Tag.TotNumReports]: '2' }), ctx());
+    expect(two.done).toBe(true);
+    expect(two.statuses.map((st) => [st.clientOrderId, st.state, st.side])).toEqual([
+      ['a.1', 'NEW', 'SELL'],
+      ['b.1', 'NEW', 'SELL'],
+    ]);
+  });
+
+  it('ends at LastRptRequested Y, and at once when the venue has no open orders (TotNumReports 0)', () => {
+    expect(addMassStatusAnswer(start, statusOf('a.1', { [Tag.LastRptRequested]: 'Y' }), ctx())).toMatchObject(
+      {
+        done: true,
+        statuses: [{ clientOrderId: 'a.1' }],
+      },
+    );
+    expect(
+      addMassStatusAnswer(
+        start,
+        fields({ [Tag.ExecType]: 'I', [Tag.OrdStatus]: '8', [Tag.TotNumReports]: '0' }),
+        ctx(),
+      ),
+    ).toEqual({ statuses: [], expected: 0, done: true });
   });
 });

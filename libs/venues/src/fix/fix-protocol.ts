@@ -3,8 +3,8 @@ import { ExecutionReport, VenueOrderRequest, VenueOrderState, VenueOrderStatus }
 
 /**
  * FIX 4.2 and 4.4 application messages, in one place: the outbound requests the OMS sends (D, F, G,
- * H; no OrderMassStatusRequest yet) and what the venue's answers mean in the venue-neutral terms the
- * gateway understands. Pure: no session, no clock, no I/O. Inbound messages are read tag by tag as the text on the wire (never as JS numbers),
+ * H, and AF to a 4.4 venue that declares it) and what the venue's answers mean in the venue-neutral
+ * terms the gateway understands. Pure: no session, no clock, no I/O. Inbound messages are read tag by tag as the text on the wire (never as JS numbers),
  * so prices and quantities stay exact.
  */
 export type FixVersion = 'FIX.4.2' | 'FIX.4.4';
@@ -46,6 +46,9 @@ export const Tag = {
   CxlRejResponseTo: 434,
   LastLiquidityInd: 851,
   ExecRestatementReason: 378,
+  MassStatusReqID: 584,
+  TotNumReports: 911,
+  LastRptRequested: 912,
 } as const;
 
 /** An inbound message as the session parsed it: each tag's text, null when absent. */
@@ -59,6 +62,7 @@ export const MsgType = {
   OrderCancelRequest: 'F',
   OrderCancelReplaceRequest: 'G',
   OrderStatusRequest: 'H',
+  OrderMassStatusRequest: 'AF',
   ExecutionReport: '8',
   OrderCancelReject: '9',
   Reject: '3',
@@ -188,6 +192,11 @@ export function orderStatusRequest(version: FixVersion, clOrdId: string, order: 
     ...(version === 'FIX.4.2' ? { Symbol: order.symbol } : { Instrument: { Symbol: order.symbol } }),
     Side: SIDE_CODE[order.side],
   };
+}
+
+/** Every order of the session (MassStatusReqType 7), FIX 4.4. */
+export function orderMassStatusRequest(requestId: string): FixBody {
+  return { MassStatusReqID: requestId, MassStatusReqType: 7 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -560,4 +569,35 @@ export function interpretMessageReject(
     default:
       return { kind: 'request-refused', sent: sent ?? { msgType, clOrdId }, reason };
   }
+}
+
+/** The answers to one OrderMassStatusRequest gathered so far. */
+export interface MassStatusAnswers {
+  statuses: VenueOrderStatus[];
+  /** TotNumReports, once the venue said it. */
+  expected: number | null;
+  done: boolean;
+}
+
+/**
+ * One ExecutionReport answering an OrderMassStatusRequest (it echoes MassStatusReqID) added to what
+ * came before. Done at LastRptRequested Y, or once TotNumReports reports came (0: no open orders).
+ */
+export function addMassStatusAnswer(
+  answers: MassStatusAnswers,
+  fields: FixFields,
+  ctx: FixContext,
+): MassStatusAnswers {
+  const total = fields.get(Tag.TotNumReports);
+  const expected = total !== null && /^\d+$/.test(total) ? Number(total) : answers.expected;
+  const statuses = [...answers.statuses];
+  if (expected !== 0) {
+    const meaning = interpretExecutionReport(fields, ctx);
+    if (meaning.kind === 'status' && meaning.status) statuses.push(meaning.status);
+  }
+  const done =
+    fields.get(Tag.LastRptRequested) === 'Y' ||
+    expected === 0 ||
+    (expected !== null && statuses.length >= expected);
+  return { statuses, expected, done };
 }

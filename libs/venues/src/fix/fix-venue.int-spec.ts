@@ -200,6 +200,14 @@ describeWithQuickFix('FIX 4.4 adapter against QuickFIX executor', () => {
     expect(acceptor.sent().filter((m) => tagOf(m, 35) === '5')).toHaveLength(0); // never logged out for bad sequence
   });
 
+  it('A mass status request the executor does not support fails (reconciliation then asks slice by slice)', async () => {
+    const venue = open({ massStatus: true });
+    await venue.connect();
+    await expect(venue.openOrders()).rejects.toThrow(/refused a mass status request/);
+    expect(tagOf((await acceptor.seen('received', 'AF'))[0], 585)).toBe('7');
+    expect(await open({ venueId: 'fix-plain' }).openOrders()).toEqual([]); // not declared: not asked
+  });
+
   it('A status request the executor does not support fails as unknown, never as a guess', async () => {
     const venue = open();
     await venue.connect();

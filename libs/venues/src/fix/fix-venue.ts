@@ -35,7 +35,10 @@ import {
   interpretCancelReject,
   interpretExecutionReport,
   interpretMessageReject,
+  MassStatusAnswers,
+  addMassStatusAnswer,
   newOrderSingle,
+  orderMassStatusRequest,
   orderCancelReplaceRequest,
   orderCancelRequest,
   orderStatusRequest,
@@ -59,7 +62,9 @@ export interface FixVenueSettings {
   timesInForce: readonly TimeInForce[];
   rateLimit: VenueCapabilities['rateLimit'];
   fees: VenueCapabilities['fees'];
-  /** How long an OrderStatusRequest may wait for its answer. */
+  /** The venue answers OrderMassStatusRequest (FIX 4.4): reconciliation lists its open orders. */
+  massStatus?: boolean;
+  /** How long an OrderStatusRequest (or a mass status request) may wait for its answer. */
   statusTimeoutMs?: number;
   /** How long the TCP connection and then the Logon answer may take (default 10 s). */
   logonTimeoutMs?: number;
@@ -168,6 +173,16 @@ export class FixVenue implements Venue {
   private readonly seenExecutions = new Set<string>();
   private readonly fills: VenueFill[] = [];
   private fillSequence = 0;
+  private massRequests = 0;
+  private readonly massWaiters = new Map<
+    string,
+    {
+      answers: MassStatusAnswers;
+      resolve: (s: VenueOrderStatus[]) => void;
+      reject: (e: Error) => void;
+      timer: NodeJS.Timeout;
+    }
+  >();
   private readonly statusWaiters = new Map<
     string,
     { resolve: (s: VenueOrderStatus | null) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
@@ -496,9 +511,37 @@ export class FixVenue implements Venue {
     return answer;
   }
 
-  /** Mass status is not asked for: the gateway asks about each slice it has working instead. */
+  /**
+   * The venue's open orders, by OrderMassStatusRequest, for a FIX 4.4 venue that declares it
+   * (`massStatus`); otherwise none are listed and reconciliation asks about each working slice.
+   * Throws when the venue cannot say (refused, no complete answer in time).
+   */
   async openOrders(): Promise<VenueOrderStatus[]> {
-    return [];
+    if (!this.settings.massStatus) return [];
+    this.requireSession();
+    const requestId = `ms-${this.settings.senderCompId}-${Date.now()}-${++this.massRequests}`;
+    const answer = new Promise<VenueOrderStatus[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.massWaiters.delete(requestId);
+        reject(new Error(`${this.settings.venueId} did not finish answering a mass status request`));
+      }, this.settings.statusTimeoutMs ?? 5_000);
+      this.massWaiters.set(requestId, {
+        answers: { statuses: [], expected: null, done: false },
+        resolve,
+        reject,
+        timer,
+      });
+    });
+    try {
+      this.sendOrThrow(MsgType.OrderMassStatusRequest, orderMassStatusRequest(requestId));
+    } catch (error) {
+      const waiter = this.massWaiters.get(requestId);
+      if (waiter) clearTimeout(waiter.timer);
+      this.massWaiters.delete(requestId);
+      answer.catch(() => undefined); // never asked: nobody waits for this answer
+      throw error;
+    }
+    return answer;
   }
 
   /** Fills this adapter received, after a sequence (fills missed while away come back by resend). */
@@ -535,15 +578,40 @@ export class FixVenue implements Venue {
       | FixMeaning
       | { kind: 'request-refused'; sent: { msgType: string; clOrdId: string | null } | null; reason: string };
     switch (msgType) {
-      case MsgType.ExecutionReport:
+      case MsgType.ExecutionReport: {
+        const mass = this.massWaiters.get(fields.get(Tag.MassStatusReqID) ?? '');
+        if (mass) {
+          const requestId = fields.get(Tag.MassStatusReqID) as string;
+          mass.answers = addMassStatusAnswer(mass.answers, fields, ctx);
+          if (mass.answers.done) {
+            clearTimeout(mass.timer);
+            this.massWaiters.delete(requestId);
+            mass.resolve(mass.answers.statuses);
+          }
+          return Promise.resolve();
+        }
         meaning = interpretExecutionReport(fields, ctx);
         break;
+      }
       case MsgType.OrderCancelReject:
         meaning = interpretCancelReject(fields, ctx);
         break;
       case MsgType.Reject:
       case MsgType.BusinessMessageReject: {
         const sent = this.journal.sent(Number(fields.get(Tag.RefSeqNum)));
+        const massId =
+          sent?.msgType === MsgType.OrderMassStatusRequest ? String(sent.body.MassStatusReqID) : null;
+        const mass = massId ? this.massWaiters.get(massId) : undefined;
+        if (massId && mass) {
+          clearTimeout(mass.timer);
+          this.massWaiters.delete(massId);
+          mass.reject(
+            new Error(
+              `${this.settings.venueId} refused a mass status request: ${fields.get(Tag.Text) ?? ''}`,
+            ),
+          );
+          return Promise.resolve();
+        }
         const clOrdId = sent && typeof sent.body.ClOrdID === 'string' ? sent.body.ClOrdID : null;
         meaning = interpretMessageReject(fields, sent ? { msgType: sent.msgType, clOrdId } : null, ctx);
         break;
@@ -646,6 +714,11 @@ export class FixVenue implements Venue {
       clearTimeout(waiter.timer);
       waiter.reject(error);
       this.statusWaiters.delete(childId);
+    }
+    for (const [requestId, waiter] of this.massWaiters) {
+      clearTimeout(waiter.timer);
+      waiter.reject(error);
+      this.massWaiters.delete(requestId);
     }
   }
 
