@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { Socket, createServer } from 'net';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
+import { waitFor } from '../../../../../test/wait-for';
 
 /**
  * QuickFIX/C++'s example acceptors as real, independently written FIX counterparties: `executor`
@@ -39,7 +40,7 @@ export interface RunningAcceptor {
   sent(): string[];
   /**
    * The messages of a type it received or sent, once at least `count` are in its log (the log is
-   * read from its output, a little after the wire); fails after 15 s with what it saw.
+   * read from its output, a little after the wire); fails after waitFor's deadline with what it saw.
    */
   seen(direction: 'received' | 'sent', msgType: string, count?: number): Promise<string[]>;
   /** Stops it (SIGKILL); its store stays, so `start` again resumes its sessions. */
@@ -125,12 +126,12 @@ export async function startAcceptor(app: QuickFixApp, sessions: AcceptorSession[
       }
     });
     process.stderr.resume();
-    const deadline = Date.now() + 15_000;
-    while (!(await listening(port))) {
-      if (process.exitCode !== null) throw new Error(`${app} exited with ${process.exitCode} at start`);
-      if (Date.now() > deadline) throw new Error(`${app} did not listen on ${port} within 15 s`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const state = await waitFor(
+      async () => (process.exitCode !== null ? 'exited' : (await listening(port)) ? 'listening' : 'starting'),
+      (at) => at !== 'starting',
+      `${app} listening on ${port}`,
+    );
+    if (state === 'exited') throw new Error(`${app} exited with ${process.exitCode} at start`);
   };
 
   const kill = async () => {
@@ -143,16 +144,12 @@ export async function startAcceptor(app: QuickFixApp, sessions: AcceptorSession[
   };
 
   await start();
-  const seen = async (direction: 'received' | 'sent', msgType: string, count = 1) => {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const found = (direction === 'received' ? received : sent).filter((m) => tagOf(m, 35) === msgType);
-      if (found.length >= count) return found;
-      if (Date.now() > deadline)
-        throw new Error(`${app} ${direction} ${found.length} of ${count} 35=${msgType}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
+  const seen = (direction: 'received' | 'sent', msgType: string, count = 1) =>
+    waitFor(
+      () => (direction === 'received' ? received : sent).filter((m) => tagOf(m, 35) === msgType),
+      (found) => found.length >= count,
+      `${app} ${direction} ${count} 35=${msgType}`,
+    );
   return {
     port,
     received: () => [...received],
