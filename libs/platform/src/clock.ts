@@ -47,13 +47,20 @@ interface Timer {
   at: number;
   seq: number;
   callback: () => void;
+  canceled: boolean;
 }
 
-/** A clock that moves only on `advance`, running due timers in time order (ties in scheduling order). */
+/**
+ * A clock that moves only when told to, running due timers in time order (ties in scheduling order).
+ * `advance` runs them all at once; a driver that must let asynchronous work settle between timers (a
+ * backtest) steps with `nextDueAt` and `runNext`. Timers sit in a binary heap: a backtest keeps
+ * thousands pending.
+ */
 export class VirtualClock implements Clock {
   private time: number;
   private seq = 0;
-  private timers: Timer[] = [];
+  private readonly heap: Timer[] = [];
+  private live = 0;
 
   constructor(start = 0) {
     this.time = start;
@@ -64,37 +71,97 @@ export class VirtualClock implements Clock {
   }
 
   setTimeout(callback: () => void, ms: number): unknown {
-    const timer = { at: this.time + Math.max(0, ms), seq: this.seq++, callback };
-    this.timers.push(timer);
+    const timer: Timer = { at: this.time + Math.max(0, ms), seq: this.seq++, callback, canceled: false };
+    this.push(timer);
+    this.live++;
     return timer;
   }
 
   clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t !== handle);
+    const timer = handle as Timer | undefined;
+    if (!timer || timer.canceled) return;
+    timer.canceled = true;
+    this.live--;
   }
 
   /** Moves time forward by `ms`, running every timer that falls due on the way (and those they set). */
   advance(ms: number): void {
     const until = this.time + ms;
-    for (;;) {
-      const next = this.nextDue(until);
-      if (!next) break;
-      this.timers.splice(this.timers.indexOf(next), 1);
-      this.time = next.at;
-      next.callback();
-    }
+    while (this.runNext(until));
     this.time = until;
   }
 
-  get pending(): number {
-    return this.timers.length;
+  /** When the earliest pending timer is due; null when none is pending. */
+  nextDueAt(): number | null {
+    this.dropCanceled();
+    return this.heap.length > 0 ? this.heap[0].at : null;
   }
 
-  private nextDue(until: number): Timer | undefined {
-    let best: Timer | undefined;
-    for (const t of this.timers) {
-      if (t.at <= until && (!best || t.at < best.at || (t.at === best.at && t.seq < best.seq))) best = t;
+  /** Runs the earliest timer if it is due by `until` (time moves to it); false when none is. */
+  runNext(until: number): boolean {
+    this.dropCanceled();
+    const next = this.heap[0];
+    if (!next || next.at > until) return false;
+    this.pop();
+    this.live--;
+    next.canceled = true; // spent: a late clearTimeout is a no-op
+    if (next.at > this.time) this.time = next.at;
+    next.callback();
+    return true;
+  }
+
+  /** Moves time to `at` (never back) without running anything: the driver ran what was due. */
+  moveTo(at: number): void {
+    if (at > this.time) this.time = at;
+  }
+
+  get pending(): number {
+    return this.live;
+  }
+
+  /** Timers ever set: with `pending`, tells a driver whether anything was set or cleared. */
+  get scheduled(): number {
+    return this.seq;
+  }
+
+  private dropCanceled(): void {
+    while (this.heap.length > 0 && this.heap[0].canceled) this.pop();
+  }
+
+  private before(a: Timer, b: Timer): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private push(timer: Timer): void {
+    const heap = this.heap;
+    heap.push(timer);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.before(heap[i], heap[parent])) break;
+      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      i = parent;
     }
-    return best;
+  }
+
+  private pop(): Timer | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length > 0 && last) {
+      heap[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let best = i;
+        if (l < heap.length && this.before(heap[l], heap[best])) best = l;
+        if (r < heap.length && this.before(heap[r], heap[best])) best = r;
+        if (best === i) break;
+        [heap[i], heap[best]] = [heap[best], heap[i]];
+        i = best;
+      }
+    }
+    return top;
   }
 }
