@@ -146,6 +146,46 @@ describe('matching engine', () => {
     expect(fills(e.onMarketData(trade('98', '1', 'BUY')))).toEqual([]);
   });
 
+  it('risk-averse queue: a level shrinking without trades does not move the order up, but caps what is ahead', () => {
+    const e = engine();
+    e.onMarketData(book([lvl('99', '5')], [lvl('100', '1')]));
+    e.submit(limit('b1', 'BUY', '1', '99'));
+    expect(e.order('b1')?.queueAhead.toString()).toBe('5');
+    // 5 → 3 shown (cancellations, say): all of them may have been behind us; 3 are still ahead at most.
+    e.onMarketData(book([lvl('99', '3')], [lvl('100', '1')]));
+    expect(e.order('b1')?.queueAhead.toString()).toBe('3');
+    // 3 → 4 (someone joined behind): nothing changes ahead.
+    e.onMarketData(book([lvl('99', '4')], [lvl('100', '1')]));
+    expect(e.order('b1')?.queueAhead.toString()).toBe('3');
+    // A trade of 3.5 at 99: 3 ahead, 0.5 for us.
+    expect(fills(e.onMarketData(trade('99', '3.5', 'SELL')))).toEqual([['b1', '99', '0.5', 'MAKER', '0.5']]);
+  });
+
+  it('probabilistic queue: a cancellation is ahead of the order in proportion to the quantity ahead', () => {
+    const e = new MatchingEngine({ makerFee: d('0'), takerFee: d('0'), queueModel: 'probabilistic' });
+    e.onMarketData(book([lvl('99', '4')], [lvl('100', '1')]));
+    e.submit(limit('b1', 'BUY', '1', '99'));
+    // We joined behind 4; 2 more join behind us: 6 shown, 4 ahead.
+    e.onMarketData(book([lvl('99', '6')], [lvl('100', '1')]));
+    expect(e.order('b1')?.queueAhead.toString()).toBe('4');
+    // 3 cancel: 4/6 of them were ahead of us → 2 fewer ahead.
+    e.onMarketData(book([lvl('99', '3')], [lvl('100', '1')]));
+    expect(e.order('b1')?.queueAhead.toString()).toBe('2');
+    // A quote whose best bid is above our price says nothing about our level: unchanged.
+    e.onMarketData({
+      kind: 'quote',
+      exchange: 'test',
+      symbol: 'BTCUSDT',
+      timestamp: 3,
+      localTimestamp: 3,
+      bid: lvl('99.5', '1'),
+      ask: lvl('100', '1'),
+    });
+    expect(e.order('b1')?.queueAhead.toString()).toBe('2');
+    // Trades take what was ahead first.
+    expect(fills(e.onMarketData(trade('99', '2.5', 'SELL')))).toEqual([['b1', '99', '0.5', 'MAKER', '0.5']]);
+  });
+
   it('fills a resting order at its price when the market book moves across it', () => {
     const e = engine();
     e.onMarketData(book([lvl('99', '1')], [lvl('101', '1')]));

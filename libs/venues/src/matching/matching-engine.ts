@@ -44,7 +44,16 @@ export interface MatchingEngineOptions {
   feeDecimals?: number;
   /** Prefix of execution ids, unique per venue. */
   execIdPrefix?: string;
+  /**
+   * How a resting order moves up its price level's queue when the market's quantity there shrinks
+   * without a trade (cancellations). 'risk-averse' (default): only trades at the price move it; a
+   * shrinking level only caps what can still be ahead. 'probabilistic': a cancellation is ahead of
+   * the order in proportion to the quantity ahead of it (ahead / shown), so it moves up by that share.
+   */
+  queueModel?: QueueModel;
 }
+
+export type QueueModel = 'risk-averse' | 'probabilistic';
 
 export interface RestingOrder {
   order: EngineOrder;
@@ -52,6 +61,8 @@ export interface RestingOrder {
   leaves: Decimal;
   /** Quantity the market showed at this price when the order arrived: it trades first. */
   queueAhead: Decimal;
+  /** The market's quantity at this price when last seen (ahead of the order and behind it). */
+  shown: Decimal;
 }
 
 interface OwnLevel {
@@ -161,6 +172,8 @@ export class MatchingEngine {
       return reports;
     }
     this.book.apply(event);
+    this.moveQueues('BUY');
+    this.moveQueues('SELL');
     this.fillCrossed('BUY', reports);
     this.fillCrossed('SELL', reports);
     return reports;
@@ -237,7 +250,8 @@ export class MatchingEngine {
   private rest(order: EngineOrder, price: Decimal, leaves: Decimal): void {
     const sameSide = order.side === 'BUY' ? this.book.bids : this.book.asks;
     const shown = sameSide.find((l) => l.price.eq(price));
-    const resting: RestingOrder = { order, price, leaves, queueAhead: shown?.quantity ?? Decimal.ZERO };
+    const ahead = shown?.quantity ?? Decimal.ZERO;
+    const resting: RestingOrder = { order, price, leaves, queueAhead: ahead, shown: ahead };
     const levels = order.side === 'BUY' ? this.bids : this.asks;
     const index = levelIndex(levels, price, order.side === 'BUY' ? -1 : 1);
     if (index < levels.length && levels[index].price.eq(price)) levels[index].orders.push(resting);
@@ -272,6 +286,8 @@ export class MatchingEngine {
           // Quantity that was ahead trades first.
           const ahead = Decimal.min(resting.queueAhead, left);
           resting.queueAhead = resting.queueAhead.minus(ahead);
+          // What traded ahead left the level by trading, not by cancellation.
+          resting.shown = Decimal.max(Decimal.ZERO, resting.shown.minus(ahead));
           left = left.minus(ahead);
           if (!left.isPositive()) break;
         }
@@ -282,6 +298,35 @@ export class MatchingEngine {
         if (resting.leaves.isZero()) this.remove(resting);
       }
       if (levels.length === before) i++;
+    }
+  }
+
+  /**
+   * The market's book changed: where it says how much is at a resting order's price (the price is
+   * within the levels it describes, or better than its best), a shrunken level moves the order up its
+   * queue as the queue model says, and nothing more can be ahead than the level now shows.
+   */
+  private moveQueues(side: Side): void {
+    const own = side === 'BUY' ? this.bids : this.asks;
+    const market = side === 'BUY' ? this.book.bids : this.book.asks;
+    if (own.length === 0 || market.length === 0) return;
+    const worst = market[market.length - 1].price;
+    for (const level of own) {
+      const described = side === 'BUY' ? level.price.gte(worst) : level.price.lte(worst);
+      if (!described) continue;
+      const shownNow = market.find((l) => l.price.eq(level.price))?.quantity ?? Decimal.ZERO;
+      for (const resting of level.orders) {
+        if (shownNow.lt(resting.shown) && this.options.queueModel === 'probabilistic') {
+          const canceled = resting.shown.minus(shownNow);
+          const aheadShare = resting.queueAhead.times(canceled);
+          const scale = Math.max(resting.queueAhead.decimalPlaces(), canceled.decimalPlaces());
+          // Rounded down: the order never moves up by more than its share.
+          const moved = aheadShare.dividedBy(resting.shown, scale + 4).floorToMultiple(stepOf(scale));
+          resting.queueAhead = Decimal.max(Decimal.ZERO, resting.queueAhead.minus(moved));
+        }
+        resting.queueAhead = Decimal.min(resting.queueAhead, shownNow);
+        resting.shown = shownNow;
+      }
     }
   }
 
@@ -324,6 +369,11 @@ export class MatchingEngine {
       leavesQuantity: leaves,
     };
   }
+}
+
+/** 10^-scale: the smallest step at `scale` decimal places. */
+function stepOf(scale: number): Decimal {
+  return Decimal.parse(scale === 0 ? '1' : `0.${'0'.repeat(scale - 1)}1`);
 }
 
 /** Where `price` is or belongs among levels ordered best first (direction -1: descending). */
