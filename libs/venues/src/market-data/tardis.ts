@@ -1,6 +1,6 @@
 import { Decimal } from '@oms/domain';
 import { parse } from 'csv-parse';
-import { createReadStream } from 'fs';
+import { createReadStream, statSync } from 'fs';
 import { Readable } from 'stream';
 import { createGunzip } from 'zlib';
 import { BookUpdate, MarketEvent, PriceLevel } from './market-data';
@@ -17,6 +17,22 @@ type Format = 'trades' | 'quotes' | 'book_snapshot' | 'incremental_book_L2';
 export async function* readTardisFile(path: string): AsyncGenerator<MarketEvent> {
   const raw = createReadStream(path);
   yield* readTardisCsv(path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw, path);
+}
+
+/** A tardis file being read, with how far into it (bytes of the file itself, compressed or not). */
+export interface TardisReading {
+  events: AsyncGenerator<MarketEvent>;
+  size: number;
+  bytesRead(): number;
+}
+
+export function openTardisFile(path: string): TardisReading {
+  const raw = createReadStream(path, { highWaterMark: 256 * 1024 });
+  return {
+    events: readTardisCsv(path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw, path),
+    size: statSync(path).size,
+    bytesRead: () => raw.bytesRead,
+  };
 }
 
 export async function* readTardisCsv(input: Readable, source = 'input'): AsyncGenerator<MarketEvent> {

@@ -133,3 +133,65 @@ describe('simulated venue', () => {
     expect(v.book('BTCUSDT')?.bestAsk?.quantity).toEqual(d('0.25'));
   });
 });
+
+describe('simulated venue latency models (backtests)', () => {
+  const delayed = (localLagMs: number, at: number): MarketEvent => ({
+    ...book(at, '9680', '9681'),
+    localTimestamp: (at + localLagMs) * 1000,
+  });
+
+  it('recorded latency: market data reaches the OMS at each row’s receipt time, and orders travel as long', async () => {
+    const { v, clock, reports } = await venue({
+      feeds: {},
+      latency: { fixedMs: 0, jitterMs: 0, recorded: true },
+      delayMarketData: true,
+    });
+    const seen: number[] = [];
+    v.onMarketData((event) => seen.push(clock.now() - event.timestamp / 1000));
+    v.publish('BTCUSDT', delayed(120, clock.now()));
+    clock.advance(119);
+    expect(seen).toEqual([]);
+    clock.advance(1);
+    expect(seen).toEqual([120]);
+    // An order now takes the feed's 120 ms to arrive, and its report 120 ms to come back.
+    await v.submit(order('o1'));
+    clock.advance(239);
+    expect(kinds(reports)).toEqual([]);
+    clock.advance(1);
+    expect(kinds(reports)).toEqual(['ack', 'fill 0.5@9681 TAKER fee 1.9362']);
+  });
+
+  it('a latency spike adds to every one-way delay until it ends; market data is not heard while the line is down', async () => {
+    const { v, clock, reports } = await venue({ feeds: {}, delayMarketData: true });
+    v.publish('BTCUSDT', book(clock.now(), '9680', '9681'));
+    v.setExtraLatency(100);
+    await v.submit(order('o1'));
+    clock.advance(209);
+    expect(kinds(reports)).toEqual([]);
+    clock.advance(1);
+    expect(kinds(reports)).toEqual(['ack', 'fill 0.5@9681 TAKER fee 1.9362']);
+    v.setExtraLatency(0);
+    const seen: number[] = [];
+    v.onMarketData(() => seen.push(clock.now()));
+    await v.disconnect();
+    v.publish('BTCUSDT', book(clock.now(), '9682', '9683'));
+    clock.advance(10);
+    expect(seen).toEqual([]);
+  });
+
+  it('a halted market: resting orders do not fill while the feed moves through them, and do after', async () => {
+    const { v, clock, reports } = await venue({ feeds: {} });
+    v.publish('BTCUSDT', book(clock.now(), '9680', '9681'));
+    await v.submit(order('b1', { type: 'LIMIT', timeInForce: 'GTC', limitPrice: d('9679') }));
+    clock.advance(10);
+    expect(kinds(reports)).toEqual(['ack']);
+    v.haltMarket(true);
+    v.publish('BTCUSDT', book(clock.now(), '9670', '9671'));
+    clock.advance(10);
+    expect(kinds(reports)).toEqual(['ack']);
+    v.haltMarket(false);
+    v.publish('BTCUSDT', book(clock.now(), '9670', '9671'));
+    clock.advance(10);
+    expect(kinds(reports)).toEqual(['ack', 'fill 0.5@9679 MAKER fee 0.48395']);
+  });
+});

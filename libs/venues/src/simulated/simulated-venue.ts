@@ -2,7 +2,7 @@ import { Decimal } from '@oms/domain';
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import { Clock, runAt } from '@oms/platform';
 import { MarketEvent, PriceLevel } from '../market-data/market-data';
-import { EngineReport, MatchingEngine } from '../matching/matching-engine';
+import { EngineReport, MatchingEngine, QueueModel } from '../matching/matching-engine';
 import { TokenBucket } from '../resilience/token-bucket';
 import {
   ExecutionReport,
@@ -31,8 +31,18 @@ export interface SimulatedVenueOptions {
   clock: Clock;
   /** Same seed, same latencies, faults and order ids. */
   seed: number;
-  /** One way, each direction: fixed + uniform jitter (jitter reorders reports). */
-  latency?: { fixedMs: number; jitterMs: number };
+  /**
+   * One way, each direction: fixed + uniform jitter (jitter reorders reports); or `recorded`: the
+   * feed's own delay, each row's receipt time less its exchange time, as of the latest row.
+   */
+  latency?: { fixedMs: number; jitterMs: number; recorded?: boolean };
+  /**
+   * Market data reaches the OMS after the one-way latency too (with `recorded`, at each row's receipt
+   * time), and not at all while the line is down. Otherwise it is handed over as the venue sees it.
+   */
+  delayMarketData?: boolean;
+  /** How resting orders move up their queue (see MatchingEngine). */
+  queueModel?: QueueModel;
   faults?: SimulatedFaults;
   /** Market data per instrument id: an endless or finite sequence, replayed on the venue's clock. */
   feeds?: Record<string, Iterable<MarketEvent>>;
@@ -73,9 +83,16 @@ export class SimulatedVenue implements Venue {
   private readonly rng;
   private isConnected = false;
   private venueOrderSeq = 0;
+  private faults: SimulatedFaults;
+  /** The feed's latest delay (receipt less exchange time), ms: the recorded latency. */
+  private feedDelayMs = 0;
+  /** Added to every one-way delay (a scheduled latency spike). */
+  private extraLatencyMs = 0;
+  private marketHalted = false;
 
   constructor(private readonly options: SimulatedVenueOptions) {
     this.capabilities = options.capabilities;
+    this.faults = options.faults ?? {};
     this.rng = xoroshiro128plus(options.seed);
     this.limiter = new TokenBucket(
       options.capabilities.rateLimit.perSecond,
@@ -89,6 +106,7 @@ export class SimulatedVenue implements Venue {
           makerFee: options.capabilities.fees.maker,
           takerFee: options.capabilities.fees.taker,
           execIdPrefix: `${options.capabilities.venueId}-E`,
+          queueModel: options.queueModel,
         }),
       );
     }
@@ -116,6 +134,24 @@ export class SimulatedVenue implements Venue {
     if (!this.isConnected) return;
     this.isConnected = false;
     for (const handler of this.connectionHandlers) handler(false);
+  }
+
+  /** The injected faults from now on (a backtest's scheduled fault windows). */
+  setFaults(faults: SimulatedFaults): void {
+    this.faults = faults;
+  }
+
+  /**
+   * The venue's market stops (an exchange outage): the feed no longer reaches its books, so nothing
+   * rests or fills there until it opens again. Its market data still goes out while the line is up.
+   */
+  haltMarket(halted: boolean): void {
+    this.marketHalted = halted;
+  }
+
+  /** Extra one-way delay from now on, each direction (a latency spike); 0 ends it. */
+  setExtraLatency(ms: number): void {
+    this.extraLatencyMs = Math.max(0, ms);
   }
 
   /** Stops the market data (for shutdown). */
@@ -215,7 +251,7 @@ export class SimulatedVenue implements Venue {
       this.report({ kind: `${request}-rejected`, clientOrderId, reason: 'unknown or no longer working' });
       return;
     }
-    if (request === 'cancel' && this.chance(this.options.faults?.cancelRejectProbability)) {
+    if (request === 'cancel' && this.chance(this.faults.cancelRejectProbability)) {
       this.report({
         kind: 'cancel-rejected',
         clientOrderId,
@@ -261,11 +297,19 @@ export class SimulatedVenue implements Venue {
 
   /** One market event now (the feed's own events come this way; tests and backtests add their own). */
   publish(instrumentId: string, event: MarketEvent): void {
-    const engine = this.engines.get(instrumentId);
+    this.feedDelayMs = Math.max(0, (event.localTimestamp - event.timestamp) / 1000);
+    const engine = this.marketHalted ? undefined : this.engines.get(instrumentId);
     if (engine) {
       this.apply(engine.onMarketData(event), 'market');
     }
-    for (const handler of this.marketHandlers) handler(event, instrumentId);
+    if (!this.options.delayMarketData) {
+      for (const handler of this.marketHandlers) handler(event, instrumentId);
+      return;
+    }
+    this.options.clock.setTimeout(() => {
+      if (!this.isConnected) return;
+      for (const handler of this.marketHandlers) handler(event, instrumentId);
+    }, this.delayMs());
   }
 
   /** The venue's book for an instrument, as its engine sees it now. */
@@ -309,7 +353,7 @@ export class SimulatedVenue implements Venue {
       this.refuse(held, engine ? 'order type or time in force not supported' : 'instrument not traded here');
       return;
     }
-    if (this.chance(this.options.faults?.rejectProbability)) {
+    if (this.chance(this.faults.rejectProbability)) {
       this.refuse(held, 'rejected by venue (simulated)');
       return;
     }
@@ -356,7 +400,7 @@ export class SimulatedVenue implements Venue {
       const clientOrderId = held.request.clientOrderId;
       switch (r.type) {
         case 'accepted':
-          if (!this.chance(this.options.faults?.dropAckProbability)) {
+          if (!this.chance(this.faults.dropAckProbability)) {
             this.report({ kind: 'ack', clientOrderId, venueOrderId: held.venueOrderId });
           }
           break;
@@ -432,7 +476,7 @@ export class SimulatedVenue implements Venue {
   /** Sends a report after the latency; lost while disconnected; sometimes twice. */
   private report(report: DistributiveOmit<ExecutionReport, 'venueId' | 'at'>): void {
     const full = { ...report, venueId: this.venueId, at: this.options.clock.now() } as ExecutionReport;
-    const times = this.chance(this.options.faults?.duplicateProbability) ? 2 : 1;
+    const times = this.chance(this.faults.duplicateProbability) ? 2 : 1;
     for (let i = 0; i < times; i++) {
       this.later(() => {
         if (!this.isConnected) return;
@@ -442,9 +486,14 @@ export class SimulatedVenue implements Venue {
   }
 
   private later(task: () => void): void {
+    this.options.clock.setTimeout(task, this.delayMs());
+  }
+
+  /** One way, as the latency model says now. */
+  private delayMs(): number {
     const latency = this.options.latency ?? { fixedMs: 0, jitterMs: 0 };
-    const delay = latency.fixedMs + (latency.jitterMs > 0 ? this.int(0, latency.jitterMs) : 0);
-    this.options.clock.setTimeout(task, delay);
+    const base = latency.recorded ? this.feedDelayMs : latency.fixedMs;
+    return base + (latency.jitterMs > 0 ? this.int(0, latency.jitterMs) : 0) + this.extraLatencyMs;
   }
 
   /** Replays one instrument's feed on the clock: each event at its own time after the previous one. */
