@@ -19,7 +19,7 @@ export default tseslint.config(
   },
   {
     // Node scripts outside the TypeScript build (the start-up build check, the lint rule itself).
-    files: ['scripts/**/*.js', 'tools/**/*.mjs'],
+    files: ['scripts/**/*.js', 'scripts/**/*.mjs', 'tools/**/*.mjs'],
     languageOptions: {
       globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly', console: 'readonly', URL: 'readonly' },
     },

@@ -9,7 +9,7 @@ module.exports = {
   moduleNameMapper: {
     '^@oms/(domain|event-store|venues|read-models|platform|application)$': '<rootDir>/libs/$1/src',
     '^@oms/(domain|event-store|venues|read-models|platform|application)/(.*)$': '<rootDir>/libs/$1/src/$2',
-    '^@oms/(api|gateway|projector)$': '<rootDir>/apps/$1/src',
+    '^@oms/(api|gateway|projector|backtest)$': '<rootDir>/apps/$1/src',
     '^@oms/migrations$': '<rootDir>/migrations',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

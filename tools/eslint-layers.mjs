@@ -20,6 +20,7 @@ const ALIASES = {
   api: 'apps/api',
   gateway: 'apps/gateway',
   projector: 'apps/projector',
+  backtest: 'apps/backtest',
   migrations: 'migrations',
 };
 
