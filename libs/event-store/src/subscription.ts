@@ -55,6 +55,7 @@ export function runSubscription(
       if (scannedTo) position = scannedTo;
       if (events.length < batchSize) {
         if (!reader.isBehind?.()) markCaughtUp();
+        if (stopped) break; // stopped while it read or handled: no wake would come
         await Promise.race([
           reader.waitForAppends(idleWakeMs),
           new Promise<void>((resolve) => (wake = resolve)),

@@ -145,11 +145,18 @@ export class MemoryEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions, handler: BatchHandler): Subscription {
+    // The log's length at the subscription's last read: what was appended since (while its handler
+    // ran, say) is read at once, not after the next append or the idle wake.
+    let lengthAtRead = 0;
     return runSubscription(
       {
-        readPage: async (from, max, o) => this.page(from, max, o.filter),
+        readPage: async (from, max, o) => {
+          lengthAtRead = this.log.length;
+          return this.page(from, max, o.filter);
+        },
         waitForAppends: (timeoutMs) =>
           new Promise<void>((resolve) => {
+            if (this.log.length !== lengthAtRead) return resolve();
             const done = () => {
               clearTimeout(timer);
               this.appended.off('append', done);
