@@ -55,6 +55,7 @@ export class Processor<T extends OmsEventType> {
   private stopped = false;
   private failuresInARow = 0;
   private hasCaughtUp = false;
+  private inBatch = false;
   private markStopped!: () => void;
   /** Resolves when stopped: a backoff in progress ends at once. */
   private readonly stoppedSignal = new Promise<void>((resolve) => (this.markStopped = resolve));
@@ -75,6 +76,21 @@ export class Processor<T extends OmsEventType> {
 
   get name(): string {
     return this.spec.name;
+  }
+
+  /** The last log position this instance has handled and committed (START before any). */
+  get followedTo(): GlobalPosition {
+    return this.position;
+  }
+
+  /** In the middle of a batch (which may wait on the clock: a rate limit, an acknowledgement). */
+  get handling(): boolean {
+    return this.inBatch;
+  }
+
+  /** Whether events of this type are this processor's to handle. */
+  handles(type: string): boolean {
+    return (this.spec.canHandle as readonly string[]).includes(type);
   }
 
   get status(): ProcessorStatus {
@@ -173,9 +189,15 @@ export class Processor<T extends OmsEventType> {
       },
       async (events) => {
         const typed = asRecorded<T>(events);
-        const write = await this.spec.handle(typed);
-        const next = events[events.length - 1].position;
-        await this.deps.checkpoints.commit(this.spec.name, this.position, next, write ?? undefined);
+        this.inBatch = true;
+        let next: GlobalPosition;
+        try {
+          const write = await this.spec.handle(typed);
+          next = events[events.length - 1].position;
+          await this.deps.checkpoints.commit(this.spec.name, this.position, next, write ?? undefined);
+        } finally {
+          this.inBatch = false;
+        }
         this.position = next;
         this.failuresInARow = 0;
         this.spec.committed?.(typed);
