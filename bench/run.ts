@@ -15,6 +15,7 @@ const suites: BenchSuite[] = [
   { name: 'matching engine', run: () => import('./matching.bench').then((m) => m.run()) },
   { name: 'execution', run: () => import('./execution.bench').then((m) => m.run()) },
   { name: 'audit', run: () => import('./audit.bench').then((m) => m.run()) },
+  { name: 'backtest', run: () => import('./backtest.bench').then((m) => m.run()) },
 ];
 
 /**

@@ -75,7 +75,7 @@ export function chartsOf(report: BacktestReport): Chart[] {
                 scale: UTC,
                 axis: TIME_AXIS,
               },
-              y: { field: 'drawdown', type: 'quantitative', title: 'drawdown' },
+              y: { field: 'drawdown', type: 'quantitative', title: 'drawdown', stack: null },
               color: byRun ? color : { value: '#d1242f' },
             },
           },

@@ -141,8 +141,15 @@ ${
 ${
   r.faults.length
     ? `<h3>Scheduled faults</h3>${table(
-        ['venue', 'fault', 'from', 'to', 'slices sent to it meanwhile'],
-        r.faults.map((f) => [esc(f.venueId), esc(f.type), esc(f.from), esc(f.to), f.slicesSentToVenueDuring]),
+        ['venue', 'fault', 'from', 'to', 'slices routed to it meanwhile', 'of them sent on its line'],
+        r.faults.map((f) => [
+          esc(f.venueId),
+          esc(f.type),
+          esc(f.from),
+          esc(f.to),
+          f.slicesRoutedToVenueDuring,
+          f.slicesSentToVenueDuring,
+        ]),
       )}`
     : ''
 }

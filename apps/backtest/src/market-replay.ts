@@ -90,7 +90,7 @@ export interface DataSurvey {
 }
 
 /** Rows per file the survey reads to infer ticks and lots. */
-export const SURVEY_ROWS = 20_000;
+export const SURVEY_ROWS = 5_000;
 
 /**
  * Reads up to SURVEY_ROWS rows of each file: the symbols in it, and for each symbol the tick (the
@@ -98,7 +98,12 @@ export const SURVEY_ROWS = 20_000;
  * can only be coarser than the real ones if the data never used the finer ones; the report states
  * them as inferred.
  */
-export async function surveyData(files: readonly string[], from: number | null): Promise<DataSurvey> {
+export async function surveyData(
+  files: readonly string[],
+  from: number | null,
+  /** Rows per file: SURVEY_ROWS to infer instruments; fewer when the config names them. */
+  rowsPerFile = SURVEY_ROWS,
+): Promise<DataSurvey> {
   const steps = new Map<string, { prices: Decimal[]; sizes: Decimal[] }>();
   let startsAt = Number.POSITIVE_INFINITY;
   const surveyed: DataSurvey['files'] = [];
@@ -125,7 +130,7 @@ export async function surveyData(files: readonly string[], from: number | null):
           s.prices.push(l.price);
           if (l.quantity.isPositive()) s.sizes.push(l.quantity);
         }
-        if (++rows >= SURVEY_ROWS) break;
+        if (++rows >= rowsPerFile) break;
       }
     } finally {
       await reading.events.return(undefined);

@@ -5,6 +5,8 @@ import { DataSurvey } from './market-replay';
 
 /** What a run leaves behind for its report: the log, the marks it saw, and what the runner noted. */
 export interface RunRecord {
+  /** The account the strategy traded in. */
+  accountId: string;
   startsAt: number;
   endsAt: number;
   files: DataSurvey['files'];
@@ -129,6 +131,9 @@ export interface RunReport {
     type: string;
     from: string;
     to: string;
+    /** Slices the router (or a direct order) gave this venue in the window… */
+    slicesRoutedToVenueDuring: number;
+    /** …and of them, those that actually went out on its line (the others were refused unsent). */
     slicesSentToVenueDuring: number;
   }[];
   /** Latency samples (ms) for the charts: submit → ack and submit → first fill, by venue. */
@@ -192,7 +197,8 @@ export function buildRunReport(run: RunDescription, record: RunRecord): RunRepor
     refusedToRoute: 0,
     examples: [] as string[],
   };
-  const sliceTimes: { venueId: string; at: number }[] = [];
+  const sliceTimes: { venueId: string; childId: string; at: number }[] = [];
+  const unsent = new Set<string>();
   const venue = (id: string) => {
     let v = venueStats.get(id);
     if (!v) {
@@ -256,7 +262,7 @@ export function buildRunReport(run: RunDescription, record: RunRecord): RunRepor
         const venueId = String(d.venueId);
         venue(venueId).slices++;
         submitted.set(childId, { at, venueId });
-        sliceTimes.push({ venueId, at });
+        sliceTimes.push({ venueId, childId, at });
         break;
       }
       case 'OrderAcknowledged': {
@@ -296,6 +302,7 @@ export function buildRunReport(run: RunDescription, record: RunRecord): RunRepor
         break;
       }
       case 'OrderRejectedByVenue':
+        if (d.childId && String(d.reason).startsWith('not sent')) unsent.add(String(d.childId));
         if (d.venueId === 'router') router.refusedToRoute++;
         count(d.venueId === 'router' ? 'router' : 'venue', `${String(d.venueId)}: ${String(d.reason)}`);
         break;
@@ -409,10 +416,19 @@ export function buildRunReport(run: RunDescription, record: RunRecord): RunRepor
         : 'order > 100 lots';
   };
 
+  const slicesIn = (w: { venueId: string; from: number; to: number }) => {
+    const routed = sliceTimes.filter((s) => s.venueId === w.venueId && s.at >= w.from && s.at < w.to);
+    return {
+      slicesRoutedToVenueDuring: routed.length,
+      slicesSentToVenueDuring: routed.filter((s) => !unsent.has(s.childId)).length,
+    };
+  };
+
   return {
     label: run.label,
     assumptions: {
       strategy: run.strategy,
+      account: record.accountId,
       strategyParams: run.config.strategy,
       seed: run.config.seed,
       config: run.configSource ?? 'defaults',
@@ -512,9 +528,7 @@ export function buildRunReport(run: RunDescription, record: RunRecord): RunRepor
       type: w.type,
       from: iso(w.from),
       to: iso(w.to),
-      slicesSentToVenueDuring: sliceTimes.filter(
-        (s) => s.venueId === w.venueId && s.at >= w.from && s.at < w.to,
-      ).length,
+      ...slicesIn(w),
     })),
     latencySamples,
     log: record.log.map((l) => ({ at: iso(l.at), message: l.message })),

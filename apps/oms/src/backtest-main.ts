@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import {
+  BacktestConfig,
   BacktestConfigError,
   BacktestReport,
   RunDescription,
@@ -13,14 +14,17 @@ import {
   timeOf,
   writeReport,
 } from '@oms/backtest';
+import { PostgresEventStore, RunningPostgres, startEmbeddedPostgres } from '@oms/event-store';
+import { runMigrations } from '@oms/migrations';
 import { SingleBar } from 'cli-progress';
 import { mkdirSync } from 'fs';
-import { resolve } from 'path';
+import { join, resolve } from 'path';
 import { parseArgs } from 'util';
 import { RunProgress, runBacktest } from './backtest/backtest-runner';
 
 const USAGE = `npm run backtest -- --data <file...> --strategy <twap | market-maker | path to .ts/.js>
   [--config <file>] [--seed N] [--from <time>] [--to <time>] [--out <dir>] [--compare <config file>]
+  [--store memory|postgres]
 
   --data      tardis CSV files (trades, quotes, book_snapshot_N, incremental_book_L2; .gz or not)
   --strategy  a built-in strategy, or a module whose default export makes one
@@ -28,7 +32,10 @@ const USAGE = `npm run backtest -- --data <file...> --strategy <twap | market-ma
   --seed      overrides the config's seed (default 1)
   --from/--to ISO-8601 UTC, or an offset from the data's start (+90s, +2m)
   --out       where report.json, report.html and the charts go (default backtest-report/)
-  --compare   a second config run on the same data and seed, side by side in one report`;
+  --compare   a second config run on the same data and seed, side by side in one report
+  --store     memory (default), or postgres: the whole log is kept for audit queries afterwards, in
+              DATABASE_URL's database or an embedded PostgreSQL in <out>/oms-data
+              (then: OMS_DATA_DIR=<out>/oms-data npm start, and ask the GraphQL API)`;
 
 class UsageError extends Error {}
 
@@ -45,6 +52,7 @@ async function main(): Promise<void> {
         to: { type: 'string' },
         out: { type: 'string' },
         compare: { type: 'string' },
+        store: { type: 'string' },
         help: { type: 'boolean' },
       },
       allowPositionals: true,
@@ -72,8 +80,59 @@ async function main(): Promise<void> {
   // A comparison runs the same data with the same seed.
   if (configs.length > 1) configs[1].config = { ...configs[1].config, seed: configs[0].config.seed };
 
+  const storeKind = values.store ?? 'memory';
+  if (storeKind !== 'memory' && storeKind !== 'postgres')
+    throw new UsageError(`--store ${storeKind}: memory or postgres.`);
   const out = resolve(values.out ?? 'backtest-report');
   mkdirSync(out, { recursive: true });
+  const kept = storeKind === 'postgres' ? await keptLog(out) : null;
+  try {
+    await backtest(data, strategy, configs, values, out, kept);
+  } finally {
+    await kept?.close();
+  }
+}
+
+/** A PostgreSQL event store that outlives the run: DATABASE_URL, or embedded in <out>/oms-data. */
+async function keptLog(out: string): Promise<KeptLog> {
+  const embedded = process.env.DATABASE_URL
+    ? null
+    : await startEmbeddedPostgres({ dataDir: join(out, 'oms-data') });
+  const url = process.env.DATABASE_URL ?? (embedded as RunningPostgres).connectionString;
+  try {
+    await runMigrations(url);
+    const store = new PostgresEventStore({ connectionString: url });
+    const pool = store.connectionPool;
+    return {
+      store,
+      busy: () => pool.totalCount > pool.idleCount || pool.waitingCount > 0,
+      where: embedded ? `embedded PostgreSQL in ${join(out, 'oms-data')}` : 'DATABASE_URL',
+      close: async () => {
+        await store.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}
+
+interface KeptLog {
+  store: PostgresEventStore;
+  busy: () => boolean;
+  where: string;
+  close(): Promise<void>;
+}
+
+async function backtest(
+  data: string[],
+  strategy: Awaited<ReturnType<typeof loadStrategy>>,
+  configs: { file: string | null; config: BacktestConfig }[],
+  values: { from?: string; to?: string },
+  out: string,
+  kept: KeptLog | null,
+): Promise<void> {
   const runs = [];
   for (const [i, { file, config }] of configs.entries()) {
     const label = configs.length === 1 ? 'backtest' : i === 0 ? `A: ${file ?? 'defaults'}` : `B: ${file}`;
@@ -90,6 +149,13 @@ async function main(): Promise<void> {
       from,
       to,
       onProgress: progress.update,
+      ...(kept
+        ? {
+            store: kept,
+            // A kept log holds every run: each trades in an account of its own.
+            accountId: `backtest_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}_${i}`,
+          }
+        : {}),
     }).finally(progress.stop);
     const seconds = (performance.now() - startedAt) / 1000;
     console.log(
@@ -120,6 +186,10 @@ async function main(): Promise<void> {
     );
   }
   console.log(`report: ${out}/report.html (${written.files.join(', ')})`);
+  if (kept)
+    console.log(
+      `the log is kept (${kept.where}), account ${runs.map((r) => r.assumptions.account).join(', ')}`,
+    );
 }
 
 /** A bar with simulated time, events/s and ETA on a terminal; a plain line every few seconds otherwise. */

@@ -136,6 +136,7 @@ describe('backtest runner: the OMS on a virtual clock over recorded data', () =>
         type: 'outage',
         from: new Date(from).toISOString(),
         to: new Date(to).toISOString(),
+        slicesRoutedToVenueDuring: 0,
         slicesSentToVenueDuring: 0,
       },
     ]);

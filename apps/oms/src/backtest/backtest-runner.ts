@@ -24,6 +24,7 @@ import {
   MarketReplay,
   OrderUpdate,
   RunRecord,
+  SURVEY_ROWS,
   Strategy,
   StrategyContext,
   StrategyFactory,
@@ -33,7 +34,15 @@ import {
   timeOf,
 } from '@oms/backtest';
 import { Decimal, ORDER_TYPES, OrderEvent, OrderState, TIMES_IN_FORCE, orderDecider } from '@oms/domain';
-import { EventStore, MemoryEventStore, RecordedEvent, START, Subscription } from '@oms/event-store';
+import {
+  EventStore,
+  GlobalPosition,
+  MemoryEventStore,
+  RecordedEvent,
+  START,
+  Subscription,
+  comparePositions,
+} from '@oms/event-store';
 import { ExecutionGateway, NoWorkingSliceRecord } from '@oms/gateway';
 import { Logger, VirtualClock, silentLogger } from '@oms/platform';
 import { MarketDataHandler, SimulatedVenue } from '@oms/venues';
@@ -56,6 +65,13 @@ export interface BacktestRun {
   /** Called now and then with how far the replay is. */
   onProgress?: (progress: RunProgress) => void;
   logger?: Logger;
+  /**
+   * The event store to keep the log in (PostgreSQL, for audit queries afterwards), with whether
+   * requests to it are still out; default: in memory, gone with the run.
+   */
+  store?: { store: EventStore; busy: () => boolean };
+  /** The account the strategy trades in (a kept log needs a fresh one per run); default `backtest`. */
+  accountId?: string;
 }
 
 export interface RunProgress {
@@ -75,13 +91,15 @@ export interface RunProgress {
  */
 export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
   const { config } = run;
-  const survey = await surveyData(run.dataFiles, run.from);
+  const account = run.accountId ?? BACKTEST_ACCOUNT;
   const inferred = config.instruments.length === 0;
+  // Named instruments need only each file's start and symbols; inferred ones a longer look.
+  const survey = await surveyData(run.dataFiles, run.from, inferred ? SURVEY_ROWS : 100);
   const instruments = inferred ? survey.instruments : config.instruments;
   const bySymbol = new Map(instruments.map((i) => [i.symbol, i.instrumentId]));
   const clock = new VirtualClock(survey.startsAt);
-  const store = new MemoryEventStore(undefined, () => new Date(clock.now()));
-  const sim = new Simulation(clock, store);
+  const store = run.store?.store ?? new MemoryEventStore(undefined, () => new Date(clock.now()));
+  const sim = new Simulation(clock, store, run.store?.busy);
   const marketData = new MarketDataHandler(clock);
   const side = createCommandSide(store, marketData, clock);
   const app = await NestFactory.createApplicationContext(CommandsModule.register(side), { logger: false });
@@ -90,9 +108,12 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
   const logger = run.logger ?? silentLogger;
 
   const venues = config.venues.map((model, i) => venueOf(model, i, config, instruments, clock));
+  // A kept log may hold earlier runs: the gateway and the ledger follow it from where this run starts.
+  const logStart = await store.headPosition();
+  const checkpoints = new MemoryCheckpoints();
   const gateway = new ExecutionGateway({
     store,
-    checkpoints: new MemoryCheckpoints(),
+    checkpoints,
     lock: new SoleInstance('backtest-gateway'),
     workingSlices: new NoWorkingSliceRecord(),
     venues: venues.map((v) => v.venue),
@@ -107,11 +128,12 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
     side.reference,
     marketData,
     clock,
-    { checkpoints: new MemoryCheckpoints(), lock: new SoleInstance('backtest-ledger'), logger },
+    { checkpoints, lock: new SoleInstance('backtest-ledger'), logger },
     0,
   );
 
   const record: RunRecord = {
+    accountId: account,
     startsAt: survey.startsAt,
     endsAt: survey.startsAt,
     files: survey.files,
@@ -128,6 +150,9 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
   };
   let subscription: Subscription | null = null;
   try {
+    if (comparePositions(logStart, START) > 0)
+      for (const processor of [gateway.processor, ledger.processor])
+        await checkpoints.commit(processor.name, START, logStart);
     await sim.settle();
     for (const i of instruments) {
       await bus.execute(
@@ -148,7 +173,8 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
         ),
       );
     }
-    await bus.execute(new SetRiskLimitsCommand(BACKTEST_ACCOUNT, config.limits, ctx('backtest-setup')));
+    await bus.execute(new SetRiskLimitsCommand(account, config.limits, ctx('backtest-setup')));
+    sim.followers.push(ledger.processor, gateway.processor);
     await ledger.processor.start();
     await sim.until(gateway.start());
 
@@ -207,7 +233,7 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
           return { accepted: false, orderId: null, clientOrderId, reasons: ['the backtest has ended'] };
         const type = intent.type;
         const request = {
-          accountId: BACKTEST_ACCOUNT,
+          accountId: account,
           clientOrderId,
           instrumentId: intent.instrumentId,
           side: intent.side,
@@ -264,7 +290,7 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
           ),
         ),
       position: async (instrumentId) => {
-        const { state } = await side.accounts.get(BACKTEST_ACCOUNT);
+        const { state } = await side.accounts.get(account);
         const p = state.positions.get(instrumentId);
         return {
           instrumentId,
@@ -309,14 +335,20 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
 
     // Order updates from the log, in log order, to the strategy.
     const orders = new Map<string, OrderState>();
-    subscription = store.subscribeToAll({ fromPosition: START }, async (events) => {
+    const updates: LogFollower = { followedTo: await store.headPosition(), handles: () => true };
+    sim.followers.push(updates);
+    /** When each event was appended, on the virtual clock (a database stamps its own time). */
+    const appendedAt = new Map<string, number>();
+    subscription = store.subscribeToAll({ fromPosition: updates.followedTo }, async (events) => {
       for (const e of events) {
+        updates.followedTo = e.position;
+        appendedAt.set(e.eventId, clock.now());
         if (!e.streamName.startsWith(orderStream(''))) continue;
         const orderId = orderIdOf(e.streamName);
         const before = orders.get(orderId) ?? orderDecider.initialState();
         const after = orderDecider.evolve(before, { type: e.type, data: e.data } as OrderEvent);
         orders.set(orderId, after);
-        if (!after.exists || after.terms.accountId !== BACKTEST_ACCOUNT) continue;
+        if (!after.exists || after.terms.accountId !== account) continue;
         sim.track(strategy.onOrderUpdate?.(strategyContext, updateOf(after, e)));
       }
     });
@@ -386,16 +418,16 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
           quantity: f.quantity.toString(),
         });
     }
-    const { state: account } = await side.accounts.get(BACKTEST_ACCOUNT);
-    for (const [id, p] of account.positions)
+    const { state: books } = await side.accounts.get(account);
+    for (const [id, p] of books.positions)
       record.booked[id] = {
         quantity: p.quantity.toString(),
         realizedPnl: p.realizedPnl.toString(),
         fees: p.fees.toString(),
       };
-    record.events = (await store.readAll()).filter(
-      (e) => e.streamName.startsWith(orderStream('')) || e.streamName === accountStream(BACKTEST_ACCOUNT),
-    );
+    record.events = (await store.readAll({ fromPosition: logStart }))
+      .filter((e) => e.streamName.startsWith(orderStream('')) || e.streamName === accountStream(account))
+      .map((e) => ({ ...e, recordedAt: new Date(appendedAt.get(e.eventId) ?? e.recordedAt.getTime()) }));
     return record;
   } finally {
     await subscription?.stop();
@@ -403,7 +435,7 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
     await ledger.processor.stop();
     for (const { venue } of venues) venue.stop();
     await app.close();
-    await store.close();
+    if (!run.store) await store.close(); // a kept store is its owner's to close
   }
 }
 
@@ -516,20 +548,47 @@ function scheduleFault(clock: VirtualClock, venue: SimulatedVenue, model: VenueM
   }
 }
 
+/** Something that follows the log: it has handled everything of its types up to `followedTo`. */
+export interface LogFollower {
+  followedTo: GlobalPosition;
+  handles(type: string): boolean;
+  /** In the middle of a batch: it is waiting on the clock or the store, not on being told of appends. */
+  readonly handling?: boolean;
+}
+
 /**
- * Drives the virtual clock: one timer at a time, each followed by a settle, which lets every promise
- * chain that timer started run to its end (the in-memory store does its work in promise callbacks,
- * so a turn of the event loop finishes it) and repeats while anything is still moving: the log's
- * head, the timers pending, or callbacks of the strategy not yet finished.
+ * Drives the virtual clock: one timer at a time, each followed by a settle, so that everything a
+ * timer set off has finished, or waits on the clock, before time moves on. Settled means: every
+ * follower of the log (the gateway, the ledger, the strategy's order updates) has handled every event
+ * of its types in the log, or is in the middle of a batch (then it waits on the clock or the store);
+ * no callback of the strategy is still running; no store request is out (a database answers in real
+ * time); and a turn of the event loop changed none of that nor set or cleared a timer. The in-memory
+ * store does its work in promise callbacks, so one turn usually suffices.
  */
 class Simulation {
   private inFlight = 0;
   private failure: unknown = null;
+  /** Every event up to here is handled by every follower that handles its type. */
+  private checkedTo: GlobalPosition = START;
+  /** Why the last check found it not settled (for the error if it never does). */
+  private stuck = '';
+  readonly followers: LogFollower[] = [];
 
   constructor(
     private readonly clock: VirtualClock,
     private readonly store: EventStore,
-  ) {}
+    /** Requests to the store still out (a database's pool); absent for the in-memory store. */
+    private readonly busy?: () => boolean,
+  ) {
+    this.real = busy !== undefined;
+  }
+
+  /** The store answers in real time (a database), not in promise callbacks. */
+  private readonly real: boolean;
+
+  private storeBusy(): boolean {
+    return this.busy?.() ?? false;
+  }
 
   /** A strategy callback's promise: time waits for it; a failure stops the backtest. */
   track(result: void | Promise<void> | undefined): void {
@@ -539,15 +598,26 @@ class Simulation {
   }
 
   async settle(): Promise<void> {
-    let last = '';
+    let before = this.signature();
     for (let rounds = 0; ; rounds++) {
-      await turn();
-      if (this.failure) throw this.failure;
-      const now = await this.signature();
-      if (now === last && this.inFlight === 0) return;
-      last = now;
       if (rounds > 100_000)
-        throw new Error('the OMS did not settle: something keeps working without time moving');
+        throw new Error(
+          `the OMS did not settle: ${this.stuck || 'something keeps working without time moving'}`,
+        );
+      if (this.storeBusy()) await realPause();
+      else await turn();
+      if (this.failure) throw this.failure;
+      const after = this.signature();
+      const quiet = after === before && this.inFlight === 0 && !this.storeBusy();
+      before = after;
+      if (!quiet || !(await this.followersCaughtUp())) continue;
+      if (!this.real) return;
+      // A database: the check above asked it too, and work may have moved on meanwhile. Settled only
+      // if a further turn finds nothing out and nothing changed.
+      await turn();
+      if (this.storeBusy() || this.inFlight > 0 || this.signature() !== after) continue;
+      if (comparePositions(await this.store.headPosition(), this.checkedTo) > 0) continue;
+      if (!this.storeBusy() && this.signature() === after) return;
     }
   }
 
@@ -570,8 +640,32 @@ class Simulation {
     return finished;
   }
 
-  private async signature(): Promise<string> {
-    const head = await this.store.headPosition();
-    return `${head.commit}:${head.prepare}|${this.clock.pending}|${this.clock.scheduled}|${this.clock.now()}`;
+  private signature(): string {
+    return `${this.clock.pending}|${this.clock.scheduled}|${this.clock.now()}`;
   }
+
+  /** Whether every follower has handled what is in the log for it (new events read once). */
+  private async followersCaughtUp(): Promise<boolean> {
+    const head = await this.store.headPosition();
+    if (comparePositions(head, this.checkedTo) <= 0) return true;
+    const fresh = await this.store.readAll({ fromPosition: this.checkedTo });
+    for (const follower of this.followers) {
+      for (let i = fresh.length - 1; i >= 0; i--) {
+        if (!follower.handles(fresh[i].type)) continue;
+        if (follower.handling) break; // busy with an earlier batch: it reads on when that is done
+        if (comparePositions(follower.followedTo, fresh[i].position) < 0) {
+          this.stuck = `a follower of the log has not handled ${fresh[i].type} of ${fresh[i].streamName}`;
+          return false;
+        }
+        break;
+      }
+    }
+    if (fresh.length > 0) this.checkedTo = fresh[fresh.length - 1].position;
+    return true;
+  }
+}
+
+/** A real pause (a database is answering): a millisecond. */
+function realPause(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 1));
 }
