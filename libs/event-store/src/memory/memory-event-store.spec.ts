@@ -11,7 +11,7 @@ describe('in-memory store subscriptions', () => {
 
   it('an event appended while the subscriber handles a batch is delivered next, without waiting for another append or a timer', async () => {
     // No timer ever fires here: delivery must not depend on the subscription's idle wake.
-    jest.useFakeTimers({ doNotFake: ["nextTick", "setImmediate", "queueMicrotask"] });
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     const store = new MemoryEventStore();
     const seen: string[] = [];
     await store.appendToStream('s-1', [{ type: 'First', data: {}, metadata: META }], 'no_stream');
