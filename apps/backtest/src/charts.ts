@@ -136,6 +136,7 @@ export function chartsOf(report: BacktestReport): Chart[] {
     r.latencySamples.map((s) => ({
       run: r.label,
       venue: s.venueId,
+      series: byRun ? `${r.label} · ${s.venueId}` : s.venueId,
       kind: s.kind === 'ack' ? 'submit → ack' : 'submit → first fill',
       ms: s.ms,
     })),
@@ -152,7 +153,7 @@ export function chartsOf(report: BacktestReport): Chart[] {
         height: 110,
         mark: { type: 'boxplot', extent: 'min-max' },
         encoding: {
-          y: { field: byRun ? 'run' : 'venue', type: 'nominal', title: null },
+          y: { field: 'series', type: 'nominal', title: null },
           x: { field: 'ms', type: 'quantitative', title: 'ms (virtual clock)' },
           color: { field: 'venue', type: 'nominal' },
         },
@@ -161,31 +162,27 @@ export function chartsOf(report: BacktestReport): Chart[] {
   });
   const slippage = runs
     .flatMap((r) => [
-      ...r.slippage.byVenue.map((s) => ({ run: r.label, group: 'by venue', key: s.key, bps: s.bps })),
-      ...r.slippage.bySide.map((s) => ({ run: r.label, group: 'by side', key: s.key, bps: s.bps })),
-      ...r.slippage.bySize.map((s) => ({ run: r.label, group: 'by size', key: s.key, bps: s.bps })),
+      ...r.slippage.byVenue.map((s) => ({ run: r.label, key: `venue ${s.key}`, bps: s.bps })),
+      ...r.slippage.bySide.map((s) => ({ run: r.label, key: `side ${s.key}`, bps: s.bps })),
+      ...r.slippage.bySize.map((s) => ({ run: r.label, key: s.key, bps: s.bps })),
     ])
     .filter((s) => s.bps !== null)
     .map((s) => ({ ...s, bps: n(s.bps as string) }));
   charts.push({
     name: 'slippage',
-    title: 'Slippage against the arrival mid (bps; positive is a cost)',
+    title: 'Slippage against the arrival mid (bps; positive is a cost), by venue, side and order size',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      width: WIDTH,
+      height: { step: byRun ? 14 : 22 },
       data: { values: slippage },
-      facet: { column: { field: 'group', type: 'nominal', title: null } },
-      spec: {
-        width: 230,
-        height: 200,
-        mark: 'bar',
-        encoding: {
-          x: { field: 'key', type: 'nominal', title: null, axis: { labelAngle: -30 } },
-          xOffset: byRun ? { field: 'run' } : undefined,
-          y: { field: 'bps', type: 'quantitative', title: 'bps' },
-          color: byRun ? color : { value: '#8250df' },
-        },
+      mark: 'bar',
+      encoding: {
+        y: { field: 'key', type: 'nominal', title: null, sort: null },
+        ...(byRun ? { yOffset: { field: 'run' } } : {}),
+        x: { field: 'bps', type: 'quantitative', title: 'bps' },
+        color: byRun ? color : { value: '#8250df' },
       },
-      resolve: { scale: { x: 'independent' } },
     },
   });
   return charts;

@@ -18,7 +18,7 @@ import { PostgresEventStore, RunningPostgres, startEmbeddedPostgres } from '@oms
 import { runMigrations } from '@oms/migrations';
 import { SingleBar } from 'cli-progress';
 import { mkdirSync } from 'fs';
-import { join, resolve } from 'path';
+import { basename, join, resolve } from 'path';
 import { parseArgs } from 'util';
 import { RunProgress, runBacktest } from './backtest/backtest-runner';
 
@@ -135,7 +135,8 @@ async function backtest(
 ): Promise<void> {
   const runs = [];
   for (const [i, { file, config }] of configs.entries()) {
-    const label = configs.length === 1 ? 'backtest' : i === 0 ? `A: ${file ?? 'defaults'}` : `B: ${file}`;
+    const label =
+      configs.length === 1 ? 'backtest' : `${i === 0 ? 'A' : 'B'}: ${file ? basename(file) : 'defaults'}`;
     const startedAt = performance.now();
     const progress = progressBar(label);
     const dataStart = await dataStartOf(data);

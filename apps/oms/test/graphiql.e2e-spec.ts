@@ -1,22 +1,10 @@
 import { existsSync } from 'fs';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../../test/chromium';
 import { notRun } from '../../../test/not-run';
 import { chromium } from 'playwright-core';
 import { RunningOms, startOms } from './harness';
 
 jest.setTimeout(60_000);
-
-/** Debian's Chromium (`apt-get install chromium`; .ci/run installs it), or CHROMIUM_PATH. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// The flags a root process on this machine needs: no sandbox, no GPU, no calls home.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** The little of the page's DOM the browser test touches (the project compiles without DOM types). */
 interface BrowserGlobals {
