@@ -21,22 +21,24 @@ import {
 import {
   BacktestConfig,
   FaultWindow,
+  LogFollower,
   MarketReplay,
   OrderUpdate,
   RunRecord,
+  Simulation,
   SURVEY_ROWS,
   Strategy,
   StrategyContext,
   StrategyFactory,
   StrategyInstrument,
-  VenueModel,
+  scheduleFault,
   surveyData,
   timeOf,
+  venueOf,
 } from '@oms/backtest';
-import { Decimal, ORDER_TYPES, OrderEvent, OrderState, TIMES_IN_FORCE, orderDecider } from '@oms/domain';
+import { Decimal, OrderEvent, OrderState, orderDecider } from '@oms/domain';
 import {
   EventStore,
-  GlobalPosition,
   MemoryEventStore,
   RecordedEvent,
   START,
@@ -45,10 +47,9 @@ import {
 } from '@oms/event-store';
 import { ExecutionGateway, NoWorkingSliceRecord } from '@oms/gateway';
 import { Logger, VirtualClock, silentLogger } from '@oms/platform';
-import { MarketDataHandler, SimulatedVenue } from '@oms/venues';
+import { MarketDataHandler } from '@oms/venues';
 import { NestFactory } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
-import { setImmediate as turn } from 'timers/promises';
 
 export const BACKTEST_ACCOUNT = 'backtest';
 const STRATEGY_ACTOR = 'backtest:strategy';
@@ -474,198 +475,4 @@ function updateOf(order: OrderState & { exists: true }, e: RecordedEvent): Order
         : null,
     reason,
   };
-}
-
-function venueOf(
-  model: VenueModel,
-  index: number,
-  config: BacktestConfig,
-  instruments: BacktestConfig['instruments'],
-  clock: VirtualClock,
-): { venue: SimulatedVenue; model: VenueModel } {
-  const latency =
-    model.latency.model === 'recorded'
-      ? { fixedMs: 0, jitterMs: 0, recorded: true }
-      : model.latency.model === 'jitter'
-        ? { fixedMs: model.latency.ms, jitterMs: model.latency.jitterMs }
-        : { fixedMs: model.latency.ms, jitterMs: 0 };
-  const venue = new SimulatedVenue({
-    capabilities: {
-      venueId: model.id,
-      orderTypes: ORDER_TYPES,
-      timesInForce: TIMES_IN_FORCE,
-      instruments: Object.fromEntries(
-        instruments.map((i) => [
-          i.instrumentId,
-          { symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize },
-        ]),
-      ),
-      rateLimit: model.rateLimit,
-      fees: model.fees,
-    },
-    clock,
-    // Each venue its own stream of chance, all from the one seed.
-    seed: config.seed * 1_000 + index,
-    latency,
-    delayMarketData: true,
-    queueModel: model.queue,
-    faults: { rejectProbability: model.rejectProbability },
-    liquidityScale: model.liquidityShare.eq(Decimal.ONE) ? undefined : model.liquidityShare,
-  });
-  return { venue, model };
-}
-
-function scheduleFault(clock: VirtualClock, venue: SimulatedVenue, model: VenueModel, w: FaultWindow): void {
-  const at = (time: number, act: () => void) => clock.setTimeout(act, Math.max(0, time - clock.now()));
-  const base = { rejectProbability: model.rejectProbability };
-  switch (w.type) {
-    case 'outage':
-      at(w.from, () => {
-        venue.haltMarket(true);
-        void venue.disconnect();
-      });
-      at(w.to, () => {
-        venue.haltMarket(false);
-        void venue.connect();
-      });
-      break;
-    case 'disconnect':
-      at(w.from, () => void venue.disconnect());
-      at(w.to, () => void venue.connect());
-      break;
-    case 'latency-spike':
-      at(w.from, () => venue.setExtraLatency(w.extraMs));
-      at(w.to, () => venue.setExtraLatency(0));
-      break;
-    case 'drop-acks':
-      at(w.from, () => venue.setFaults({ ...base, dropAckProbability: w.probability }));
-      at(w.to, () => venue.setFaults(base));
-      break;
-    case 'rejects':
-      at(w.from, () => venue.setFaults({ ...base, rejectProbability: w.probability }));
-      at(w.to, () => venue.setFaults(base));
-      break;
-  }
-}
-
-/** Something that follows the log: it has handled everything of its types up to `followedTo`. */
-export interface LogFollower {
-  followedTo: GlobalPosition;
-  handles(type: string): boolean;
-  /** In the middle of a batch: it is waiting on the clock or the store, not on being told of appends. */
-  readonly handling?: boolean;
-}
-
-/**
- * Drives the virtual clock: one timer at a time, each followed by a settle, so that everything a
- * timer set off has finished, or waits on the clock, before time moves on. Settled means: every
- * follower of the log (the gateway, the ledger, the strategy's order updates) has handled every event
- * of its types in the log, or is in the middle of a batch (then it waits on the clock or the store);
- * no callback of the strategy is still running; no store request is out (a database answers in real
- * time); and a turn of the event loop changed none of that nor set or cleared a timer. The in-memory
- * store does its work in promise callbacks, so one turn usually suffices.
- */
-class Simulation {
-  private inFlight = 0;
-  private failure: unknown = null;
-  /** Every event up to here is handled by every follower that handles its type. */
-  private checkedTo: GlobalPosition = START;
-  /** Why the last check found it not settled (for the error if it never does). */
-  private stuck = '';
-  readonly followers: LogFollower[] = [];
-
-  constructor(
-    private readonly clock: VirtualClock,
-    private readonly store: EventStore,
-    /** Requests to the store still out (a database's pool); absent for the in-memory store. */
-    private readonly busy?: () => boolean,
-  ) {
-    this.real = busy !== undefined;
-  }
-
-  /** The store answers in real time (a database), not in promise callbacks. */
-  private readonly real: boolean;
-
-  private storeBusy(): boolean {
-    return this.busy?.() ?? false;
-  }
-
-  /** A strategy callback's promise: time waits for it; a failure stops the backtest. */
-  track(result: void | Promise<void> | undefined): void {
-    if (!result) return;
-    this.inFlight++;
-    result.catch((error: unknown) => (this.failure ??= error)).finally(() => this.inFlight--);
-  }
-
-  async settle(): Promise<void> {
-    let before = this.signature();
-    for (let rounds = 0; ; rounds++) {
-      if (rounds > 100_000)
-        throw new Error(
-          `the OMS did not settle: ${this.stuck || 'something keeps working without time moving'}`,
-        );
-      if (this.storeBusy()) await realPause();
-      else await turn();
-      if (this.failure) throw this.failure;
-      const after = this.signature();
-      const quiet = after === before && this.inFlight === 0 && !this.storeBusy();
-      before = after;
-      if (!quiet || !(await this.followersCaughtUp())) continue;
-      if (!this.real) return;
-      // A database: the check above asked it too, and work may have moved on meanwhile. Settled only
-      // if a further turn finds nothing out and nothing changed.
-      await turn();
-      if (this.storeBusy() || this.inFlight > 0 || this.signature() !== after) continue;
-      if (comparePositions(await this.store.headPosition(), this.checkedTo) > 0) continue;
-      if (!this.storeBusy() && this.signature() === after) return;
-    }
-  }
-
-  /** Runs every timer due by `at`, one at a time, settling after each; time then reads `at`. */
-  async runUntil(at: number): Promise<void> {
-    while (this.clock.runNext(at)) await this.settle();
-    this.clock.moveTo(at);
-  }
-
-  /** Waits for `work`, moving time along while it needs the clock (start-up may wait on timers). */
-  async until<T>(work: Promise<T>): Promise<T> {
-    let done = false;
-    const finished = work.finally(() => (done = true));
-    await this.settle();
-    while (!done) {
-      const next = this.clock.nextDueAt();
-      if (next === null) break;
-      await this.runUntil(next);
-    }
-    return finished;
-  }
-
-  private signature(): string {
-    return `${this.clock.pending}|${this.clock.scheduled}|${this.clock.now()}`;
-  }
-
-  /** Whether every follower has handled what is in the log for it (new events read once). */
-  private async followersCaughtUp(): Promise<boolean> {
-    const head = await this.store.headPosition();
-    if (comparePositions(head, this.checkedTo) <= 0) return true;
-    const fresh = await this.store.readAll({ fromPosition: this.checkedTo });
-    for (const follower of this.followers) {
-      for (let i = fresh.length - 1; i >= 0; i--) {
-        if (!follower.handles(fresh[i].type)) continue;
-        if (follower.handling) break; // busy with an earlier batch: it reads on when that is done
-        if (comparePositions(follower.followedTo, fresh[i].position) < 0) {
-          this.stuck = `a follower of the log has not handled ${fresh[i].type} of ${fresh[i].streamName}`;
-          return false;
-        }
-        break;
-      }
-    }
-    if (fresh.length > 0) this.checkedTo = fresh[fresh.length - 1].position;
-    return true;
-  }
-}
-
-/** A real pause (a database is answering): a millisecond. */
-function realPause(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 1));
 }
