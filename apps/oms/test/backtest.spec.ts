@@ -143,6 +143,36 @@ describe('backtest runner: the OMS on a virtual clock over recorded data', () =>
     expect(report.summary.filledQuantity.BTCUSDT).toBe('0.6');
   });
 
+  it('a disconnect with report loss: resting orders fill unheard, reconciliation on reconnect books every venue fill once', async () => {
+    const start = await dataStartOf([QUOTES, TRADES]);
+    const { record, report } = await backtest(
+      'market-maker',
+      {
+        venues: [{ id: 'SIM-A', faults: [{ type: 'disconnect', from: '+30s', to: '+60s' }] }],
+        strategy: { quoteSize: '0.01', maxInventory: '0.05', venueId: 'SIM-A' },
+      },
+      [QUOTES, TRADES],
+      { to: start + 90_000 },
+    );
+    const logged = eventsOf(record, 'OrderFilled');
+    const heardLate = logged.filter((e) => {
+      const at = Date.parse(e.executedAt);
+      return at >= start + 30_000 && at < start + 60_000;
+    });
+    // Fills happened while the line was down; the OMS learned of them only after it came back.
+    expect(heardLate.length).toBeGreaterThan(0);
+    const recordedAt = new Map(
+      record.events
+        .filter((e) => e.type === 'OrderFilled')
+        .map((e) => [(e.data as { execId: string }).execId, e]),
+    );
+    for (const fill of heardLate)
+      expect(recordedAt.get(fill.execId)?.recordedAt.getTime()).toBeGreaterThanOrEqual(start + 60_000);
+    // And the log has each venue fill exactly once.
+    expect(record.venueFills.map((f) => f.execId).sort()).toEqual(logged.map((e) => e.execId).sort());
+    expect(report.faults[0]).toMatchObject({ venueId: 'SIM-A', type: 'disconnect' });
+  });
+
   it('risk in the loop: a strategy that breaches the position limit gets risk rejections, counted in the report', async () => {
     const { record, report } = await backtest('twap', {
       limits: { maxPosition: '0.2' },
