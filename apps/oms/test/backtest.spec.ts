@@ -223,6 +223,12 @@ describe('backtest runner: the OMS on a virtual clock over recorded data', () =>
     expect(report.log.map((l) => l.message)[0]).toMatch(/^sold 0\.001 at /);
   });
 
+  it('a fault window that ends before it starts stops the backtest before it starts, saying which', async () => {
+    await expect(
+      backtest('twap', { venues: [{ id: 'SIM-A', faults: [{ type: 'outage', from: '+60s', to: '+30s' }] }] }),
+    ).rejects.toThrow('venue SIM-A: the outage fault from +60s to +30s ends before it starts.');
+  });
+
   it('instruments come from the data when no config names them, and are stated as inferred', async () => {
     const { report } = await backtest('twap', { strategy: { quantity: '0.01' } });
     expect(report.assumptions.instruments).toEqual([

@@ -20,6 +20,8 @@ import {
 } from '@oms/api';
 import {
   BacktestConfig,
+  BacktestConfigError,
+  FaultSpec,
   FaultWindow,
   LogFollower,
   MarketReplay,
@@ -98,6 +100,9 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
   const survey = await surveyData(run.dataFiles, run.from, inferred ? SURVEY_ROWS : 100);
   const instruments = inferred ? survey.instruments : config.instruments;
   const bySymbol = new Map(instruments.map((i) => [i.symbol, i.instrumentId]));
+  // Fault windows checked before anything starts (their offsets count from the data's start).
+  for (const model of config.venues)
+    for (const spec of model.faults) faultWindowOf(spec, model.id, survey.startsAt);
   const clock = new VirtualClock(survey.startsAt);
   const store = run.store?.store ?? new MemoryEventStore(undefined, () => new Date(clock.now()));
   const sim = new Simulation(clock, store, run.store?.busy);
@@ -182,11 +187,7 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
     // Faults on the clock, each window recorded for the report.
     for (const { venue, model } of venues) {
       for (const spec of model.faults) {
-        const window = {
-          ...spec,
-          from: timeOf(spec.from, survey.startsAt),
-          to: timeOf(spec.to, survey.startsAt),
-        } as FaultWindow;
+        const window = faultWindowOf(spec, model.id, survey.startsAt);
         record.faults.push({ venueId: model.id, ...window });
         scheduleFault(clock, venue, model, window);
       }
@@ -438,6 +439,20 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
     await app.close();
     if (!run.store) await store.close(); // a kept store is its owner's to close
   }
+}
+
+/** A fault window in ms since the epoch; one that ends before it starts is a configuration error. */
+function faultWindowOf(spec: FaultSpec, venueId: string, dataStart: number): FaultWindow {
+  const window = {
+    ...spec,
+    from: timeOf(spec.from, dataStart),
+    to: timeOf(spec.to, dataStart),
+  } as FaultWindow;
+  if (window.to <= window.from)
+    throw new BacktestConfigError(
+      `venue ${venueId}: the ${spec.type} fault from ${spec.from} to ${spec.to} ends before it starts.`,
+    );
+  return window;
 }
 
 /** The OMS's mark per instrument now, as text (exact). */
