@@ -62,6 +62,8 @@ export interface GatewayOptions {
   maxRateWaitMs?: number;
   /** The first wait before a cancel that could not be sent is tried again (it backs off from there). */
   cancelRetryMs?: number;
+  /** Jitter for retries, uniform in [0, 1) (default Math.random; a backtest passes a seeded one). */
+  random?: () => number;
 }
 
 export interface GatewayDeps {
@@ -144,6 +146,7 @@ export class ExecutionGateway {
     this.requests = new VenueRequests(this.lines, this.orders, this.tracker, deps.clock, this.log, {
       ackTimeoutMs,
       cancelRetryMs: options.cancelRetryMs ?? 1_000,
+      random: options.random ?? Math.random,
       onSent: (orderId, childId) =>
         deps.clock.setTimeout(
           () => this.background(this.reconciler.checkAck(orderId, childId), 'ack check'),

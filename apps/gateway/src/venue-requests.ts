@@ -17,6 +17,8 @@ export interface VenueRequestOptions {
   ackTimeoutMs: number;
   /** How long before a cancel that could not be sent is tried again. */
   cancelRetryMs: number;
+  /** The retries' jitter (0..1): a backtest passes a seeded one, so that runs repeat exactly. */
+  random: () => number;
   /** Each slice sent: the gateway checks for its acknowledgement. */
   onSent(orderId: string, childId: string): void;
   /** Work started by a timer (a cancel tried again). */
@@ -135,7 +137,7 @@ export class VenueRequests {
     const retry = (why: string) => {
       const attempt = (this.cancelAttempts.get(child.childId) ?? 0) + 1;
       this.cancelAttempts.set(child.childId, attempt);
-      const delayMs = backoffDelayMs(attempt, this.options.cancelRetryMs, 30_000);
+      const delayMs = backoffDelayMs(attempt, this.options.cancelRetryMs, 30_000, this.options.random);
       this.log.warn({ orderId, childId: child.childId, reason: why, retryInMs: delayMs }, 'cancel not sent');
       this.clock.setTimeout(
         () => this.options.background(this.retryCancel(orderId, child.childId), 'cancel retry'),
