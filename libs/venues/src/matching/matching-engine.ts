@@ -179,6 +179,17 @@ export class MatchingEngine {
     return reports;
   }
 
+  /**
+   * The market's book moves while this venue does not match (its market is halted): the book and the
+   * queues follow the feed, nothing fills. Trades are not this venue's while it is halted.
+   */
+  observe(event: MarketEvent): void {
+    if (event.kind === 'trade') return;
+    this.book.apply(event);
+    this.moveQueues('BUY');
+    this.moveQueues('SELL');
+  }
+
   openOrders(): RestingOrder[] {
     return [...this.resting.values()];
   }

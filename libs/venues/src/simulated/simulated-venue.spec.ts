@@ -195,3 +195,56 @@ describe('simulated venue latency models (backtests)', () => {
     expect(kinds(reports)).toEqual(['ack', 'fill 0.5@9679 MAKER fee 0.48395']);
   });
 });
+
+describe('simulated venue outages on incremental books', () => {
+  const level = (price: string, quantity: string) => ({ price: d(price), quantity: d(quantity) });
+  const delta = (at: number, bids: [string, string][], asks: [string, string][]): MarketEvent => ({
+    kind: 'book',
+    exchange: 'test',
+    symbol: 'BTCUSDT',
+    timestamp: at * 1000,
+    localTimestamp: at * 1000,
+    snapshot: false,
+    bids: bids.map(([p, q]) => level(p, q)),
+    asks: asks.map(([p, q]) => level(p, q)),
+  });
+
+  it('the book follows the feed while the market is halted, and a line that comes back starts from it', async () => {
+    const { v, clock, reports } = await venue({ feeds: {}, delayMarketData: true });
+    const heard: MarketEvent[] = [];
+    v.onMarketData((event) => heard.push(event));
+    v.publish('BTCUSDT', book(clock.now(), '100', '101'));
+    clock.advance(10);
+    v.haltMarket(true);
+    await v.disconnect();
+    // The market moves up while the venue is down: 100/101 go, 104/105 come.
+    v.publish(
+      'BTCUSDT',
+      delta(
+        clock.now(),
+        [
+          ['100', '0'],
+          ['104', '1'],
+        ],
+        [
+          ['101', '0'],
+          ['105', '1'],
+        ],
+      ),
+    );
+    clock.advance(10);
+    v.haltMarket(false);
+    await v.connect();
+    clock.advance(10);
+    const last = heard[heard.length - 1];
+    expect(last.kind === 'book' && last.snapshot).toBe(true);
+    expect(last.kind === 'book' && [last.bids[0].price.toString(), last.asks[0].price.toString()]).toEqual([
+      '104',
+      '105',
+    ]);
+    // Nothing is left at 101: an IOC buy at 103 finds no seller.
+    await v.submit(order('b1', { type: 'LIMIT', limitPrice: d('103') }));
+    clock.advance(20);
+    expect(kinds(reports)).toEqual(['ack', 'canceled']);
+  });
+});

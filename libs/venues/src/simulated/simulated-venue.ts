@@ -123,6 +123,29 @@ export class SimulatedVenue implements Venue {
   async connect(): Promise<void> {
     if (this.isConnected) return;
     this.isConnected = true;
+    // A line that comes back starts with each book as it stands (updates missed meanwhile are gone).
+    if (this.options.delayMarketData) {
+      for (const [instrumentId, engine] of this.engines) {
+        const { bids, asks, updatedAt } = engine.book;
+        if (updatedAt === 0) continue;
+        const symbol = this.capabilities.instruments[instrumentId]?.symbol ?? instrumentId;
+        const now = this.options.clock.now() * 1000;
+        const snapshot: MarketEvent = {
+          kind: 'book',
+          exchange: this.venueId,
+          symbol,
+          timestamp: now,
+          localTimestamp: now,
+          snapshot: true,
+          bids: [...bids],
+          asks: [...asks],
+        };
+        this.options.clock.setTimeout(() => {
+          if (!this.isConnected) return;
+          for (const handler of this.marketHandlers) handler(snapshot, instrumentId);
+        }, this.delayMs());
+      }
+    }
     for (const [instrumentId, feed] of Object.entries(this.options.feeds ?? {})) {
       if (!this.feedTimers.has(instrumentId)) this.pump(instrumentId, feed[Symbol.iterator](), null);
     }
@@ -142,8 +165,8 @@ export class SimulatedVenue implements Venue {
   }
 
   /**
-   * The venue's market stops (an exchange outage): the feed no longer reaches its books, so nothing
-   * rests or fills there until it opens again. Its market data still goes out while the line is up.
+   * The venue's market stops (an exchange outage): its books follow the feed but nothing fills there
+   * until it opens again. Its market data still goes out while the line is up.
    */
   haltMarket(halted: boolean): void {
     this.marketHalted = halted;
@@ -298,10 +321,9 @@ export class SimulatedVenue implements Venue {
   /** One market event now (the feed's own events come this way; tests and backtests add their own). */
   publish(instrumentId: string, event: MarketEvent): void {
     this.feedDelayMs = Math.max(0, (event.localTimestamp - event.timestamp) / 1000);
-    const engine = this.marketHalted ? undefined : this.engines.get(instrumentId);
-    if (engine) {
-      this.apply(engine.onMarketData(event), 'market');
-    }
+    const engine = this.engines.get(instrumentId);
+    if (engine && this.marketHalted) engine.observe(event);
+    else if (engine) this.apply(engine.onMarketData(event), 'market');
     if (!this.options.delayMarketData) {
       for (const handler of this.marketHandlers) handler(event, instrumentId);
       return;
