@@ -77,7 +77,20 @@ export class Simulation {
 
   /** Runs every timer due by `at`, one at a time, settling after each; time then reads `at`. */
   async runUntil(at: number): Promise<void> {
-    while (this.clock.runNext(at)) await this.settle();
+    let instant = this.clock.now();
+    let atInstant = 0;
+    while (this.clock.runNext(at)) {
+      if (this.clock.now() !== instant) {
+        instant = this.clock.now();
+        atInstant = 0;
+      } else if (++atInstant > TIMERS_PER_INSTANT) {
+        throw new Error(
+          `more than ${TIMERS_PER_INSTANT} timers fell due at ${new Date(instant).toISOString()} without time moving ` +
+            '(a timer of 0 ms that sets itself again, in a strategy say)',
+        );
+      }
+      await this.settle();
+    }
     this.clock.moveTo(at);
   }
 
@@ -118,6 +131,9 @@ export class Simulation {
     return true;
   }
 }
+
+/** Timers that may fall due at one instant before the run is stopped as going nowhere. */
+const TIMERS_PER_INSTANT = 100_000;
 
 /** A real pause (a database is answering): a millisecond. */
 function realPause(): Promise<void> {

@@ -43,41 +43,54 @@ export function venueOf(
   return { venue, model };
 }
 
-/** A fault window on the clock: the venue changes at its start and goes back at its end. */
-export function scheduleFault(
-  clock: VirtualClock,
-  venue: SimulatedVenue,
-  model: VenueModel,
-  w: FaultWindow,
-): void {
-  const at = (time: number, act: () => void) => clock.setTimeout(act, Math.max(0, time - clock.now()));
-  const base = { rejectProbability: model.rejectProbability };
-  switch (w.type) {
-    case 'outage':
-      at(w.from, () => {
-        venue.haltMarket(true);
-        void venue.disconnect();
-      });
-      at(w.to, () => {
-        venue.haltMarket(false);
-        void venue.connect();
-      });
-      break;
-    case 'disconnect':
-      at(w.from, () => void venue.disconnect());
-      at(w.to, () => void venue.connect());
-      break;
-    case 'latency-spike':
-      at(w.from, () => venue.setExtraLatency(w.extraMs));
-      at(w.to, () => venue.setExtraLatency(0));
-      break;
-    case 'drop-acks':
-      at(w.from, () => venue.setFaults({ ...base, dropAckProbability: w.probability }));
-      at(w.to, () => venue.setFaults(base));
-      break;
-    case 'rejects':
-      at(w.from, () => venue.setFaults({ ...base, rejectProbability: w.probability }));
-      at(w.to, () => venue.setFaults(base));
-      break;
+/**
+ * A venue's scheduled faults on the clock. Windows may overlap: at each start and end the venue's
+ * state is worked out from every window open then (down while any outage or disconnect is open, its
+ * market halted while any outage is; the largest latency spike; the highest drop-ack and reject
+ * probabilities, never below the venue's own). `endAll` closes whatever is still open (the data ran
+ * out), so the OMS can reconnect and reconcile before the report.
+ */
+export class FaultSchedule {
+  private readonly open = new Set<FaultWindow>();
+  private readonly timers: unknown[] = [];
+
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly venue: SimulatedVenue,
+    private readonly model: VenueModel,
+  ) {}
+
+  add(window: FaultWindow): void {
+    const at = (time: number, act: () => void) =>
+      this.timers.push(this.clock.setTimeout(act, Math.max(0, time - this.clock.now())));
+    at(window.from, () => {
+      this.open.add(window);
+      this.apply();
+    });
+    at(window.to, () => {
+      this.open.delete(window);
+      this.apply();
+    });
+  }
+
+  endAll(): void {
+    for (const timer of this.timers) this.clock.clearTimeout(timer);
+    this.open.clear();
+    this.apply();
+  }
+
+  private apply(): void {
+    const open = [...this.open];
+    const down = open.some((w) => w.type === 'outage' || w.type === 'disconnect');
+    this.venue.haltMarket(open.some((w) => w.type === 'outage'));
+    this.venue.setExtraLatency(Math.max(0, ...open.map((w) => (w.type === 'latency-spike' ? w.extraMs : 0))));
+    const highest = (type: 'drop-acks' | 'rejects', floor: number) =>
+      Math.max(floor, ...open.map((w) => (w.type === type ? w.probability : 0)));
+    this.venue.setFaults({
+      rejectProbability: highest('rejects', this.model.rejectProbability),
+      dropAckProbability: highest('drop-acks', 0),
+    });
+    if (down && this.venue.connected) void this.venue.disconnect();
+    if (!down && !this.venue.connected) void this.venue.connect();
   }
 }

@@ -33,7 +33,7 @@ import {
   StrategyContext,
   StrategyFactory,
   StrategyInstrument,
-  scheduleFault,
+  FaultSchedule,
   surveyData,
   timeOf,
   venueOf,
@@ -51,6 +51,7 @@ import { ExecutionGateway, NoWorkingSliceRecord } from '@oms/gateway';
 import { Logger, VirtualClock, silentLogger } from '@oms/platform';
 import { MarketDataHandler } from '@oms/venues';
 import { NestFactory } from '@nestjs/core';
+import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import { CommandBus } from '@nestjs/cqrs';
 
 export const BACKTEST_ACCOUNT = 'backtest';
@@ -117,16 +118,21 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
   // A kept log may hold earlier runs: the gateway and the ledger follow it from where this run starts.
   const logStart = await store.headPosition();
   const checkpoints = new MemoryCheckpoints();
-  const gateway = new ExecutionGateway({
-    store,
-    checkpoints,
-    lock: new SoleInstance('backtest-gateway'),
-    workingSlices: new NoWorkingSliceRecord(),
-    venues: venues.map((v) => v.venue),
-    marketData,
-    clock,
-    logger,
-  });
+  // Retries' jitter from the seed too: a run repeats exactly even when cancels must wait.
+  const jitter = xoroshiro128plus(config.seed ^ 0x5eed);
+  const gateway = new ExecutionGateway(
+    {
+      store,
+      checkpoints,
+      lock: new SoleInstance('backtest-gateway'),
+      workingSlices: new NoWorkingSliceRecord(),
+      venues: venues.map((v) => v.venue),
+      marketData,
+      clock,
+      logger,
+    },
+    { random: () => unsafeUniformIntDistribution(0, 999_999, jitter) / 1_000_000 },
+  );
   const ledger = new AccountLedger(
     store,
     side.aggregates,
@@ -161,37 +167,43 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
         await checkpoints.commit(processor.name, START, logStart);
     await sim.settle();
     for (const i of instruments) {
-      await bus.execute(
-        new DefineInstrumentCommand(
-          {
-            instrumentId: i.instrumentId,
-            baseCurrency: i.baseCurrency,
-            quoteCurrency: i.quoteCurrency,
-            tickSize: i.tickSize.toString(),
-            lotSize: i.lotSize.toString(),
-            minQuantity: i.lotSize.toString(),
-            maxQuantity: i.lotSize.times(Decimal.of(100_000_000)).toString(),
-            pricePrecision: i.tickSize.decimalPlaces(),
-            tradable: true,
-            venueSymbols: Object.fromEntries(config.venues.map((v) => [v.id, i.symbol])),
-          },
-          ctx('backtest-setup'),
+      await setUp(`instrument ${i.instrumentId}`, () =>
+        bus.execute(
+          new DefineInstrumentCommand(
+            {
+              instrumentId: i.instrumentId,
+              baseCurrency: i.baseCurrency,
+              quoteCurrency: i.quoteCurrency,
+              tickSize: i.tickSize.toString(),
+              lotSize: i.lotSize.toString(),
+              minQuantity: i.lotSize.toString(),
+              maxQuantity: i.lotSize.times(Decimal.of(100_000_000)).toString(),
+              pricePrecision: i.tickSize.decimalPlaces(),
+              tradable: true,
+              venueSymbols: Object.fromEntries(config.venues.map((v) => [v.id, i.symbol])),
+            },
+            ctx('backtest-setup'),
+          ),
         ),
       );
     }
-    await bus.execute(new SetRiskLimitsCommand(account, config.limits, ctx('backtest-setup')));
+    await setUp('limits', () =>
+      bus.execute(new SetRiskLimitsCommand(account, config.limits, ctx('backtest-setup'))),
+    );
     sim.followers.push(ledger.processor, gateway.processor);
     await ledger.processor.start();
     await sim.until(gateway.start());
 
     // Faults on the clock, each window recorded for the report.
-    for (const { venue, model } of venues) {
+    const faults = venues.map(({ venue, model }) => {
+      const schedule = new FaultSchedule(clock, venue, model);
       for (const spec of model.faults) {
         const window = faultWindowOf(spec, model.id, survey.startsAt);
         record.faults.push({ venueId: model.id, ...window });
-        scheduleFault(clock, venue, model, window);
+        schedule.add(window);
       }
-    }
+      return schedule;
+    });
 
     // The strategy, and what it is told.
     const strategyInstruments: StrategyInstrument[] = instruments.map((i) => ({
@@ -219,7 +231,9 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
       bestBidAsk: (instrumentId) => {
         let bid: Decimal | null = null;
         let ask: Decimal | null = null;
-        for (const { model } of venues) {
+        // Only venues whose line is up: a down venue's last book is not a price to trade at.
+        for (const { model, venue } of venues) {
+          if (!venue.connected) continue;
           const book = marketData.book(model.id, instrumentId);
           const b = book?.bestBid?.price;
           const a = book?.bestAsk?.price;
@@ -395,6 +409,9 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
       await replay.close();
     }
     await sim.runUntil(clock.now());
+    // The data ran out: fault windows still open end here, so the OMS reconnects and reconciles.
+    for (const schedule of faults) schedule.endAll();
+    await sim.settle();
     sim.track(strategy.onStop?.(strategyContext));
     await sim.settle();
     stopped = true;
@@ -411,7 +428,6 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
     });
     run.onProgress?.({ done: 1, events: record.marketEvents, simulatedAt: clock.now() });
     for (const { venue, model } of venues) {
-      if (!venue.connected) continue; // down at the end (a fault window outlasting the data): not asked
       for (const f of await venue.fillsSince(0))
         record.venueFills.push({
           venueId: model.id,
@@ -427,8 +443,14 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
         realizedPnl: p.realizedPnl.toString(),
         fees: p.fees.toString(),
       };
+    // This run's own: its account's orders and account stream (a kept log may hold other runs).
+    const ours = new Set(
+      [...orders.entries()]
+        .filter(([, o]) => o.exists && o.terms.accountId === account)
+        .map(([id]) => orderStream(id)),
+    );
     record.events = (await store.readAll({ fromPosition: logStart }))
-      .filter((e) => e.streamName.startsWith(orderStream('')) || e.streamName === accountStream(account))
+      .filter((e) => ours.has(e.streamName) || e.streamName === accountStream(account))
       .map((e) => ({ ...e, recordedAt: new Date(appendedAt.get(e.eventId) ?? e.recordedAt.getTime()) }));
     return record;
   } finally {
@@ -438,6 +460,16 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
     for (const { venue } of venues) venue.stop();
     await app.close();
     if (!run.store) await store.close(); // a kept store is its owner's to close
+  }
+}
+
+/** A setup command the OMS refused is the configuration's mistake: said as one, naming what. */
+async function setUp(what: string, command: () => Promise<unknown>): Promise<void> {
+  try {
+    await command();
+  } catch (error) {
+    if (error instanceof Refusal) throw new BacktestConfigError(`${what}: ${error.message}`);
+    throw error;
   }
 }
 
