@@ -73,6 +73,41 @@ describe('backtest configuration', () => {
     expect(bad).toThrow(/colour/);
   });
 
+  it('bounds every number and refuses settings that belong to another model', () => {
+    const bad = () =>
+      parseBacktestConfig(
+        {
+          instruments: [
+            { instrumentId: 'X', tickSize: '0', lotSize: '0.001' },
+            { instrumentId: 'X', tickSize: '0.01', lotSize: '0.001' },
+          ],
+          venues: [
+            {
+              id: 'A',
+              liquidityShare: '0',
+              fees: { maker: '-5', taker: '1000' },
+              latency: { model: 'fixed', ms: 5, jitterMs: 3 },
+              faults: [
+                { type: 'outage', from: '+1s', to: '+99999999999999999999h', extraMs: 5 },
+                { type: 'rejects', from: '2020-02-30T99:00:00Z', to: '+2s', probability: 0.5 },
+              ],
+            },
+          ],
+        },
+        'bt.yaml',
+        1,
+      );
+    expect(bad).toThrow(/tickSize must be a decimal > 0/);
+    expect(bad).toThrow(/instrumentId X is named twice/);
+    expect(bad).toThrow(/liquidityShare must be a decimal above 0 and at most 100/);
+    expect(bad).toThrow(/maker must be a fraction of notional from -0.01/);
+    expect(bad).toThrow(/taker must be a fraction of notional/);
+    expect(bad).toThrow(/latency.jitterMs is a setting of the jitter model/);
+    expect(bad).toThrow(/extraMs is a setting of latency-spike faults/);
+    expect(bad).toThrow(/faults\[0\].to \+99999999999999999999h is not a time within reach/);
+    expect(bad).toThrow(/faults\[1\].from 2020-02-30T99:00:00Z is not a time within reach/);
+  });
+
   it('times: offsets from the data start, or ISO-8601 UTC', () => {
     expect(timeOf('+90s', 1_000)).toBe(91_000);
     expect(timeOf('+1500ms', 0)).toBe(1_500);

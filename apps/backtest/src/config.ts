@@ -141,27 +141,48 @@ export function defaultVenues(dataFiles: number): VenueModel[] {
 
 // --- the file --------------------------------------------------------------------------------
 
-@ValidatorConstraint({ name: 'decimalText' })
-class DecimalText implements ValidatorConstraintInterface {
+@ValidatorConstraint({ name: 'positiveDecimalText' })
+class PositiveDecimalText implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
     return (
       (typeof value === 'string' || typeof value === 'number') &&
       Decimal.isValid(String(value)) &&
-      !Decimal.parse(String(value)).isNegative()
+      Decimal.parse(String(value)).isPositive()
     );
   }
   defaultMessage(args: ValidationArguments): string {
-    return `${args.property} must be a decimal ≥ 0 (e.g. "0.0005"), not ${JSON.stringify(args.value)}`;
+    return `${args.property} must be a decimal > 0 (e.g. "0.01"), not ${JSON.stringify(args.value)}`;
   }
 }
+
+const FEE_MIN = Decimal.parse('-0.01');
+const FEE_MAX = Decimal.parse('0.1');
 
 @ValidatorConstraint({ name: 'feeText' })
 class FeeText implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
-    return (typeof value === 'string' || typeof value === 'number') && Decimal.isValid(String(value));
+    if ((typeof value !== 'string' && typeof value !== 'number') || !Decimal.isValid(String(value)))
+      return false;
+    const fee = Decimal.parse(String(value));
+    return fee.gte(FEE_MIN) && fee.lte(FEE_MAX);
   }
   defaultMessage(args: ValidationArguments): string {
-    return `${args.property} must be a decimal fraction of notional (e.g. "0.0002"; negative is a rebate), not ${JSON.stringify(args.value)}`;
+    return `${args.property} must be a fraction of notional from -0.01 (a 1 % rebate) to 0.1 (e.g. "0.0002"), not ${JSON.stringify(args.value)}`;
+  }
+}
+
+const SHARE_MAX = Decimal.parse('100');
+
+@ValidatorConstraint({ name: 'shareText' })
+class ShareText implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if ((typeof value !== 'string' && typeof value !== 'number') || !Decimal.isValid(String(value)))
+      return false;
+    const share = Decimal.parse(String(value));
+    return share.isPositive() && share.lte(SHARE_MAX);
+  }
+  defaultMessage(args: ValidationArguments): string {
+    return `${args.property} must be a decimal above 0 and at most 100 (1: the data's sizes as they are), not ${JSON.stringify(args.value)}`;
   }
 }
 
@@ -199,7 +220,7 @@ class VenueInput {
   @Matches(VENUE_ID, { message: 'id must be 1–32 letters, digits, `_`, `.` or `-`' })
   id!: string;
   @IsOptional() @IsArray() @IsInt({ each: true }) @Min(0, { each: true }) data?: number[];
-  @IsOptional() @Validate(DecimalText) liquidityShare?: string;
+  @IsOptional() @Validate(ShareText) liquidityShare?: string;
   @IsOptional() @ValidateNested() @Type(() => LatencyInput) latency?: LatencyInput;
   @IsOptional()
   @IsIn(QUEUE_MODELS, { message: `queue must be one of ${QUEUE_MODELS.join(', ')}` })
@@ -214,8 +235,8 @@ class InstrumentInput {
   @Matches(/^[A-Za-z0-9_.:-]{1,32}$/, { message: 'instrumentId must be 1–32 letters, digits, _ . : -' })
   instrumentId!: string;
   @IsOptional() @IsString() @Length(1, 64) symbol?: string;
-  @Validate(DecimalText) tickSize!: string;
-  @Validate(DecimalText) lotSize!: string;
+  @Validate(PositiveDecimalText) tickSize!: string;
+  @Validate(PositiveDecimalText) lotSize!: string;
   @IsOptional() @IsString() @Length(1, 16) baseCurrency?: string;
   @IsOptional() @IsString() @Length(1, 16) quoteCurrency?: string;
 }
@@ -271,6 +292,31 @@ export function parseBacktestConfig(parsed: unknown, source: string, dataFiles: 
   const venues = input.venues?.length
     ? input.venues.map((v) => venueOf(v, dataFiles))
     : defaultVenues(dataFiles);
+  (input.venues ?? []).forEach((v, i) => {
+    const where = `venues[${i}] (${v.id})`;
+    if (v.latency?.model !== 'jitter' && v.latency?.jitterMs !== undefined)
+      problems.push(`${where}: latency.jitterMs is a setting of the jitter model`);
+    if (v.latency?.model === 'recorded' && v.latency.ms !== undefined)
+      problems.push(`${where}: latency.ms is not a setting of the recorded model (the data says it)`);
+    (v.faults ?? []).forEach((f, j) => {
+      if (f.type !== 'latency-spike' && f.extraMs !== undefined)
+        problems.push(`${where}: faults[${j}]: extraMs is a setting of latency-spike faults`);
+      if (f.type !== 'drop-acks' && f.type !== 'rejects' && f.probability !== undefined)
+        problems.push(`${where}: faults[${j}]: probability is a setting of drop-acks and rejects faults`);
+      for (const edge of ['from', 'to'] as const) {
+        const text = f[edge];
+        if (typeof text === 'string' && TIME.test(text) && !timeIsValid(text))
+          problems.push(
+            `${where}: faults[${j}].${edge} ${text} is not a time within reach (at most ${MAX_OFFSET_DAYS} days from the start)`,
+          );
+      }
+    });
+  });
+  const instrumentIds = (input.instruments ?? []).map((i) => i.instrumentId);
+  instrumentIds.forEach((id, i) => {
+    if (instrumentIds.indexOf(id) !== i)
+      problems.push(`instruments[${i}]: instrumentId ${id} is named twice`);
+  });
   venues.forEach((v, i) => {
     if (venues.findIndex((o) => o.id === v.id) !== i) problems.push(`venues[${i}]: id ${v.id} is used twice`);
     for (const index of v.data)
@@ -345,15 +391,31 @@ export function currenciesOf(symbol: string): { base: string; quote: string } {
   return { base: upper, quote: 'USD' };
 }
 
+/** How far an offset may reach ("+90s"): a year. */
+const MAX_OFFSET_DAYS = 366;
+/** ISO times within the range a Date holds comfortably (1970 to 2999). */
+const LATEST = Date.parse('2999-12-31T23:59:59Z');
+
+function offsetMs(text: string): number | null {
+  const offset = /^\+(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
+  if (!offset) return null;
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[offset[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(offset[1]) * unit;
+}
+
+function timeIsValid(text: string): boolean {
+  const offset = offsetMs(text);
+  if (offset !== null) return Number.isFinite(offset) && offset <= MAX_OFFSET_DAYS * 86_400_000;
+  const at = Date.parse(text);
+  return Number.isFinite(at) && at >= 0 && at <= LATEST;
+}
+
 /** "+90s", "+1500ms", "+2m", "+1h" from `start`, or an ISO-8601 UTC time; ms since the epoch. */
 export function timeOf(text: string, start: number): number {
-  const offset = /^\+(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
-  if (offset) {
-    const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[offset[2] as 'ms' | 's' | 'm' | 'h'];
-    return start + Number(offset[1]) * unit;
-  }
-  const at = Date.parse(text);
-  if (Number.isNaN(at))
-    throw new BacktestConfigError(`${text} is not a time (ISO-8601 UTC, or +90s from the start)`);
-  return at;
+  if (!timeIsValid(text))
+    throw new BacktestConfigError(
+      `${text} is not a time: ISO-8601 UTC ("2020-02-22T00:01:00Z"), or an offset from the data's start of at most ${MAX_OFFSET_DAYS} days ("+90s", "+2m")`,
+    );
+  const offset = offsetMs(text);
+  return offset !== null ? start + offset : Date.parse(text);
 }

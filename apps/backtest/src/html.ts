@@ -55,6 +55,7 @@ ${table(
     ['fees', show(s.fees)],
     ['max drawdown', show(s.maxDrawdown)],
     ['P&amp;L reconciles with the cash flow', s.pnlReconciles ? 'yes' : '<b>NO</b>'],
+    ['the OMS ledger books the same position, P&amp;L and fees', s.ledgerAgrees ? 'yes' : '<b>NO</b>'],
     ['orders placed / accepted', `${s.ordersPlaced} / ${s.ordersAccepted}`],
     ['fills', String(s.fills)],
     ['fill ratio (filled ÷ ordered)', show(s.fillRatio)],
@@ -110,6 +111,12 @@ ${table(
 ${table(
   ['group', 'fills', 'quantity', 'bps'],
   [
+    [
+      esc(r.slippage.all.key),
+      r.slippage.all.fills,
+      show(r.slippage.all.quantity),
+      show(r.slippage.all.bps, 2),
+    ],
     ...r.slippage.byVenue.map((x) => [`venue ${esc(x.key)}`, x.fills, show(x.quantity), show(x.bps, 2)]),
     ...r.slippage.bySide.map((x) => [esc(x.key), x.fills, show(x.quantity), show(x.bps, 2)]),
     ...r.slippage.bySize.map((x) => [esc(x.key), x.fills, show(x.quantity), show(x.bps, 2)]),

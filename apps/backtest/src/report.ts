@@ -1,4 +1,14 @@
-import { Decimal, Position, Side, applyFill, flatPosition, unrealizedPnl } from '@oms/domain';
+import {
+  Decimal,
+  OrderEvent,
+  OrderState,
+  Position,
+  Side,
+  applyFill,
+  flatPosition,
+  orderDecider,
+  unrealizedPnl,
+} from '@oms/domain';
 import type { RecordedEvent } from '@oms/event-store';
 import { BacktestConfig, FaultWindow, InstrumentSetting } from './config';
 import { DataSurvey } from './market-replay';
@@ -84,6 +94,8 @@ export interface RunReport {
     fillRatio: string | null;
     /** The cash-flow P&L (sells − buys − fees + position × mark) equals realised + unrealised − fees. */
     pnlReconciles: boolean;
+    /** The OMS's own books (the account ledger) hold the same position, realised P&L and fees. */
+    ledgerAgrees: boolean;
   };
   equity: {
     at: string;
@@ -95,6 +107,8 @@ export interface RunReport {
   }[];
   fills: ReportFill[];
   slippage: {
+    /** Every fill with an arrival mid. */
+    all: SlippageRow;
     byVenue: SlippageRow[];
     bySide: SlippageRow[];
     bySize: SlippageRow[];
@@ -155,6 +169,9 @@ export interface BacktestReport {
   /** With --compare: each headline figure side by side; `highlight` where they differ. */
   differences: { metric: string; values: (string | null)[]; highlight: boolean }[] | null;
 }
+
+/** Who the execution gateway writes as (a venue's answers are written as `venue:<id>`). */
+const GATEWAY_ACTOR = 'system:execution-gateway';
 
 const iso = (ms: number) => new Date(Math.floor(ms)).toISOString();
 const BPS = Decimal.parse('10000');
@@ -222,6 +239,19 @@ export function buildRunReport(run: RunDescription, record: RunRecord): RunRepor
     rejections.set(key, row);
   };
 
+  // Each order's state as the domain folds it: status and quantities after replaces and restatements.
+  const folded = new Map<string, OrderState>();
+  for (const e of record.events) {
+    if (!e.streamName.startsWith('order-')) continue;
+    const id = e.streamName.slice('order-'.length);
+    folded.set(
+      id,
+      orderDecider.evolve(folded.get(id) ?? orderDecider.initialState(), {
+        type: e.type,
+        data: e.data,
+      } as OrderEvent),
+    );
+  }
   for (const e of record.events) {
     if (!e.streamName.startsWith('order-')) continue;
     const d = e.data as Record<string, unknown>;
@@ -301,8 +331,12 @@ export function buildRunReport(run: RunDescription, record: RunRecord): RunRepor
         });
         break;
       }
+      case 'VenueOrderClosed':
+        // Rejected by the gateway itself, never by the venue: it did not go out (line down, breaker
+        // open, no room in the rate limit).
+        if (d.outcome === 'REJECTED' && e.metadata.actor === GATEWAY_ACTOR) unsent.add(String(d.childId));
+        break;
       case 'OrderRejectedByVenue':
-        if (d.childId && String(d.reason).startsWith('not sent')) unsent.add(String(d.childId));
         if (d.venueId === 'router') router.refusedToRoute++;
         count(d.venueId === 'router' ? 'router' : 'venue', `${String(d.venueId)}: ${String(d.reason)}`);
         break;
@@ -311,8 +345,12 @@ export function buildRunReport(run: RunDescription, record: RunRecord): RunRepor
         cancels.set(String(d.reason), (cancels.get(String(d.reason)) ?? 0) + 1);
         break;
     }
-    const order = orders.get(orderId);
-    if (order) order.status = statusAfter(order.status, e.type, order);
+  }
+  for (const [orderId, order] of orders) {
+    const state = folded.get(orderId);
+    if (!state?.exists) continue;
+    order.status = state.status;
+    order.quantity = state.orderQty;
   }
   for (const r of record.refusals) count('refused', `${r.request}: ${r.code}`);
 
@@ -486,10 +524,25 @@ export function buildRunReport(run: RunDescription, record: RunRecord): RunRepor
       maxDrawdown: maxDrawdown.toString(),
       fillRatio: orderedQty.isZero() ? null : filledQty.dividedBy(orderedQty, 6).toString(),
       pnlReconciles: cashFlow.eq(net),
+      ledgerAgrees: instrumentIds.every((id) => {
+        const p = positions.get(id) as Position;
+        const booked = record.booked[id] ?? { quantity: '0', realizedPnl: '0', fees: '0' };
+        return (
+          p.quantity.eq(Decimal.parse(booked.quantity)) &&
+          p.realizedPnl.eq(Decimal.parse(booked.realizedPnl)) &&
+          p.fees.eq(Decimal.parse(booked.fees))
+        );
+      }),
     },
     equity,
     fills,
     slippage: {
+      all: slippageRows(fills, () => 'all fills', record)[0] ?? {
+        key: 'all fills',
+        fills: 0,
+        quantity: '0',
+        bps: null,
+      },
       byVenue: slippageRows(fills, (x) => x.venueId, record),
       bySide: slippageRows(fills, (x) => x.side, record),
       bySize: slippageRows(fills, sizeBucket, record),
@@ -533,22 +586,6 @@ export function buildRunReport(run: RunDescription, record: RunRecord): RunRepor
     latencySamples,
     log: record.log.map((l) => ({ at: iso(l.at), message: l.message })),
   };
-}
-
-/** Status after an event, as far as the report needs it (the order decider has the whole truth). */
-function statusAfter(status: string, type: string, order: OrderInfo): string {
-  switch (type) {
-    case 'OrderFilled':
-      return order.filled.gte(order.quantity) ? 'FILLED' : 'PARTIALLY_FILLED';
-    case 'OrderCanceled':
-      return 'CANCELED';
-    case 'OrderExpired':
-      return 'EXPIRED';
-    case 'OrderRejectedByVenue':
-      return order.filled.isPositive() ? 'CANCELED' : 'REJECTED';
-    default:
-      return status;
-  }
 }
 
 function slippageBps(side: Side, price: Decimal, arrival: Decimal): Decimal {
@@ -609,7 +646,7 @@ export function compareRuns(runs: RunReport[]): NonNullable<BacktestReport['diff
     ['fills', (r) => String(r.summary.fills)],
     ['fill ratio', (r) => r.summary.fillRatio],
     ['orders accepted', (r) => String(r.summary.ordersAccepted)],
-    ['slippage, all fills (bps)', (r) => overallBps(r)],
+    ['slippage, all fills (bps)', (r) => r.slippage.all.bps],
     ['submit → ack p50 (ms)', (r) => nullable(r.latencyMs.submitToAck.p50)],
     ['submit → ack p99 (ms)', (r) => nullable(r.latencyMs.submitToAck.p99)],
     ['submit → fill p50 (ms)', (r) => nullable(r.latencyMs.submitToFill.p50)],
@@ -630,15 +667,4 @@ export function compareRuns(runs: RunReport[]): NonNullable<BacktestReport['diff
 
 function nullable(n: number | null): string | null {
   return n === null ? null : String(n);
-}
-
-function overallBps(r: RunReport): string | null {
-  let cost = Decimal.ZERO;
-  let quantity = Decimal.ZERO;
-  for (const row of r.slippage.bySide) {
-    if (row.bps === null) continue;
-    cost = cost.plus(Decimal.parse(row.bps).times(Decimal.parse(row.quantity)));
-    quantity = quantity.plus(Decimal.parse(row.quantity));
-  }
-  return quantity.isZero() ? null : cost.dividedBy(quantity, BPS_PLACES).toString();
 }

@@ -14,7 +14,7 @@ import {
   timeOf,
   writeReport,
 } from '@oms/backtest';
-import { PostgresEventStore, RunningPostgres, startEmbeddedPostgres } from '@oms/event-store';
+import { PostgresEventStore, startEmbeddedPostgres } from '@oms/event-store';
 import { runMigrations } from '@oms/migrations';
 import { SingleBar } from 'cli-progress';
 import { mkdirSync } from 'fs';
@@ -34,7 +34,7 @@ const USAGE = `npm run backtest -- --data <file...> --strategy <twap | market-ma
   --out       where report.json, report.html and the charts go (default backtest-report/)
   --compare   a second config run on the same data and seed, side by side in one report
   --store     memory (default), or postgres: the whole log is kept for audit queries afterwards, in
-              DATABASE_URL's database or an embedded PostgreSQL in <out>/oms-data
+              an embedded PostgreSQL of its own in <out>/oms-data (never DATABASE_URL's)
               (then: OMS_DATA_DIR=<out>/oms-data npm start, and ask the GraphQL API)`;
 
 class UsageError extends Error {}
@@ -93,27 +93,29 @@ async function main(): Promise<void> {
   }
 }
 
-/** A PostgreSQL event store that outlives the run: DATABASE_URL, or embedded in <out>/oms-data. */
+/**
+ * A PostgreSQL event store that outlives the run: an embedded server in <out>/oms-data, the backtest's
+ * own. Never DATABASE_URL: a backtest defines instruments and runs a gateway and a ledger over the log,
+ * which must not meet a live OMS's.
+ */
 async function keptLog(out: string): Promise<KeptLog> {
-  const embedded = process.env.DATABASE_URL
-    ? null
-    : await startEmbeddedPostgres({ dataDir: join(out, 'oms-data') });
-  const url = process.env.DATABASE_URL ?? (embedded as RunningPostgres).connectionString;
+  const dataDir = join(out, 'oms-data');
+  const embedded = await startEmbeddedPostgres({ dataDir });
   try {
-    await runMigrations(url);
-    const store = new PostgresEventStore({ connectionString: url });
+    await runMigrations(embedded.connectionString);
+    const store = new PostgresEventStore({ connectionString: embedded.connectionString });
     const pool = store.connectionPool;
     return {
       store,
       busy: () => pool.totalCount > pool.idleCount || pool.waitingCount > 0,
-      where: embedded ? `embedded PostgreSQL in ${join(out, 'oms-data')}` : 'DATABASE_URL',
+      where: `embedded PostgreSQL in ${dataDir}`,
       close: async () => {
         await store.close();
-        await embedded?.stop();
+        await embedded.stop();
       },
     };
   } catch (error) {
-    await embedded?.stop();
+    await embedded.stop();
     throw error;
   }
 }

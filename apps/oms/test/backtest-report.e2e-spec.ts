@@ -75,6 +75,14 @@ describe('the backtest report', () => {
           .toString('hex'),
       ).toBe('89504e470d0a1a0a');
     }
+    // During SIM-A's outage, best-price routing gave it nothing; direct orders went to it and were
+    // refused unsent.
+    expect(report.runs[0].faults[0]).toMatchObject({
+      slicesRoutedToVenueDuring: 0,
+      slicesSentToVenueDuring: 0,
+    });
+    expect(report.runs[1].faults[0].slicesRoutedToVenueDuring).toBeGreaterThan(0);
+    expect(report.runs[1].faults[0].slicesSentToVenueDuring).toBe(0);
     // The comparison highlights what differs: the share of flow, at least.
     const flow = report.differences?.find((d) => d.metric === 'share of flow SIM-B');
     expect(flow?.highlight).toBe(true);

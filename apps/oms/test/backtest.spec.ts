@@ -82,6 +82,7 @@ describe('backtest runner: the OMS on a virtual clock over recorded data', () =>
     const mark = d(report.summary.markPrice.BTCUSDT as string);
     expect(d(report.summary.netPnl).eq(cash.plus(position.times(mark)))).toBe(true);
     expect(report.summary.pnlReconciles).toBe(true);
+    expect(report.summary.ledgerAgrees).toBe(true);
     // The OMS's own books (the account ledger) agree with the report.
     expect(record.booked.BTCUSDT.quantity).toBe('0.5');
     expect(d(record.booked.BTCUSDT.fees).eq(d(report.summary.fees))).toBe(true);
@@ -227,6 +228,12 @@ describe('backtest runner: the OMS on a virtual clock over recorded data', () =>
     await expect(
       backtest('twap', { venues: [{ id: 'SIM-A', faults: [{ type: 'outage', from: '+60s', to: '+30s' }] }] }),
     ).rejects.toThrow('venue SIM-A: the outage fault from +60s to +30s ends before it starts.');
+  });
+
+  it('risk limits the OMS refuses stop the backtest before it starts, as a configuration mistake', async () => {
+    await expect(backtest('twap', { limits: { maxOrderQuantity: 'lots' } })).rejects.toThrow(
+      /^limits: .*maxOrderQuantity/,
+    );
   });
 
   it('instruments come from the data when no config names them, and are stated as inferred', async () => {
