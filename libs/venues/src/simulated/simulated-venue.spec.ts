@@ -248,3 +248,12 @@ describe('simulated venue outages on incremental books', () => {
     expect(kinds(reports)).toEqual(['ack', 'canceled']);
   });
 });
+
+describe('simulated venue liquidity share', () => {
+  it('scales the sizes of market data published to it, as it does its own feed’s', async () => {
+    const { v } = await venue({ feeds: {}, liquidityScale: d('0.5') });
+    v.publish('BTCUSDT', book(0, '9680', '9681', '2'));
+    expect(v.book('BTCUSDT')?.bestBid?.quantity.toString()).toBe('1');
+    expect(v.book('BTCUSDT')?.bestAsk?.quantity.toString()).toBe('1');
+  });
+});

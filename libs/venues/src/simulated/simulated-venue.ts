@@ -319,7 +319,9 @@ export class SimulatedVenue implements Venue {
   }
 
   /** One market event now (the feed's own events come this way; tests and backtests add their own). */
-  publish(instrumentId: string, event: MarketEvent): void {
+  publish(instrumentId: string, recorded: MarketEvent): void {
+    // This venue's share of the market's liquidity: what it shows and what it fills against.
+    const event = this.scaled(instrumentId, recorded);
     this.feedDelayMs = Math.max(0, (event.localTimestamp - event.timestamp) / 1000);
     const engine = this.engines.get(instrumentId);
     if (engine && this.marketHalted) engine.observe(event);
@@ -525,7 +527,7 @@ export class SimulatedVenue implements Venue {
       this.feedTimers.delete(instrumentId);
       return;
     }
-    const event = this.scaled(instrumentId, next.value);
+    const event = next.value;
     const waitMs = previous === null ? 0 : Math.max(0, (event.timestamp - previous) / 1000);
     this.feedTimers.set(
       instrumentId,
