@@ -51,8 +51,9 @@ export function venueOf(
  * out), so the OMS can reconnect and reconcile before the report.
  */
 export class FaultSchedule {
-  private readonly open = new Set<FaultWindow>();
+  private readonly windows: FaultWindow[] = [];
   private readonly timers: unknown[] = [];
+  private ended = false;
 
   constructor(
     private readonly clock: VirtualClock,
@@ -61,26 +62,24 @@ export class FaultSchedule {
   ) {}
 
   add(window: FaultWindow): void {
-    const at = (time: number, act: () => void) =>
-      this.timers.push(this.clock.setTimeout(act, Math.max(0, time - this.clock.now())));
-    at(window.from, () => {
-      this.open.add(window);
-      this.apply();
-    });
-    at(window.to, () => {
-      this.open.delete(window);
-      this.apply();
-    });
+    this.windows.push(window);
+    for (const edge of [window.from, window.to])
+      this.timers.push(this.clock.setTimeout(() => this.apply(), Math.max(0, edge - this.clock.now())));
   }
 
   endAll(): void {
     for (const timer of this.timers) this.clock.clearTimeout(timer);
-    this.open.clear();
+    this.ended = true;
     this.apply();
   }
 
+  /**
+   * The venue as every window open now says, whatever order windows meeting at one instant were
+   * listed in (one that ends as another starts never lets the line up in between).
+   */
   private apply(): void {
-    const open = [...this.open];
+    const now = this.clock.now();
+    const open = this.ended ? [] : this.windows.filter((w) => w.from <= now && now < w.to);
     const down = open.some((w) => w.type === 'outage' || w.type === 'disconnect');
     this.venue.haltMarket(open.some((w) => w.type === 'outage'));
     this.venue.setExtraLatency(Math.max(0, ...open.map((w) => (w.type === 'latency-spike' ? w.extraMs : 0))));
