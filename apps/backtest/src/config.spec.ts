@@ -89,7 +89,12 @@ describe('backtest configuration', () => {
               latency: { model: 'fixed', ms: 5, jitterMs: 3 },
               faults: [
                 { type: 'outage', from: '+1s', to: '+99999999999999999999h', extraMs: 5 },
-                { type: 'rejects', from: '2020-02-30T99:00:00Z', to: '+2s', probability: 0.5 },
+                {
+                  type: 'rejects',
+                  from: '2020-02-30T99:00:00Z',
+                  to: '2020-02-30T00:00:00Z',
+                  probability: 0.5,
+                },
               ],
             },
           ],
@@ -106,6 +111,7 @@ describe('backtest configuration', () => {
     expect(bad).toThrow(/extraMs is a setting of latency-spike faults/);
     expect(bad).toThrow(/faults\[0\].to \+99999999999999999999h is not a time within reach/);
     expect(bad).toThrow(/faults\[1\].from 2020-02-30T99:00:00Z is not a time within reach/);
+    expect(bad).toThrow(/faults\[1\].to 2020-02-30T00:00:00Z is not a time within reach \(a real ISO-8601/);
   });
 
   it('times: offsets from the data start, or ISO-8601 UTC', () => {

@@ -306,9 +306,7 @@ export function parseBacktestConfig(parsed: unknown, source: string, dataFiles: 
       for (const edge of ['from', 'to'] as const) {
         const text = f[edge];
         if (typeof text === 'string' && TIME.test(text) && !timeIsValid(text))
-          problems.push(
-            `${where}: faults[${j}].${edge} ${text} is not a time within reach (at most ${MAX_OFFSET_DAYS} days from the start)`,
-          );
+          problems.push(`${where}: faults[${j}].${edge} ${text} is not a time within reach (${REACH})`);
       }
     });
   });
@@ -395,6 +393,7 @@ export function currenciesOf(symbol: string): { base: string; quote: string } {
 const MAX_OFFSET_DAYS = 366;
 /** ISO times within the range a Date holds comfortably (1970 to 2999). */
 const LATEST = Date.parse('2999-12-31T23:59:59Z');
+const REACH = `a real ISO-8601 UTC time from 1970 to 2999, or an offset of at most ${MAX_OFFSET_DAYS} days`;
 
 function offsetMs(text: string): number | null {
   const offset = /^\+(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
@@ -407,14 +406,16 @@ function timeIsValid(text: string): boolean {
   const offset = offsetMs(text);
   if (offset !== null) return Number.isFinite(offset) && offset <= MAX_OFFSET_DAYS * 86_400_000;
   const at = Date.parse(text);
-  return Number.isFinite(at) && at >= 0 && at <= LATEST;
+  // A date that does not exist (February 30th) is refused, not rolled over into March.
+  const day = /^(\d{4}-\d{2}-\d{2})T/.exec(text)?.[1];
+  return Number.isFinite(at) && at >= 0 && at <= LATEST && new Date(at).toISOString().slice(0, 10) === day;
 }
 
 /** "+90s", "+1500ms", "+2m", "+1h" from `start`, or an ISO-8601 UTC time; ms since the epoch. */
 export function timeOf(text: string, start: number): number {
   if (!timeIsValid(text))
     throw new BacktestConfigError(
-      `${text} is not a time: ISO-8601 UTC ("2020-02-22T00:01:00Z"), or an offset from the data's start of at most ${MAX_OFFSET_DAYS} days ("+90s", "+2m")`,
+      `${text} is not a time: ${REACH} from the data's start ("2020-02-22T00:01:00Z", "+90s", "+2m")`,
     );
   const offset = offsetMs(text);
   return offset !== null ? start + offset : Date.parse(text);

@@ -107,7 +107,7 @@ export interface RunReport {
   }[];
   fills: ReportFill[];
   slippage: {
-    /** Every fill with an arrival mid. */
+    /** Every fill (the bps over those with an arrival mid). */
     all: SlippageRow;
     byVenue: SlippageRow[];
     bySide: SlippageRow[];

@@ -227,7 +227,7 @@ describe('backtest runner: the OMS on a virtual clock over recorded data', () =>
   it('a fault window that ends before it starts stops the backtest before it starts, saying which', async () => {
     await expect(
       backtest('twap', { venues: [{ id: 'SIM-A', faults: [{ type: 'outage', from: '+60s', to: '+30s' }] }] }),
-    ).rejects.toThrow('venue SIM-A: the outage fault from +60s to +30s ends before it starts.');
+    ).rejects.toThrow('venue SIM-A: the outage fault from +60s to +30s must end after it starts.');
   });
 
   it('risk limits the OMS refuses stop the backtest before it starts, as a configuration mistake', async () => {

@@ -473,7 +473,7 @@ async function setUp(what: string, command: () => Promise<unknown>): Promise<voi
   }
 }
 
-/** A fault window in ms since the epoch; one that ends before it starts is a configuration error. */
+/** A fault window in ms since the epoch; one that does not end after it starts is a configuration error. */
 function faultWindowOf(spec: FaultSpec, venueId: string, dataStart: number): FaultWindow {
   const window = {
     ...spec,
@@ -482,7 +482,7 @@ function faultWindowOf(spec: FaultSpec, venueId: string, dataStart: number): Fau
   } as FaultWindow;
   if (window.to <= window.from)
     throw new BacktestConfigError(
-      `venue ${venueId}: the ${spec.type} fault from ${spec.from} to ${spec.to} ends before it starts.`,
+      `venue ${venueId}: the ${spec.type} fault from ${spec.from} to ${spec.to} must end after it starts.`,
     );
   return window;
 }
