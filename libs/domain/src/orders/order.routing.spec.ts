@@ -276,6 +276,25 @@ describe('replacing an order that works at venues', () => {
   });
   const working = [accepted, routed, ...submitted];
 
+  it('a slice fills to its old size while an up-size is on its way; the venue confirms it: the slice works on for the rest', () => {
+    const replaced = stateAfter(
+      working,
+      ack('o1.1'),
+      ack('o1.2'),
+      requestReplace('12', null),
+      routeReplace([
+        { childId: 'o1.1', quantity: '8', limitPrice: '9680' },
+        { childId: 'o1.2', quantity: '4', limitPrice: '9680' },
+      ]),
+      childFill('o1.1', 'E1', '6'),
+      answer('o1.1', 'REPLACED'),
+      answer('o1.2', 'REPLACED'),
+    );
+    expect(replaced.children['o1.1']).toMatchObject({ quantity: '8', cumQty: '6', status: 'ACKNOWLEDGED' });
+    expect(replaced.status).toBe('PARTIALLY_FILLED');
+    expect(replaced.leavesQty.toString()).toBe('6');
+  });
+
   it('writes each slice plan first, and confirms the parent once every slice is replaced', () => {
     const planned = stateAfter(
       working,

@@ -366,6 +366,16 @@ export const initialOrderState = (): OrderState => ({ exists: false });
 /** Parent-level key for venue order ids of an order sent as one slice. */
 export const PARENT_SLICE = '-';
 
+/**
+ * A slice's status once the venue holds it at `quantity` (replaced or restated): filled when what it
+ * executed reaches it; working again when a slice that had filled its old size was made larger (the
+ * venue works the rest); otherwise as it was.
+ */
+function statusAtQuantity(child: ChildSlice, quantity: DecimalString): ChildStatus {
+  if (dec(child.cumQty).gte(dec(quantity))) return 'FILLED';
+  return child.status === 'FILLED' ? 'ACKNOWLEDGED' : child.status;
+}
+
 export function deriveStatus(o: Omit<Order, 'status'>): OrderStatus {
   if (o.cumQty.eq(o.orderQty) && o.cumQty.isPositive()) return 'FILLED';
   if (o.closure) return o.closure;
@@ -666,6 +676,7 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         ...child,
         quantity: d.quantity,
         limitPrice: d.limitPrice,
+        status: statusAtQuantity(child, d.quantity),
         replace: child.replace && { ...child.replace, answer: { replaced: true } },
       };
       return withTotals(
@@ -726,7 +737,7 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
       const restated: ChildSlice = {
         ...child,
         quantity: event.data.quantity,
-        status: dec(child.cumQty).gte(dec(event.data.quantity)) ? 'FILLED' : child.status,
+        status: statusAtQuantity(child, event.data.quantity),
       };
       return withTotals(
         { ...order, children: { ...order.children, [child.childId]: restated } },
