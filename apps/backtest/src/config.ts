@@ -141,50 +141,28 @@ export function defaultVenues(dataFiles: number): VenueModel[] {
 
 // --- the file --------------------------------------------------------------------------------
 
-@ValidatorConstraint({ name: 'positiveDecimalText' })
-class PositiveDecimalText implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
-    return (
-      (typeof value === 'string' || typeof value === 'number') &&
-      Decimal.isValid(String(value)) &&
-      Decimal.parse(String(value)).isPositive()
-    );
-  }
-  defaultMessage(args: ValidationArguments): string {
-    return `${args.property} must be a decimal > 0 (e.g. "0.01"), not ${JSON.stringify(args.value)}`;
-  }
-}
-
-const FEE_MIN = Decimal.parse('-0.01');
-const FEE_MAX = Decimal.parse('0.1');
-
-@ValidatorConstraint({ name: 'feeText' })
-class FeeText implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
+/**
+ * A decimal (text or number) within bounds: `@Validate(DecimalIn, [min, max, what])`, min exclusive
+ * when written as `>x`, and `what` the sentence's tail that says what the field is.
+ */
+@ValidatorConstraint({ name: 'decimalIn' })
+class DecimalIn implements ValidatorConstraintInterface {
+  validate(value: unknown, args: ValidationArguments): boolean {
     if ((typeof value !== 'string' && typeof value !== 'number') || !Decimal.isValid(String(value)))
       return false;
-    const fee = Decimal.parse(String(value));
-    return fee.gte(FEE_MIN) && fee.lte(FEE_MAX);
+    const [min, max] = args.constraints as [string, string | null];
+    const d = Decimal.parse(String(value));
+    const above = min.startsWith('>') ? d.gt(Decimal.parse(min.slice(1))) : d.gte(Decimal.parse(min));
+    return above && (max === null || d.lte(Decimal.parse(max)));
   }
   defaultMessage(args: ValidationArguments): string {
-    return `${args.property} must be a fraction of notional from -0.01 (a 1 % rebate) to 0.1 (e.g. "0.0002"), not ${JSON.stringify(args.value)}`;
+    return `${args.property} must be ${String(args.constraints[2])}, not ${JSON.stringify(args.value)}`;
   }
 }
 
-const SHARE_MAX = Decimal.parse('100');
-
-@ValidatorConstraint({ name: 'shareText' })
-class ShareText implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
-    if ((typeof value !== 'string' && typeof value !== 'number') || !Decimal.isValid(String(value)))
-      return false;
-    const share = Decimal.parse(String(value));
-    return share.isPositive() && share.lte(SHARE_MAX);
-  }
-  defaultMessage(args: ValidationArguments): string {
-    return `${args.property} must be a decimal above 0 and at most 100 (1: the data's sizes as they are), not ${JSON.stringify(args.value)}`;
-  }
-}
+const POSITIVE = ['>0', null, 'a decimal > 0 (e.g. "0.01")'];
+const FEE = ['-0.01', '0.1', 'a fraction of notional from -0.01 (a 1 % rebate) to 0.1 (e.g. "0.0002")'];
+const SHARE = ['>0', '100', "a decimal above 0 and at most 100 (1: the data's sizes as they are)"];
 
 const TIME = /^(\+\d+(\.\d+)?(ms|s|m|h)|\d{4}-\d{2}-\d{2}T[\d:.]+Z)$/;
 
@@ -196,8 +174,8 @@ class LatencyInput {
 }
 
 class FeesInput {
-  @IsOptional() @Validate(FeeText) maker?: string;
-  @IsOptional() @Validate(FeeText) taker?: string;
+  @IsOptional() @Validate(DecimalIn, FEE) maker?: string;
+  @IsOptional() @Validate(DecimalIn, FEE) taker?: string;
 }
 
 class RateLimitInput {
@@ -220,7 +198,7 @@ class VenueInput {
   @Matches(VENUE_ID, { message: 'id must be 1–32 letters, digits, `_`, `.` or `-`' })
   id!: string;
   @IsOptional() @IsArray() @IsInt({ each: true }) @Min(0, { each: true }) data?: number[];
-  @IsOptional() @Validate(ShareText) liquidityShare?: string;
+  @IsOptional() @Validate(DecimalIn, SHARE) liquidityShare?: string;
   @IsOptional() @ValidateNested() @Type(() => LatencyInput) latency?: LatencyInput;
   @IsOptional()
   @IsIn(QUEUE_MODELS, { message: `queue must be one of ${QUEUE_MODELS.join(', ')}` })
@@ -235,8 +213,8 @@ class InstrumentInput {
   @Matches(/^[A-Za-z0-9_.:-]{1,32}$/, { message: 'instrumentId must be 1–32 letters, digits, _ . : -' })
   instrumentId!: string;
   @IsOptional() @IsString() @Length(1, 64) symbol?: string;
-  @Validate(PositiveDecimalText) tickSize!: string;
-  @Validate(PositiveDecimalText) lotSize!: string;
+  @Validate(DecimalIn, POSITIVE) tickSize!: string;
+  @Validate(DecimalIn, POSITIVE) lotSize!: string;
   @IsOptional() @IsString() @Length(1, 16) baseCurrency?: string;
   @IsOptional() @IsString() @Length(1, 16) quoteCurrency?: string;
 }
