@@ -267,4 +267,16 @@ describe('strategies load by name or path', () => {
       }),
     ).toThrow('twap: unknown parameter(s) quantty.');
   });
+
+  it('refuses a quantity that is not whole lots (the OMS would refuse every child)', async () => {
+    const twap = (await loadStrategy('twap')).factory as StrategyFactory;
+    expect(() =>
+      twap({
+        params: { quantity: '0.0015' },
+        instruments: [{ instrumentId: 'X', tickSize: d('0.01'), lotSize: d('0.001') }],
+        startsAt: 0,
+        endsAt: null,
+      }),
+    ).toThrow('twap: parameter quantity is "0.0015"; expected a positive whole number of lots of 0.001.');
+  });
 });

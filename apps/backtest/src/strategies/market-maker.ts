@@ -26,11 +26,11 @@ interface Quote {
 export const marketMaker: StrategyFactory = (setup) => {
   const p = new Params('market-maker', setup.params);
   const { instrumentId, tickSize, lotSize } = p.instrument(setup);
-  const quoteSize = p.decimal('quoteSize', lotSize.times(Decimal.of(10)), (q) => q.isPositive());
+  const quoteSize = p.lots('quoteSize', lotSize.times(Decimal.of(10)), lotSize);
   const halfSpreadTicks = p.int('halfSpreadTicks', 1, 0, 100_000);
   const requoteTicks = p.int('requoteTicks', 2, 1, 100_000);
   const minRequoteMs = p.int('minRequoteMs', 250, 0, 86_400_000);
-  const maxInventory = p.decimal('maxInventory', quoteSize.times(Decimal.of(5)), (q) => q.isPositive());
+  const maxInventory = p.lots('maxInventory', quoteSize.times(Decimal.of(5)), lotSize);
   const skewTicksPerQuote = p.int('skewTicksPerQuote', 1, 0, 100_000);
   const venueId = p.text('venueId');
   p.done();

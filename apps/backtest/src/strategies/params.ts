@@ -13,13 +13,15 @@ export class Params {
     private readonly params: Readonly<Record<string, unknown>>,
   ) {}
 
-  decimal(name: string, fallback: Decimal, check?: (d: Decimal) => boolean): Decimal {
+  /** A positive quantity in whole lots of the instrument (the OMS refuses any other). */
+  lots(name: string, fallback: Decimal, lotSize: Decimal): Decimal {
     const value = this.take(name);
     if (value === undefined) return fallback;
     if ((typeof value !== 'string' && typeof value !== 'number') || !Decimal.isValid(String(value)))
       throw this.bad(name, 'a decimal, like "0.5"');
     const parsed = Decimal.parse(String(value));
-    if (check && !check(parsed)) throw this.bad(name, 'within its range (see the strategy docs)');
+    if (!parsed.isPositive() || !parsed.isMultipleOf(lotSize))
+      throw this.bad(name, `a positive whole number of lots of ${lotSize}`);
     return parsed;
   }
 

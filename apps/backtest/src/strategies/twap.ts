@@ -23,7 +23,7 @@ export const twap: StrategyFactory = (setup) => {
   const instrument = p.instrument(setup);
   const { instrumentId, tickSize, lotSize } = instrument;
   const side = p.oneOf<Side>('side', 'BUY', ['BUY', 'SELL']);
-  const quantity = p.decimal('quantity', lotSize.times(Decimal.of(1000)), (q) => q.isPositive());
+  const quantity = p.lots('quantity', lotSize.times(Decimal.of(1000)), lotSize);
   const startAfterMs = p.int('startAfterMs', 0, 0, 365 * 86_400_000);
   const durationMs = p.int('durationMs', 120_000, 1_000, 365 * 86_400_000);
   const slices = p.int('slices', 12, 1, 10_000);
