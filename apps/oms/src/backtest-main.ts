@@ -135,16 +135,17 @@ async function backtest(
   out: string,
   kept: KeptLog | null,
 ): Promise<void> {
+  // Both runs of a comparison replay the same window of the same data.
+  const dataStart = await dataStartOf(data);
+  const from = values.from ? timeOf(values.from, dataStart) : null;
+  const to = values.to ? timeOf(values.to, dataStart) : null;
+  if (from !== null && to !== null && to <= from) throw new UsageError('--to must be after --from.');
   const runs = [];
   for (const [i, { file, config }] of configs.entries()) {
     const label =
       configs.length === 1 ? 'backtest' : `${i === 0 ? 'A' : 'B'}: ${file ? basename(file) : 'defaults'}`;
     const startedAt = performance.now();
     const progress = progressBar(label);
-    const dataStart = await dataStartOf(data);
-    const from = values.from ? timeOf(values.from, dataStart) : null;
-    const to = values.to ? timeOf(values.to, dataStart) : null;
-    if (from !== null && to !== null && to <= from) throw new UsageError('--to must be after --from.');
     const record = await runBacktest({
       dataFiles: data,
       strategy,

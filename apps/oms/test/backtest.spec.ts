@@ -252,31 +252,29 @@ describe('backtest runner: the OMS on a virtual clock over recorded data', () =>
 });
 
 describe('strategies load by name or path', () => {
+  /** The built-in TWAP made with `params`, on an instrument of tick 0.01 and lot 0.001. */
+  const twapWith = async (params: Record<string, unknown>) => {
+    const twap = (await loadStrategy('twap')).factory as StrategyFactory;
+    return () =>
+      twap({
+        params,
+        instruments: [{ instrumentId: 'X', tickSize: d('0.01'), lotSize: d('0.001') }],
+        startsAt: 0,
+        endsAt: null,
+      });
+  };
+
   it('refuses a name that is neither built in nor a file, naming the built-ins', async () => {
     await expect(loadStrategy('vwap')).rejects.toThrow(/twap, market-maker/);
   });
 
   it('refuses a misspelt parameter instead of silently using a default', async () => {
-    const twap = (await loadStrategy('twap')).factory as StrategyFactory;
-    expect(() =>
-      twap({
-        params: { quantty: '1' },
-        instruments: [{ instrumentId: 'X', tickSize: d('0.01'), lotSize: d('0.001') }],
-        startsAt: 0,
-        endsAt: null,
-      }),
-    ).toThrow('twap: unknown parameter(s) quantty.');
+    expect(await twapWith({ quantty: '1' })).toThrow('twap: unknown parameter(s) quantty.');
   });
 
   it('refuses a quantity that is not whole lots (the OMS would refuse every child)', async () => {
-    const twap = (await loadStrategy('twap')).factory as StrategyFactory;
-    expect(() =>
-      twap({
-        params: { quantity: '0.0015' },
-        instruments: [{ instrumentId: 'X', tickSize: d('0.01'), lotSize: d('0.001') }],
-        startsAt: 0,
-        endsAt: null,
-      }),
-    ).toThrow('twap: parameter quantity is "0.0015"; expected a positive whole number of lots of 0.001.');
+    expect(await twapWith({ quantity: '0.0015' })).toThrow(
+      'twap: parameter quantity is "0.0015"; expected a positive whole number of lots of 0.001.',
+    );
   });
 });

@@ -102,8 +102,9 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
   const instruments = inferred ? survey.instruments : config.instruments;
   const bySymbol = new Map(instruments.map((i) => [i.symbol, i.instrumentId]));
   // Fault windows checked before anything starts (their offsets count from the data's start).
-  for (const model of config.venues)
-    for (const spec of model.faults) faultWindowOf(spec, model.id, survey.startsAt);
+  const windows = config.venues.map((model) =>
+    model.faults.map((spec) => faultWindowOf(spec, model.id, survey.startsAt)),
+  );
   const clock = new VirtualClock(survey.startsAt);
   const store = run.store?.store ?? new MemoryEventStore(undefined, () => new Date(clock.now()));
   const sim = new Simulation(clock, store, run.store?.busy);
@@ -195,10 +196,9 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
     await sim.until(gateway.start());
 
     // Faults on the clock, each window recorded for the report.
-    const faults = venues.map(({ venue, model }) => {
+    const faults = venues.map(({ venue, model }, i) => {
       const schedule = new FaultSchedule(clock, venue, model);
-      for (const spec of model.faults) {
-        const window = faultWindowOf(spec, model.id, survey.startsAt);
+      for (const window of windows[i]) {
         record.faults.push({ venueId: model.id, ...window });
         schedule.add(window);
       }
