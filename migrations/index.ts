@@ -13,6 +13,7 @@ import { AuditChain1764600000000 } from './1764600000000-audit-chain';
 import { AuditTrailIndexes1764700000000 } from './1764700000000-audit-trail-indexes';
 import { AtomicGroupAppend1764800000000 } from './1764800000000-atomic-group-append';
 import { AppendGenericPlans1764900000000 } from './1764900000000-append-generic-plans';
+import { MarketData1765000000000 } from './1765000000000-market-data';
 
 /** Every migration, in order. Listed explicitly (no globs) so jest, ts-node and the build agree. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -30,6 +31,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AuditTrailIndexes1764700000000,
   AtomicGroupAppend1764800000000,
   AppendGenericPlans1764900000000,
+  MarketData1765000000000,
 ];
 
 /**

@@ -18,6 +18,7 @@ import { CommandsModule } from './commands';
 import { API_DEPS, ApiDeps } from './graphql/api-deps';
 import { ResolverErrorFilter, graphQLErrorFormatter } from './graphql/errors';
 import { OmsResolver } from './graphql/resolvers';
+import { MarketDataResolver } from './graphql/market-data.resolver';
 import { AccessResolver } from './graphql/access.resolver';
 import { Identity, RequestContext, abandonmentOf } from './graphql/identity';
 import { JwtVerifier } from './graphql/jwt';
@@ -237,6 +238,7 @@ export class ApiModule {
         { provide: OmsQueries, useValue: new OmsQueries(deps.dataSource, deps.store, deps.prices) },
         { provide: APP_FILTER, useValue: new ResolverErrorFilter(logger) },
         OmsResolver,
+        MarketDataResolver,
       ],
     };
   }

@@ -371,7 +371,7 @@ export class ExecutionGateway {
         capabilities: line.venue.capabilities,
         connected: line.venue.connected,
         breaker: line.breaker.state,
-        book: this.deps.marketData.book(line.venueId, order.terms.instrumentId),
+        book: this.deps.marketData.orderBook(line.venueId, order.terms.instrumentId),
       })),
     );
     if ('refused' in decision) {

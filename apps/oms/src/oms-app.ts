@@ -36,7 +36,9 @@ export class OmsAppModule {
           requestsPerSecond: runtime.settings.requestsPerSecond,
           responseBudget: runtime.settings.responseBudget,
           jwt: runtime.settings.jwt,
-          venues: () => runtime.gateway?.status() ?? [],
+          venues: () => runtime.venues(),
+          marketData: runtime.marketDataView,
+          marketDataRate: runtime.settings.marketDataRate,
           logger: runtime.logger,
         })
       : CommandsModule.register(runtime.commandSide);

@@ -6,6 +6,7 @@ import {
   CommandSide,
   FreshestReferencePrices,
   PostgresCheckpoints,
+  PublishedMarketData,
   PublishedReferencePrices,
   ReferencePriceSource,
   createCommandSide,
@@ -24,13 +25,15 @@ import {
   ExecutionGateway,
   GATEWAY_ENTITIES,
   PostgresWorkingSlices,
-  ReferencePricePublisher,
+  MarketDataPublisher,
+  VenueStatus,
   buildVenues,
 } from '@oms/gateway';
 import { runMigrations } from '@oms/migrations';
 import { Clock, Logger, systemClock } from '@oms/platform';
 import { Projector, READ_MODEL_PROJECTIONS } from '@oms/projector';
 import { ORDER_UPDATED_CHANNEL, OrderUpdate, READ_MODEL_ENTITIES } from '@oms/read-models';
+import { MarketDataChange, MarketDataView } from '@oms/domain';
 import { MarketDataHandler, Venue } from '@oms/venues';
 import { EventEmitter } from 'events';
 import { Client } from 'pg';
@@ -48,6 +51,9 @@ export interface RuntimeOptions {
   /** The gateway's venues instead of the two simulated demo venues (tests). */
   venues?: (clock: Clock) => Promise<Venue[]>;
 }
+
+/** How long a published venue status is trusted (the gateway rewrites it every second). */
+const VENUE_REPORT_TRUSTED_MS = 5_000;
 
 type GatewayState =
   | 'not in this process'
@@ -73,7 +79,7 @@ export class OmsRuntime {
   private stopping: Promise<void> | null = null;
   private gatewayState: GatewayState;
   private gatewaySettled: Promise<void> = Promise.resolve();
-  private pricePublisher: ReferencePricePublisher | null = null;
+  private marketDataPublisher: MarketDataPublisher | null = null;
   private markGatewayStopped!: (reason: string) => void;
   /** Resolves (with why) if this process's gateway stopped under it; the process should then exit. */
   readonly gatewayStopped = new Promise<string>((resolve) => (this.markGatewayStopped = resolve));
@@ -92,6 +98,7 @@ export class OmsRuntime {
     readonly haltEnforcer: HaltEnforcer | null,
     readonly gateway: ExecutionGateway | null,
     private readonly marketData: MarketDataHandler | null,
+    private readonly publishedMarketData: PublishedMarketData | null,
     readonly clock: Clock,
     readonly logger: Logger,
   ) {
@@ -232,6 +239,7 @@ export class OmsRuntime {
         haltEnforcer,
         gateway,
         marketData,
+        settings.roles.has('api') ? await PublishedMarketData.start(databaseUrl) : null,
         clock,
         logger,
       );
@@ -303,13 +311,64 @@ export class OmsRuntime {
     if (this.stopping || typeof this.gatewayState === 'object' || !this.marketData) return;
     this.gatewayState = 'active';
     this.logger.info('execution gateway active: caught up, reconciled, sending to the venues');
-    this.pricePublisher = new ReferencePricePublisher(
+    const gateway = this.gateway;
+    this.marketDataPublisher = new MarketDataPublisher(
       this.marketData,
       this.dataSource,
       this.clock,
       this.logger,
+      () => gateway?.status() ?? [],
     );
-    this.pricePublisher.start();
+    this.marketDataPublisher.start();
+  }
+
+  /**
+   * The market data the API serves: this process's own while its gateway sends, otherwise what the
+   * active gateway publishes (an API-only process, or a gateway standing by).
+   */
+  readonly marketDataView: MarketDataView = {
+    books: (instrumentId) => this.currentMarketData()?.books(instrumentId) ?? [],
+    book: (venueId, instrumentId) => this.currentMarketData()?.book(venueId, instrumentId) ?? null,
+    trades: (instrumentId, venueId, last) =>
+      this.currentMarketData()?.trades(instrumentId, venueId, last) ?? [],
+    onChange: (listener: (change: MarketDataChange) => void) => {
+      const sources = [this.marketData, this.publishedMarketData].flatMap((source) =>
+        source ? [source] : [],
+      );
+      const stops = sources.map((source) =>
+        source.onChange((change) => {
+          if (this.currentMarketData() === source) listener(change);
+        }),
+      );
+      return () => stops.forEach((stop) => stop());
+    },
+  };
+
+  private currentMarketData(): MarketDataView | null {
+    return this.gatewayState === 'active' ? this.marketData : this.publishedMarketData;
+  }
+
+  /**
+   * The venues as the active gateway reports them: this process's own, or what it publishes, each
+   * with when it was reported. A report older than a few seconds is not trusted to say "connected".
+   */
+  venues(): (VenueStatus & { reportedAt: number })[] {
+    const now = this.clock.now();
+    if (this.gateway && this.gatewayState === 'active') {
+      return this.gateway.status().map((venue) => ({ ...venue, reportedAt: now }));
+    }
+    return (this.publishedMarketData?.venues() ?? []).map(({ status, reportedAt }) => {
+      const venue = status as unknown as VenueStatus;
+      const silentFor = now - reportedAt;
+      return silentFor <= VENUE_REPORT_TRUSTED_MS
+        ? { ...venue, reportedAt }
+        : {
+            ...venue,
+            connected: false,
+            lastError: `no report from the execution gateway for ${Math.round(silentFor / 1000)} s`,
+            reportedAt,
+          };
+    });
   }
 
   /** Resolves once the gateway this process runs is sending, stands by, or has stopped (at once without one). */
@@ -357,7 +416,7 @@ export class OmsRuntime {
     if (typeof this.gatewayState === 'object') return;
     this.gatewayState = { stopped: reason };
     if (lockLost) this.logger.error({ reason }, 'execution gateway stopped: its lock was lost');
-    await this.pricePublisher?.stop();
+    await this.marketDataPublisher?.stop();
     this.markGatewayStopped(reason);
   }
 
@@ -393,10 +452,11 @@ export class OmsRuntime {
       this.haltEnforcer?.processor.stop(),
       this.projector?.stop(),
     ];
-    await this.pricePublisher?.stop();
+    await this.marketDataPublisher?.stop();
     await Promise.all(processors);
     await this.commandSide.reference.stop();
     await this.publishedPrices?.stop();
+    await this.publishedMarketData?.stop();
     await this.listener?.end().catch(() => undefined);
     await this.store.close();
     await this.dataSource.destroy();

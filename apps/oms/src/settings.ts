@@ -50,6 +50,8 @@ export interface OmsSettings {
   requestsPerSecond: number;
   /** Values one GraphQL response may hold. */
   responseBudget: number;
+  /** Updates per second one market-data subscription may receive at most (each the latest state). */
+  marketDataRate: number;
   /**
    * Orders one API process may have accepted and not yet routed; past it, OVERLOADED. Null: no intake
    * limit at all (tests and benchmarks of the command side alone; never from the environment).
@@ -202,6 +204,12 @@ class Environment {
   OMS_RESPONSE_BUDGET?: string;
 
   @IsOptional()
+  @Matches(/^[1-9]\d{0,2}$/, {
+    message: (a) => `${shown(a)} must be a whole number of updates a second (1–999).`,
+  })
+  OMS_MARKET_DATA_RATE?: string;
+
+  @IsOptional()
   @Matches(/^[1-9]\d{0,5}$/, {
     message: (a) => `${shown(a)} must be a whole number of orders (1–999999).`,
   })
@@ -292,6 +300,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): OmsSettings {
     adminKey: e.OMS_ADMIN_KEY ?? null,
     requestsPerSecond: Number(e.OMS_RATE_LIMIT ?? '1000'),
     responseBudget: Number(e.OMS_RESPONSE_BUDGET ?? '250000'),
+    marketDataRate: Number(e.OMS_MARKET_DATA_RATE ?? '10'),
     intakeLimit: Number(e.OMS_INTAKE_LIMIT ?? '500'),
     intakeMaxWaitMs: Number(e.OMS_INTAKE_MAX_WAIT_MS ?? '500'),
     jwt: jwtSettings(e),

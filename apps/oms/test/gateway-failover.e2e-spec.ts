@@ -72,9 +72,15 @@ describe('one active execution gateway', () => {
   it('the second stands by, ready, without connecting to any venue', async () => {
     expect(second.runtime.gatewayStatus).toBe('standby (another instance is active)');
     expect(second.runtime.ready).toBe(true);
-    expect(await venuesOf(second)).toEqual([
+    // Its own lines to the venues stay closed...
+    expect(second.runtime.gateway!.status().map(({ id, connected }) => ({ id, connected }))).toEqual([
       { id: 'SIM-A', connected: false },
       { id: 'SIM-B', connected: false },
+    ]);
+    // ...while its API shows the venues as the active gateway reports them.
+    expect(await venuesOf(second)).toEqual([
+      { id: 'SIM-A', connected: true },
+      { id: 'SIM-B', connected: true },
     ]);
     expect(first.runtime.gatewayStatus).toBe('ok');
     // Its own venues send no market data, so its risk follows what the active gateway publishes.

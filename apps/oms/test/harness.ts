@@ -61,6 +61,7 @@ export function testSettings(databaseUrl: string, roles: Role[]): OmsSettings {
     // Tests that are not about the rate limit are not slowed by it.
     requestsPerSecond: 1_000_000,
     responseBudget: 250_000,
+    marketDataRate: 10,
     // Most tests run without a gateway, so nothing they accept is ever routed: no intake limit for them.
     intakeLimit: null,
     intakeMaxWaitMs: 500,

@@ -67,4 +67,39 @@ describe('an API process without the gateway (docker compose layout)', () => {
     expect(Number(positions[0].markPrice)).toBeGreaterThan(9_000);
     expect(Number(positions[0].markPrice)).toBeLessThan(10_500);
   });
+
+  it('the API process serves the venues and the market the gateway publishes (books, quotes, trades)', async () => {
+    const venues = await eventually(
+      async () =>
+        (
+          await api.gql<{ venues: { id: string; connected: boolean; reportedAt: string }[] }>(
+            '{ venues { id connected reportedAt } }',
+          )
+        ).data?.venues ?? [],
+      (v) => v.length === 2 && v.every((venue) => venue.connected),
+      'both venues, connected, as the gateway reports them',
+    );
+    expect(venues.map((v) => v.id).sort()).toEqual(['SIM-A', 'SIM-B']);
+    const market = await eventually(
+      async () =>
+        (
+          await api.gql<{
+            book: { bids: { price: string }[] } | null;
+            quote: { venues: { venueId: string }[] };
+            trades: { price: string }[];
+          }>(
+            `{ book(venueId: "SIM-A", instrumentId: "BTCUSDT", depth: 5) { bids { price } }
+               quote(instrumentId: "BTCUSDT") { venues { venueId } }
+               trades(instrumentId: "BTCUSDT", last: 10) { price } }`,
+          )
+        ).data,
+      (m) => !!m?.book && m.quote.venues.length === 2 && m.trades.length > 0,
+      'books of both venues and trades, published to the API process',
+    );
+    expect(market!.book!.bids.length).toBeGreaterThan(0);
+    // The same book the gateway holds, or one a moment older.
+    const atGateway = back.runtime.marketDataView.book('SIM-A', 'BTCUSDT');
+    const published = api.runtime.marketDataView.book('SIM-A', 'BTCUSDT');
+    expect(published!.marketTime).toBeLessThanOrEqual(atGateway!.marketTime);
+  });
 });

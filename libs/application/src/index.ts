@@ -16,6 +16,7 @@ export * from './controls/halt-enforcer';
 export * from './access/access-control';
 export * from './reference/reference-data';
 export * from './reference/reference-prices';
+export * from './reference/published-market-data';
 export * from './orders/order-id';
 export * from './orders/place-order';
 export * from './orders/intake-gate';

@@ -16,3 +16,5 @@ export * from './shared/session';
 export * from './orders/order.snapshot';
 export * from './access/access';
 export * from './access/access.policy';
+export * from './market/market-data-view';
+export * from './market/consolidated';

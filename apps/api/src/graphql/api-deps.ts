@@ -1,4 +1,5 @@
 import { ReferencePriceSource } from '@oms/application';
+import { MarketDataView } from '@oms/domain';
 import { EventStore } from '@oms/event-store';
 import { Logger } from '@oms/platform';
 import { VenueSession } from '@oms/venues';
@@ -16,6 +17,8 @@ export interface VenueView {
   unexplainedOrders: string[];
   /** A FIX venue's session; null for the others. */
   session: VenueSession | null;
+  /** When the gateway reported this (ms since the epoch): now in its own process. */
+  reportedAt: number;
 }
 
 /** What the API reads besides the CommandBus: read models, the log, prices, order updates, venues. */
@@ -26,6 +29,10 @@ export interface ApiDeps {
   /** Emits 'order' with an OrderUpdate whenever the projector records a change. */
   orderUpdates: EventEmitter;
   venues(): VenueView[];
+  /** Books and trades: the gateway's own in its process, what it publishes elsewhere. */
+  marketData: MarketDataView;
+  /** Updates per second one market-data subscription may receive (OMS_MARKET_DATA_RATE). */
+  marketDataRate?: number;
   logger: Logger;
   /** Browser origins besides the API's own that may open subscriptions (OMS_ALLOWED_ORIGINS). */
   allowedOrigins?: string[];

@@ -301,9 +301,11 @@ export class OmsResolver {
   @Query(() => [VenueStatus], {
     description: 'Venues: connection, circuit breaker, rate-limit use, last error.',
   })
-  venues(): VenueStatus[] {
+  venues(@Context() context: RequestContext): VenueStatus[] {
+    this.identity.require(context, 'market-data');
     return this.deps.venues().map((venue) => ({
       ...venue,
+      reportedAt: new Date(venue.reportedAt),
       session: venue.session && {
         ...venue.session,
         lastHeardAt: venue.session.lastHeardAt === null ? null : new Date(venue.session.lastHeardAt),

@@ -64,6 +64,16 @@ export const DEFAULT_RESPONSE_BUDGET: ResponseBudget = {
     'Pnl.unmarkedInstruments': 200,
     'Position.otherFees': 32,
     'InstrumentView.venueSymbols': 32,
+    // Market data: books to their deepest (50 levels a side), a level or a quote over every venue.
+    'Book.bids': 50,
+    'Book.asks': 50,
+    'ConsolidatedBook.bids': 50,
+    'ConsolidatedBook.asks': 50,
+    'ConsolidatedLevel.venues': 32,
+    'ConsolidatedTop.venues': 32,
+    'Quote.venues': 32,
+    'Query.trades': 200,
+    'TradesUpdate.trades': 200,
   },
   jsonValues: 60,
 };

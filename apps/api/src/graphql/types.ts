@@ -273,6 +273,11 @@ export class VenueStatus {
   unexplainedOrders!: string[];
   @Field(() => VenueSessionStatus, { nullable: true, description: 'FIX venues: the session.' })
   session!: VenueSessionStatus | null;
+  @Field(() => DateTimeScalar, {
+    description:
+      'When the execution gateway reported this (now in its own process); one silent for 5 s is shown disconnected.',
+  })
+  reportedAt!: Date;
 }
 
 @ObjectType({ description: 'One recorded event of an order, for audit.' })

@@ -225,7 +225,7 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
       instruments: strategyInstruments,
       decimal: (text) => Decimal.parse(text),
       book: (venueId, instrumentId) => {
-        const book = marketData.book(venueId, instrumentId);
+        const book = marketData.orderBook(venueId, instrumentId);
         return book ? { bids: book.bids, asks: book.asks } : null;
       },
       bestBidAsk: (instrumentId) => {
@@ -234,7 +234,7 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
         // Only venues whose line is up: a down venue's last book is not a price to trade at.
         for (const { model, venue } of venues) {
           if (!venue.connected) continue;
-          const book = marketData.book(model.id, instrumentId);
+          const book = marketData.orderBook(model.id, instrumentId);
           const b = book?.bestBid?.price;
           const a = book?.bestAsk?.price;
           if (b && (!bid || b.gt(bid))) bid = b;

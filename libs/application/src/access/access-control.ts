@@ -335,4 +335,5 @@ const PERMISSION_WORDS: Record<Permission, string> = {
   audit: 'read the audit log',
   administer: 'manage principals, keys, grants, accounts or instruments',
   monitor: 'read the metrics',
+  'market-data': 'read market data',
 };

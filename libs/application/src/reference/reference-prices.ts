@@ -1,5 +1,6 @@
 import { Decimal, ReferencePrice } from '@oms/domain';
 import { Client } from 'pg';
+import { NotifiedReader } from './notified-reader';
 
 /** Notified (on commit) whenever the active gateway writes reference prices (`md_reference_prices`). */
 export const REFERENCE_PRICES_CHANNEL = 'oms_reference_prices';
@@ -57,8 +58,8 @@ export class FreshestReferencePrices implements ReferencePriceSource {
   }
 }
 
-/** How often the table is read even without a notice (a lost notice, a dropped connection). */
-const SAFETY_READ_MS = 1_000;
+/** How often the tables are read even without a notice (a lost notice, a dropped connection). */
+export const SAFETY_READ_MS = 1_000;
 
 /**
  * The reference prices the execution gateway publishes (`md_reference_prices`), held in memory for
@@ -67,16 +68,16 @@ const SAFETY_READ_MS = 1_000;
  */
 export class PublishedReferencePrices implements ReferencePriceSource {
   private readonly prices = new Map<string, ReferencePrice>();
-  private client: Client | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private reading: Promise<void> | null = null;
-  private readAgain = false;
-  private stopped = false;
+  private readonly reader: NotifiedReader;
 
-  private constructor(
-    private readonly connectionString: string,
-    private readonly safetyReadMs: number,
-  ) {}
+  private constructor(connectionString: string, safetyReadMs: number) {
+    this.reader = new NotifiedReader(
+      connectionString,
+      REFERENCE_PRICES_CHANNEL,
+      (client) => this.readOnce(client),
+      safetyReadMs,
+    );
+  }
 
   /** `safetyReadMs`: how often the table is read even without a notice. */
   static async start(
@@ -84,9 +85,7 @@ export class PublishedReferencePrices implements ReferencePriceSource {
     safetyReadMs = SAFETY_READ_MS,
   ): Promise<PublishedReferencePrices> {
     const prices = new PublishedReferencePrices(connectionString, safetyReadMs);
-    await prices.read();
-    prices.timer = setInterval(() => void prices.read().catch(() => undefined), safetyReadMs);
-    prices.timer.unref();
+    await prices.reader.start();
     return prices;
   }
 
@@ -98,77 +97,21 @@ export class PublishedReferencePrices implements ReferencePriceSource {
     return this.prices.get(instrumentId)?.price ?? null;
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.reading?.catch(() => undefined);
-    await this.client?.end().catch(() => undefined);
-    this.client = null;
+  stop(): Promise<void> {
+    return this.reader.stop();
   }
 
-  /** One read at a time; a notice during a read asks for one more. */
-  private read(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.reading) {
-      this.readAgain = true;
-      return this.reading;
-    }
-    this.reading = (async () => {
-      do {
-        this.readAgain = false;
-        await this.readOnce();
-      } while (this.readAgain && !this.stopped);
-    })().finally(() => (this.reading = null));
-    return this.reading;
-  }
-
-  private async readOnce(): Promise<void> {
-    const client = this.client ?? (await this.connect());
-    const { rows } = await client
-      .query<{ instrument_id: string; price: string; observed_ms: string }>(
-        `SELECT instrument_id, price::text AS price,
-                floor(extract(epoch FROM observed_at) * 1000)::bigint AS observed_ms
-           FROM md_reference_prices`,
-      )
-      .catch((error: unknown) => {
-        // A timed-out or failed read: start afresh on a new connection next time.
-        if (this.client === client) this.client = null;
-        void client.end().catch(() => undefined);
-        throw error;
-      });
+  private async readOnce(client: Client): Promise<void> {
+    const { rows } = await client.query<{ instrument_id: string; price: string; observed_ms: string }>(
+      `SELECT instrument_id, price::text AS price,
+              floor(extract(epoch FROM observed_at) * 1000)::bigint AS observed_ms
+         FROM md_reference_prices`,
+    );
     for (const row of rows) {
       this.prices.set(row.instrument_id, {
         price: Decimal.parse(row.price),
         observedAt: Number(row.observed_ms),
       });
     }
-  }
-
-  /**
-   * One connection listens and reads; after an error (or a read that hangs past its timeout) the next
-   * read connects again.
-   */
-  private async connect(): Promise<Client> {
-    const client = new Client({
-      connectionString: this.connectionString,
-      keepAlive: true,
-      query_timeout: Math.max(this.safetyReadMs, SAFETY_READ_MS) * 5,
-    });
-    const drop = () => {
-      if (this.client === client) this.client = null;
-      void client.end().catch(() => undefined);
-    };
-    client.on('notification', () => void this.read().catch(() => undefined));
-    client.on('error', drop);
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${REFERENCE_PRICES_CHANNEL}`);
-    } catch (error) {
-      drop();
-      throw error;
-    }
-    this.client = client;
-    return client;
   }
 }

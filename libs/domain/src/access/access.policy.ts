@@ -8,9 +8,11 @@ import { Principal } from './access';
  * - `manage-risk`: risk limits, halts and resumes;
  * - `audit`: the log itself (audit trail, chain verification and anchor);
  * - `administer`: principals, keys, grants, accounts and instruments;
- * - `monitor`: the process's metrics.
+ * - `monitor`: the process's metrics;
+ * - `market-data`: books, quotes, trades, reference prices and venue status, queried or subscribed.
  */
-export type Permission = 'trade' | 'cancel' | 'read' | 'manage-risk' | 'audit' | 'administer' | 'monitor';
+export type Permission =
+  'trade' | 'cancel' | 'read' | 'manage-risk' | 'audit' | 'administer' | 'monitor' | 'market-data';
 
 const ACCOUNT_PERMISSIONS: readonly Permission[] = ['trade', 'cancel', 'read'];
 
@@ -44,6 +46,9 @@ export function permits(principal: Principal, permission: Permission, accountId?
     case 'monitor':
       // Those who run and watch the OMS; a trader's view is its own accounts.
       return has('RISK_OFFICER') || has('AUDITOR') || has('ADMIN');
+    case 'market-data':
+      // Whoever trades or judges trading; an admin's work is access and reference data.
+      return has('TRADER') || has('RISK_OFFICER') || has('AUDITOR');
   }
 }
 

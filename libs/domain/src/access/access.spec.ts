@@ -197,6 +197,13 @@ describe('who may do what', () => {
     expect(readableAccounts(adm)).toEqual([]);
   });
 
+  it('market data is for those who trade or judge trading: traders, risk officers and auditors', () => {
+    expect([ann, rob, aud, adm].map((p) => permits(p, 'market-data'))).toEqual([true, true, true, false]);
+    // A trader without a single granted account still sees the market.
+    const bea = [created('bea', 'TRADER')].reduce(accessDecider.evolve, accessDecider.initialState());
+    expect(permits(bea.principals.get('bea')!, 'market-data')).toBe(true);
+  });
+
   it('a disabled principal may do nothing', () => {
     expect(permits({ ...rob, disabledAt: iso() }, 'manage-risk')).toBe(false);
   });

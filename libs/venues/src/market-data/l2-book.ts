@@ -1,4 +1,4 @@
-import { Decimal } from '@oms/domain';
+import { Decimal, midOf } from '@oms/domain';
 import { MarketEvent, PriceLevel } from './market-data';
 
 /**
@@ -47,11 +47,9 @@ export class L2Book {
 
   /** Mid price, or the one side there is, or null for an empty book. */
   get mid(): Decimal | null {
-    const bid = this.bestBid?.price;
-    const ask = this.bestAsk?.price;
-    if (bid && ask)
-      return bid.plus(ask).dividedBy(Decimal.of(2), Math.max(bid.decimalPlaces(), ask.decimalPlaces()) + 1);
-    return bid ?? ask ?? null;
+    const bid = this.bestBid?.price ?? null;
+    const ask = this.bestAsk?.price ?? null;
+    return midOf(bid, ask) ?? bid ?? ask;
   }
 }
 
