@@ -10,7 +10,7 @@ import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { createOmsApp } from '../apps/oms/src/oms-app';
-import { OmsRuntime } from '../apps/oms/src/oms-runtime';
+import { OmsRuntime, RuntimeOptions } from '../apps/oms/src/oms-runtime';
 import { OmsSettings, Role } from '../apps/oms/src/settings';
 import { testSettings } from '../apps/oms/test/harness';
 
@@ -51,6 +51,7 @@ export async function startBenchOms(
   roles: Role[] = ['api', 'projector', 'ledger'],
   workerRoles: Role[] = [],
   settings: Partial<OmsSettings> = {},
+  options: RuntimeOptions = {},
 ): Promise<{
   server: RunningPostgres;
   /** The embedded server's data directory (its postmaster.pid: CPU accounting). */
@@ -68,7 +69,7 @@ export async function startBenchOms(
   const runtime = await OmsRuntime.start(
     { ...testSettings(server.connectionString, roles), ...settings },
     silentLogger,
-    roles.includes('gateway') ? {} : { referencePrices: fixedPrices() },
+    roles.includes('gateway') ? options : { referencePrices: fixedPrices(), ...options },
   );
   const app = await createOmsApp(runtime);
   await runtime.whenReady();

@@ -14,6 +14,7 @@ const suites: BenchSuite[] = [
   { name: 'overload', run: () => import('./overload.bench').then((m) => m.run()) },
   { name: 'matching engine', run: () => import('./matching.bench').then((m) => m.run()) },
   { name: 'execution', run: () => import('./execution.bench').then((m) => m.run()) },
+  { name: 'market data', run: () => import('./market-data.bench').then((m) => m.run()) },
   { name: 'audit', run: () => import('./audit.bench').then((m) => m.run()) },
   { name: 'backtest', run: () => import('./backtest.bench').then((m) => m.run()) },
 ];
@@ -25,7 +26,8 @@ const suites: BenchSuite[] = [
 function runInOwnProcess(suite: BenchSuite): Promise<BenchFigure[]> {
   return new Promise((resolve, reject) => {
     const child = fork(__filename, [], {
-      execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
+      // --expose-gc: a suite may measure the heap after a collection (what stays, not what is garbage).
+      execArgv: ['--expose-gc', '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
       env: { ...process.env, OMS_BENCH_SUITE: suite.name },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
