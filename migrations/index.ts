@@ -14,6 +14,7 @@ import { AuditTrailIndexes1764700000000 } from './1764700000000-audit-trail-inde
 import { AtomicGroupAppend1764800000000 } from './1764800000000-atomic-group-append';
 import { AppendGenericPlans1764900000000 } from './1764900000000-append-generic-plans';
 import { MarketData1765000000000 } from './1765000000000-market-data';
+import { GatewayHeldOrders1765100000000 } from './1765100000000-gateway-held-orders';
 
 /** Every migration, in order. Listed explicitly (no globs) so jest, ts-node and the build agree. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -32,6 +33,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AtomicGroupAppend1764800000000,
   AppendGenericPlans1764900000000,
   MarketData1765000000000,
+  GatewayHeldOrders1765100000000,
 ];
 
 /**

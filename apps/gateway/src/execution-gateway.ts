@@ -7,7 +7,16 @@ import {
   domainEventOf,
   orderIdOf,
 } from '@oms/application';
-import { Decimal, Order, OrderState, WORKING_CHILD_STATUSES, endsOrder, reducedToDone } from '@oms/domain';
+import {
+  Decimal,
+  Order,
+  OrderState,
+  WORKING_CHILD_STATUSES,
+  endsOrder,
+  heldByOms,
+  isTriggeredType,
+  reducedToDone,
+} from '@oms/domain';
 import { EventMetadata, EventStore } from '@oms/event-store';
 import {
   Clock,
@@ -30,6 +39,7 @@ import {
   routeOrder,
 } from '@oms/venues';
 import { OrderExpiry } from './order-expiry';
+import { HeldOrderRelease, TriggerWatcher } from './trigger-watcher';
 import { GATEWAY_ACTOR, GatewayOrders, GatewayStopped, metadata } from './gateway-orders';
 import { SliceTracker } from './slice-tracker';
 import { VenueReconciler } from './venue-reconciler';
@@ -39,7 +49,7 @@ import { WorkingSliceChanges, WorkingSliceRecord } from './working-slices';
 export { GatewayStopped } from './gateway-orders';
 
 /** Client intents the gateway carries out at the venues. */
-const INTENTS = ['OrderAccepted', 'OrderCancelRequested', 'OrderReplaceRequested'] as const;
+const INTENTS = ['OrderAccepted', 'OrderReleased', 'OrderCancelRequested', 'OrderReplaceRequested'] as const;
 /** What keeps the gateway's record of working slices: slices sent and closed, orders ended. */
 const SLICE_FACTS = [
   'VenueOrderSubmitted',
@@ -77,6 +87,8 @@ export interface GatewayDeps {
   logger: Logger;
   /** The lock was lost under the running gateway: it has stopped; its process should exit. */
   onLost?: (reason: string) => void;
+  /** Releases held orders (stops, trailing stops, if-touched) when they trigger; none: they are not watched. */
+  heldOrders?: HeldOrderRelease;
 }
 
 export interface VenueStatus extends VenueLineStatus {
@@ -125,6 +137,8 @@ export class ExecutionGateway {
   private readonly requests: VenueRequests;
   private readonly reconciler: VenueReconciler;
   private readonly expiry: OrderExpiry;
+  /** Held orders (stops, trailing stops, if-touched) watched for their trigger; none without a release. */
+  private readonly triggers: TriggerWatcher | null;
   private readonly log: Logger;
   private unregisterGauges: (() => void) | null = null;
 
@@ -166,6 +180,16 @@ export class ExecutionGateway {
     this.expiry = new OrderExpiry(this.orders, deps.clock, options.expiryGraceMs ?? 1_000, (work, what) =>
       this.background(work, what),
     );
+    this.triggers = deps.heldOrders
+      ? new TriggerWatcher(
+          deps.marketData,
+          this.orders,
+          deps.heldOrders,
+          deps.clock,
+          this.log,
+          (work, what) => this.background(work, what),
+        )
+      : null;
     this.processor = new Processor<GatewayEventType>(
       {
         name: 'execution-gateway',
@@ -189,6 +213,7 @@ export class ExecutionGateway {
   async stop(): Promise<void> {
     this.orders.stop();
     this.expiry.stop();
+    this.triggers?.stop();
     for (const line of this.lines.values()) line.stop();
     this.unregisterGauges?.();
     await this.processor.stop();
@@ -254,6 +279,14 @@ export class ExecutionGateway {
       this.tracker.track(slice.venueId, slice.childId, slice.orderId);
       working.add(slice.orderId);
     }
+    // Orders held before this start (stops, trailing stops): watched again, as the log last left them.
+    for (const orderId of await this.deps.workingSlices.loadHeld()) {
+      const { state } = await this.orders.load(orderId);
+      if (state.exists) {
+        this.expiry.watch(state);
+        this.triggers?.watch(state);
+      }
+    }
     // Orders routed before this start: their expiry is watched again.
     for (const orderId of working) {
       const { state } = await this.orders.load(orderId);
@@ -281,11 +314,22 @@ export class ExecutionGateway {
   }
 
   private async handleBatch(events: Recorded<GatewayEventType>[]) {
-    const changes: WorkingSliceChanges = { sent: [], closedSlices: [], endedOrders: [] };
+    const changes: WorkingSliceChanges = {
+      sent: [],
+      closedSlices: [],
+      endedOrders: [],
+      held: [],
+      released: [],
+    };
     const intents: Intent[] = [];
     for (const event of events) {
       switch (event.type) {
         case 'OrderAccepted':
+          if (isTriggeredType(event.data.type)) changes.held?.push(event.data.orderId);
+          intents.push(event);
+          break;
+        case 'OrderReleased':
+          changes.released?.push(event.data.orderId);
           intents.push(event);
           break;
         case 'OrderCancelRequested':
@@ -316,6 +360,7 @@ export class ExecutionGateway {
           if (endsOrder(domainEventOf(event))) {
             changes.endedOrders.push(event.data.orderId);
             this.expiry.forget(event.data.orderId);
+            this.triggers?.forget(event.data.orderId);
           }
       }
     }
@@ -336,7 +381,8 @@ export class ExecutionGateway {
       const { state } = loaded;
       if (!state.exists) return;
       const cause = metadata(event.metadata.correlationId, event.eventId, GATEWAY_ACTOR);
-      if (event.type === 'OrderAccepted') await this.route(state, cause, loaded);
+      if (event.type === 'OrderAccepted' || event.type === 'OrderReleased')
+        await this.route(state, cause, loaded);
       else if (event.type === 'OrderReplaceRequested') await this.replaceSlices(state, cause);
       else await this.cancelSlices(state, cause);
     });
@@ -348,6 +394,8 @@ export class ExecutionGateway {
    */
   private async route(order: Order, cause: EventMetadata, loaded: Loaded<OrderState>): Promise<void> {
     this.expiry.watch(order);
+    // Held by the OMS until its trigger: watched here, routed once released.
+    if (heldByOms(order)) return this.triggers?.watch(order);
     if (Object.keys(order.children).length > 0) {
       for (const child of Object.values(order.children)) {
         if (WORKING_CHILD_STATUSES.includes(child.status)) await this.reconciler.resolve(order, child);

@@ -1,4 +1,5 @@
 import {
+  workingTypeOf,
   ChildSlice,
   Decimal,
   Order,
@@ -90,7 +91,8 @@ export class VenueRequests {
     let handedOver = 0;
     try {
       // A protected MARKET order: a limit at its protection price, what it cannot take there canceled.
-      const protectedMarket = order.terms.type === 'MARKET' && slice.limitPrice !== null;
+      const type = workingTypeOf(order);
+      const protectedMarket = type === 'MARKET' && slice.limitPrice !== null;
       const timeInForce = protectedMarket
         ? 'IOC'
         : venueTimeInForce(order.terms.timeInForce, line.venue.capabilities);
@@ -98,7 +100,7 @@ export class VenueRequests {
         clientOrderId: slice.childId,
         instrumentId: order.terms.instrumentId,
         side: order.terms.side,
-        type: protectedMarket ? 'LIMIT' : order.terms.type,
+        type: protectedMarket ? 'LIMIT' : type,
         timeInForce,
         quantity: Decimal.parse(slice.quantity),
         limitPrice: slice.limitPrice === null ? null : Decimal.parse(slice.limitPrice),

@@ -15,13 +15,22 @@ export class WorkingSliceRow implements WorkingSlice {
   @Column({ name: 'venue_id' }) venueId!: string;
 }
 
-export const GATEWAY_ENTITIES = [WorkingSliceRow];
+/** An order the OMS holds until its trigger (stop, trailing stop, if-touched), not yet released. */
+@Entity({ name: 'gw_held_orders' })
+export class HeldOrderRow {
+  @PrimaryColumn({ name: 'order_id' }) orderId!: string;
+}
 
-/** What a batch of the log changed in the working slices. */
+export const GATEWAY_ENTITIES = [WorkingSliceRow, HeldOrderRow];
+
+/** What a batch of the log changed in the working slices and the held orders. */
 export interface WorkingSliceChanges {
   sent: WorkingSlice[];
   closedSlices: string[];
   endedOrders: string[];
+  /** Held orders accepted, and held orders released to the venues. */
+  held?: string[];
+  released?: string[];
 }
 
 /**
@@ -32,6 +41,8 @@ export interface WorkingSliceChanges {
  */
 export interface WorkingSliceRecord {
   load(): Promise<WorkingSlice[]>;
+  /** The held orders to watch again. */
+  loadHeld(): Promise<string[]>;
   /** The write to commit with the checkpoint; none when nothing changed or nothing is durable. */
   write(changes: WorkingSliceChanges): CheckpointWrite | undefined;
 }
@@ -44,12 +55,32 @@ export class PostgresWorkingSlices implements WorkingSliceRecord {
     return this.dataSource.getRepository(WorkingSliceRow).find();
   }
 
-  write({ sent, closedSlices, endedOrders }: WorkingSliceChanges): CheckpointWrite | undefined {
-    if (sent.length === 0 && closedSlices.length === 0 && endedOrders.length === 0) return undefined;
+  async loadHeld(): Promise<string[]> {
+    return (await this.dataSource.getRepository(HeldOrderRow).find()).map((row) => row.orderId);
+  }
+
+  write({
+    sent,
+    closedSlices,
+    endedOrders,
+    held = [],
+    released = [],
+  }: WorkingSliceChanges): CheckpointWrite | undefined {
+    if (sent.length + closedSlices.length + endedOrders.length + held.length + released.length === 0) {
+      return undefined;
+    }
     return async (tx) => {
       const rows = tx.getRepository(WorkingSliceRow);
+      const heldRows = tx.getRepository(HeldOrderRow);
       if (sent.length > 0) await rows.upsert(sent, ['childId']);
       if (closedSlices.length > 0) await rows.delete({ childId: In(closedSlices) });
+      if (held.length > 0)
+        await heldRows.upsert(
+          held.map((orderId) => ({ orderId })),
+          ['orderId'],
+        );
+      const done = [...released, ...endedOrders];
+      if (done.length > 0) await heldRows.delete({ orderId: In(done) });
       if (endedOrders.length > 0) await rows.delete({ orderId: In(endedOrders) });
     };
   }
@@ -58,6 +89,10 @@ export class PostgresWorkingSlices implements WorkingSliceRecord {
 /** Nothing survives the process (backtests): the gateway's memory is the whole record. */
 export class NoWorkingSliceRecord implements WorkingSliceRecord {
   async load(): Promise<WorkingSlice[]> {
+    return [];
+  }
+
+  async loadHeld(): Promise<string[]> {
     return [];
   }
 

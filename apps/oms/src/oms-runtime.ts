@@ -10,6 +10,7 @@ import {
   PublishedReferencePrices,
   ReferencePriceSource,
   createCommandSide,
+  heldOrderRelease,
   IntakeGate,
   ROUTING_PROCESSOR,
   withAppendMetrics,
@@ -222,6 +223,7 @@ export class OmsRuntime {
             marketData,
             clock,
             logger,
+            heldOrders: heldOrderRelease(commandSide),
             onLost: (reason) => void runtime?.gatewayLost(reason),
           })
         : null;

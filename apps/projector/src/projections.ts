@@ -78,6 +78,11 @@ const ORDER_EVENTS = [
   'TradeCorrected',
   'VenueOrderRestated',
   'OrderRestated',
+  'OrderArmed',
+  'TrailingStopMoved',
+  'OrderTriggered',
+  'OrderReleased',
+  'OrderReleaseRefused',
 ] as const satisfies readonly OrderEvent['type'][];
 /** Every order event changes the row's snapshot: leaving one out is a compile error here. */
 export const EVERY_ORDER_EVENT_PROJECTED: Exclude<

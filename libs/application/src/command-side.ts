@@ -1,4 +1,6 @@
+import { Decimal, MarketObservation } from '@oms/domain';
 import { EventStore } from '@oms/event-store';
+import { CommandContext } from './command-context';
 import { Clock } from '@oms/platform';
 import { AccessControl } from './access/access-control';
 import { AccountSnapshots } from './accounts/account-snapshots';
@@ -7,6 +9,7 @@ import { AggregateStore } from './aggregates/aggregate-store';
 import { KeyedQueue } from './aggregates/keyed-queue';
 import { IntakeGate } from './orders/intake-gate';
 import { PlaceOrderProcess } from './orders/place-order';
+import { ReleaseOrderProcess } from './orders/release-order';
 import { ReferenceData } from './reference/reference-data';
 import { ReferencePriceSource } from './reference/reference-prices';
 
@@ -24,6 +27,8 @@ export interface CommandSide {
   reference: ReferenceData;
   orderQueue: KeyedQueue;
   placeOrders: PlaceOrderProcess;
+  /** Held orders (stops, trailing stops, if-touched) released when they trigger. */
+  releaseOrders: ReleaseOrderProcess;
   access: AccessControl;
 }
 
@@ -47,6 +52,28 @@ export function createCommandSide(
     clock,
     intake,
   );
+  const releaseOrders = new ReleaseOrderProcess(aggregates, accounts, reference, prices, orderQueue, clock);
   const access = new AccessControl(aggregates, clock);
-  return { store, clock, prices, aggregates, accounts, reference, orderQueue, placeOrders, access };
+  return {
+    store,
+    clock,
+    prices,
+    aggregates,
+    accounts,
+    reference,
+    orderQueue,
+    placeOrders,
+    releaseOrders,
+    access,
+  };
+}
+
+/** How the execution gateway releases held orders through a command side (risk again, on its accounts). */
+export function heldOrderRelease(side: CommandSide) {
+  return {
+    trigger: (orderId: string, price: string, market: MarketObservation, ctx: CommandContext) =>
+      side.releaseOrders.trigger(orderId, price, market, ctx),
+    tickSize: (instrumentId: string): Decimal | null =>
+      side.reference.instrument(instrumentId).instrument?.tickSize ?? null,
+  };
 }

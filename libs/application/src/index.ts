@@ -19,6 +19,7 @@ export * from './reference/reference-prices';
 export * from './reference/published-market-data';
 export * from './orders/order-id';
 export * from './orders/place-order';
+export * from './orders/release-order';
 export * from './orders/intake-gate';
 export * from './processing/active-instance-lock';
 export * from './processing/checkpoints';

@@ -18,3 +18,4 @@ export * from './access/access';
 export * from './access/access.policy';
 export * from './market/market-data-view';
 export * from './market/consolidated';
+export * from './orders/order.triggers';

@@ -1,4 +1,4 @@
-import { Decimal, Liquidity, OrderType, Side, TimeInForce } from '@oms/domain';
+import { Decimal, Liquidity, OrderType, Side, TimeInForce, VenueOrderType } from '@oms/domain';
 import { MarketEvent } from './market-data/market-data';
 
 /**
@@ -27,7 +27,8 @@ export interface VenueOrderRequest {
   clientOrderId: string;
   instrumentId: string;
   side: Side;
-  type: OrderType;
+  /** Triggered types never reach a venue: the OMS releases them as one of these. */
+  type: VenueOrderType;
   timeInForce: TimeInForce;
   quantity: Decimal;
   limitPrice: Decimal | null;

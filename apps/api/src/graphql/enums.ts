@@ -2,6 +2,8 @@ import {
   ACCESS_ROLES,
   HALT_LEVELS,
   LIQUIDITY,
+  OFFSET_TYPES,
+  TRIGGER_TYPES,
   ORDER_STATUSES,
   ORDER_TYPES,
   SIDES,
@@ -23,10 +25,28 @@ export const LiquidityEnum = enumOf(LIQUIDITY);
 export const HaltScopeEnum = enumOf(HALT_SCOPES);
 export const HaltLevelEnum = enumOf(HALT_LEVELS);
 export const TradingStateEnum = enumOf(['ACTIVE', ...HALT_LEVELS] as const);
+export const TriggerTypeEnum = enumOf(TRIGGER_TYPES);
+export const OffsetTypeEnum = enumOf(OFFSET_TYPES);
+export const TRIGGER_STATUSES = ['ACCEPTED', 'ARMED', 'RELEASED'] as const;
+export const TriggerStatusEnum = enumOf(TRIGGER_STATUSES);
 export const BREAKER_STATES = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
 export const BreakerStateEnum = enumOf(BREAKER_STATES);
 
 registerEnumType(SideEnum, { name: 'Side' });
+registerEnumType(TriggerTypeEnum, {
+  name: 'TriggerType',
+  description:
+    'What a triggered order watches: LAST trade, BID_ASK (a buy the ask, a sell the bid), or MARK.',
+});
+registerEnumType(OffsetTypeEnum, {
+  name: 'OffsetType',
+  description: 'A trailing offset in PRICE or BASIS_POINTS.',
+});
+registerEnumType(TriggerStatusEnum, {
+  name: 'TriggerStatus',
+  description:
+    'A held order: ACCEPTED (not yet watched), ARMED (watched by the OMS), RELEASED (sent on to the venues).',
+});
 registerEnumType(OrderTypeEnum, { name: 'OrderType' });
 registerEnumType(TimeInForceEnum, { name: 'TimeInForce' });
 registerEnumType(OrderStatusEnum, { name: 'OrderStatus' });

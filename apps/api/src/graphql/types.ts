@@ -1,4 +1,14 @@
-import { Decimal, Liquidity, OrderStatus, OrderType, Side, TimeInForce, TradingState } from '@oms/domain';
+import {
+  Decimal,
+  Liquidity,
+  OffsetType,
+  OrderStatus,
+  OrderType,
+  Side,
+  TimeInForce,
+  TradingState,
+  TriggerType,
+} from '@oms/domain';
 import { VENUE_ID } from '@oms/venues';
 import { HaltScope } from '../commands/commands';
 import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
@@ -20,6 +30,9 @@ import {
   BreakerStateEnum,
   HaltScopeEnum,
   LiquidityEnum,
+  OffsetTypeEnum,
+  TriggerStatusEnum,
+  TriggerTypeEnum,
   OrderStatusEnum,
   OrderTypeEnum,
   SideEnum,
@@ -90,6 +103,20 @@ export class Order {
   })
   rejections!: Rejection[];
   @Field(() => [Fill]) fills!: Fill[];
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description: 'Triggered types: the trigger price as it stands (a trailing stop’s moves with the market).',
+  })
+  stopPrice!: Decimal | null;
+  @Field(() => TriggerTypeEnum, { nullable: true }) triggerType!: TriggerType | null;
+  @Field(() => TriggerStatusEnum, { nullable: true, description: 'Triggered types: where the trigger is.' })
+  triggerStatus!: string | null;
+  @Field(() => DateTimeScalar, { nullable: true }) triggeredAt!: Date | null;
+  @Field(() => DecimalScalar, { nullable: true }) trailingOffset!: Decimal | null;
+  @Field(() => OffsetTypeEnum, { nullable: true }) trailingOffsetType!: OffsetType | null;
+  @Field(() => DecimalScalar, { nullable: true }) limitOffset!: Decimal | null;
+  @Field(() => Boolean) postOnly!: boolean;
+  @Field(() => DecimalScalar, { nullable: true }) displayQuantity!: Decimal | null;
   @Field(() => DateTimeScalar) createdAt!: Date;
   @Field(() => DateTimeScalar) updatedAt!: Date;
 }
@@ -130,6 +157,35 @@ export class PlaceOrderInput {
   @IsOptional()
   @Matches(VENUE_ID, { message: 'venueId: 1–32 letters, digits, "_", "." or "-".' })
   venueId?: string | null;
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description: 'STOP, STOP_LIMIT, MARKET_IF_TOUCHED, LIMIT_IF_TOUCHED: the trigger price (FIX StopPx).',
+  })
+  stopPrice?: Decimal | null;
+  @Field(() => DecimalScalar, { nullable: true, description: 'Trailing types: how far the stop trails.' })
+  trailingOffset?: Decimal | null;
+  @Field(() => OffsetTypeEnum, {
+    nullable: true,
+    description: 'Trailing types: PRICE (default) or BASIS_POINTS.',
+  })
+  trailingOffsetType?: OffsetType | null;
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description: 'TRAILING_STOP_LIMIT: the limit is this far beyond the stop when it triggers (default 0).',
+  })
+  limitOffset?: Decimal | null;
+  @Field(() => TriggerTypeEnum, {
+    nullable: true,
+    description: 'Triggered types: what is watched (default LAST).',
+  })
+  triggerType?: TriggerType | null;
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'LIMIT: rest only; refused by the venue if it would take.',
+  })
+  postOnly?: boolean | null;
+  @Field(() => DecimalScalar, { nullable: true, description: 'LIMIT: iceberg, show this much at a time.' })
+  displayQuantity?: Decimal | null;
 }
 
 @ObjectType()

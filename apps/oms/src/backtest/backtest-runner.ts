@@ -7,6 +7,7 @@ import {
   SoleInstance,
   accountStream,
   createCommandSide,
+  heldOrderRelease,
   orderIdOf,
   orderStream,
 } from '@oms/application';
@@ -131,6 +132,7 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
       marketData,
       clock,
       logger,
+      heldOrders: heldOrderRelease(side),
     },
     { random: () => unsafeUniformIntDistribution(0, 999_999, jitter) / 1_000_000 },
   );

@@ -9,8 +9,13 @@ import {
   Rejection,
   Side,
   TimeInForce,
+  OffsetType,
+  TriggerType,
+  TypedOrderFields,
+  isTriggeredType,
   marketProtectionPrice,
   orderDecider,
+  orderFieldProblem,
   riskReferenceOf,
   isoTimestamp,
   sessionEndAfter,
@@ -40,6 +45,14 @@ export interface PlaceOrderRequest {
   venueId: string | null;
   /** GTD only: when the order expires (ISO-8601 UTC). */
   expireAt?: string | null;
+  /** Type-dependent fields (see orderFieldProblem): each type takes only those it uses. */
+  stopPrice?: Decimal | null;
+  trailingOffset?: Decimal | null;
+  trailingOffsetType?: OffsetType | null;
+  limitOffset?: Decimal | null;
+  triggerType?: TriggerType | null;
+  postOnly?: boolean | null;
+  displayQuantity?: Decimal | null;
 }
 
 export interface PlaceOrderOutcome {
@@ -99,6 +112,7 @@ export class PlaceOrderProcess {
       limitPrice: request.limitPrice === null ? null : request.limitPrice.toString(),
       venueId: request.venueId,
       ...(request.expireAt ? { expireAt: request.expireAt } : {}),
+      ...typedTerms(request),
     };
     const stream = orderStream(orderId);
     // A retry of an order placed here lately: answer from the order without touching the account.
@@ -223,10 +237,41 @@ function validateShape(request: PlaceOrderRequest): void {
   if (!request.quantity.isPositive()) {
     throw new Refusal('INVALID_QUANTITY', `Quantity must be greater than zero (got ${request.quantity}).`);
   }
-  if (request.type === 'LIMIT' && request.limitPrice === null) {
-    throw new Refusal('LIMIT_PRICE_REQUIRED', 'A LIMIT order needs a limitPrice.');
+  const problem = orderFieldProblem(typedFields(request));
+  if (problem) throw new Refusal(problem.code, problem.message);
+  if (request.displayQuantity && request.displayQuantity.gt(request.quantity)) {
+    throw new Refusal(
+      'INVALID_QUANTITY',
+      `displayQuantity ${request.displayQuantity} is more than the order's quantity ${request.quantity}.`,
+    );
   }
-  if (request.limitPrice !== null && !request.limitPrice.isPositive()) {
-    throw new Refusal('INVALID_PRICE', `limitPrice must be greater than zero (got ${request.limitPrice}).`);
+}
+
+function typedFields(request: PlaceOrderRequest): TypedOrderFields {
+  return {
+    type: request.type,
+    limitPrice: request.limitPrice,
+    stopPrice: request.stopPrice ?? null,
+    trailingOffset: request.trailingOffset ?? null,
+    trailingOffsetType: request.trailingOffsetType ?? null,
+    limitOffset: request.limitOffset ?? null,
+    triggerType: request.triggerType ?? null,
+    postOnly: request.postOnly ?? false,
+    displayQuantity: request.displayQuantity ?? null,
+  };
+}
+
+/** The type-dependent terms, with their defaults made explicit (a trigger on the LAST trade, offsets in price). */
+function typedTerms(request: PlaceOrderRequest): Partial<OrderTerms> {
+  const terms: Partial<OrderTerms> = {};
+  if (request.stopPrice) terms.stopPrice = request.stopPrice.toString();
+  if (request.trailingOffset) {
+    terms.trailingOffset = request.trailingOffset.toString();
+    terms.trailingOffsetType = request.trailingOffsetType ?? 'PRICE';
   }
+  if (request.limitOffset) terms.limitOffset = request.limitOffset.toString();
+  if (isTriggeredType(request.type)) terms.triggerType = request.triggerType ?? 'LAST';
+  if (request.postOnly) terms.postOnly = true;
+  if (request.displayQuantity) terms.displayQuantity = request.displayQuantity.toString();
+  return terms;
 }

@@ -13,7 +13,13 @@ import {
   initialAccountState,
   isNewerSequence,
 } from './account';
-import { PreTradeRequest, buildRiskContext, riskReferenceOf, runPreTradeChecks } from './risk-checks';
+import {
+  PreTradeRequest,
+  RiskKind,
+  buildRiskContext,
+  riskReferenceOf,
+  runPreTradeChecks,
+} from './risk-checks';
 import { isoTimestamp } from '../shared/time';
 
 export type SetRiskLimits = Command<'SetRiskLimits', { accountId: string; limits: RiskLimitsData }>;
@@ -26,6 +32,11 @@ export type ReserveReplacement = Command<
   'ReserveReplacement',
   { accountId: string; request: PreTradeRequest }
 >;
+/**
+ * A held order triggered: pre-trade risk runs again on what it is released as (every check but the
+ * order-rate throttle), and its reservation becomes that order's.
+ */
+export type ReserveRelease = Command<'ReserveRelease', { accountId: string; request: PreTradeRequest }>;
 export type ReleaseExposure = Command<
   'ReleaseExposure',
   { accountId: string; orderId: string; reason: string; sourceSequence: string | null }
@@ -99,6 +110,7 @@ export type AccountCommand =
   | ResumeTrading
   | ReserveExposure
   | ReserveReplacement
+  | ReserveRelease
   | ReleaseExposure
   | AdjustReservation
   | BookFill
@@ -167,7 +179,7 @@ function setRiskLimits(command: SetRiskLimits, state: AccountState): Decision<Ac
 function reserveExposure(
   command: ReserveExposure,
   state: AccountState,
-  kind: 'new' | 'replace' = 'new',
+  kind: RiskKind = 'new',
 ): Decision<AccountEvent> {
   const { request, accountId } = command.data;
   const now = command.metadata.now;
@@ -194,6 +206,32 @@ function reserveExposure(
       ...riskReferenceOf(referencePrice),
     },
   });
+}
+
+/** The released order's exposure replaces what was held for it when it was placed. */
+function reserveRelease(command: ReserveRelease, state: AccountState): Decision<AccountEvent> {
+  const { accountId, request } = command.data;
+  const withoutCurrent = evolveAccount(state, {
+    type: 'ExposureReleased',
+    data: {
+      accountId,
+      orderId: request.order.orderId,
+      quantity: '0',
+      notional: '0',
+      reason: 'release',
+      releasedAt: isoTimestamp(command.metadata.now),
+      sourceSequence: null,
+    },
+  });
+  const decision = reserveExposure({ ...command, type: 'ReserveExposure' }, withoutCurrent, 'release');
+  if (!decision.accepted) return decision;
+  return accept(
+    ...decision.events.map((event): AccountEvent =>
+      event.type === 'ExposureReserved'
+        ? { type: 'ExposureReserved', data: { ...event.data, release: true } }
+        : event,
+    ),
+  );
 }
 
 /**
@@ -463,6 +501,8 @@ export function decideAccount(command: AccountCommand, state: AccountState): Dec
       });
     case 'ReserveExposure':
       return reserveExposure(command, state);
+    case 'ReserveRelease':
+      return reserveRelease(command, state);
     case 'ReserveReplacement':
       return reserveReplacement(command, state);
     case 'ReleaseExposure':

@@ -122,6 +122,8 @@ export type ExposureReserved = DomainEvent<
     reservedAt: string;
     /** For new terms of a working order: held at the larger of the old and the new exposure. */
     replace?: true;
+    /** For a held order released when it triggered: its exposure as released (no new order counted). */
+    release?: true;
   } & Partial<RiskReference> // what the checks judged (absent on events written before it was kept)
 >;
 export type ExposureReleased = DomainEvent<
@@ -430,9 +432,11 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
       };
       const reservations = base.reservations.set(d.orderId, reservation);
       const at = epochMs(d.reservedAt);
-      const times = d.replace
-        ? { recentReplaceTimes: withOrderTime(base.recentReplaceTimes, at, state.limits, 'replace') }
-        : { recentOrderTimes: withOrderTime(base.recentOrderTimes, at, state.limits, 'new') };
+      const times = d.release
+        ? {}
+        : d.replace
+          ? { recentReplaceTimes: withOrderTime(base.recentReplaceTimes, at, state.limits, 'replace') }
+          : { recentOrderTimes: withOrderTime(base.recentOrderTimes, at, state.limits, 'new') };
       return {
         ...base,
         reservations,

@@ -2,6 +2,7 @@ import { Decimal, DecimalString } from '../decimal/decimal';
 import { isoTimestamp } from '../shared/time';
 import { Halt, Instrument } from '../instruments/instrument';
 import { OrderTerms } from '../orders/order';
+import { takesLimitPrice } from '../orders/order.triggers';
 import { Rejection } from '../shared/decision';
 import {
   AccountState,
@@ -105,8 +106,11 @@ export interface RiskContext {
   orderQuantity: Decimal | null;
   /** What is left to fill (the total, for a new order): what exposure is held for. */
   quantity: Decimal | null;
-  /** A new order, or new terms for a working one (a replace: its own throttle). */
-  kind: 'new' | 'replace';
+  /**
+   * A new order, new terms for a working one (a replace: its own throttle), or a held order released
+   * when it triggered (no throttle: the trader placed it long ago).
+   */
+  kind: RiskKind;
   limitPrice: Decimal | null;
   /** The worst price the order can trade at: its limit, or for a market order the collar edge. */
   reservationPrice: Decimal | null;
@@ -157,24 +161,20 @@ export function referenceUsable(reference: ReferencePrice, nowMs: number): boole
   );
 }
 
+export type RiskKind = 'new' | 'replace' | 'release';
+
 export function buildRiskContext(
   account: AccountState,
   request: PreTradeRequest,
   nowMs: number,
-  kind: 'new' | 'replace' = 'new',
+  kind: RiskKind = 'new',
 ): RiskContext {
   const orderQuantity = parseOrNull(request.order.quantity);
   const filled = request.filledQuantity ? parseOrNull(request.filledQuantity) : Decimal.ZERO;
   const quantity = orderQuantity && filled ? orderQuantity.minus(filled) : null;
   const limitPrice = parseOrNull(request.order.limitPrice);
   const limits = account.limits;
-  let reservationPrice: Decimal | null = null;
-  if (request.order.type === 'LIMIT') {
-    reservationPrice = limitPrice !== null && limitPrice.isPositive() ? limitPrice : null;
-  } else if (request.referencePrice && limits && referenceUsable(request.referencePrice, nowMs)) {
-    const reference = request.referencePrice.price;
-    reservationPrice = reference.plus(reference.times(limits.priceCollarFraction));
-  }
+  const reservationPrice = worstPrice(request, limitPrice, limits, nowMs);
   const notional =
     quantity !== null && quantity.isPositive() && reservationPrice !== null
       ? quantity.times(reservationPrice)
@@ -194,6 +194,40 @@ export function buildRiskContext(
 }
 
 const rejection = (code: RiskRejectionCode, message: string): RiskRejection => ({ code, message });
+
+/**
+ * The worst price the order can trade at, which its exposure is held at: a limit price; a MARKET
+ * order's collar edge above the reference; a stop or if-touched order released as MARKET, the collar
+ * edge above its trigger; a trailing stop, above the reference plus its offset (it may trigger there);
+ * a trailing stop-limit, the reference plus its offset and its limit offset.
+ */
+function worstPrice(
+  request: PreTradeRequest,
+  limitPrice: Decimal | null,
+  limits: RiskLimits | null,
+  nowMs: number,
+): Decimal | null {
+  const { order } = request;
+  if (takesLimitPrice(order.type)) return limitPrice !== null && limitPrice.isPositive() ? limitPrice : null;
+  const collarEdge = (price: Decimal) =>
+    limits ? price.plus(price.times(limits.priceCollarFraction)) : null;
+  if (order.type === 'STOP' || order.type === 'MARKET_IF_TOUCHED') {
+    const stop = parseOrNull(order.stopPrice ?? null);
+    return stop !== null && stop.isPositive() ? collarEdge(stop) : null;
+  }
+  if (!request.referencePrice || !referenceUsable(request.referencePrice, nowMs)) return null;
+  const reference = request.referencePrice.price;
+  if (order.type === 'MARKET') return collarEdge(reference);
+  const offset = parseOrNull(order.trailingOffset ?? null);
+  if (offset === null || !offset.isPositive()) return null;
+  const distance =
+    order.trailingOffsetType === 'BASIS_POINTS'
+      ? reference.times(offset).dividedBy(Decimal.of(10_000), 12)
+      : offset;
+  if (order.type === 'TRAILING_STOP') return collarEdge(reference.plus(distance));
+  // TRAILING_STOP_LIMIT
+  return reference.plus(distance).plus(parseOrNull(order.limitOffset ?? null) ?? Decimal.ZERO);
+}
 
 /**
  * A halt at one scope: HALTED refuses every order; REDUCING refuses one that, with the open orders on
@@ -293,16 +327,18 @@ export const quantityWithinInstrumentBounds: RiskCheck = ({
 };
 
 export const limitPriceShape: RiskCheck = ({ request: { order }, limitPrice }) => {
-  if (order.type === 'MARKET') {
+  if (!takesLimitPrice(order.type)) {
     return order.limitPrice === null
       ? null
       : rejection(
           'LIMIT_PRICE_NOT_ALLOWED',
-          'A MARKET order takes no limit price; send a LIMIT order instead.',
+          order.type === 'MARKET'
+            ? 'A MARKET order takes no limit price; send a LIMIT order instead.'
+            : `A ${order.type} order takes no limit price.`,
         );
   }
   if (order.limitPrice === null)
-    return rejection('LIMIT_PRICE_REQUIRED', 'A LIMIT order needs a limit price.');
+    return rejection('LIMIT_PRICE_REQUIRED', `A ${order.type} order needs a limit price.`);
   if (limitPrice === null || !limitPrice.isPositive()) {
     return rejection('PRICE_NOT_POSITIVE', `Limit price ${order.limitPrice} must be a positive decimal.`);
   }
@@ -332,16 +368,27 @@ export const expiryShape: RiskCheck = ({ request: { order }, nowMs }) => {
   return null;
 };
 
-export const priceTickMultiple: RiskCheck = ({ limitPrice, request: { instrument, order } }) =>
-  order.type === 'LIMIT' &&
-  limitPrice?.isPositive() &&
-  instrument &&
-  !limitPrice.isMultipleOf(instrument.tickSize)
-    ? rejection(
+export const priceTickMultiple: RiskCheck = ({ limitPrice, request: { instrument, order } }) => {
+  if (!instrument) return null;
+  const prices: [string, Decimal | null][] = [
+    ['Limit price', takesLimitPrice(order.type) ? limitPrice : null],
+    ['Stop price', parseOrNull(order.stopPrice ?? null)],
+    ['Limit offset', parseOrNull(order.limitOffset ?? null)],
+    [
+      'Trailing offset',
+      order.trailingOffsetType === 'PRICE' ? parseOrNull(order.trailingOffset ?? null) : null,
+    ],
+  ];
+  for (const [what, price] of prices) {
+    if (price?.isPositive() && !price.isMultipleOf(instrument.tickSize)) {
+      return rejection(
         'PRICE_NOT_TICK_MULTIPLE',
-        `Limit price ${limitPrice} is not a multiple of the tick size ${instrument.tickSize}.`,
-      )
-    : null;
+        `${what} ${price} is not a multiple of the tick size ${instrument.tickSize}.`,
+      );
+    }
+  }
+  return null;
+};
 
 export const maxOrderQuantity: RiskCheck = ({ orderQuantity: quantity, limits }) =>
   limits && quantity?.isPositive() && quantity.gt(limits.maxOrderQuantity)
@@ -458,7 +505,7 @@ const THROTTLES = {
  * maxReplacesPerWindow replaces, in any orderRateWindowMs.
  */
 export const orderRateThrottle: RiskCheck = ({ account, limits, nowMs, kind }) => {
-  if (!limits) return null;
+  if (!limits || kind === 'release') return null;
   const throttle = THROTTLES[kind];
   const times = account[throttle.times];
   const inWindow = times.length - firstTimeAfter(times, nowMs - limits.orderRateWindowMs);

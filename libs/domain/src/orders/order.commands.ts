@@ -14,6 +14,7 @@ import {
   RouteSlice,
   SliceReplaceTarget,
 } from './order';
+import { MarketObservation } from './order.triggers';
 
 /**
  * `rejections` and `reference`: pre-trade risk's verdict and the reference price it judged;
@@ -126,7 +127,39 @@ export type RestateSlice = Command<
   { orderId: string; childId: string; quantity: DecimalString; reason: string }
 >;
 
+/** The trigger watcher starts watching a triggered order (a trailing stop from the market it saw). */
+export type ArmOrder = Command<
+  'ArmOrder',
+  { orderId: string; stopPrice: DecimalString; watermark: DecimalString | null; market: MarketObservation }
+>;
+
+/** A trailing stop followed the market; recorded only when it improves on the one recorded. */
+export type MoveTrailingStop = Command<
+  'MoveTrailingStop',
+  { orderId: string; stopPrice: DecimalString; watermark: DecimalString; market: MarketObservation }
+>;
+
+/**
+ * The market reached an armed order's trigger (`price`, the price it watches): it is released as a
+ * MARKET order (with `protectionPrice`) or a LIMIT order, or canceled when pre-trade risk, run again
+ * on the release, refuses it (`rejections`).
+ */
+export type TriggerOrder = Command<
+  'TriggerOrder',
+  {
+    orderId: string;
+    price: DecimalString;
+    market: MarketObservation;
+    rejections: Rejection[];
+    reference?: RiskReference;
+    protectionPrice: DecimalString | null;
+  }
+>;
+
 export type OrderCommand =
+  | ArmOrder
+  | MoveTrailingStop
+  | TriggerOrder
   | PlaceOrder
   | RestateSlice
   | ResendSlice
@@ -169,6 +202,9 @@ export const ORDER_REJECTION_CODES = [
   'INVALID_TRANSITION',
   'ORDER_NOT_EXPIRABLE',
   'ORDER_NOT_YET_EXPIRED',
+  'NOT_A_TRIGGERED_ORDER',
+  'ORDER_NOT_ARMED',
+  'TRIGGER_NOT_REACHED',
 ] as const;
 
 export type OrderRejectionCode = (typeof ORDER_REJECTION_CODES)[number];
@@ -203,6 +239,13 @@ export function sameTerms(a: OrderTerms, b: OrderTerms): boolean {
     a.timeInForce === b.timeInForce &&
     a.venueId === b.venueId &&
     sameInstant(a.expireAt ?? null, b.expireAt ?? null) &&
+    decimalsEqual(a.stopPrice ?? null, b.stopPrice ?? null) &&
+    decimalsEqual(a.trailingOffset ?? null, b.trailingOffset ?? null) &&
+    (a.trailingOffsetType ?? null) === (b.trailingOffsetType ?? null) &&
+    decimalsEqual(a.limitOffset ?? null, b.limitOffset ?? null) &&
+    (a.triggerType ?? null) === (b.triggerType ?? null) &&
+    (a.postOnly ?? false) === (b.postOnly ?? false) &&
+    decimalsEqual(a.displayQuantity ?? null, b.displayQuantity ?? null) &&
     decimalsEqual(a.quantity, b.quantity) &&
     decimalsEqual(a.limitPrice, b.limitPrice)
   );

@@ -13,6 +13,7 @@ import {
   rejectReplace,
 } from './order.venue-reports';
 import { bustTrade, correctTrade } from './order.corrections';
+import { armOrder, moveTrailingStop, triggerOrder } from './order.held';
 import {
   closeVenueOrder,
   markUnconfirmed,
@@ -26,6 +27,9 @@ import {
 export {
   ORDER_REJECTION_CODES,
   type AcknowledgeOrder,
+  type ArmOrder,
+  type MoveTrailingStop,
+  type TriggerOrder,
   type BustTrade,
   type CloseVenueOrder,
   type ConfirmCancel,
@@ -49,6 +53,7 @@ export {
   type RouteReplace,
 } from './order.commands';
 export { reducedToDone } from './order.endings';
+export { releaseLimitPrice } from './order.held';
 
 /**
  * Decides a command, then holds the decision to the state machine (ORDER_TRANSITIONS): every event it
@@ -73,6 +78,12 @@ export function decideOrder(command: OrderCommand, state: OrderState): Decision<
 
 function decideCommand(command: OrderCommand, state: OrderState): Decision<OrderEvent> {
   switch (command.type) {
+    case 'ArmOrder':
+      return armOrder(command, state);
+    case 'MoveTrailingStop':
+      return moveTrailingStop(command, state);
+    case 'TriggerOrder':
+      return triggerOrder(command, state);
     case 'PlaceOrder':
       return placeOrder(command, state);
     case 'RouteOrder':

@@ -1,7 +1,7 @@
 /** Client intents: place, cancel, replace (its request), expire. */
 import { Decision, accept } from '../shared/decision';
 import { isoTimestamp } from '../shared/time';
-import { OrderEvent, OrderState, WORKING_CHILD_STATUSES } from './order';
+import { OrderEvent, OrderState, WORKING_CHILD_STATUSES, heldByOms, totalsAt } from './order';
 import {
   ExpireOrder,
   PlaceOrder,
@@ -51,14 +51,25 @@ export function requestCancel(command: RequestCancel, state: OrderState): Decisi
   const refusal = closedOrFilled(order, 'cancel');
   if (refusal) return refusal;
   if (order.pendingCancel) return accept(); // already on its way
-  return accept({
+  const reason = command.data.reason ?? 'requested by client';
+  const now = isoTimestamp(command.metadata.now);
+  const requested: OrderEvent = {
     type: 'OrderCancelRequested',
-    data: {
-      orderId: command.data.orderId,
-      reason: command.data.reason ?? 'requested by client',
-      requestedAt: isoTimestamp(command.metadata.now),
-    },
-  });
+    data: { orderId: command.data.orderId, reason, requestedAt: now },
+  };
+  // Held by the OMS (a triggered order not yet released): nothing is at a venue, so it ends now.
+  if (heldByOms(order)) {
+    return accept<OrderEvent>(requested, {
+      type: 'OrderCanceled',
+      data: {
+        orderId: command.data.orderId,
+        canceledQty: order.leavesQty.toString(),
+        reason,
+        canceledAt: now,
+      },
+    });
+  }
+  return accept(requested);
 }
 
 export function requestReplace(command: RequestReplace, state: OrderState): Decision<OrderEvent> {
@@ -70,6 +81,7 @@ export function requestReplace(command: RequestReplace, state: OrderState): Deci
   if (order.pendingCancel) return refuse('CANCEL_ALREADY_PENDING', `Order ${orderId} is being canceled.`);
   if (order.pendingReplace)
     return refuse('REPLACE_ALREADY_PENDING', `Order ${orderId} already has a replace pending.`);
+
   const rawQty = command.data.quantity ?? null;
   const rawPrice = command.data.limitPrice ?? null;
   if (rawQty === null && rawPrice === null) {
@@ -109,15 +121,36 @@ export function requestReplace(command: RequestReplace, state: OrderState): Deci
       },
     });
   }
-  return accept({
+  const now = isoTimestamp(command.metadata.now);
+  const requested: OrderEvent = {
     type: 'OrderReplaceRequested',
     data: {
       orderId,
       quantity: quantity.toString(),
       limitPrice: limitPrice ? limitPrice.toString() : null,
-      requestedAt: isoTimestamp(command.metadata.now),
+      requestedAt: now,
     },
-  });
+  };
+  // Held by the OMS (a triggered order not yet released): nothing is at a venue, so it is replaced now.
+  if (heldByOms(order)) {
+    if (quantity.lte(order.cumQty)) {
+      return refuse(
+        'INVALID_REPLACE',
+        `New quantity ${quantity} is not above what has filled (${order.cumQty}).`,
+      );
+    }
+    return accept<OrderEvent>(requested, {
+      type: 'OrderReplaced',
+      data: {
+        orderId,
+        quantity: quantity.toString(),
+        limitPrice: limitPrice ? limitPrice.toString() : null,
+        replacedAt: now,
+        ...totalsAt(order.fills, quantity),
+      },
+    });
+  }
+  return accept(requested);
 }
 
 export function expire(command: ExpireOrder, state: OrderState): Decision<OrderEvent> {

@@ -1,6 +1,6 @@
 import { DecimalString, dec } from '../decimal/decimal';
 import { Rejection } from '../shared/decision';
-import { ChildSlice, Execution, Order, OrderClosure, OrderStatus, OrderTerms } from './order';
+import { ChildSlice, Execution, Order, OrderClosure, OrderStatus, OrderTerms, TriggerState } from './order';
 
 /**
  * An order's state as plain JSON (decimals as strings), so a read model or a snapshot can hold it and
@@ -29,6 +29,15 @@ export interface OrderSnapshot {
   pendingCancel: boolean;
   pendingReplace: { quantity: DecimalString; limitPrice: DecimalString | null } | null;
   rejections: Rejection[];
+  /** Triggered types; absent on snapshots of other orders and of orders from before them. */
+  trigger?: {
+    status: TriggerState['status'];
+    triggerType: TriggerState['triggerType'];
+    stopPrice: DecimalString | null;
+    watermark: DecimalString | null;
+    releasedAs: TriggerState['releasedAs'];
+    triggeredAt: string | null;
+  } | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -65,6 +74,11 @@ export function toOrderSnapshot(order: Order): OrderSnapshot {
       limitPrice: text(order.pendingReplace.limitPrice),
     },
     rejections: order.rejections.map((r) => ({ ...r })),
+    trigger: order.trigger && {
+      ...order.trigger,
+      stopPrice: text(order.trigger.stopPrice),
+      watermark: text(order.trigger.watermark),
+    },
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
   };
@@ -104,6 +118,13 @@ export function fromOrderSnapshot(s: OrderSnapshot): Order {
       limitPrice: decimalOrNull(s.pendingReplace.limitPrice),
     },
     rejections: s.rejections.map((r) => ({ ...r })),
+    trigger: s.trigger
+      ? {
+          ...s.trigger,
+          stopPrice: decimalOrNull(s.trigger.stopPrice),
+          watermark: decimalOrNull(s.trigger.watermark),
+        }
+      : null,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
   };

@@ -27,6 +27,11 @@ const BOOKKEEPING: OrderEventType[] = [
   'VenueOrderRestated',
   'OrderOverfilled',
   'OrderReplaceRefused',
+  // A held order's trigger: watched, moved, reached, released (or refused, then canceled).
+  'TrailingStopMoved',
+  'OrderTriggered',
+  'OrderReleased',
+  'OrderReleaseRefused',
 ];
 const stays = (status: OrderStatus, events: OrderEventType[] = BOOKKEEPING): Row =>
   Object.fromEntries(events.map((e) => [e, [status]]));
@@ -81,6 +86,8 @@ export const ORDER_TRANSITIONS: { readonly [S in OrderStatus]: Row } = {
     OrderCancelRequested: ['PENDING_CANCEL'],
     OrderReplaceRequested: ['PENDING_REPLACE'],
     OrderRestated: ['PENDING_NEW', 'FILLED'],
+    // A triggered order: the OMS holds it, watching the market for its trigger.
+    OrderArmed: ['NEW'],
   },
   NEW: {
     ...stays('NEW'),

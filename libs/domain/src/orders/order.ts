@@ -1,7 +1,16 @@
 import { Decimal, DecimalString, dec } from '../decimal/decimal';
 import type { RiskReference } from '../accounts/risk-checks';
 import { DomainEvent, Rejection, assertNever } from '../shared/decision';
-import { Liquidity, OrderType, Side, TimeInForce } from '../shared/trading';
+import {
+  Liquidity,
+  OffsetType,
+  OrderType,
+  Side,
+  TimeInForce,
+  TriggerType,
+  VenueOrderType,
+} from '../shared/trading';
+import { MarketObservation, isTriggeredType, venueOrderTypeOf } from './order.triggers';
 
 /** FIX OrdStatus-aligned lifecycle. */
 export const ORDER_STATUSES = [
@@ -32,6 +41,19 @@ export interface OrderTerms {
   venueId: string | null;
   /** GTD only: when the order expires (ISO-8601 UTC). Absent on orders placed before GTD existed. */
   expireAt?: string | null;
+  /** STOP, STOP_LIMIT and the if-touched types: the trigger price (FIX StopPx). Absent otherwise. */
+  stopPrice?: DecimalString;
+  /** Trailing types: how far behind the market the stop follows, in price or basis points. */
+  trailingOffset?: DecimalString;
+  trailingOffsetType?: OffsetType;
+  /** TRAILING_STOP_LIMIT: how far beyond the stop its limit is set when it triggers (price; 0 if absent). */
+  limitOffset?: DecimalString;
+  /** Triggered types: the price watched (LAST when absent). */
+  triggerType?: TriggerType;
+  /** LIMIT: rest only, never take liquidity (the venue rejects what would cross). */
+  postOnly?: boolean;
+  /** LIMIT: iceberg, show this much at a time. */
+  displayQuantity?: DecimalString;
 }
 
 export interface Execution {
@@ -244,8 +266,71 @@ export type OrderRestated = DomainEvent<
   { orderId: string; quantity: DecimalString; reason: string; restatedAt: string } & OrderTotals
 >;
 
+/**
+ * A triggered order is watched from now on, its trigger price as it stands (a trailing stop's, from the
+ * market when it was armed), with the market the watcher saw.
+ */
+export type OrderArmed = DomainEvent<
+  'OrderArmed',
+  {
+    orderId: string;
+    triggerType: TriggerType;
+    stopPrice: DecimalString;
+    /** Trailing types: the best price seen, which the stop follows; null otherwise. */
+    watermark: DecimalString | null;
+    market: MarketObservation;
+    armedAt: string;
+  }
+>;
+/** A trailing stop followed the market (recorded at most every so often; the watcher trails in between). */
+export type TrailingStopMoved = DomainEvent<
+  'TrailingStopMoved',
+  {
+    orderId: string;
+    stopPrice: DecimalString;
+    watermark: DecimalString;
+    market: MarketObservation;
+    movedAt: string;
+  }
+>;
+/** The market reached the trigger: `price` is what the order watched, `market` all the watcher saw. */
+export type OrderTriggered = DomainEvent<
+  'OrderTriggered',
+  {
+    orderId: string;
+    stopPrice: DecimalString;
+    price: DecimalString;
+    market: MarketObservation;
+    triggeredAt: string;
+  }
+>;
+/**
+ * Pre-trade risk passed again and the order goes to the venues as a MARKET (with its protection price)
+ * or LIMIT order.
+ */
+export type OrderReleased = DomainEvent<
+  'OrderReleased',
+  {
+    orderId: string;
+    type: VenueOrderType;
+    limitPrice: DecimalString | null;
+    protectionPrice: DecimalString | null;
+    releasedAt: string;
+  } & Partial<RiskReference>
+>;
+/** Pre-trade risk refused the triggered order's release: it is canceled, the reasons kept. */
+export type OrderReleaseRefused = DomainEvent<
+  'OrderReleaseRefused',
+  { orderId: string; rejections: Rejection[]; refusedAt: string } & Partial<RiskReference>
+>;
+
 export type OrderEvent =
   | OrderAccepted
+  | OrderArmed
+  | TrailingStopMoved
+  | OrderTriggered
+  | OrderReleased
+  | OrderReleaseRefused
   | VenueOrderRestated
   | OrderRestated
   | OrderRouted
@@ -325,6 +410,30 @@ export function netOfFilledBefore(child: ChildSlice, sliceQuantity: Decimal = de
   return sliceQuantity.minus(dec(child.filledBefore ?? '0'));
 }
 
+/**
+ * An order the OMS holds until the market reaches its trigger: ACCEPTED until the watcher arms it,
+ * ARMED while watched, RELEASED once it went on to the venues as `releasedAs`.
+ */
+export interface TriggerState {
+  status: 'ACCEPTED' | 'ARMED' | 'RELEASED';
+  triggerType: TriggerType;
+  /** The trigger price as it stands (a trailing stop's moves); null until armed for a trailing one. */
+  stopPrice: Decimal | null;
+  watermark: Decimal | null;
+  releasedAs: VenueOrderType | null;
+  triggeredAt: string | null;
+}
+
+/** What the order trades as at a venue: its own type, or what a triggered order is released as. */
+export function workingTypeOf(order: Order): VenueOrderType {
+  return order.trigger?.releasedAs ?? venueOrderTypeOf(order.terms.type);
+}
+
+/** A triggered order not yet released: the OMS holds it; nothing of it is at any venue. */
+export function heldByOms(order: Order): boolean {
+  return order.trigger !== null && order.trigger.status !== 'RELEASED';
+}
+
 /** Why an order stopped working, when it did so before being filled. */
 export type OrderClosure = 'REJECTED' | 'CANCELED' | 'EXPIRED';
 
@@ -355,6 +464,8 @@ export interface Order {
   pendingCancel: boolean;
   pendingReplace: { quantity: Decimal; limitPrice: Decimal | null } | null;
   rejections: Rejection[];
+  /** Triggered types (stops, trailing stops, if-touched): held by the OMS until released; null otherwise. */
+  trigger: TriggerState | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -382,7 +493,8 @@ export function deriveStatus(o: Omit<Order, 'status'>): OrderStatus {
   if (o.pendingCancel) return 'PENDING_CANCEL';
   if (o.pendingReplace) return 'PENDING_REPLACE';
   if (o.cumQty.isPositive()) return 'PARTIALLY_FILLED';
-  return o.acknowledged ? 'NEW' : 'PENDING_NEW';
+  // A triggered order armed by the OMS is working (NEW), at a venue or not.
+  return o.acknowledged || (o.trigger !== null && o.trigger.status !== 'ACCEPTED') ? 'NEW' : 'PENDING_NEW';
 }
 
 /**
@@ -522,6 +634,16 @@ function openOrder(
       pendingCancel: false,
       pendingReplace: null,
       rejections,
+      trigger: isTriggeredType(terms.type)
+        ? {
+            status: 'ACCEPTED',
+            triggerType: terms.triggerType ?? 'LAST',
+            stopPrice: terms.stopPrice ? dec(terms.stopPrice) : null,
+            watermark: null,
+            releasedAs: null,
+            triggeredAt: null,
+          }
+        : null,
       createdAt: at,
       updatedAt: at,
     },
@@ -542,8 +664,28 @@ function termsOf(data: OrderTerms): OrderTerms {
     limitPrice,
     venueId,
     expireAt,
+    stopPrice,
+    trailingOffset,
+    trailingOffsetType,
+    limitOffset,
+    triggerType,
+    postOnly,
+    displayQuantity,
   } = data;
+  // Type-dependent fields only when set, so orders of the first types read as they always did.
+  const optional = Object.fromEntries(
+    Object.entries({
+      stopPrice,
+      trailingOffset,
+      trailingOffsetType,
+      limitOffset,
+      triggerType,
+      postOnly,
+      displayQuantity,
+    }).filter(([, v]) => v !== undefined && v !== null && v !== false),
+  ) as Partial<OrderTerms>;
   return {
+    ...optional,
     orderId,
     accountId,
     clientOrderId,
@@ -576,6 +718,48 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
   if (!state.exists) return state;
   const order = state;
   switch (event.type) {
+    case 'OrderArmed':
+    case 'TrailingStopMoved': {
+      if (!order.trigger) return order;
+      const d = event.data;
+      const at = event.type === 'OrderArmed' ? event.data.armedAt : event.data.movedAt;
+      return withTotals(
+        {
+          ...order,
+          trigger: {
+            ...order.trigger,
+            status: 'ARMED',
+            stopPrice: dec(d.stopPrice),
+            watermark: d.watermark === null ? null : dec(d.watermark),
+          },
+        },
+        at,
+      );
+    }
+    case 'OrderTriggered':
+      if (!order.trigger) return order;
+      return withTotals(
+        { ...order, trigger: { ...order.trigger, triggeredAt: event.data.triggeredAt } },
+        event.data.triggeredAt,
+      );
+    case 'OrderReleased': {
+      if (!order.trigger) return order;
+      const d = event.data;
+      return withTotals(
+        {
+          ...order,
+          limitPrice: d.limitPrice === null ? null : dec(d.limitPrice),
+          protectionPrice: d.protectionPrice === null ? null : dec(d.protectionPrice),
+          trigger: { ...order.trigger, status: 'RELEASED', releasedAs: d.type },
+        },
+        d.releasedAt,
+      );
+    }
+    case 'OrderReleaseRefused':
+      return withTotals(
+        { ...order, rejections: [...order.rejections, ...event.data.rejections] },
+        event.data.refusedAt,
+      );
     case 'OrderAcknowledged': {
       const { venueId, childId, venueOrderId, acknowledgedAt } = event.data;
       const key = childId ?? PARENT_SLICE;

@@ -1,8 +1,29 @@
 export const SIDES = ['BUY', 'SELL'] as const;
 export type Side = (typeof SIDES)[number];
 
-export const ORDER_TYPES = ['MARKET', 'LIMIT'] as const;
+export const ORDER_TYPES = [
+  'MARKET',
+  'LIMIT',
+  'STOP',
+  'STOP_LIMIT',
+  'TRAILING_STOP',
+  'TRAILING_STOP_LIMIT',
+  'MARKET_IF_TOUCHED',
+  'LIMIT_IF_TOUCHED',
+] as const;
 export type OrderType = (typeof ORDER_TYPES)[number];
+
+/** What a venue works: every other type is held by the OMS until it triggers, then released as one. */
+export const VENUE_ORDER_TYPES = ['MARKET', 'LIMIT'] as const satisfies readonly OrderType[];
+export type VenueOrderType = (typeof VENUE_ORDER_TYPES)[number];
+
+/** The market price a triggered order watches: the last trade, the touch (bid or ask), or the mark. */
+export const TRIGGER_TYPES = ['LAST', 'BID_ASK', 'MARK'] as const;
+export type TriggerType = (typeof TRIGGER_TYPES)[number];
+
+/** A trailing offset in price, or in basis points of the price it trails. */
+export const OFFSET_TYPES = ['PRICE', 'BASIS_POINTS'] as const;
+export type OffsetType = (typeof OFFSET_TYPES)[number];
 
 export const TIMES_IN_FORCE = ['DAY', 'GTC', 'GTD', 'IOC', 'FOK'] as const;
 export type TimeInForce = (typeof TIMES_IN_FORCE)[number];

@@ -1,4 +1,4 @@
-import { Decimal, Liquidity, OrderType, Side, TimeInForce } from '@oms/domain';
+import { Decimal, Liquidity, Side, TimeInForce, VenueOrderType } from '@oms/domain';
 import { ExecutionReport, VenueOrderRequest, VenueOrderState, VenueOrderStatus } from '../venue';
 
 /**
@@ -99,7 +99,7 @@ export function fixTimestamp(date: Date): string {
 }
 
 const SIDE_CODE: Record<Side, string> = { BUY: '1', SELL: '2' };
-const ORD_TYPE_CODE: Record<OrderType, string> = { MARKET: '1', LIMIT: '2' };
+const ORD_TYPE_CODE: Record<VenueOrderType, string> = { MARKET: '1', LIMIT: '2' };
 const TIF_CODE: Record<TimeInForce, string> = { DAY: '0', GTC: '1', IOC: '3', FOK: '4', GTD: '6' };
 
 /** An outbound message body in jspurefix's object form (field names; amounts and times as text). */
@@ -163,7 +163,7 @@ export function orderCancelReplaceRequest(
   clOrdId: string,
   origClOrdId: string,
   order: OrderFields & {
-    type: OrderType;
+    type: VenueOrderType;
     timeInForce: TimeInForce;
     limitPrice: Decimal | null;
     /** GTD: the order's ExpireTime as first sent (a replace restates every term). */

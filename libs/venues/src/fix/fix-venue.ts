@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Decimal, OrderType, Side, TimeInForce } from '@oms/domain';
+import { Decimal, OrderType, Side, TimeInForce, VenueOrderType } from '@oms/domain';
 import { Logger, silentLogger, venueErrors } from '@oms/platform';
 import {
   DITokens,
@@ -90,7 +90,7 @@ interface SentOrder {
   childId: string;
   symbol: string;
   side: Side;
-  type: OrderType;
+  type: VenueOrderType;
   timeInForce: TimeInForce;
   /** GTD: the ExpireTime sent (FIX text), repeated on a replace. */
   expireTime: string | null;
@@ -113,7 +113,7 @@ const REMEMBERED_EXECUTIONS = 100_000;
 const LOGOUT_WAIT_MS = 2_000;
 
 const SIDE_OF_CODE: Record<string, Side> = { '1': 'BUY', '2': 'SELL' };
-const TYPE_OF_CODE: Record<string, OrderType> = { '1': 'MARKET', '2': 'LIMIT' };
+const TYPE_OF_CODE: Record<string, VenueOrderType> = { '1': 'MARKET', '2': 'LIMIT' };
 const TIF_OF_CODE: Record<string, TimeInForce> = {
   '0': 'DAY',
   '1': 'GTC',

@@ -1,4 +1,4 @@
-import { Decimal, Liquidity, OrderType, Side, TimeInForce } from '@oms/domain';
+import { Decimal, Liquidity, Side, TimeInForce, VenueOrderType } from '@oms/domain';
 import { L2Book } from '../market-data/l2-book';
 import { MarketEvent, PriceLevel } from '../market-data/market-data';
 
@@ -6,7 +6,7 @@ export interface EngineOrder {
   /** The id the venue knows the order by (the OMS's child client order id). */
   orderId: string;
   side: Side;
-  type: OrderType;
+  type: VenueOrderType;
   timeInForce: TimeInForce;
   quantity: Decimal;
   limitPrice: Decimal | null;

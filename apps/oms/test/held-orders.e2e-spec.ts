@@ -1,0 +1,267 @@
+import { Decimal } from '@oms/domain';
+import { MarketEvent, SimulatedVenue } from '@oms/venues';
+import { RunningOms, eventually, startOms } from './harness';
+
+jest.setTimeout(90_000);
+
+type Oms = Awaited<ReturnType<typeof startOms>>;
+const d = (v: string) => Decimal.parse(v);
+
+interface OrderView {
+  id: string;
+  status: string;
+  type: string;
+  stopPrice: string | null;
+  triggerStatus: string | null;
+  filledQuantity: string;
+}
+const ORDER_FIELDS = 'id status type stopPrice triggerStatus filledQuantity';
+
+async function place(
+  oms: RunningOms,
+  fields: string,
+): Promise<{ accepted: boolean; order: OrderView; rejections: { code: string }[] }> {
+  const answer = await oms.gql<{
+    placeOrder: { accepted: boolean; order: OrderView; rejections: { code: string }[] };
+  }>(
+    `mutation { placeOrder(input: {accountId: "demo", instrumentId: "BTCUSDT", ${fields}}) { accepted rejections { code } order { ${ORDER_FIELDS} } } }`,
+  );
+  if (!answer.data) throw new Error(JSON.stringify(answer.errors));
+  return answer.data.placeOrder;
+}
+
+const orderOf = async (oms: RunningOms, id: string) =>
+  (await oms.gql<{ order: OrderView | null }>(`{ order(id: "${id}") { ${ORDER_FIELDS} } }`)).data?.order ??
+  null;
+
+const historyOf = async (oms: RunningOms, id: string) =>
+  (
+    await oms.gql<{ orderHistory: { type: string; data: Record<string, unknown>; actor: string }[] }>(
+      `{ orderHistory(orderId: "${id}") { type data actor } }`,
+    )
+  ).data?.orderHistory ?? [];
+
+describe('held orders on the demo’s moving market', () => {
+  let oms: Oms;
+
+  beforeAll(async () => {
+    oms = await startOms(undefined, ['api', 'projector', 'ledger', 'gateway']);
+    await eventually(
+      async () =>
+        (await oms.gql<{ trades: unknown[] }>('{ trades(instrumentId: "BTCUSDT", last: 1) { price } }')).data
+          ?.trades ?? [],
+      (t) => t.length > 0,
+      'a trade on the demo market',
+    );
+  });
+
+  afterAll(async () => {
+    await oms?.stop();
+    await oms?.database.drop();
+  });
+
+  it('a STOP is armed by the OMS, triggers when the last trade reaches it, and fills as a protected MARKET order', async () => {
+    const last = (
+      await oms.gql<{ trades: { price: string }[] }>('{ trades(instrumentId: "BTCUSDT", last: 1) { price } }')
+    ).data!.trades[0].price;
+    const stop = d(last).plus(d('0.5')).toString();
+    const placed = await place(
+      oms,
+      `clientOrderId: "stop-1", side: BUY, type: STOP, quantity: "0.01", stopPrice: "${stop}"`,
+    );
+    expect(placed.accepted).toBe(true);
+    expect(placed.order.triggerStatus).toBe('ACCEPTED');
+    const filled = await eventually(
+      () => orderOf(oms, placed.order.id),
+      (o) => o?.status === 'FILLED',
+      'the stop to trigger on the moving market and fill',
+      60_000,
+    );
+    expect(filled).toMatchObject({ type: 'STOP', triggerStatus: 'RELEASED', filledQuantity: '0.01' });
+    const history = await historyOf(oms, placed.order.id);
+    const types = history.map((e) => e.type);
+    expect(types.slice(0, 4)).toEqual(['OrderAccepted', 'OrderArmed', 'OrderTriggered', 'OrderReleased']);
+    const triggered = history.find((e) => e.type === 'OrderTriggered')!;
+    // With the market data that triggered it: the last trade at or above the stop.
+    expect(d(triggered.data.price as string).gte(d(stop))).toBe(true);
+    expect((triggered.data.market as { last: string }).last).toBe(triggered.data.price);
+    expect(triggered.actor).toBe('system:execution-gateway');
+    const released = history.find((e) => e.type === 'OrderReleased')!;
+    expect(released.data).toMatchObject({ type: 'MARKET', protectionPrice: expect.any(String) });
+    expect(types).toContain('OrderRouted');
+  });
+
+  it('a held order is canceled at once, and a halt cancels armed orders too', async () => {
+    const far = await place(
+      oms,
+      `clientOrderId: "stop-far", side: SELL, type: STOP, quantity: "0.01", stopPrice: "1000"`,
+    );
+    await eventually(
+      () => orderOf(oms, far.order.id),
+      (o) => o?.triggerStatus === 'ARMED',
+      'armed',
+    );
+    const canceled = await oms.gql<{ cancelOrder: { status: string } }>(
+      `mutation { cancelOrder(orderId: "${far.order.id}") { status } }`,
+    );
+    expect(canceled.data?.cancelOrder.status).toBe('CANCELED');
+
+    const other = await place(
+      oms,
+      `clientOrderId: "stop-halted", side: SELL, type: STOP, quantity: "0.01", stopPrice: "1000"`,
+    );
+    await eventually(
+      () => orderOf(oms, other.order.id),
+      (o) => o?.triggerStatus === 'ARMED',
+      'armed',
+    );
+    await oms.gql(
+      `mutation { haltTrading(scope: ACCOUNT, id: "demo", reason: "desk review") }`,
+      undefined,
+      oms.as('riskOfficer'),
+    );
+    try {
+      const halted = await eventually(
+        () => orderOf(oms, other.order.id),
+        (o) => o?.status === 'CANCELED',
+        'the halt to cancel the armed stop',
+      );
+      expect(halted?.status).toBe('CANCELED');
+    } finally {
+      await oms.gql(
+        `mutation { resumeTrading(scope: ACCOUNT, id: "demo") }`,
+        undefined,
+        oms.as('riskOfficer'),
+      );
+    }
+  });
+
+  it('each order type refuses the fields it cannot use, with a code, and nothing is appended', async () => {
+    const before = await oms.eventCount();
+    const cases: [string, string][] = [
+      [
+        'clientOrderId: "f1", side: BUY, type: MARKET, quantity: "0.01", stopPrice: "9000"',
+        'FIELD_NOT_ALLOWED',
+      ],
+      ['clientOrderId: "f2", side: BUY, type: STOP, quantity: "0.01"', 'STOP_PRICE_REQUIRED'],
+      [
+        'clientOrderId: "f3", side: BUY, type: TRAILING_STOP, quantity: "0.01", stopPrice: "9000", trailingOffset: "5"',
+        'FIELD_NOT_ALLOWED',
+      ],
+      [
+        'clientOrderId: "f4", side: BUY, type: STOP_LIMIT, quantity: "0.01", stopPrice: "9000"',
+        'LIMIT_PRICE_REQUIRED',
+      ],
+      [
+        'clientOrderId: "f5", side: BUY, type: LIMIT, quantity: "0.01", limitPrice: "9000", triggerType: MARK',
+        'FIELD_NOT_ALLOWED',
+      ],
+    ];
+    for (const [fields, code] of cases) {
+      const answer = await oms.gql(
+        `mutation { placeOrder(input: {accountId: "demo", instrumentId: "BTCUSDT", ${fields}}) { accepted } }`,
+      );
+      expect([fields, answer.errors?.map((e) => e.extensions?.code)]).toEqual([fields, [code]]);
+    }
+    expect(await oms.eventCount()).toBe(before);
+  });
+});
+
+/** A market the test moves itself: one simulated venue fed trade by trade. */
+describe('a trailing stop on a market the test moves', () => {
+  let oms: Oms;
+  let venue!: SimulatedVenue;
+  let time = Date.parse('2026-12-01T10:00:00Z') * 1000;
+  const print = (price: string) => {
+    time += 1_000;
+    const trade: MarketEvent = {
+      kind: 'trade',
+      exchange: 'test',
+      symbol: 'BTCUSDT',
+      timestamp: time,
+      localTimestamp: time,
+      tradeId: `t${time}`,
+      aggressor: 'BUY',
+      price: d(price),
+      quantity: d('0.001'),
+    };
+    const book: MarketEvent = {
+      kind: 'book',
+      exchange: 'test',
+      symbol: 'BTCUSDT',
+      timestamp: time,
+      localTimestamp: time,
+      snapshot: true,
+      bids: [{ price: d(price).minus(d('0.5')), quantity: d('5') }],
+      asks: [{ price: d(price).plus(d('0.5')), quantity: d('5') }],
+    };
+    venue.publish('BTCUSDT', book);
+    venue.publish('BTCUSDT', trade);
+  };
+
+  beforeAll(async () => {
+    oms = await startOms(undefined, ['api', 'projector', 'ledger', 'gateway'], {
+      venues: async (clock) => {
+        venue = new SimulatedVenue({
+          capabilities: {
+            venueId: 'SIM-T',
+            orderTypes: ['MARKET', 'LIMIT'],
+            timesInForce: ['DAY', 'GTC', 'IOC', 'FOK', 'GTD'],
+            instruments: { BTCUSDT: { symbol: 'BTCUSDT', tickSize: d('0.01'), lotSize: d('0.001') } },
+            rateLimit: { perSecond: 1_000, burst: 1_000 },
+            fees: { maker: d('0'), taker: d('0.0004') },
+          },
+          clock,
+          seed: 7,
+          feeds: {},
+        });
+        return [venue];
+      },
+    });
+    await oms.runtime.whenGatewaySettled();
+    print('9700');
+  });
+
+  afterAll(async () => {
+    await oms?.stop();
+    await oms?.database.drop();
+  });
+
+  it('follows the price up, records its moves, and triggers on the reversal', async () => {
+    const placed = await place(
+      oms,
+      `clientOrderId: "trail-1", side: SELL, type: TRAILING_STOP, quantity: "0.01", trailingOffset: "20"`,
+    );
+    expect(placed.accepted).toBe(true);
+    const armed = await eventually(
+      () => orderOf(oms, placed.order.id),
+      (o) => o?.triggerStatus === 'ARMED',
+      'armed',
+    );
+    expect(armed?.stopPrice).toBe('9680');
+    // Up: the stop follows, 20 behind the highest trade (recorded at most once a second).
+    for (const price of ['9710', '9725', '9740']) print(price);
+    await eventually(
+      () => orderOf(oms, placed.order.id),
+      (o) => o?.stopPrice === '9720',
+      'the stop to trail to 9720',
+      15_000,
+    );
+    // A dip that stays above the stop does nothing; the reversal through it triggers.
+    print('9725');
+    expect((await orderOf(oms, placed.order.id))?.triggerStatus).toBe('ARMED');
+    print('9719');
+    const done = await eventually(
+      () => orderOf(oms, placed.order.id),
+      (o) => o?.status === 'FILLED',
+      'the trailing stop to trigger and fill',
+    );
+    expect(done?.filledQuantity).toBe('0.01');
+    const history = await historyOf(oms, placed.order.id);
+    const moves = history.filter((e) => e.type === 'TrailingStopMoved').map((e) => e.data.stopPrice);
+    expect(moves.length).toBeGreaterThan(0);
+    expect(moves[moves.length - 1]).toBe('9720');
+    const triggered = history.find((e) => e.type === 'OrderTriggered')!;
+    expect(triggered.data).toMatchObject({ stopPrice: '9720', price: '9719' });
+  });
+});

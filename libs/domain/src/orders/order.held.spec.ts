@@ -1,0 +1,310 @@
+import fc from 'fast-check';
+import { dec } from '../decimal/decimal';
+import { deciderSpec } from '../testing/decider-spec';
+import { at, iso, terms } from '../testing/fixtures';
+import { Order, OrderEvent, OrderTerms } from './order';
+import { OrderCommand, orderDecider } from './order.decide';
+import {
+  MarketObservation,
+  TypedOrderFields,
+  orderFieldProblem,
+  reachesTrigger,
+  trail,
+} from './order.triggers';
+
+const spec = deciderSpec(orderDecider);
+const orderId = 'o1';
+const market = (
+  last: string | null,
+  bid: string | null = null,
+  ask: string | null = null,
+): MarketObservation => ({
+  last,
+  bid,
+  ask,
+  mark: null,
+  marketTime: iso(),
+});
+
+const acceptedAs = (t: Partial<OrderTerms>): OrderEvent => ({
+  type: 'OrderAccepted',
+  data: { ...terms({ limitPrice: null, ...t }), acceptedAt: iso() },
+});
+const sellStop = acceptedAs({ side: 'SELL', type: 'STOP', stopPrice: '9600', triggerType: 'LAST' });
+const armed = (stopPrice: string, watermark: string | null = null, m = market('9680')): OrderEvent => ({
+  type: 'OrderArmed',
+  data: { orderId, triggerType: 'LAST', stopPrice, watermark, market: m, armedAt: iso(1) },
+});
+const arm = (stopPrice: string, watermark: string | null = null, m = market('9680')): OrderCommand => ({
+  type: 'ArmOrder',
+  data: { orderId, stopPrice, watermark, market: m },
+  metadata: at(1),
+});
+const trigger = (
+  price: string,
+  rejections: { code: string; message: string }[] = [],
+  protectionPrice: string | null = '9500',
+): OrderCommand => ({
+  type: 'TriggerOrder',
+  data: { orderId, price, market: market(price), rejections, protectionPrice },
+  metadata: at(5),
+});
+
+describe('orders the OMS holds until their trigger', () => {
+  it('a STOP is accepted, then armed: working (NEW) at the OMS, nothing at a venue', () => {
+    const state = spec.given(sellStop).when(arm('9600')).then(armed('9600')) as Order;
+    expect(state.status).toBe('NEW');
+    expect(state.trigger).toMatchObject({ status: 'ARMED', triggerType: 'LAST' });
+    expect(state.trigger?.stopPrice?.toString()).toBe('9600');
+    // Arming again records nothing.
+    spec.given(sellStop, armed('9600')).when(arm('9600')).thenNothing();
+  });
+
+  it('a sell STOP triggers at or below its price, and is released as a protected MARKET order', () => {
+    spec.given(sellStop, armed('9600')).when(trigger('9600.01')).thenRejects('TRIGGER_NOT_REACHED');
+    const state = spec
+      .given(sellStop, armed('9600'))
+      .when(trigger('9600'))
+      .then(
+        {
+          type: 'OrderTriggered',
+          data: { orderId, stopPrice: '9600', price: '9600', market: market('9600'), triggeredAt: iso(5) },
+        },
+        {
+          type: 'OrderReleased',
+          data: { orderId, type: 'MARKET', limitPrice: null, protectionPrice: '9500', releasedAt: iso(5) },
+        },
+      ) as Order;
+    expect(state.trigger?.status).toBe('RELEASED');
+    expect(state.protectionPrice?.toString()).toBe('9500');
+    // Released once: a second trigger is refused.
+    spec
+      .given(
+        sellStop,
+        armed('9600'),
+        ...spec.given(sellStop, armed('9600')).when(trigger('9590')).thenEvents(),
+      )
+      .when(trigger('9580'))
+      .thenRejects('ORDER_NOT_ARMED');
+  });
+
+  it('a STOP_LIMIT is released as a LIMIT order at its limit', () => {
+    const stopLimit = acceptedAs({ side: 'BUY', type: 'STOP_LIMIT', stopPrice: '9700', limitPrice: '9705' });
+    const [, released] = spec.given(stopLimit, armed('9700')).when(trigger('9700.5')).thenEvents();
+    expect(released).toMatchObject({ type: 'OrderReleased', data: { type: 'LIMIT', limitPrice: '9705' } });
+  });
+
+  it('if-touched orders trigger the other way: a buy MIT when the price falls to it', () => {
+    const mit = acceptedAs({ side: 'BUY', type: 'MARKET_IF_TOUCHED', stopPrice: '9650' });
+    spec.given(mit, armed('9650')).when(trigger('9651')).thenRejects('TRIGGER_NOT_REACHED');
+    expect(spec.given(mit, armed('9650')).when(trigger('9650')).thenEvents()[1].type).toBe('OrderReleased');
+    const lit = acceptedAs({ side: 'SELL', type: 'LIMIT_IF_TOUCHED', stopPrice: '9750', limitPrice: '9748' });
+    const [, released] = spec.given(lit, armed('9750')).when(trigger('9751')).thenEvents();
+    expect(released).toMatchObject({ data: { type: 'LIMIT', limitPrice: '9748' } });
+  });
+
+  it('a release that fails risk is recorded with its reasons and the order is canceled', () => {
+    const halted = [{ code: 'TRADING_HALTED_ACCOUNT', message: 'Trading is halted for this account: desk.' }];
+    const state = spec
+      .given(sellStop, armed('9600'))
+      .when(trigger('9590', halted, null))
+      .then(
+        {
+          type: 'OrderTriggered',
+          data: { orderId, stopPrice: '9600', price: '9590', market: market('9590'), triggeredAt: iso(5) },
+        },
+        { type: 'OrderReleaseRefused', data: { orderId, rejections: halted, refusedAt: iso(5) } },
+        {
+          type: 'OrderCanceled',
+          data: {
+            orderId,
+            canceledQty: '1',
+            reason: 'release refused by pre-trade risk: TRADING_HALTED_ACCOUNT',
+            canceledAt: iso(5),
+          },
+        },
+      ) as Order;
+    expect(state.status).toBe('CANCELED');
+    expect(state.rejections.map((r) => r.code)).toEqual(['TRADING_HALTED_ACCOUNT']);
+  });
+
+  it('canceling a held order ends it at once (nothing is at a venue); it can no longer trigger', () => {
+    const state = spec
+      .given(sellStop, armed('9600'))
+      .when({ type: 'RequestCancel', data: { orderId, reason: 'trader' }, metadata: at(3) })
+      .then(
+        { type: 'OrderCancelRequested', data: { orderId, reason: 'trader', requestedAt: iso(3) } },
+        { type: 'OrderCanceled', data: { orderId, canceledQty: '1', reason: 'trader', canceledAt: iso(3) } },
+      ) as Order;
+    expect(state.status).toBe('CANCELED');
+    const events = spec
+      .given(sellStop, armed('9600'))
+      .when({ type: 'RequestCancel', data: { orderId }, metadata: at(3) })
+      .thenEvents();
+    spec
+      .given(sellStop, armed('9600'), ...events)
+      .when(trigger('9500'))
+      .thenRejects('ORDER_CLOSED');
+  });
+
+  it('a held order is replaced at once (nothing is at a venue): its new quantity is what triggers', () => {
+    const state = spec
+      .given(sellStop, armed('9600'))
+      .when({ type: 'RequestReplace', data: { orderId, quantity: '2' }, metadata: at(3) })
+      .then(
+        {
+          type: 'OrderReplaceRequested',
+          data: { orderId, quantity: '2', limitPrice: null, requestedAt: iso(3) },
+        },
+        {
+          type: 'OrderReplaced',
+          data: {
+            orderId,
+            quantity: '2',
+            limitPrice: null,
+            replacedAt: iso(3),
+            cumQty: '0',
+            leavesQty: '2',
+            avgPx: null,
+          },
+        },
+      ) as Order;
+    expect([state.status, state.orderQty.toString(), state.trigger?.status]).toEqual(['NEW', '2', 'ARMED']);
+  });
+
+  describe('trailing stops', () => {
+    const trailingSell = acceptedAs({
+      side: 'SELL',
+      type: 'TRAILING_STOP',
+      trailingOffset: '20',
+      trailingOffsetType: 'PRICE',
+      triggerType: 'LAST',
+    });
+    const move = (stopPrice: string, watermark: string): OrderCommand => ({
+      type: 'MoveTrailingStop',
+      data: { orderId, stopPrice, watermark, market: market(watermark) },
+      metadata: at(2),
+    });
+
+    it('a sell trailing stop follows the highest price, never back down', () => {
+      const state = spec
+        .given(trailingSell, armed('9660', '9680'))
+        .when(move('9690', '9710'))
+        .then({
+          type: 'TrailingStopMoved',
+          data: { orderId, stopPrice: '9690', watermark: '9710', market: market('9710'), movedAt: iso(2) },
+        }) as Order;
+      expect(state.trigger?.stopPrice?.toString()).toBe('9690');
+      spec.given(trailingSell, armed('9660', '9680')).when(move('9650', '9670')).thenNothing();
+    });
+
+    it('the trail itself: the stop at the offset behind the best price, on a tick no closer', () => {
+      const sell = {
+        side: 'SELL' as const,
+        offset: dec('20'),
+        offsetType: 'PRICE' as const,
+        tickSize: dec('0.01'),
+      };
+      let t = trail(sell, null, dec('9680'));
+      expect([t.watermark.toString(), t.stopPrice.toString()]).toEqual(['9680', '9660']);
+      t = trail(sell, t.watermark, dec('9700'));
+      expect(t.stopPrice.toString()).toBe('9680');
+      t = trail(sell, t.watermark, dec('9690')); // a dip does not move it back
+      expect(t.stopPrice.toString()).toBe('9680');
+      const buyBps = {
+        side: 'BUY' as const,
+        offset: dec('10'),
+        offsetType: 'BASIS_POINTS' as const,
+        tickSize: dec('0.01'),
+      };
+      // 10 bp of 9683.33 is 9.683333 above: 9693.013333 rounds up to 9693.02.
+      expect(trail(buyBps, null, dec('9683.33')).stopPrice.toString()).toBe('9693.02');
+    });
+
+    it('a trailing stop-limit is released with its limit the limit offset beyond the stop', () => {
+      const tsl = acceptedAs({
+        side: 'SELL',
+        type: 'TRAILING_STOP_LIMIT',
+        trailingOffset: '20',
+        trailingOffsetType: 'PRICE',
+        limitOffset: '5',
+      });
+      const [, released] = spec.given(tsl, armed('9660', '9680')).when(trigger('9659')).thenEvents();
+      expect(released).toMatchObject({ data: { type: 'LIMIT', limitPrice: '9655' } });
+    });
+
+    it('property: a trailing stop only ever moves in the order’s favour, and stays its offset from the best price', () => {
+      fc.assert(
+        fc.property(
+          fc.constantFrom('BUY' as const, 'SELL' as const),
+          fc.array(fc.integer({ min: 900_000, max: 1_000_000 }), { minLength: 1, maxLength: 60 }),
+          (side, cents) => {
+            const terms = { side, offset: dec('15.5'), offsetType: 'PRICE' as const, tickSize: dec('0.01') };
+            let state: { watermark: ReturnType<typeof dec> | null; stop: ReturnType<typeof dec> | null } = {
+              watermark: null,
+              stop: null,
+            };
+            for (const c of cents) {
+              const next = trail(terms, state.watermark, dec(`${c}e-2`));
+              if (state.stop)
+                expect(
+                  side === 'SELL' ? next.stopPrice.gte(state.stop) : next.stopPrice.lte(state.stop),
+                ).toBe(true);
+              expect(next.stopPrice.minus(next.watermark).abs().toString()).toBe('15.5');
+              state = { watermark: next.watermark, stop: next.stopPrice };
+            }
+          },
+        ),
+      );
+    });
+  });
+
+  it('which way each type triggers', () => {
+    const p = dec;
+    expect(reachesTrigger('STOP', 'BUY', p('100'), p('100'))).toBe(true);
+    expect(reachesTrigger('STOP', 'BUY', p('100'), p('99.99'))).toBe(false);
+    expect(reachesTrigger('TRAILING_STOP', 'SELL', p('100'), p('100.01'))).toBe(false);
+    expect(reachesTrigger('LIMIT_IF_TOUCHED', 'BUY', p('100'), p('99'))).toBe(true);
+    expect(reachesTrigger('MARKET_IF_TOUCHED', 'SELL', p('100'), p('99'))).toBe(false);
+  });
+
+  it('each order type refuses the fields it cannot use, and asks for those it needs, with a code', () => {
+    const none: Omit<TypedOrderFields, 'type'> = {
+      limitPrice: null,
+      stopPrice: null,
+      trailingOffset: null,
+      trailingOffsetType: null,
+      limitOffset: null,
+      triggerType: null,
+      postOnly: false,
+      displayQuantity: null,
+    };
+    const problem = (fields: Partial<typeof none> & { type: OrderTerms['type'] }) =>
+      orderFieldProblem({ ...none, ...fields })?.code ?? null;
+    expect(problem({ type: 'MARKET', limitPrice: dec('1') })).toBe('FIELD_NOT_ALLOWED');
+    expect(problem({ type: 'MARKET', stopPrice: dec('1') })).toBe('FIELD_NOT_ALLOWED');
+    expect(problem({ type: 'LIMIT' })).toBe('LIMIT_PRICE_REQUIRED');
+    expect(problem({ type: 'LIMIT', limitPrice: dec('1'), triggerType: 'LAST' })).toBe('FIELD_NOT_ALLOWED');
+    expect(
+      problem({ type: 'LIMIT', limitPrice: dec('1'), postOnly: true, displayQuantity: dec('1') }),
+    ).toBeNull();
+    expect(problem({ type: 'STOP' })).toBe('STOP_PRICE_REQUIRED');
+    expect(problem({ type: 'STOP', stopPrice: dec('1'), postOnly: true })).toBe('FIELD_NOT_ALLOWED');
+    expect(problem({ type: 'STOP_LIMIT', stopPrice: dec('1') })).toBe('LIMIT_PRICE_REQUIRED');
+    expect(problem({ type: 'TRAILING_STOP' })).toBe('TRAILING_OFFSET_REQUIRED');
+    expect(problem({ type: 'TRAILING_STOP', trailingOffset: dec('5'), stopPrice: dec('1') })).toBe(
+      'FIELD_NOT_ALLOWED',
+    );
+    expect(problem({ type: 'TRAILING_STOP', trailingOffset: dec('5'), limitOffset: dec('1') })).toBe(
+      'FIELD_NOT_ALLOWED',
+    );
+    expect(
+      problem({ type: 'TRAILING_STOP_LIMIT', trailingOffset: dec('5'), limitOffset: dec('1') }),
+    ).toBeNull();
+    expect(
+      problem({ type: 'TRAILING_STOP', trailingOffset: dec('10000'), trailingOffsetType: 'BASIS_POINTS' }),
+    ).toBe('INVALID_PRICE');
+    expect(problem({ type: 'MARKET_IF_TOUCHED', stopPrice: dec('-1') })).toBe('INVALID_PRICE');
+    expect(problem({ type: 'LIMIT_IF_TOUCHED', stopPrice: dec('1'), limitPrice: dec('1') })).toBeNull();
+  });
+});
