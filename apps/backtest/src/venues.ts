@@ -1,5 +1,5 @@
 import { BacktestConfig, FaultWindow, VenueModel } from './config';
-import { Decimal, ORDER_TYPES, TIMES_IN_FORCE } from '@oms/domain';
+import { Decimal, TIMES_IN_FORCE, VENUE_ORDER_TYPES } from '@oms/domain';
 import { VirtualClock } from '@oms/platform';
 import { SimulatedVenue } from '@oms/venues';
 
@@ -20,8 +20,10 @@ export function venueOf(
   const venue = new SimulatedVenue({
     capabilities: {
       venueId: model.id,
-      orderTypes: ORDER_TYPES,
+      orderTypes: VENUE_ORDER_TYPES,
       timesInForce: TIMES_IN_FORCE,
+      postOnly: true,
+      iceberg: true,
       instruments: Object.fromEntries(
         instruments.map((i) => [
           i.instrumentId,

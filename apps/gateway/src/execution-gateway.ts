@@ -414,6 +414,8 @@ export class ExecutionGateway {
         quantity: order.leavesQty,
         venueId: order.terms.venueId,
         timeInForce: order.terms.timeInForce,
+        postOnly: order.terms.postOnly ?? false,
+        iceberg: order.terms.displayQuantity !== undefined,
       },
       [...this.lines.values()].map((line) => ({
         capabilities: line.venue.capabilities,

@@ -1,4 +1,4 @@
-import { Decimal, ORDER_TYPES, OrderType, TIMES_IN_FORCE, TimeInForce } from '@oms/domain';
+import { Decimal, OrderType, TIMES_IN_FORCE, TimeInForce, VENUE_ORDER_TYPES } from '@oms/domain';
 import { Clock, Logger } from '@oms/platform';
 import {
   FIX_VERSIONS,
@@ -60,6 +60,9 @@ interface CommonDefinition {
   lotSize: Decimal;
   orderTypes: OrderType[];
   timesInForce: TimeInForce[];
+  /** Post-only and iceberg limit orders, worked by the venue (orders needing them go only there). */
+  postOnly: boolean;
+  iceberg: boolean;
 }
 
 export interface SimulatedVenueDefinition extends CommonDefinition {
@@ -116,8 +119,11 @@ function commonDefaults(): Omit<CommonDefinition, 'id'> {
     symbols: { BTCUSDT: 'BTCUSDT' },
     tickSize: Decimal.parse('0.01'),
     lotSize: Decimal.parse('0.001'),
-    orderTypes: [...ORDER_TYPES],
+    orderTypes: [...VENUE_ORDER_TYPES],
     timesInForce: [...TIMES_IN_FORCE],
+    // The simulated venue works both; a FIX venue says so in its configuration.
+    postOnly: true,
+    iceberg: true,
   };
 }
 
@@ -166,7 +172,10 @@ class SymbolMap implements ValidatorConstraintInterface {
 class SupportsInput {
   @IsOptional()
   @IsArray()
-  @IsIn(ORDER_TYPES, { each: true, message: `orderTypes may hold ${ORDER_TYPES.join(', ')}` })
+  @IsIn(VENUE_ORDER_TYPES, {
+    each: true,
+    message: `orderTypes may hold ${VENUE_ORDER_TYPES.join(', ')} (the OMS holds stops and if-touched orders itself)`,
+  })
   orderTypes?: string[];
 
   @IsOptional()
@@ -176,6 +185,10 @@ class SupportsInput {
 
   /** FIX 4.4 venues only: the venue answers OrderMassStatusRequest. */
   @IsOptional() @IsBoolean() massStatus?: boolean;
+
+  /** Post-only limit orders (FIX ExecInst 6) and iceberg orders (MaxFloor); a FIX venue's default: no. */
+  @IsOptional() @IsBoolean() postOnly?: boolean;
+  @IsOptional() @IsBoolean() iceberg?: boolean;
 }
 
 class FeesInput {
@@ -333,6 +346,8 @@ function definitionOf(v: VenueInput): VenueDefinition {
     lotSize: v.lotSize ? Decimal.parse(v.lotSize) : defaults.lotSize,
     orderTypes: (v.supports?.orderTypes as OrderType[] | undefined) ?? defaults.orderTypes,
     timesInForce: (v.supports?.timesInForce as TimeInForce[] | undefined) ?? defaults.timesInForce,
+    postOnly: v.supports?.postOnly ?? v.type === 'simulated',
+    iceberg: v.supports?.iceberg ?? v.type === 'simulated',
   };
   if (v.type === 'simulated') {
     return {
@@ -383,6 +398,8 @@ function capabilitiesOf(v: VenueDefinition): VenueCapabilities {
     ),
     rateLimit: { perSecond: v.rateLimit, burst: v.rateLimit },
     fees: v.fees,
+    postOnly: v.postOnly,
+    iceberg: v.iceberg,
   };
 }
 
@@ -432,6 +449,8 @@ export async function buildVenues(definitions: VenueDefinition[], env: VenueEnvi
           instruments: capabilities.instruments,
           orderTypes: v.orderTypes,
           timesInForce: v.timesInForce,
+          postOnly: v.postOnly,
+          iceberg: v.iceberg,
           rateLimit: capabilities.rateLimit,
           fees: v.fees,
           logger: env.logger,

@@ -108,6 +108,10 @@ export class VenueRequests {
           (timeInForce === 'DAY' || timeInForce === 'GTD') && order.expireAt !== null
             ? Date.parse(order.expireAt)
             : null,
+        ...(order.terms.postOnly ? { postOnly: true } : {}),
+        ...(order.terms.displayQuantity
+          ? { displayQuantity: Decimal.parse(order.terms.displayQuantity) }
+          : {}),
       });
       handedOver = performance.now();
       await submitted;

@@ -20,6 +20,10 @@ export interface VenueCapabilities {
   rateLimit: { perSecond: number; burst: number };
   /** Fractions of notional; negative is a rebate. */
   fees: { maker: Decimal; taker: Decimal };
+  /** Takes post-only limit orders (refused when they would take liquidity); absent: no. */
+  postOnly?: boolean;
+  /** Works iceberg orders (a display quantity shown at a time); absent: no. */
+  iceberg?: boolean;
 }
 
 export interface VenueOrderRequest {
@@ -34,6 +38,10 @@ export interface VenueOrderRequest {
   limitPrice: Decimal | null;
   /** DAY and GTD: when the venue ends the order (ms since the epoch); absent otherwise. */
   expireAt?: number | null;
+  /** LIMIT: rest only; the venue refuses it if it would take liquidity (FIX ExecInst 6). */
+  postOnly?: boolean;
+  /** LIMIT: iceberg, show this much at a time (FIX MaxFloor). */
+  displayQuantity?: Decimal | null;
 }
 
 interface ReportBase {

@@ -138,6 +138,9 @@ export function newOrderSingle(
     ...(request.timeInForce === 'GTD' && request.expireAt
       ? { ExpireTime: fixTimestamp(new Date(request.expireAt)) }
       : {}),
+    // Participate don't initiate: rest only.
+    ...(request.postOnly ? { ExecInst: '6' } : {}),
+    ...(request.displayQuantity ? { MaxFloor: request.displayQuantity.toString() } : {}),
   };
 }
 

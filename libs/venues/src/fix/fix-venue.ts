@@ -59,6 +59,9 @@ export interface FixVenueSettings {
   /** Instruments traded here by OMS instrument id, with the venue's symbol. */
   instruments: VenueCapabilities['instruments'];
   orderTypes: readonly OrderType[];
+  /** The venue takes ExecInst 6 (post-only) and MaxFloor (iceberg). */
+  postOnly?: boolean;
+  iceberg?: boolean;
   timesInForce: readonly TimeInForce[];
   rateLimit: VenueCapabilities['rateLimit'];
   fees: VenueCapabilities['fees'];
@@ -212,6 +215,8 @@ export class FixVenue implements Venue {
       instruments: settings.instruments,
       rateLimit: settings.rateLimit,
       fees: settings.fees,
+      postOnly: settings.postOnly ?? false,
+      iceberg: settings.iceberg ?? false,
     };
     this.symbols = new Map(Object.entries(settings.instruments).map(([id, i]) => [i.symbol, id]));
     this.backoffMs = settings.reconnect?.firstMs ?? 1_000;

@@ -294,4 +294,33 @@ describe('matching engine', () => {
     expect(first.out.length).toBeGreaterThan(5);
     expect(run()).toEqual(first);
   });
+
+  describe('post-only and iceberg orders', () => {
+    it('a post-only limit that would take liquidity is rejected; one that rests is accepted', () => {
+      const e = engine();
+      e.onMarketData(book([lvl('99', '1')], [lvl('101', '1')]));
+      const crossing = e.submit({ ...limit('p1', 'BUY', '1', '101'), postOnly: true });
+      expect(crossing).toEqual([
+        { type: 'rejected', orderId: 'p1', reason: 'post-only order would take liquidity' },
+      ]);
+      expect(fills(crossing)).toEqual([]);
+      const resting = e.submit({ ...limit('p2', 'BUY', '1', '100'), postOnly: true });
+      expect(resting.map((r) => r.type)).toEqual(['accepted']);
+      expect(e.order('p2')?.leaves.toString()).toBe('1');
+    });
+
+    it('an iceberg trades its slice on show; the next slice joins the back of the queue', () => {
+      const e = engine();
+      e.onMarketData(book([lvl('100', '2')], [lvl('101', '1')]));
+      // 3 to buy at 100, showing 1 at a time, behind the market's 2.
+      e.submit({ ...limit('ice', 'BUY', '3', '100'), displayQuantity: d('1') });
+      // 2.5 trades at 100: the 2 ahead, then 0.5 of the slice on show.
+      expect(fills(e.onMarketData(trade('100', '2.5', 'SELL')))).toEqual([
+        ['ice', '100', '0.5', 'MAKER', '2.5'],
+      ]);
+      // The next 1: 0.5 finishes the slice; the rest waits behind the market's quantity shown now.
+      expect(fills(e.onMarketData(trade('100', '1', 'SELL')))).toEqual([['ice', '100', '0.5', 'MAKER', '2']]);
+      expect(e.order('ice')?.visible?.toString()).toBe('1');
+    });
+  });
 });

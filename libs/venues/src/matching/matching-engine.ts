@@ -10,6 +10,10 @@ export interface EngineOrder {
   timeInForce: TimeInForce;
   quantity: Decimal;
   limitPrice: Decimal | null;
+  /** Refused if it would take liquidity on arrival. */
+  postOnly?: boolean;
+  /** Iceberg: shows this much at a time; each new slice joins the back of its price's queue. */
+  displayQuantity?: Decimal | null;
 }
 
 export interface EngineFill {
@@ -63,6 +67,8 @@ export interface RestingOrder {
   queueAhead: Decimal;
   /** The market's quantity at this price when last seen (ahead of the order and behind it). */
   shown: Decimal;
+  /** An iceberg's slice on show now (what trades at its place in the queue); null: all of it shows. */
+  visible: Decimal | null;
 }
 
 interface OwnLevel {
@@ -105,8 +111,17 @@ export class MatchingEngine {
     if (order.type === 'LIMIT' && (!order.limitPrice || !order.limitPrice.isPositive())) {
       return [{ type: 'rejected', orderId: order.orderId, reason: 'a limit order needs a positive price' }];
     }
-    const reports: EngineReport[] = [{ type: 'accepted', orderId: order.orderId }];
+    if (
+      order.postOnly &&
+      (order.type !== 'LIMIT' || order.timeInForce === 'IOC' || order.timeInForce === 'FOK')
+    ) {
+      return [{ type: 'rejected', orderId: order.orderId, reason: 'post-only is for resting limit orders' }];
+    }
     const limit = order.type === 'LIMIT' ? order.limitPrice : null;
+    if (order.postOnly && this.available(order.side, limit, order.quantity).isPositive()) {
+      return [{ type: 'rejected', orderId: order.orderId, reason: 'post-only order would take liquidity' }];
+    }
+    const reports: EngineReport[] = [{ type: 'accepted', orderId: order.orderId }];
     if (order.timeInForce === 'FOK' && this.available(order.side, limit, order.quantity).lt(order.quantity)) {
       reports.push({
         type: 'canceled',
@@ -262,7 +277,15 @@ export class MatchingEngine {
     const sameSide = order.side === 'BUY' ? this.book.bids : this.book.asks;
     const shown = sameSide.find((l) => l.price.eq(price));
     const ahead = shown?.quantity ?? Decimal.ZERO;
-    const resting: RestingOrder = { order, price, leaves, queueAhead: ahead, shown: ahead };
+    const display = order.displayQuantity ?? null;
+    const resting: RestingOrder = {
+      order,
+      price,
+      leaves,
+      queueAhead: ahead,
+      shown: ahead,
+      visible: display === null ? null : Decimal.min(display, leaves),
+    };
     const levels = order.side === 'BUY' ? this.bids : this.asks;
     const index = levelIndex(levels, price, order.side === 'BUY' ? -1 : 1);
     if (index < levels.length && levels[index].price.eq(price)) levels[index].orders.push(resting);
@@ -302,14 +325,29 @@ export class MatchingEngine {
           left = left.minus(ahead);
           if (!left.isPositive()) break;
         }
-        const traded = Decimal.min(left, resting.leaves);
+        // An iceberg trades its slice on show; the next slice joins the back of the queue.
+        const traded = Decimal.min(left, resting.visible ?? resting.leaves);
         left = left.minus(traded);
         resting.leaves = resting.leaves.minus(traded);
         reports.push(this.fill(resting.order.orderId, resting.price, traded, 'MAKER', resting.leaves));
         if (resting.leaves.isZero()) this.remove(resting);
+        else if (resting.visible !== null) this.refreshSlice(resting, level, traded);
       }
       if (levels.length === before) i++;
     }
+  }
+
+  /** An iceberg's slice traded: what is left of it shows on; a spent slice is renewed at the back. */
+  private refreshSlice(resting: RestingOrder, level: OwnLevel, traded: Decimal): void {
+    const left = (resting.visible as Decimal).minus(traded);
+    if (left.isPositive()) {
+      resting.visible = left;
+      return;
+    }
+    resting.visible = Decimal.min(resting.order.displayQuantity as Decimal, resting.leaves);
+    resting.queueAhead = resting.shown;
+    level.orders.splice(level.orders.indexOf(resting), 1);
+    level.orders.push(resting);
   }
 
   /**

@@ -96,4 +96,20 @@ describe('smart order router', () => {
     expect(slices(routeOrder(request('2', { venueId: 'A' }), [a, b]))).toEqual([['o1.1', 'A', '2']]);
     expect(slices(routeOrder(request('2', { venueId: 'C' }), [a, b]))).toBe('venue C does not trade BTCUSDT');
   });
+
+  it('a post-only or iceberg order goes only to venues that work it natively, or is refused', () => {
+    const plain = venue('PLAIN', '0.0004', [['100', '5']]);
+    const able = venue('ABLE', '0.0005', [['101', '5']]);
+    able.capabilities = { ...able.capabilities, postOnly: true, iceberg: true };
+    const routed = routeOrder(request('1', { limitPrice: d('99'), postOnly: true }), [plain, able]);
+    expect('slices' in routed && routed.slices.map((s) => s.venueId)).toEqual(['ABLE']);
+    expect(routeOrder(request('1', { limitPrice: d('99'), iceberg: true }), [plain])).toEqual({
+      refused: 'no venue trading BTCUSDT takes iceberg orders',
+    });
+    expect(
+      routeOrder(request('1', { limitPrice: d('99'), postOnly: true, venueId: 'PLAIN' }), [plain, able]),
+    ).toEqual({
+      refused: 'venue PLAIN does not trade BTCUSDT as post-only orders',
+    });
+  });
 });

@@ -20,6 +20,9 @@ export interface RouteRequest {
   /** Direct routing. */
   venueId: string | null;
   timeInForce: TimeInForce;
+  /** What the venue must work natively: only venues declaring it are considered. */
+  postOnly?: boolean;
+  iceberg?: boolean;
 }
 
 export type RouteDecision = { slices: RouteSlice[]; rationale: string } | { refused: string };
@@ -39,10 +42,26 @@ interface Take {
  * the touch (it rests there, or walks deeper). Child ids are `<orderId>.<n>`.
  */
 export function routeOrder(request: RouteRequest, venues: RoutableVenue[]): RouteDecision {
-  const trades = venues.filter((v) => request.instrumentId in v.capabilities.instruments);
+  const needs = [
+    request.postOnly ? 'post-only orders' : null,
+    request.iceberg ? 'iceberg orders' : null,
+  ].filter((need): need is string => need !== null);
+  const trades = venues.filter(
+    (v) =>
+      request.instrumentId in v.capabilities.instruments &&
+      (!request.postOnly || v.capabilities.postOnly === true) &&
+      (!request.iceberg || v.capabilities.iceberg === true),
+  );
+  if (trades.length === 0 && needs.length > 0) {
+    return { refused: `no venue trading ${request.instrumentId} takes ${needs.join(' and ')}` };
+  }
   if (request.venueId !== null) {
     const venue = trades.find((v) => v.capabilities.venueId === request.venueId);
-    if (!venue) return { refused: `venue ${request.venueId} does not trade ${request.instrumentId}` };
+    if (!venue) {
+      return {
+        refused: `venue ${request.venueId} does not trade ${request.instrumentId}${needs.length ? ` as ${needs.join(' and ')}` : ''}`,
+      };
+    }
     return {
       slices: [slice(request, 1, request.venueId, request.quantity)],
       rationale: `direct to ${request.venueId} as the order asked`,

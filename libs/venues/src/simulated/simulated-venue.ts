@@ -393,6 +393,8 @@ export class SimulatedVenue implements Venue {
         timeInForce: request.timeInForce,
         quantity: request.quantity,
         limitPrice: request.limitPrice,
+        postOnly: request.postOnly ?? false,
+        displayQuantity: request.displayQuantity ?? null,
       }),
       'submit',
     );
