@@ -19,6 +19,7 @@ import { API_DEPS, ApiDeps } from './graphql/api-deps';
 import { ResolverErrorFilter, graphQLErrorFormatter } from './graphql/errors';
 import { OmsResolver } from './graphql/resolvers';
 import { MarketDataResolver } from './graphql/market-data.resolver';
+import { OrderListResolver } from './graphql/order-lists.resolver';
 import { AccessResolver } from './graphql/access.resolver';
 import { Identity, RequestContext, abandonmentOf } from './graphql/identity';
 import { JwtVerifier } from './graphql/jwt';
@@ -239,6 +240,7 @@ export class ApiModule {
         { provide: APP_FILTER, useValue: new ResolverErrorFilter(logger) },
         OmsResolver,
         MarketDataResolver,
+        OrderListResolver,
       ],
     };
   }

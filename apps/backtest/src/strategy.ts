@@ -1,4 +1,12 @@
-import type { Decimal, OrderStatus, OrderType, Side, TimeInForce } from '@oms/domain';
+import type {
+  Decimal,
+  OffsetType,
+  OrderStatus,
+  OrderType,
+  Side,
+  TimeInForce,
+  TriggerType,
+} from '@oms/domain';
 import type { MarketEvent, PriceLevel } from '@oms/venues';
 
 /**
@@ -75,6 +83,14 @@ export interface OrderIntent {
   timeInForce?: TimeInForce;
   /** Direct to one venue; absent: the smart order router chooses. */
   venueId?: string | null;
+  /** Held orders (stops, trailing stops, if-touched) and limit-order options, as the API takes them. */
+  stopPrice?: Decimal | null;
+  trailingOffset?: Decimal | null;
+  trailingOffsetType?: OffsetType | null;
+  limitOffset?: Decimal | null;
+  triggerType?: TriggerType | null;
+  postOnly?: boolean | null;
+  displayQuantity?: Decimal | null;
 }
 
 export type PlaceResult =

@@ -11,6 +11,7 @@ import {
   ReferencePriceSource,
   createCommandSide,
   heldOrderRelease,
+  OrderListProcessor,
   IntakeGate,
   ROUTING_PROCESSOR,
   withAppendMetrics,
@@ -97,6 +98,7 @@ export class OmsRuntime {
     readonly projector: Projector | null,
     readonly ledger: AccountLedger | null,
     readonly haltEnforcer: HaltEnforcer | null,
+    readonly orderLists: OrderListProcessor | null,
     readonly gateway: ExecutionGateway | null,
     private readonly marketData: MarketDataHandler | null,
     private readonly publishedMarketData: PublishedMarketData | null,
@@ -162,7 +164,7 @@ export class OmsRuntime {
               clock,
             )
           : null;
-      const commandSide = createCommandSide(store, prices, clock, intake);
+      const commandSide = createCommandSide(store, prices, clock, intake, logger);
       await commandSide.reference.ready();
       const lock = (name: string) => new ActiveInstanceLock(dataSource, name);
       const projector = settings.roles.has('projector')
@@ -202,6 +204,14 @@ export class OmsRuntime {
             },
           )
         : null;
+      // With the ledger: contingent lists follow their members (one active, like the ledger).
+      const orderLists = settings.roles.has('ledger')
+        ? new OrderListProcessor(commandSide.orderLists, commandSide.aggregates, store, clock, {
+            checkpoints,
+            lock: lock('oms-order-lists'),
+            logger,
+          })
+        : null;
       let runtime: OmsRuntime | null = null;
       const gateway = marketData
         ? new ExecutionGateway({
@@ -239,6 +249,7 @@ export class OmsRuntime {
         projector,
         ledger,
         haltEnforcer,
+        orderLists,
         gateway,
         marketData,
         settings.roles.has('api') ? await PublishedMarketData.start(databaseUrl) : null,
@@ -264,6 +275,7 @@ export class OmsRuntime {
     await this.projector?.start();
     await this.ledger?.processor.start();
     await this.haltEnforcer?.processor.start();
+    await this.orderLists?.processor.start();
     if (this.gateway && this.marketData) {
       const gateway = this.gateway;
       this.gatewayState = 'recovering (catching up and reconciling with the venues)';
@@ -384,6 +396,7 @@ export class OmsRuntime {
       this.projector?.processor.whenReady(),
       this.ledger?.processor.whenReady(),
       this.haltEnforcer?.processor.whenReady(),
+      this.orderLists?.processor.whenReady(),
     ]);
   }
 
@@ -452,6 +465,7 @@ export class OmsRuntime {
       this.gateway?.stop(),
       this.ledger?.processor.stop(),
       this.haltEnforcer?.processor.stop(),
+      this.orderLists?.processor.stop(),
       this.projector?.stop(),
     ];
     await this.marketDataPublisher?.stop();

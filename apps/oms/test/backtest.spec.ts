@@ -277,4 +277,34 @@ describe('strategies load by name or path', () => {
       'twap: parameter quantity is "0.0015"; expected a positive whole number of lots of 0.001.',
     );
   });
+
+  it('held orders on the virtual clock: a trailing stop is armed, trails the bid, triggers and fills, the same on every run', async () => {
+    const strategy = join(__dirname, '../../../test/fixtures/strategies/held-orders.ts');
+    const first = await backtest(strategy, {}, [QUOTES], {});
+    const accepted = eventsOf(first.record, 'OrderAccepted').find((e) => e.type === 'TRAILING_STOP');
+    expect(accepted).toBeDefined();
+    const orderId = accepted!.orderId;
+    const mine = (type: string) => eventsOf(first.record, type).filter((e) => e.orderId === orderId);
+    const [armed] = mine('OrderArmed');
+    const [triggered] = mine('OrderTriggered');
+    expect(armed).toBeDefined();
+    expect(triggered).toBeDefined();
+    // A sell stop triggers at or below its stop, on the bid it watches, in simulated time.
+    expect(d(triggered.price).lte(d(triggered.stopPrice))).toBe(true);
+    expect((triggered.market as unknown as { bid: string }).bid).toBe(triggered.price);
+    expect(Date.parse(triggered.triggeredAt)).toBeGreaterThanOrEqual(first.record.startsAt);
+    // It trailed: the stop it triggered at is at or above where it was armed.
+    expect(d(triggered.stopPrice).gte(d(armed.stopPrice))).toBe(true);
+    expect(mine('OrderReleased')).toEqual([expect.objectContaining({ type: 'MARKET' })]);
+    expect(first.report.summary.position).toEqual({ BTCUSDT: '0' });
+    // Deterministic: the same data and seed give the same held-order history.
+    const again = await backtest(strategy, {}, [QUOTES], {});
+    const held = (record: RunRecord) =>
+      record.events
+        .filter((e) =>
+          ['OrderArmed', 'TrailingStopMoved', 'OrderTriggered', 'OrderReleased'].includes(e.type),
+        )
+        .map((e) => ({ type: e.type, data: e.data }));
+    expect(held(again.record)).toEqual(held(first.record));
+  });
 });

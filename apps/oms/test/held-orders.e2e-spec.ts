@@ -264,4 +264,74 @@ describe('a trailing stop on a market the test moves', () => {
     const triggered = history.find((e) => e.type === 'OrderTriggered')!;
     expect(triggered.data).toMatchObject({ stopPrice: '9720', price: '9719' });
   });
+
+  it('a bracket: the entry fills, both exits go out at its size, the take-profit fills and the stop-loss is canceled', async () => {
+    print('9700');
+    const placed = await oms.gql<{
+      placeOrderList: {
+        list: {
+          id: string;
+          status: string;
+          legs: { key: string; orders: { id: string; status: string }[] }[];
+        };
+        rejections: unknown[];
+      };
+    }>(
+      `mutation { placeOrderList(input: { accountId: "demo", clientListId: "br-1", contingency: BRACKET, legs: [
+         { key: "in", role: ENTRY, instrumentId: "BTCUSDT", side: BUY, type: LIMIT, quantity: "0.01", limitPrice: "9701" },
+         { key: "tp", role: TAKE_PROFIT, instrumentId: "BTCUSDT", side: SELL, type: LIMIT, limitPrice: "9720" },
+         { key: "sl", role: STOP_LOSS, instrumentId: "BTCUSDT", side: SELL, type: STOP, stopPrice: "9650" } ] })
+         { list { id status legs { key orders { id status } } } rejections { code } } }`,
+    );
+    expect(placed.errors).toBeUndefined();
+    const listId = placed.data!.placeOrderList.list.id;
+    expect(placed.data!.placeOrderList.list.legs.map((l) => [l.key, l.orders.length])).toEqual([
+      ['in', 1],
+      ['tp', 0],
+      ['sl', 0],
+    ]);
+    type ListView = {
+      status: string;
+      legs: { key: string; orders: { status: string; quantity: string; triggerStatus: string | null }[] }[];
+    };
+    const listOf = async () =>
+      (
+        await oms.gql<{ orderList: ListView | null }>(
+          `{ orderList(id: "${listId}") { status legs { key orders { status quantity triggerStatus } } } }`,
+        )
+      ).data?.orderList ?? null;
+    const leg = (list: ListView | null, key: string) => list?.legs.find((l) => l.key === key)?.orders ?? [];
+    // The entry takes the offer at 9700.5; the exits go out sized to its fill.
+    const protectedList = await eventually(
+      listOf,
+      (l) => leg(l, 'tp').length === 1 && leg(l, 'sl').length === 1,
+      'both exits placed after the entry filled',
+    );
+    expect(leg(protectedList, 'in')[0].status).toBe('FILLED');
+    expect(leg(protectedList, 'tp')[0].quantity).toBe('0.01');
+    expect(leg(protectedList, 'sl')[0]).toMatchObject({ quantity: '0.01' });
+    await eventually(listOf, (l) => leg(l, 'sl')[0]?.triggerStatus === 'ARMED', 'the stop-loss armed');
+    // The market trades up through the take-profit.
+    print('9721');
+    const done = await eventually(
+      listOf,
+      (l) => l?.status === 'ENDED',
+      'the take-profit to fill and the list to end',
+    );
+    expect(leg(done, 'tp')[0].status).toBe('FILLED');
+    expect(leg(done, 'sl')[0].status).toBe('CANCELED');
+    const history = await oms.gql<{ auditTrail: { edges: { node: { type: string } }[] } }>(
+      `{ auditTrail(filter: { eventTypes: ["OrderListPlaced", "ListLegPlaced", "ListLegCanceled", "OrderListEnded"] }, first: 50) { edges { node { type } } } }`,
+      undefined,
+      oms.as('auditor'),
+    );
+    expect(history.data?.auditTrail.edges.map((e) => e.node.type)).toEqual([
+      'OrderListPlaced',
+      'ListLegPlaced',
+      'ListLegPlaced',
+      'ListLegPlaced',
+      'ListLegCanceled',
+      'OrderListEnded',
+    ]);
+  });
 });

@@ -1,7 +1,7 @@
 import { Decimal, MarketObservation } from '@oms/domain';
 import { EventStore } from '@oms/event-store';
 import { CommandContext } from './command-context';
-import { Clock } from '@oms/platform';
+import { Clock, Logger, silentLogger } from '@oms/platform';
 import { AccessControl } from './access/access-control';
 import { AccountSnapshots } from './accounts/account-snapshots';
 import { HotAccounts } from './accounts/hot-accounts';
@@ -10,6 +10,7 @@ import { KeyedQueue } from './aggregates/keyed-queue';
 import { IntakeGate } from './orders/intake-gate';
 import { PlaceOrderProcess } from './orders/place-order';
 import { ReleaseOrderProcess } from './orders/release-order';
+import { OrderLists } from './lists/order-lists';
 import { ReferenceData } from './reference/reference-data';
 import { ReferencePriceSource } from './reference/reference-prices';
 
@@ -29,6 +30,8 @@ export interface CommandSide {
   placeOrders: PlaceOrderProcess;
   /** Held orders (stops, trailing stops, if-touched) released when they trigger. */
   releaseOrders: ReleaseOrderProcess;
+  /** Contingent order lists (OCO, OTO, BRACKET). */
+  orderLists: OrderLists;
   access: AccessControl;
 }
 
@@ -38,6 +41,7 @@ export function createCommandSide(
   clock: Clock,
   /** The intake limit on orders accepted and not yet routed; none: no limit. */
   intake: IntakeGate | null = null,
+  logger: Logger = silentLogger,
 ): CommandSide {
   const aggregates = new AggregateStore(store);
   const accounts = new HotAccounts(store, aggregates, new AccountSnapshots(store));
@@ -53,6 +57,7 @@ export function createCommandSide(
     intake,
   );
   const releaseOrders = new ReleaseOrderProcess(aggregates, accounts, reference, prices, orderQueue, clock);
+  const orderLists = new OrderLists(aggregates, clock, logger.child({ component: 'order-lists' }));
   const access = new AccessControl(aggregates, clock);
   return {
     store,
@@ -64,6 +69,7 @@ export function createCommandSide(
     orderQueue,
     placeOrders,
     releaseOrders,
+    orderLists,
     access,
   };
 }

@@ -20,6 +20,7 @@ export * from './reference/published-market-data';
 export * from './orders/order-id';
 export * from './orders/place-order';
 export * from './orders/release-order';
+export * from './lists/order-lists';
 export * from './orders/intake-gate';
 export * from './processing/active-instance-lock';
 export * from './processing/checkpoints';

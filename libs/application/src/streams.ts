@@ -4,11 +4,20 @@ export const accountStream = (accountId: string) => `account-${accountId}`;
 /** Snapshots of an account's state (a cache of its events; see AccountSnapshots). */
 export const accountSnapshotStream = (accountId: string) => `accountsnapshot-${accountId}`;
 export const instrumentStream = (instrumentId: string) => `instrument-${instrumentId}`;
+export const orderListStream = (listId: string) => `orderlist-${listId}`;
 export const CONTROLS_STREAM = 'controls-global';
 /** Principals, keys and grants: one stream, so each request checks access with one read. */
 export const ACCESS_STREAM = 'access-control';
 
-const CATEGORIES = ['order', 'account', 'accountsnapshot', 'instrument', 'controls', 'access'] as const;
+const CATEGORIES = [
+  'order',
+  'orderlist',
+  'account',
+  'accountsnapshot',
+  'instrument',
+  'controls',
+  'access',
+] as const;
 export type StreamCategory = (typeof CATEGORIES)[number];
 
 /** A stream name read back: its category and the id after the first '-'. */

@@ -19,3 +19,4 @@ export * from './access/access.policy';
 export * from './market/market-data-view';
 export * from './market/consolidated';
 export * from './orders/order.triggers';
+export * from './lists/order-list';

@@ -5,6 +5,7 @@ import { CancelOrderHandler } from './cancel-order.handler';
 import { COMMAND_SIDE } from './command-side.token';
 import { ACCESS_HANDLERS } from './access.handlers';
 import { PlaceOrderHandler } from './place-order.handler';
+import { CancelOrderListHandler, OrderListEffects, PlaceOrderListHandler } from './order-list.handlers';
 import { ReplaceOrderHandler } from './replace-order.handler';
 import {
   CancelAllOrdersHandler,
@@ -25,6 +26,8 @@ export const COMMAND_HANDLERS = [
   DefineInstrumentHandler,
   CancelAllOrdersHandler,
   OpenAccountHandler,
+  PlaceOrderListHandler,
+  CancelOrderListHandler,
   ...ACCESS_HANDLERS,
 ];
 
@@ -35,7 +38,7 @@ export class CommandsModule {
     return {
       module: CommandsModule,
       imports: [CqrsModule.forRoot()],
-      providers: [{ provide: COMMAND_SIDE, useValue: side }, ...COMMAND_HANDLERS],
+      providers: [{ provide: COMMAND_SIDE, useValue: side }, OrderListEffects, ...COMMAND_HANDLERS],
     };
   }
 }

@@ -1,4 +1,4 @@
-import { CommandContext, PlaceOrderRequest } from '@oms/application';
+import { CommandContext, PlaceOrderListRequest, PlaceOrderRequest } from '@oms/application';
 import { AccessChange, Decimal, HaltLevel, InstrumentDefinition, RiskLimitsData, Side } from '@oms/domain';
 
 /** The commands the API dispatches on the CommandBus: one handler each, one use case each. */
@@ -100,6 +100,21 @@ export class IssueApiKeyCommand {
   constructor(
     readonly principalId: string,
     readonly label: string,
+    readonly ctx: CommandContext,
+  ) {}
+}
+
+export class PlaceOrderListCommand {
+  constructor(
+    readonly request: PlaceOrderListRequest,
+    readonly ctx: CommandContext,
+  ) {}
+}
+
+export class CancelOrderListCommand {
+  constructor(
+    readonly listId: string,
+    readonly reason: string,
     readonly ctx: CommandContext,
   ) {}
 }

@@ -1,6 +1,8 @@
 import {
   ACCESS_ROLES,
   HALT_LEVELS,
+  CONTINGENCY_TYPES,
+  LEG_ROLES,
   LIQUIDITY,
   OFFSET_TYPES,
   TRIGGER_TYPES,
@@ -29,10 +31,21 @@ export const TriggerTypeEnum = enumOf(TRIGGER_TYPES);
 export const OffsetTypeEnum = enumOf(OFFSET_TYPES);
 export const TRIGGER_STATUSES = ['ACCEPTED', 'ARMED', 'RELEASED'] as const;
 export const TriggerStatusEnum = enumOf(TRIGGER_STATUSES);
+export const ContingencyTypeEnum = enumOf(CONTINGENCY_TYPES);
+export const LegRoleEnum = enumOf(LEG_ROLES);
 export const BREAKER_STATES = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
 export const BreakerStateEnum = enumOf(BREAKER_STATES);
 
 registerEnumType(SideEnum, { name: 'Side' });
+registerEnumType(ContingencyTypeEnum, {
+  name: 'ContingencyType',
+  description:
+    'OCO: one fills or ends, the others are canceled; OTO: the primary’s fill places the secondaries; BRACKET: entry, take-profit and stop-loss.',
+});
+registerEnumType(LegRoleEnum, {
+  name: 'LegRole',
+  description: 'OCO: MEMBER; OTO: PRIMARY, SECONDARY; BRACKET: ENTRY, TAKE_PROFIT, STOP_LOSS.',
+});
 registerEnumType(TriggerTypeEnum, {
   name: 'TriggerType',
   description:

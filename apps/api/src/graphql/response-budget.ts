@@ -74,6 +74,10 @@ export const DEFAULT_RESPONSE_BUDGET: ResponseBudget = {
     'Quote.venues': 32,
     'Query.trades': 200,
     'TradesUpdate.trades': 200,
+    // A list: at most 10 legs; a bracket exit placed again as the entry fills more (an estimate).
+    'OrderList.legs': 10,
+    'OrderListLeg.orders': 10,
+    'PlaceOrderListResult.rejections': 25,
   },
   jsonValues: 60,
 };

@@ -260,6 +260,13 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
           limitPrice: intent.limitPrice ?? null,
           timeInForce: intent.timeInForce ?? (type === 'MARKET' ? 'IOC' : 'GTC'),
           venueId: config.routing === 'best-price' ? (intent.venueId ?? null) : config.routing,
+          stopPrice: intent.stopPrice ?? null,
+          trailingOffset: intent.trailingOffset ?? null,
+          trailingOffsetType: intent.trailingOffsetType ?? null,
+          limitOffset: intent.limitOffset ?? null,
+          triggerType: intent.triggerType ?? null,
+          postOnly: intent.postOnly ?? null,
+          displayQuantity: intent.displayQuantity ?? null,
         };
         const arrival = marketData.markPrice(intent.instrumentId);
         try {

@@ -53,6 +53,8 @@ export interface PlaceOrderRequest {
   triggerType?: TriggerType | null;
   postOnly?: boolean | null;
   displayQuantity?: Decimal | null;
+  /** Placed by an order list, as one of its legs (never from a client: the list sets it). */
+  listId?: string | null;
 }
 
 export interface PlaceOrderOutcome {
@@ -273,5 +275,6 @@ function typedTerms(request: PlaceOrderRequest): Partial<OrderTerms> {
   if (isTriggeredType(request.type)) terms.triggerType = request.triggerType ?? 'LAST';
   if (request.postOnly) terms.postOnly = true;
   if (request.displayQuantity) terms.displayQuantity = request.displayQuantity.toString();
+  if (request.listId) terms.listId = request.listId;
   return terms;
 }

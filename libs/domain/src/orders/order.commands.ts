@@ -246,6 +246,7 @@ export function sameTerms(a: OrderTerms, b: OrderTerms): boolean {
     (a.triggerType ?? null) === (b.triggerType ?? null) &&
     (a.postOnly ?? false) === (b.postOnly ?? false) &&
     decimalsEqual(a.displayQuantity ?? null, b.displayQuantity ?? null) &&
+    (a.listId ?? null) === (b.listId ?? null) &&
     decimalsEqual(a.quantity, b.quantity) &&
     decimalsEqual(a.limitPrice, b.limitPrice)
   );

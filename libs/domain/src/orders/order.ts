@@ -54,6 +54,8 @@ export interface OrderTerms {
   postOnly?: boolean;
   /** LIMIT: iceberg, show this much at a time. */
   displayQuantity?: DecimalString;
+  /** A leg of a contingent order list (`orderlist-<listId>`): absent for a standalone order. */
+  listId?: string;
 }
 
 export interface Execution {
@@ -671,6 +673,7 @@ function termsOf(data: OrderTerms): OrderTerms {
     triggerType,
     postOnly,
     displayQuantity,
+    listId,
   } = data;
   // Type-dependent fields only when set, so orders of the first types read as they always did.
   const optional = Object.fromEntries(
@@ -682,6 +685,7 @@ function termsOf(data: OrderTerms): OrderTerms {
       triggerType,
       postOnly,
       displayQuantity,
+      listId,
     }).filter(([, v]) => v !== undefined && v !== null && v !== false),
   ) as Partial<OrderTerms>;
   return {

@@ -1,0 +1,133 @@
+import { CommandSide, PlaceOrderOutcome, Refusal, orderStream } from '@oms/application';
+import { Decimal, LegTemplate, OrderListState, orderDecider } from '@oms/domain';
+import { Inject } from '@nestjs/common';
+import { Args, Context, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { CommandBus } from '@nestjs/cqrs';
+import { CancelOrderListCommand, PlaceOrderListCommand } from '../commands';
+import { COMMAND_SIDE } from '../commands/command-side.token';
+import { Identity, RequestContext, commandContext } from './identity';
+import { boundedText } from './limits';
+import { OrderList, PlaceOrderListInput, PlaceOrderListResult } from './order-lists.types';
+import { orderView } from './views';
+
+/** Contingent order lists: placed, read (each leg with its orders, from the log) and canceled as a whole. */
+@Resolver()
+export class OrderListResolver {
+  constructor(
+    private readonly commands: CommandBus,
+    @Inject(COMMAND_SIDE) private readonly side: CommandSide,
+    private readonly identity: Identity,
+  ) {}
+
+  @Mutation(() => PlaceOrderListResult, {
+    description:
+      'Place an OCO, OTO or BRACKET list. The legs that go out at once are placed now (pre-trade risk on each); the rest as the list’s members fill. Repeating the same clientListId with the same legs returns the same list.',
+  })
+  async placeOrderList(
+    @Args('input') input: PlaceOrderListInput,
+    @Context() context: RequestContext,
+  ): Promise<PlaceOrderListResult> {
+    this.identity.require(context, 'trade', input.accountId);
+    const entry = input.legs.find((l) => l.role === 'ENTRY');
+    const legs: LegTemplate[] = input.legs.map((leg) => {
+      const exit = input.contingency === 'BRACKET' && leg.role !== 'ENTRY';
+      const quantity = exit ? (entry?.quantity ?? leg.quantity) : leg.quantity;
+      if (!quantity) {
+        throw new Refusal('QUANTITY_REQUIRED', `Leg ${leg.key} needs a quantity.`);
+      }
+      const text = (d: Decimal | null | undefined) => (d ? d.toString() : undefined);
+      const terms: LegTemplate['terms'] = {
+        instrumentId: leg.instrumentId,
+        side: leg.side,
+        type: leg.type,
+        timeInForce: leg.timeInForce,
+        quantity: quantity.toString(),
+        limitPrice: leg.limitPrice ? leg.limitPrice.toString() : null,
+        venueId: leg.venueId ?? null,
+      };
+      const optional: Partial<LegTemplate['terms']> = {
+        expireAt: leg.expireAt ? leg.expireAt.toISOString() : undefined,
+        stopPrice: text(leg.stopPrice),
+        trailingOffset: text(leg.trailingOffset),
+        trailingOffsetType: leg.trailingOffsetType ?? (leg.trailingOffset ? 'PRICE' : undefined),
+        limitOffset: text(leg.limitOffset),
+        triggerType: leg.triggerType ?? undefined,
+        postOnly: leg.postOnly ?? undefined,
+        displayQuantity: text(leg.displayQuantity),
+      };
+      for (const [k, v] of Object.entries(optional))
+        if (v !== undefined) (terms as Record<string, unknown>)[k] = v;
+      return { key: leg.key, role: leg.role, terms };
+    });
+    const { list, legs: outcomes } = await this.commands.execute<
+      PlaceOrderListCommand,
+      { list: OrderListState; legs: Map<string, PlaceOrderOutcome> }
+    >(
+      new PlaceOrderListCommand(
+        {
+          accountId: input.accountId,
+          clientListId: input.clientListId,
+          contingency: input.contingency,
+          legs,
+        },
+        commandContext(context),
+      ),
+    );
+    return {
+      list: await this.view(list),
+      rejections: [...outcomes.values()].flatMap((o) => o.rejections),
+    };
+  }
+
+  @Mutation(() => OrderList, {
+    description: 'Cancel the whole list: every working member, and nothing more placed.',
+  })
+  async cancelOrderList(
+    @Args('listId', { type: () => ID }) listId: string,
+    @Context() context: RequestContext,
+    @Args('reason', { type: () => String, nullable: true }) reason: string | null,
+  ): Promise<OrderList> {
+    const why =
+      reason === null || reason === undefined
+        ? 'requested by client'
+        : boundedText('A cancel reason', reason, 500);
+    const list = await this.commands.execute<CancelOrderListCommand, OrderListState>(
+      new CancelOrderListCommand(listId, why, commandContext(context)),
+    );
+    return this.view(list);
+  }
+
+  @Query(() => OrderList, {
+    nullable: true,
+    description: 'A list, each leg with its orders as the log has them now.',
+  })
+  async orderList(
+    @Args('id', { type: () => ID }) id: string,
+    @Context() context: RequestContext,
+  ): Promise<OrderList | null> {
+    const list = await this.side.orderLists.load(id);
+    if (!list.exists || !this.identity.mayReadOrder(context, list.accountId)) return null;
+    return this.view(list);
+  }
+
+  private async view(list: OrderListState): Promise<OrderList> {
+    if (!list.exists) throw new Refusal('ORDER_LIST_NOT_FOUND', 'The order list does not exist.');
+    const legs = [];
+    for (const leg of Object.values(list.legs)) {
+      const orders = [];
+      for (const placed of leg.placed) {
+        const { state } = await this.side.aggregates.load(orderDecider, orderStream(placed.orderId));
+        if (state.exists) orders.push(orderView(state));
+      }
+      legs.push({ key: leg.template.key, role: leg.template.role, orders });
+    }
+    return {
+      id: list.listId,
+      accountId: list.accountId,
+      clientListId: list.clientListId,
+      contingency: list.contingency,
+      status: list.ended ? 'ENDED' : list.cancelRequested ? 'CANCELING' : 'ACTIVE',
+      legs,
+    };
+  }
+}

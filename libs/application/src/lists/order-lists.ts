@@ -1,0 +1,340 @@
+import {
+  ContingencyType,
+  Decimal,
+  LegTemplate,
+  MemberState,
+  OrderListEvent,
+  OrderListState,
+  OrderTerms,
+  nextLegClientOrderIds,
+  orderDecider,
+  orderListDecider,
+  orderFieldProblem,
+  TypedOrderFields,
+} from '@oms/domain';
+import { EventStore } from '@oms/event-store';
+import { Clock, Logger } from '@oms/platform';
+import { AggregateStore } from '../aggregates/aggregate-store';
+import { CommandContext, metadataOf } from '../command-context';
+import { Processor, ProcessorDeps } from '../processing/processor';
+import { Recorded } from '../recorded';
+import { Refusal } from '../refusal';
+import { orderIdOf, orderListStream, orderStream } from '../streams';
+import { orderIdFor } from '../orders/order-id';
+import { PlaceOrderOutcome, PlaceOrderRequest } from '../orders/place-order';
+
+/** How a list's decisions reach its orders: the same place, cancel and replace a client would use. */
+export interface OrderListEffectsPort {
+  place(request: PlaceOrderRequest, ctx: CommandContext): Promise<PlaceOrderOutcome>;
+  cancel(orderId: string, reason: string, ctx: CommandContext): Promise<unknown>;
+  replace(orderId: string, quantity: Decimal, ctx: CommandContext): Promise<unknown>;
+}
+
+export interface PlaceOrderListRequest {
+  accountId: string;
+  clientListId: string;
+  contingency: ContingencyType;
+  legs: LegTemplate[];
+}
+
+export const ORDER_LIST_ACTOR = 'system:order-lists';
+
+/** The list's id: from (account, client list id), like an order's, so placing a list is idempotent. */
+export const orderListIdFor = (accountId: string, clientListId: string) =>
+  orderIdFor(accountId, `list:${clientListId}`);
+
+/**
+ * Contingent order lists: placed (the list, then the legs that go out at once), reconciled whenever a
+ * member order changes (what the list decides — place, resize, cancel — recorded on the list, then
+ * done through the same commands a client uses, each idempotent), and canceled as a whole.
+ */
+export class OrderLists {
+  private effects: OrderListEffectsPort | null = null;
+
+  constructor(
+    private readonly aggregates: AggregateStore,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  /** The commands the list's decisions go through (bound once the CommandBus exists). */
+  connect(effects: OrderListEffectsPort): void {
+    this.effects = effects;
+  }
+
+  async place(
+    request: PlaceOrderListRequest,
+    ctx: CommandContext,
+  ): Promise<{ list: OrderListState; legs: Map<string, PlaceOrderOutcome> }> {
+    const listId = orderListIdFor(request.accountId, request.clientListId);
+    for (const leg of request.legs) {
+      // Every leg's shape now, not when it is first placed (a bracket's exits, after the entry fills).
+      const problem = orderFieldProblem(typedFieldsOf(leg));
+      if (problem) throw new Refusal(problem.code, `Leg ${leg.key}: ${problem.message}`);
+    }
+    const placed = await this.aggregates.execute(
+      orderListDecider,
+      orderListStream(listId),
+      {
+        type: 'PlaceOrderList',
+        data: { listId, ...request },
+        metadata: { now: new Date(this.clock.now()) },
+      },
+      metadataOf(ctx),
+    );
+    if (!placed.accepted) throw Refusal.of(placed.rejections);
+    const state = placed.after.state;
+    if (state.exists && !sameList(state, request)) {
+      throw new Refusal(
+        'DUPLICATE_CLIENT_LIST_ID',
+        `Client list id ${request.clientListId} was already used on account ${request.accountId} for a different list.`,
+      );
+    }
+    const { list } = await this.reconcile(listId, ctx);
+    // Every leg placed so far, placed (again: it is idempotent) and answered, whoever decided it: the
+    // processor may have reconciled the new list first, and be placing its legs just now.
+    return { list, legs: await this.carryOut(list, placedLegs(list)) };
+  }
+
+  async cancel(listId: string, reason: string, ctx: CommandContext): Promise<OrderListState> {
+    const outcome = await this.aggregates.execute(
+      orderListDecider,
+      orderListStream(listId),
+      { type: 'CancelOrderList', data: { listId, reason }, metadata: { now: new Date(this.clock.now()) } },
+      metadataOf(ctx),
+    );
+    if (!outcome.accepted) throw Refusal.of(outcome.rejections);
+    return (await this.reconcile(listId, ctx)).list;
+  }
+
+  load(listId: string): Promise<OrderListState> {
+    return this.aggregates.load(orderListDecider, orderListStream(listId)).then((l) => l.state);
+  }
+
+  /**
+   * Decides what the members' states call for, records it on the list, and carries it out. Run after
+   * every change of a member (by the processor) and after the list's own commands.
+   */
+  async reconcile(
+    listId: string,
+    ctx: CommandContext,
+  ): Promise<{ list: OrderListState; legs: Map<string, PlaceOrderOutcome> }> {
+    const loaded = await this.aggregates.load(orderListDecider, orderListStream(listId));
+    const list = loaded.state;
+    if (!list.exists) throw new Refusal('ORDER_LIST_NOT_FOUND', `Order list ${listId} does not exist.`);
+    const members: Record<string, MemberState> = {};
+    for (const leg of Object.values(list.legs)) {
+      for (const placed of leg.placed) {
+        const { state } = await this.aggregates.load(orderDecider, orderStream(placed.orderId));
+        if (state.exists) {
+          members[placed.orderId] = {
+            status: state.status,
+            orderQty: state.orderQty.toString(),
+            cumQty: state.cumQty.toString(),
+          };
+        }
+      }
+    }
+    const orderIdOf = Object.fromEntries(
+      nextLegClientOrderIds(list).map((clientOrderId) => [
+        clientOrderId,
+        orderIdFor(list.accountId, clientOrderId),
+      ]),
+    );
+    const outcome = await this.aggregates.execute(
+      orderListDecider,
+      orderListStream(listId),
+      {
+        type: 'ReconcileList',
+        data: { listId, members, orderIdOf },
+        metadata: { now: new Date(this.clock.now()) },
+      },
+      metadataOf(ctx),
+      loaded,
+    );
+    if (!outcome.accepted) throw Refusal.of(outcome.rejections);
+    const after = outcome.after.state;
+    return { list: after, legs: await this.carryOut(after, outcome.events) };
+  }
+
+  /** Carries out the list's decisions; each is idempotent, so carrying one out twice changes nothing. */
+  async carryOut(list: OrderListState, events: OrderListEvent[]): Promise<Map<string, PlaceOrderOutcome>> {
+    const outcomes = new Map<string, PlaceOrderOutcome>();
+    if (!list.exists || events.length === 0) return outcomes;
+    const effects = this.effects;
+    if (!effects) throw new Error('order lists are not connected to the command bus');
+    const ctx: CommandContext = { actor: ORDER_LIST_ACTOR, correlationId: `list-${list.listId}` };
+    for (const event of events) {
+      try {
+        if (event.type === 'ListLegPlaced') {
+          const template = list.legs[event.data.key].template;
+          outcomes.set(
+            event.data.key,
+            await effects.place(
+              legRequest(list, template, event.data.clientOrderId, event.data.quantity),
+              ctx,
+            ),
+          );
+        } else if (event.type === 'ListLegResized') {
+          await effects.replace(event.data.orderId, Decimal.parse(event.data.quantity), ctx);
+        } else if (event.type === 'ListLegCanceled') {
+          await effects.cancel(event.data.orderId, event.data.reason, ctx);
+        }
+      } catch (error) {
+        // Refused (the order ended meanwhile, risk said no): the next reconcile sees where it stands.
+        if (!(error instanceof Refusal)) throw error;
+        this.log.info({ listId: list.listId, event: event.type, code: error.code }, error.message);
+      }
+    }
+    return outcomes;
+  }
+}
+
+/** The list's placements as events, to carry out again (placing a leg twice changes nothing). */
+function placedLegs(list: OrderListState): OrderListEvent[] {
+  if (!list.exists) return [];
+  return Object.values(list.legs).flatMap((leg) =>
+    leg.placed.map((p): OrderListEvent => ({
+      type: 'ListLegPlaced',
+      data: { listId: list.listId, ...p, reason: 'placed with the list', at: '' },
+    })),
+  );
+}
+
+function legRequest(
+  list: Extract<OrderListState, { exists: true }>,
+  template: LegTemplate,
+  clientOrderId: string,
+  quantity: string,
+): PlaceOrderRequest {
+  const t = template.terms;
+  const dec = (v: string | undefined | null) => (v ? Decimal.parse(v) : null);
+  return {
+    accountId: list.accountId,
+    clientOrderId,
+    instrumentId: t.instrumentId,
+    side: t.side,
+    type: t.type,
+    quantity: Decimal.parse(quantity),
+    limitPrice: dec(t.limitPrice),
+    timeInForce: t.timeInForce,
+    venueId: t.venueId,
+    expireAt: t.expireAt ?? null,
+    stopPrice: dec(t.stopPrice),
+    trailingOffset: dec(t.trailingOffset),
+    trailingOffsetType: t.trailingOffsetType ?? null,
+    limitOffset: dec(t.limitOffset),
+    triggerType: t.triggerType ?? null,
+    postOnly: t.postOnly ?? null,
+    displayQuantity: dec(t.displayQuantity),
+    listId: list.listId,
+  };
+}
+
+function typedFieldsOf(leg: LegTemplate): TypedOrderFields {
+  const t = leg.terms;
+  const dec = (v: string | undefined | null) => (v ? Decimal.parse(v) : null);
+  return {
+    type: t.type,
+    limitPrice: dec(t.limitPrice),
+    stopPrice: dec(t.stopPrice),
+    trailingOffset: dec(t.trailingOffset),
+    trailingOffsetType: t.trailingOffsetType ?? null,
+    limitOffset: dec(t.limitOffset),
+    triggerType: t.triggerType ?? null,
+    postOnly: t.postOnly ?? false,
+    displayQuantity: dec(t.displayQuantity),
+  };
+}
+
+function sameList(list: Extract<OrderListState, { exists: true }>, request: PlaceOrderListRequest): boolean {
+  return (
+    list.contingency === request.contingency &&
+    JSON.stringify(Object.values(list.legs).map((l) => l.template)) === JSON.stringify(request.legs)
+  );
+}
+
+const LIST_EVENTS = [
+  'OrderListPlaced',
+  'OrderListCancelRequested',
+  'ListLegPlaced',
+  'ListLegResized',
+  'ListLegCanceled',
+] as const;
+const MEMBER_EVENTS = [
+  'OrderAccepted',
+  'OrderRejected',
+  'OrderFilled',
+  'OrderCanceled',
+  'OrderExpired',
+  'OrderRejectedByVenue',
+  'OrderReplaced',
+  'OrderRestated',
+  'TradeBusted',
+  'TradeCorrected',
+] as const;
+type ListProcessorEvent = (typeof LIST_EVENTS)[number] | (typeof MEMBER_EVENTS)[number];
+
+/**
+ * Follows the log for the lists: a member order that changed has its list reconciled; a list's own
+ * decisions are carried out again after a crash (placing, resizing and canceling are idempotent).
+ * One active instance (a lock), in the ledger's process.
+ */
+export class OrderListProcessor {
+  readonly processor: Processor<ListProcessorEvent>;
+  /** Order → its list (null: a standalone order), learned once per order. */
+  private readonly listOf = new Map<string, string | null>();
+
+  constructor(
+    private readonly lists: OrderLists,
+    private readonly aggregates: AggregateStore,
+    store: EventStore,
+    clock: Clock,
+    deps: Omit<ProcessorDeps, 'store' | 'clock'>,
+  ) {
+    this.processor = new Processor(
+      {
+        name: 'order-lists',
+        canHandle: [...LIST_EVENTS, ...MEMBER_EVENTS],
+        handle: async (events) => {
+          const touched = new Set<string>();
+          for (const event of events) {
+            const listId = await this.listIdOf(event);
+            if (listId === null) continue;
+            if (
+              event.type === 'ListLegPlaced' ||
+              event.type === 'ListLegResized' ||
+              event.type === 'ListLegCanceled'
+            ) {
+              const list = await this.lists.load(listId);
+              await this.lists.carryOut(list, [{ type: event.type, data: event.data } as OrderListEvent]);
+            }
+            touched.add(listId);
+          }
+          for (const listId of touched) {
+            await this.lists.reconcile(listId, { actor: ORDER_LIST_ACTOR, correlationId: `list-${listId}` });
+          }
+        },
+      },
+      { ...deps, store, clock },
+    );
+  }
+
+  private async listIdOf(event: Recorded<ListProcessorEvent>): Promise<string | null> {
+    if (event.streamName.startsWith('orderlist-')) return (event.data as { listId: string }).listId;
+    const orderId = orderIdOf(event.streamName);
+    if (event.type === 'OrderAccepted' || event.type === 'OrderRejected') {
+      const listId = (event.data as OrderTerms).listId ?? null;
+      this.listOf.set(orderId, listId);
+      return listId;
+    }
+    const known = this.listOf.get(orderId);
+    if (known !== undefined) return known;
+    const { state } = await this.aggregates.load(orderDecider, orderStream(orderId), undefined, {
+      toRevision: 0n,
+    });
+    const listId = state.exists ? (state.terms.listId ?? null) : null;
+    this.listOf.set(orderId, listId);
+    return listId;
+  }
+}
