@@ -1,5 +1,6 @@
 import { Decimal } from '@oms/domain';
-import { MarketEvent, SimulatedVenue } from '@oms/venues';
+import { Clock } from '@oms/platform';
+import { SimulatedVenue } from '@oms/venues';
 import { RunningOms, eventually, startOms } from './harness';
 
 jest.setTimeout(90_000);
@@ -167,57 +168,107 @@ describe('held orders on the demo’s moving market', () => {
   });
 });
 
-/** A market the test moves itself: one simulated venue fed trade by trade. */
-describe('a trailing stop on a market the test moves', () => {
-  let oms: Oms;
+/** A market the test moves itself: one simulated venue, fed a trade (and a book around it) at a time. */
+function movedMarket() {
   let venue!: SimulatedVenue;
   let time = Date.parse('2026-12-01T10:00:00Z') * 1000;
-  const print = (price: string) => {
-    time += 1_000;
-    const trade: MarketEvent = {
-      kind: 'trade',
-      exchange: 'test',
-      symbol: 'BTCUSDT',
-      timestamp: time,
-      localTimestamp: time,
-      tradeId: `t${time}`,
-      aggressor: 'BUY',
-      price: d(price),
-      quantity: d('0.001'),
-    };
-    const book: MarketEvent = {
-      kind: 'book',
-      exchange: 'test',
-      symbol: 'BTCUSDT',
-      timestamp: time,
-      localTimestamp: time,
-      snapshot: true,
-      bids: [{ price: d(price).minus(d('0.5')), quantity: d('5') }],
-      asks: [{ price: d(price).plus(d('0.5')), quantity: d('5') }],
-    };
-    venue.publish('BTCUSDT', book);
-    venue.publish('BTCUSDT', trade);
+  return {
+    venues: async (clock: Clock) => {
+      venue = new SimulatedVenue({
+        capabilities: {
+          venueId: 'SIM-T',
+          orderTypes: ['MARKET', 'LIMIT'],
+          timesInForce: ['DAY', 'GTC', 'IOC', 'FOK', 'GTD'],
+          instruments: { BTCUSDT: { symbol: 'BTCUSDT', tickSize: d('0.01'), lotSize: d('0.001') } },
+          rateLimit: { perSecond: 1_000, burst: 1_000 },
+          fees: { maker: d('0'), taker: d('0.0004') },
+        },
+        clock,
+        seed: 7,
+        feeds: {},
+      });
+      return [venue];
+    },
+    print(price: string) {
+      time += 1_000;
+      venue.publish('BTCUSDT', {
+        kind: 'book',
+        exchange: 'test',
+        symbol: 'BTCUSDT',
+        timestamp: time,
+        localTimestamp: time,
+        snapshot: true,
+        bids: [{ price: d(price).minus(d('0.5')), quantity: d('5') }],
+        asks: [{ price: d(price).plus(d('0.5')), quantity: d('5') }],
+      });
+      venue.publish('BTCUSDT', {
+        kind: 'trade',
+        exchange: 'test',
+        symbol: 'BTCUSDT',
+        timestamp: time,
+        localTimestamp: time,
+        tradeId: `t${time}`,
+        aggressor: 'BUY',
+        price: d(price),
+        quantity: d('0.001'),
+      });
+    },
   };
+}
+
+describe('held orders across a restart', () => {
+  it('a stop armed before the OMS stopped is watched again after it starts, and triggers on the market then', async () => {
+    const before = movedMarket();
+    const first = await startOms(undefined, ['api', 'projector', 'ledger', 'gateway'], {
+      venues: before.venues,
+    });
+    let second: Oms | null = null;
+    let firstRunning = true;
+    try {
+      await first.runtime.whenGatewaySettled();
+      before.print('9700');
+      const placed = await place(
+        first,
+        `clientOrderId: "restart-1", side: SELL, type: STOP, quantity: "0.01", stopPrice: "9650"`,
+      );
+      await eventually(
+        () => orderOf(first, placed.order.id),
+        (o) => o?.triggerStatus === 'ARMED',
+        'armed',
+      );
+      await first.stop();
+      firstRunning = false;
+
+      const after = movedMarket();
+      second = await startOms(first.database, ['api', 'projector', 'ledger', 'gateway'], {
+        venues: after.venues,
+      });
+      await second.runtime.whenGatewaySettled();
+      // The market is below the stop when the OMS is back: it triggers on the first market data.
+      after.print('9640');
+      const filled = await eventually(
+        () => orderOf(second!, placed.order.id),
+        (o) => o?.status === 'FILLED',
+        'the stop to trigger after the restart',
+      );
+      expect(filled?.triggerStatus).toBe('RELEASED');
+      const triggered = (await historyOf(second, placed.order.id)).find((e) => e.type === 'OrderTriggered');
+      expect(triggered?.data).toMatchObject({ stopPrice: '9650', price: '9640' });
+    } finally {
+      if (firstRunning) await first.stop();
+      await second?.stop();
+      await first.database.drop();
+    }
+  });
+});
+
+describe('a trailing stop on a market the test moves', () => {
+  let oms: Oms;
+  const market = movedMarket();
+  const print = (price: string) => market.print(price);
 
   beforeAll(async () => {
-    oms = await startOms(undefined, ['api', 'projector', 'ledger', 'gateway'], {
-      venues: async (clock) => {
-        venue = new SimulatedVenue({
-          capabilities: {
-            venueId: 'SIM-T',
-            orderTypes: ['MARKET', 'LIMIT'],
-            timesInForce: ['DAY', 'GTC', 'IOC', 'FOK', 'GTD'],
-            instruments: { BTCUSDT: { symbol: 'BTCUSDT', tickSize: d('0.01'), lotSize: d('0.001') } },
-            rateLimit: { perSecond: 1_000, burst: 1_000 },
-            fees: { maker: d('0'), taker: d('0.0004') },
-          },
-          clock,
-          seed: 7,
-          feeds: {},
-        });
-        return [venue];
-      },
-    });
+    oms = await startOms(undefined, ['api', 'projector', 'ledger', 'gateway'], { venues: market.venues });
     await oms.runtime.whenGatewaySettled();
     print('9700');
   });
