@@ -29,6 +29,15 @@ describe('settings, checked once at start-up', () => {
     });
   });
 
+  it('reads the market-data subscription rate, and refuses one that is not a small whole number', () => {
+    expect(loadSettings({}).marketDataRate).toBe(10);
+    expect(loadSettings({ OMS_MARKET_DATA_RATE: '25' }).marketDataRate).toBe(25);
+    expect(refused({ OMS_MARKET_DATA_RATE: '0' })).toContain(
+      'OMS_MARKET_DATA_RATE="0" must be a whole number of updates a second (1–999).',
+    );
+    expect(refused({ OMS_MARKET_DATA_RATE: '1e3' })).toContain('OMS_MARKET_DATA_RATE');
+  });
+
   it('refuses a market-data file that is not there, naming the setting', () => {
     expect(refused({ OMS_MARKET_DATA: '/nowhere/trades.csv' })).toBe(
       'OMS_MARKET_DATA="/nowhere/trades.csv" is not a file this process can read (a tardis CSV file, gzipped or not).',
