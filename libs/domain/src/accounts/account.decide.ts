@@ -208,8 +208,12 @@ function reserveExposure(
   });
 }
 
-/** The released order's exposure replaces what was held for it when it was placed. */
-function reserveRelease(command: ReserveRelease, state: AccountState): Decision<AccountEvent> {
+/** Pre-trade risk on an order's new terms, as if its current reservation were gone. */
+function reserveAnew(
+  command: ReserveRelease | ReserveReplacement,
+  state: AccountState,
+  kind: 'replace' | 'release',
+): Decision<AccountEvent> {
   const { accountId, request } = command.data;
   const withoutCurrent = evolveAccount(state, {
     type: 'ExposureReleased',
@@ -218,12 +222,17 @@ function reserveRelease(command: ReserveRelease, state: AccountState): Decision<
       orderId: request.order.orderId,
       quantity: '0',
       notional: '0',
-      reason: 'release',
+      reason: kind,
       releasedAt: isoTimestamp(command.metadata.now),
       sourceSequence: null,
     },
   });
-  const decision = reserveExposure({ ...command, type: 'ReserveExposure' }, withoutCurrent, 'release');
+  return reserveExposure({ ...command, type: 'ReserveExposure' }, withoutCurrent, kind);
+}
+
+/** The released order's exposure replaces what was held for it when it was placed. */
+function reserveRelease(command: ReserveRelease, state: AccountState): Decision<AccountEvent> {
+  const decision = reserveAnew(command, state, 'release');
   if (!decision.accepted) return decision;
   return accept(
     ...decision.events.map((event): AccountEvent =>
@@ -240,21 +249,8 @@ function reserveRelease(command: ReserveRelease, state: AccountState): Decision<
  * works the old terms until it answers). The ledger sets the reservation to what works once it ends.
  */
 function reserveReplacement(command: ReserveReplacement, state: AccountState): Decision<AccountEvent> {
-  const { accountId, request } = command.data;
-  const current = state.reservations.get(request.order.orderId);
-  const withoutCurrent = evolveAccount(state, {
-    type: 'ExposureReleased',
-    data: {
-      accountId,
-      orderId: request.order.orderId,
-      quantity: '0',
-      notional: '0',
-      reason: 'replace',
-      releasedAt: isoTimestamp(command.metadata.now),
-      sourceSequence: null,
-    },
-  });
-  const decision = reserveExposure({ ...command, type: 'ReserveExposure' }, withoutCurrent, 'replace');
+  const current = state.reservations.get(command.data.request.order.orderId);
+  const decision = reserveAnew(command, state, 'replace');
   if (!decision.accepted) return decision;
   return accept(
     ...decision.events.map((event): AccountEvent => {

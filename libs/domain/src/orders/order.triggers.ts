@@ -5,20 +5,20 @@
  */
 import { Decimal, DecimalString, dec } from '../decimal/decimal';
 import { Rejection } from '../shared/decision';
-import { OffsetType, OrderType, Side, TriggerType, VenueOrderType } from '../shared/trading';
+import {
+  OffsetType,
+  OrderType,
+  Side,
+  TriggerType,
+  VENUE_ORDER_TYPES,
+  VenueOrderType,
+} from '../shared/trading';
 
-export const TRIGGERED_ORDER_TYPES = [
-  'STOP',
-  'STOP_LIMIT',
-  'TRAILING_STOP',
-  'TRAILING_STOP_LIMIT',
-  'MARKET_IF_TOUCHED',
-  'LIMIT_IF_TOUCHED',
-] as const satisfies readonly OrderType[];
-export type TriggeredOrderType = (typeof TRIGGERED_ORDER_TYPES)[number];
+/** The types the OMS holds until their trigger: every type a venue does not work. */
+export type TriggeredOrderType = Exclude<OrderType, VenueOrderType>;
 
 export function isTriggeredType(type: OrderType): type is TriggeredOrderType {
-  return (TRIGGERED_ORDER_TYPES as readonly OrderType[]).includes(type);
+  return !(VENUE_ORDER_TYPES as readonly OrderType[]).includes(type);
 }
 
 export function isTrailingType(type: OrderType): boolean {
