@@ -56,8 +56,16 @@ export function createCommandSide(
     clock,
     intake,
   );
-  const releaseOrders = new ReleaseOrderProcess(aggregates, accounts, reference, prices, orderQueue, clock);
   const orderLists = new OrderLists(aggregates, clock, logger.child({ component: 'order-lists' }));
+  const releaseOrders = new ReleaseOrderProcess(
+    aggregates,
+    accounts,
+    reference,
+    prices,
+    orderQueue,
+    clock,
+    orderLists,
+  );
   const access = new AccessControl(aggregates, clock);
   return {
     store,

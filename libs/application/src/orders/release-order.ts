@@ -19,6 +19,7 @@ import { ReferenceData } from '../reference/reference-data';
 import { ReferencePriceSource } from '../reference/reference-prices';
 import { Refusal } from '../refusal';
 import { orderStream } from '../streams';
+import { OrderLists } from '../lists/order-lists';
 
 export interface ReleaseOutcome {
   order: Order;
@@ -41,14 +42,19 @@ export class ReleaseOrderProcess {
     private readonly prices: ReferencePriceSource,
     private readonly orderQueue: KeyedQueue,
     private readonly clock: Clock,
+    private readonly lists: OrderLists,
   ) {}
 
-  trigger(
+  async trigger(
     orderId: string,
     price: string,
     market: MarketObservation,
     ctx: CommandContext,
   ): Promise<ReleaseOutcome> {
+    // A list's exit is first brought to what its list says now (a sibling's fill a moment ago shrinks
+    // it, or cancels it), so it is released at the size the position needs, not the one it had.
+    const { state } = await this.aggregates.load(orderDecider, orderStream(orderId));
+    if (state.exists && state.terms.listId) await this.lists.reconcile(state.terms.listId, ctx);
     return this.orderQueue.run(orderId, () =>
       retry(() => this.triggerNow(orderId, price, market, ctx), {
         ...CONFLICT_RETRY,
