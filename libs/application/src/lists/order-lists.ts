@@ -38,6 +38,11 @@ export interface PlaceOrderListRequest {
 }
 
 export const ORDER_LIST_ACTOR = 'system:order-lists';
+/** What a list does on its own (after its members' changes) is done as the list. */
+const listContext = (listId: string): CommandContext => ({
+  actor: ORDER_LIST_ACTOR,
+  correlationId: `list-${listId}`,
+});
 
 /** The list's id: from (account, client list id), like an order's, so placing a list is idempotent. */
 export const orderListIdFor = (accountId: string, clientListId: string) =>
@@ -93,7 +98,7 @@ export class OrderLists {
     const { list } = await this.reconcile(listId, ctx);
     // Every leg placed so far, placed (again: it is idempotent) and answered, whoever decided it: the
     // processor may have reconciled the new list first, and be placing its legs just now.
-    return { list, legs: await this.carryOut(list, placedLegs(list)) };
+    return { list, legs: await this.carryOut(list, placedLegs(list), ctx) };
   }
 
   async cancel(listId: string, reason: string, ctx: CommandContext): Promise<OrderListState> {
@@ -105,6 +110,27 @@ export class OrderLists {
     );
     if (!outcome.accepted) throw Refusal.of(outcome.rejections);
     return (await this.reconcile(listId, ctx)).list;
+  }
+
+  private async recordFailure(
+    listId: string,
+    orderId: string,
+    refusal: Refusal,
+    ctx: CommandContext,
+  ): Promise<void> {
+    // Placed meanwhile after all (another process, a retry): not a failure.
+    const { state } = await this.aggregates.load(orderDecider, orderStream(orderId));
+    if (state.exists) return;
+    await this.aggregates.execute(
+      orderListDecider,
+      orderListStream(listId),
+      {
+        type: 'RecordLegFailure',
+        data: { listId, orderId, code: refusal.code, reason: refusal.message },
+        metadata: { now: new Date(this.clock.now()) },
+      },
+      metadataOf(ctx),
+    );
   }
 
   load(listId: string): Promise<OrderListState> {
@@ -154,16 +180,23 @@ export class OrderLists {
     );
     if (!outcome.accepted) throw Refusal.of(outcome.rejections);
     const after = outcome.after.state;
-    return { list: after, legs: await this.carryOut(after, outcome.events) };
+    return { list: after, legs: await this.carryOut(after, outcome.events, ctx) };
   }
 
-  /** Carries out the list's decisions; each is idempotent, so carrying one out twice changes nothing. */
-  async carryOut(list: OrderListState, events: OrderListEvent[]): Promise<Map<string, PlaceOrderOutcome>> {
+  /**
+   * Carries out the list's decisions, as `ctx` (the trader, for what its own request placed; the list
+   * itself afterwards); each is idempotent, so carrying one out twice changes nothing. A leg refused
+   * before its order existed is recorded on the list as failed (it counts as rejected).
+   */
+  async carryOut(
+    list: OrderListState,
+    events: OrderListEvent[],
+    ctx: CommandContext,
+  ): Promise<Map<string, PlaceOrderOutcome>> {
     const outcomes = new Map<string, PlaceOrderOutcome>();
     if (!list.exists || events.length === 0) return outcomes;
     const effects = this.effects;
     if (!effects) throw new Error('order lists are not connected to the command bus');
-    const ctx: CommandContext = { actor: ORDER_LIST_ACTOR, correlationId: `list-${list.listId}` };
     for (const event of events) {
       try {
         if (event.type === 'ListLegPlaced') {
@@ -183,7 +216,9 @@ export class OrderLists {
       } catch (error) {
         // Refused (the order ended meanwhile, risk said no): the next reconcile sees where it stands.
         if (!(error instanceof Refusal)) throw error;
-        this.log.info({ listId: list.listId, event: event.type, code: error.code }, error.message);
+        this.log.warn({ listId: list.listId, event: event.type, code: error.code }, error.message);
+        if (event.type === 'ListLegPlaced')
+          await this.recordFailure(list.listId, event.data.orderId, error, ctx);
       }
     }
     return outcomes;
@@ -307,13 +342,12 @@ export class OrderListProcessor {
               event.type === 'ListLegCanceled'
             ) {
               const list = await this.lists.load(listId);
-              await this.lists.carryOut(list, [{ type: event.type, data: event.data } as OrderListEvent]);
+              const decided = { type: event.type, data: event.data } as OrderListEvent;
+              await this.lists.carryOut(list, [decided], listContext(listId));
             }
             touched.add(listId);
           }
-          for (const listId of touched) {
-            await this.lists.reconcile(listId, { actor: ORDER_LIST_ACTOR, correlationId: `list-${listId}` });
-          }
+          for (const listId of touched) await this.lists.reconcile(listId, listContext(listId));
         },
       },
       { ...deps, store, clock },
@@ -325,7 +359,7 @@ export class OrderListProcessor {
     const orderId = orderIdOf(event.streamName);
     if (event.type === 'OrderAccepted' || event.type === 'OrderRejected') {
       const listId = (event.data as OrderTerms).listId ?? null;
-      this.listOf.set(orderId, listId);
+      this.remember(orderId, listId);
       return listId;
     }
     const known = this.listOf.get(orderId);
@@ -334,7 +368,13 @@ export class OrderListProcessor {
       toRevision: 0n,
     });
     const listId = state.exists ? (state.terms.listId ?? null) : null;
-    this.listOf.set(orderId, listId);
+    this.remember(orderId, listId);
     return listId;
+  }
+
+  /** The latest 100,000 orders are remembered; an older one is looked up again if it comes back. */
+  private remember(orderId: string, listId: string | null): void {
+    this.listOf.set(orderId, listId);
+    if (this.listOf.size > 100_000) this.listOf.delete(this.listOf.keys().next().value as string);
   }
 }

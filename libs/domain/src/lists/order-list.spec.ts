@@ -91,7 +91,7 @@ function world(contingency: 'OCO' | 'OTO' | 'BRACKET', legs: LegTemplate[]) {
   };
   const end = (key: string, status: MemberState['status']) =>
     (members[orderOf(key)] = { ...members[orderOf(key)], status });
-  return { reconcile, fill, end, members, orderOf, history, state: () => state };
+  return { reconcile, fill, end, members, orderOf, history, apply, state: () => state };
 }
 
 const types = (events: OrderListEvent[]) =>
@@ -124,6 +124,59 @@ describe('order lists', () => {
     expect(types(last)).toEqual(['ListLegCanceled sl']);
     expect(last[0].data).toMatchObject({ reason: 'the position is closed' });
     expect(types(w.reconcile())).toEqual(['OrderListEnded']);
+  });
+
+  it('a bracket exit’s resize is asked once: not again while it is on its way, nor after it was refused', () => {
+    const w = world('BRACKET', bracketLegs);
+    w.reconcile();
+    w.fill('entry', '0.4');
+    w.reconcile();
+    const sl = w.orderOf('sl');
+    w.fill('entry', '0.6');
+    expect(types(w.reconcile())).toEqual(['ListLegResized tp 1', 'ListLegResized sl 1']);
+    // The venue has not answered the stop-loss's resize yet (or refused it): nothing is asked again.
+    w.members[sl] = { status: 'PENDING_REPLACE', orderQty: '0.4', cumQty: '0' };
+    expect(w.reconcile()).toEqual([]);
+    w.members[sl] = { status: 'NEW', orderQty: '0.4', cumQty: '0' }; // refused: it stays at 0.4, under the 1 open
+    expect(w.reconcile()).toEqual([]);
+  });
+
+  it('a bracket exit whose shrink was refused, holding more than is open, is canceled, then placed again at the open size', () => {
+    const w = world('BRACKET', bracketLegs);
+    w.reconcile();
+    w.fill('entry', '1');
+    w.reconcile();
+    const sl = w.orderOf('sl');
+    w.fill('tp', '0.6');
+    expect(types(w.reconcile())).toEqual(['ListLegResized sl 0.4']);
+    w.members[sl] = { status: 'NEW', orderQty: '1', cumQty: '0' }; // the shrink was refused
+    const canceled = w.reconcile();
+    expect(types(canceled)).toEqual(['ListLegCanceled sl']);
+    // Once it is gone, a new one protects what is open.
+    expect(types(w.reconcile())).toEqual(['ListLegPlaced sl 0.4']);
+    expect(w.reconcile()).toEqual([]);
+  });
+
+  it('a bracket exit refused before it existed is placed again only when the position has changed', () => {
+    const w = world('BRACKET', bracketLegs);
+    w.reconcile();
+    w.fill('entry', '0.4');
+    w.reconcile();
+    const s = w.state();
+    if (!s.exists) throw new Error('no list');
+    const failure = orderListDecider.decide(
+      {
+        type: 'RecordLegFailure',
+        data: { listId: 'L', orderId: w.orderOf('sl'), code: 'OVERLOADED', reason: 'busy' },
+        metadata: at(2),
+      },
+      s,
+    );
+    if (!failure.accepted) throw new Error('refused');
+    w.apply(failure.events);
+    expect(w.reconcile()).toEqual([]); // the same size again would only be refused again
+    w.fill('entry', '0.6');
+    expect(types(w.reconcile())).toEqual(['ListLegResized tp 1', 'ListLegPlaced sl 1']);
   });
 
   it('a bracket whose entry is canceled unfilled ends with nothing else placed', () => {

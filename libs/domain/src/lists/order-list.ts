@@ -30,7 +30,10 @@ export interface PlacedLeg {
   key: string;
   orderId: string;
   clientOrderId: string;
+  /** What the list asked of it last: placed at, or resized to. */
   quantity: DecimalString;
+  /** Refused before any order existed (its code): it counts as a rejected order. */
+  failed?: string;
 }
 
 export type OrderListPlaced = DomainEvent<
@@ -67,6 +70,11 @@ export type ListLegCanceled = DomainEvent<
   'ListLegCanceled',
   { listId: string; key: string; orderId: string; reason: string; at: string }
 >;
+/** A leg's order was refused before it existed (risk never saw it: an input check, an overload). */
+export type ListLegFailed = DomainEvent<
+  'ListLegFailed',
+  { listId: string; key: string; orderId: string; code: string; reason: string; at: string }
+>;
 export type OrderListCancelRequested = DomainEvent<
   'OrderListCancelRequested',
   { listId: string; reason: string; at: string }
@@ -78,6 +86,7 @@ export type OrderListEvent =
   | ListLegPlaced
   | ListLegResized
   | ListLegCanceled
+  | ListLegFailed
   | OrderListCancelRequested
   | OrderListEnded;
 
@@ -104,7 +113,11 @@ export type ReconcileList = Command<
   { listId: string; members: Record<string, MemberState>; orderIdOf: Record<string, string> }
 >;
 export type CancelOrderList = Command<'CancelOrderList', { listId: string; reason: string }>;
-export type OrderListCommand = PlaceOrderList | ReconcileList | CancelOrderList;
+export type RecordLegFailure = Command<
+  'RecordLegFailure',
+  { listId: string; orderId: string; code: string; reason: string }
+>;
+export type OrderListCommand = PlaceOrderList | ReconcileList | CancelOrderList | RecordLegFailure;
 
 interface LegState {
   template: LegTemplate;
@@ -211,9 +224,11 @@ function reconcile(command: ReconcileList, state: OrderListState): Decision<Orde
   const at = isoTimestamp(command.metadata.now);
   const { members, orderIdOf } = command.data;
   const events: OrderListEvent[] = [];
-  const member = (leg: LegState) => {
+  const member = (leg: LegState): MemberState | undefined => {
     const current = leg.placed[leg.placed.length - 1];
-    return current ? members[current.orderId] : undefined;
+    if (!current) return undefined;
+    if (current.failed) return { status: 'REJECTED', orderQty: current.quantity, cumQty: '0' };
+    return members[current.orderId];
   };
   const current = (leg: LegState) => leg.placed[leg.placed.length - 1];
   const working = (leg: LegState) =>
@@ -305,18 +320,29 @@ function reconcile(command: ReconcileList, state: OrderListState): Decision<Orde
       const open = Decimal.max(entryFilled.minus(exitsFilled), Decimal.ZERO);
       for (const leg of exits) {
         const m = member(leg);
+        const cur = current(leg);
         if (working(leg) && m) {
           const filled = dec(m.cumQty);
+          const target = filled.plus(open);
+          const asked = dec(cur.quantity);
           if (open.isZero()) {
             cancel(leg, entryDone ? 'the position is closed' : 'nothing open to protect now');
-          } else if (!filled.plus(open).eq(dec(m.orderQty))) {
+          } else if (m.status === 'PENDING_REPLACE') {
+            // A resize is on its way: its answer comes first.
+          } else if (!dec(m.orderQty).eq(asked)) {
+            // The last resize was refused (by risk or the venue). Holding more than the position
+            // needs, the exit could close more than is open: it is canceled. Holding less, it stays.
+            if (dec(m.orderQty).minus(filled).gt(open)) {
+              cancel(leg, `its resize to ${asked} was refused and it holds more than the ${open} open`);
+            }
+          } else if (!target.eq(asked)) {
             events.push({
               type: 'ListLegResized',
               data: {
                 listId: state.listId,
                 key: leg.template.key,
-                orderId: current(leg).orderId,
-                quantity: filled.plus(open).toString(),
+                orderId: cur.orderId,
+                quantity: target.toString(),
                 reason: `protects ${open} open of the entry's ${entryFilled} filled`,
                 at,
               },
@@ -324,13 +350,14 @@ function reconcile(command: ReconcileList, state: OrderListState): Decision<Orde
           }
         } else if (open.isPositive() && !working(leg)) {
           // Not out yet; or its last order ended filled, or canceled by the list, with a position
-          // open again (the entry filled more). One canceled by someone else, or rejected, is not
-          // placed again: the trader (or the venue) said no.
-          const cur = current(leg);
+          // open again (the entry filled more); or it was refused, and the position has changed
+          // since (a refusal of the same size would only repeat). One canceled by someone else is
+          // not placed again: the trader said no.
           const last = member(leg);
           const again =
             cur === undefined ||
-            (ended(last) && (last!.status === 'FILLED' || leg.canceled.includes(cur.orderId)));
+            (ended(last) && (last!.status === 'FILLED' || leg.canceled.includes(cur.orderId))) ||
+            (last?.status === 'REJECTED' && !dec(cur.quantity).eq(open));
           if (again) place(leg, open, `protects ${open} of the entry's ${entryFilled} filled`);
         }
       }
@@ -341,6 +368,19 @@ function reconcile(command: ReconcileList, state: OrderListState): Decision<Orde
   }
   if (events.length === 0 && allDone()) end('every order ended');
   return accept(...events);
+}
+
+function recordLegFailure(command: RecordLegFailure, state: OrderListState): Decision<OrderListEvent> {
+  if (!state.exists)
+    return reject('ORDER_LIST_NOT_FOUND', `Order list ${command.data.listId} does not exist.`);
+  const leg = Object.values(state.legs).find((l) => l.placed.some((p) => p.orderId === command.data.orderId));
+  const placed = leg?.placed.find((p) => p.orderId === command.data.orderId);
+  if (!leg || !placed || placed.failed) return accept();
+  const { listId, orderId, code, reason } = command.data;
+  return accept<OrderListEvent>({
+    type: 'ListLegFailed',
+    data: { listId, key: leg.template.key, orderId, code, reason, at: isoTimestamp(command.metadata.now) },
+  });
 }
 
 function cancelList(command: CancelOrderList, state: OrderListState): Decision<OrderListEvent> {
@@ -407,6 +447,14 @@ export function evolveOrderList(state: OrderListState, event: OrderListEvent): O
         },
       };
     }
+    case 'ListLegFailed': {
+      const leg = state.legs[event.data.key];
+      if (!leg) return state;
+      const placed = leg.placed.map((p) =>
+        p.orderId === event.data.orderId ? { ...p, failed: event.data.code } : p,
+      );
+      return { ...state, legs: { ...state.legs, [event.data.key]: { ...leg, placed } } };
+    }
     case 'OrderListCancelRequested':
       return { ...state, cancelRequested: true };
     case 'OrderListEnded':
@@ -424,6 +472,8 @@ export function decideOrderList(command: OrderListCommand, state: OrderListState
       return reconcile(command, state);
     case 'CancelOrderList':
       return cancelList(command, state);
+    case 'RecordLegFailure':
+      return recordLegFailure(command, state);
     default:
       return assertNever(command);
   }
