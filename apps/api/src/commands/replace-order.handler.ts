@@ -6,7 +6,7 @@ import {
   decideToAppend,
   orderStream,
 } from '@oms/application';
-import { Decimal, Order, orderDecider } from '@oms/domain';
+import { Decimal, Order, orderDecider, workingTermsOf } from '@oms/domain';
 import { NO_STREAM, WrongExpectedVersion } from '@oms/event-store';
 import { retry } from '@oms/platform';
 import { Inject } from '@nestjs/common';
@@ -67,8 +67,9 @@ export class ReplaceOrderHandler implements ICommandHandler<ReplaceOrderCommand,
           accountId: order.terms.accountId,
           request: {
             // Size limits judge the new total; exposure is held for what is left after the fills.
+            // As the order works now: a released stop is the MARKET or LIMIT order it became.
             order: {
-              ...order.terms,
+              ...workingTermsOf(order),
               quantity: requested.data.quantity,
               limitPrice: requested.data.limitPrice,
             },

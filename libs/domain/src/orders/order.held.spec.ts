@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { dec } from '../decimal/decimal';
 import { deciderSpec } from '../testing/decider-spec';
-import { at, iso, terms } from '../testing/fixtures';
-import { Order, OrderEvent, OrderTerms } from './order';
+import { at, iso, limits, preTrade, terms } from '../testing/fixtures';
+import { Order, OrderEvent, OrderTerms, workingTermsOf } from './order';
+import { accountDecider } from '../accounts/account.decide';
 import { OrderCommand, orderDecider } from './order.decide';
 import {
   MarketObservation,
@@ -257,6 +258,68 @@ describe('orders the OMS holds until their trigger', () => {
         ),
       );
     });
+  });
+
+  it('a released order is replaced as what it became: a STOP_LIMIT is a LIMIT (the collar applies), a trailing stop-limit keeps its limit', () => {
+    const releasedAs = (
+      t: Partial<OrderTerms>,
+      stop: string,
+      price: string,
+      watermark: string | null = null,
+    ) => {
+      const given = spec.given(acceptedAs(t), armed(stop, watermark));
+      return spec.given(acceptedAs(t), armed(stop, watermark), ...given.when(trigger(price)).thenEvents())
+        .state as Order;
+    };
+    const stopLimit = releasedAs(
+      { side: 'BUY', type: 'STOP_LIMIT', stopPrice: '9685', limitPrice: '9690' },
+      '9685',
+      '9685',
+    );
+    expect(workingTermsOf(stopLimit)).toMatchObject({ type: 'LIMIT', limitPrice: '9690' });
+    expect(workingTermsOf(stopLimit).stopPrice).toBeUndefined();
+    const account = accountDecider.evolve(accountDecider.initialState(), {
+      type: 'RiskLimitsSet',
+      data: { accountId: 'acc', limits, setAt: iso() },
+    });
+    const replaceRisk = (order: Order, quantity: string, limitPrice: string | null) =>
+      accountDecider.decide(
+        {
+          type: 'ReserveReplacement',
+          data: {
+            accountId: 'acc',
+            request: {
+              ...preTrade(),
+              order: { ...workingTermsOf(order), quantity, limitPrice },
+              filledQuantity: '0',
+            },
+          },
+          metadata: at(10),
+        },
+        account,
+      );
+    // 20 % through the reference (9680): refused by the collar, as on a plain LIMIT.
+    const refused = replaceRisk(stopLimit, '0.3', '11616');
+    expect(!refused.accepted && refused.rejections.map((r) => r.code)).toContain('PRICE_COLLAR_BREACHED');
+    const trailingLimit = releasedAs(
+      {
+        side: 'SELL',
+        type: 'TRAILING_STOP_LIMIT',
+        trailingOffset: '20',
+        trailingOffsetType: 'PRICE',
+        limitOffset: '5',
+      },
+      '9660',
+      '9659',
+      '9680',
+    );
+    expect(workingTermsOf(trailingLimit)).toMatchObject({ type: 'LIMIT', limitPrice: '9655' });
+    expect(replaceRisk(trailingLimit, '0.5', '9655').accepted).toBe(true);
+    // A held STOP has no limit to replace.
+    spec
+      .given(sellStop, armed('9600'))
+      .when({ type: 'RequestReplace', data: { orderId, limitPrice: '9590' }, metadata: at(3) })
+      .thenRejects('INVALID_REPLACE');
   });
 
   it('which way each type triggers', () => {

@@ -1,7 +1,8 @@
 /** Client intents: place, cancel, replace (its request), expire. */
 import { Decision, accept } from '../shared/decision';
 import { isoTimestamp } from '../shared/time';
-import { OrderEvent, OrderState, WORKING_CHILD_STATUSES, heldByOms, totalsAt } from './order';
+import { OrderEvent, OrderState, WORKING_CHILD_STATUSES, heldByOms, totalsAt, workingTermsOf } from './order';
+import { takesLimitPrice } from './order.triggers';
 import {
   ExpireOrder,
   PlaceOrder,
@@ -93,8 +94,9 @@ export function requestReplace(command: RequestReplace, state: OrderState): Deci
   // At or below what has filled, the replace ends the order at that (FIX D11/D12): see reductionEnd.
   let limitPrice = order.limitPrice;
   if (rawPrice !== null) {
-    if (order.terms.type === 'MARKET')
-      return refuse('INVALID_REPLACE', 'A MARKET order has no limit price to replace.');
+    const working = workingTermsOf(order).type;
+    if (!takesLimitPrice(working))
+      return refuse('INVALID_REPLACE', `A ${working} order has no limit price to replace.`);
     limitPrice = tryDecimal(rawPrice);
     if (!limitPrice || !limitPrice.isPositive()) {
       return refuse('INVALID_REPLACE', `New limit price ${rawPrice} must be a positive decimal.`);

@@ -431,6 +431,21 @@ export function workingTypeOf(order: Order): VenueOrderType {
   return order.trigger?.releasedAs ?? venueOrderTypeOf(order.terms.type);
 }
 
+/**
+ * The terms an order works under now: a released held order's are those of the MARKET or LIMIT order
+ * it became (its limit as released); any other order's are its own.
+ */
+export function workingTermsOf(order: Order): OrderTerms {
+  if (order.trigger?.status !== 'RELEASED' || order.trigger.releasedAs === null) return order.terms;
+  const { stopPrice, trailingOffset, trailingOffsetType, limitOffset, triggerType, ...plain } = order.terms;
+  void [stopPrice, trailingOffset, trailingOffsetType, limitOffset, triggerType];
+  return {
+    ...plain,
+    type: order.trigger.releasedAs,
+    limitPrice: order.limitPrice === null ? null : order.limitPrice.toString(),
+  };
+}
+
 /** A triggered order not yet released: the OMS holds it; nothing of it is at any venue. */
 export function heldByOms(order: Order): boolean {
   return order.trigger !== null && order.trigger.status !== 'RELEASED';
