@@ -188,6 +188,7 @@ export class ExecutionGateway {
           deps.clock,
           this.log,
           (work, what) => this.background(work, what),
+          (venueId) => this.lines.get(venueId)?.venue.connected ?? false,
         )
       : null;
     this.processor = new Processor<GatewayEventType>(

@@ -8,6 +8,7 @@ import {
   isoTimestamp,
   reachesTrigger,
   stopImproves,
+  TradePrint,
   trail,
   watchedPrice,
 } from '@oms/domain';
@@ -60,6 +61,8 @@ export class TriggerWatcher {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly background: (work: Promise<void>, what: string) => void,
+    /** Whether a venue's line is up: a venue that went away leaves its last book, which is no market. */
+    private readonly live: (venueId: string) => boolean,
     private readonly recordEveryMs = 1_000,
   ) {
     this.unsubscribe = marketData.onChange((change) => this.look(change.instrumentId));
@@ -259,19 +262,25 @@ export class TriggerWatcher {
     }
   }
 
-  /** The market for an instrument as the gateway sees it now: the last trade, the touch across venues, the mark. */
+  /**
+   * The market for an instrument as the gateway sees it now, from the venues whose lines are up: the
+   * last trade, the touch across them, the mark.
+   */
   private observe(instrumentId: string): MarketObservation {
     let bid: Decimal | null = null;
     let ask: Decimal | null = null;
     let marketTime = 0;
+    let last: TradePrint | null = null;
     for (const book of this.marketData.books(instrumentId)) {
+      if (!this.live(book.venueId)) continue;
       const b = book.bids[0]?.price;
       const a = book.asks[0]?.price;
       if (b && (!bid || b.gt(bid))) bid = b;
       if (a && (!ask || a.lt(ask))) ask = a;
       marketTime = Math.max(marketTime, book.marketTime);
+      const trade = this.marketData.trades(instrumentId, book.venueId, 1)[0];
+      if (trade && (!last || trade.marketTime > last.marketTime)) last = trade;
     }
-    const last = this.marketData.trades(instrumentId, null, 1)[0] ?? null;
     if (last) marketTime = Math.max(marketTime, last.marketTime);
     const mark = this.marketData.markPrice(instrumentId);
     return {

@@ -488,6 +488,44 @@ describe('FIX client order ids and outbound messages', () => {
       ),
     ).toMatchObject({ ClOrdID: 'n', OrigClOrdID: 'o', TimeInForce: '1', Price: '1.5' });
   });
+
+  it('a post-only iceberg says so on the order and again on each replace (ExecInst 6, MaxFloor)', () => {
+    const at = new Date(0);
+    const sent = newOrderSingle(
+      'FIX.4.4',
+      {
+        clientOrderId: CHILD,
+        instrumentId: 'BTCUSDT',
+        side: 'BUY',
+        type: 'LIMIT',
+        timeInForce: 'GTC',
+        quantity: d('5'),
+        limitPrice: d('100'),
+        postOnly: true,
+        displayQuantity: d('1'),
+      },
+      'S',
+      at,
+    );
+    expect(sent).toMatchObject({ ExecInst: '6', MaxFloor: '1' });
+    const replace = orderCancelReplaceRequest(
+      'FIX.4.4',
+      'n',
+      CHILD,
+      {
+        symbol: 'S',
+        side: 'BUY',
+        quantity: d('5'),
+        type: 'LIMIT',
+        timeInForce: 'GTC',
+        limitPrice: d('101'),
+        execInst: sent.ExecInst as string,
+        maxFloor: sent.MaxFloor as string,
+      },
+      at,
+    );
+    expect(replace).toMatchObject({ ExecInst: '6', MaxFloor: '1', Price: '101' });
+  });
 });
 
 describe('OrderMassStatusRequest answers (FIX 4.4)', () => {

@@ -171,6 +171,9 @@ export function orderCancelReplaceRequest(
     limitPrice: Decimal | null;
     /** GTD: the order's ExpireTime as first sent (a replace restates every term). */
     expireTime?: string | null;
+    /** As first sent: post-only (ExecInst 6) and the iceberg's MaxFloor, restated too. */
+    execInst?: string | null;
+    maxFloor?: string | null;
   },
   transactTime: Date,
 ): FixBody {
@@ -186,6 +189,8 @@ export function orderCancelReplaceRequest(
     ...(order.limitPrice === null ? {} : { Price: order.limitPrice.toString() }),
     TimeInForce: TIF_CODE[order.timeInForce],
     ...(order.timeInForce === 'GTD' && order.expireTime ? { ExpireTime: order.expireTime } : {}),
+    ...(order.execInst ? { ExecInst: order.execInst } : {}),
+    ...(order.maxFloor ? { MaxFloor: order.maxFloor } : {}),
   };
 }
 

@@ -97,6 +97,9 @@ interface SentOrder {
   timeInForce: TimeInForce;
   /** GTD: the ExpireTime sent (FIX text), repeated on a replace. */
   expireTime: string | null;
+  /** Post-only (ExecInst 6) and iceberg (MaxFloor): restated on a replace, or the venue drops them. */
+  execInst?: string | null;
+  maxFloor?: string | null;
   quantity: Decimal;
   limitPrice: Decimal | null;
   /** The ClOrdID the venue knows the order by now (the last confirmed replace's, else the child id). */
@@ -432,6 +435,8 @@ export class FixVenue implements Venue {
       type: request.type,
       timeInForce: request.timeInForce,
       expireTime: typeof body.ExpireTime === 'string' ? body.ExpireTime : null,
+      execInst: typeof body.ExecInst === 'string' ? body.ExecInst : null,
+      maxFloor: typeof body.MaxFloor === 'string' ? body.MaxFloor : null,
       quantity: request.quantity,
       limitPrice: request.limitPrice,
       clOrdId: request.clientOrderId,
@@ -763,6 +768,8 @@ export class FixVenue implements Venue {
         type: TYPE_OF_CODE[text(body.OrdType) ?? ''] ?? 'LIMIT',
         timeInForce: TIF_OF_CODE[text(body.TimeInForce) ?? ''] ?? 'DAY',
         expireTime: text(body.ExpireTime),
+        execInst: text(body.ExecInst),
+        maxFloor: text(body.MaxFloor),
         quantity: Decimal.parse(text(body.OrderQty) ?? text(quantityData.OrderQty) ?? '0'),
         limitPrice: price === null ? null : Decimal.parse(price),
         clOrdId: childId,

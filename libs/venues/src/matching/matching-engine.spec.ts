@@ -309,6 +309,16 @@ describe('matching engine', () => {
       expect(e.order('p2')?.leaves.toString()).toBe('1');
     });
 
+    it('a replace keeps a post-only order post-only: a new price that would take is refused', () => {
+      const e = engine();
+      e.onMarketData(book([lvl('99', '1')], [lvl('101', '1')]));
+      e.submit({ ...limit('p', 'BUY', '1', '100'), postOnly: true });
+      expect(e.replace('p', d('1'), d('101'))).toEqual([
+        { type: 'rejected', orderId: 'p', reason: 'post-only order would take liquidity' },
+      ]);
+      expect(e.order('p')?.price.toString()).toBe('100');
+    });
+
     it('an iceberg trades its slice on show; the next slice joins the back of the queue', () => {
       const e = engine();
       e.onMarketData(book([lvl('100', '2')], [lvl('101', '1')]));

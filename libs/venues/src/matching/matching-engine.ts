@@ -164,6 +164,14 @@ export class MatchingEngine {
       return [{ type: 'rejected', orderId, reason: 'new quantity is not above what has filled' }];
     const price = limitPrice ?? resting.price;
     const order = { ...resting.order, quantity, limitPrice: price };
+    // Post-only stays post-only: a new price that would take is refused, the order keeps its terms.
+    if (
+      order.postOnly &&
+      !price.eq(resting.price) &&
+      this.available(order.side, price, leaves).isPositive()
+    ) {
+      return [{ type: 'rejected', orderId, reason: 'post-only order would take liquidity' }];
+    }
     const reports: EngineReport[] = [
       { type: 'replaced', orderId, quantity, limitPrice: price, leavesQuantity: leaves },
     ];
