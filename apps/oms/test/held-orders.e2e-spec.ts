@@ -92,6 +92,62 @@ describe('held orders on the demo’s moving market', () => {
     expect(types).toContain('OrderRouted');
   });
 
+  it('a trailing stop on the moving market: armed at the market, trailing only up, triggered at or below its stop', async () => {
+    const placed = await place(
+      oms,
+      `clientOrderId: "trail-demo", side: SELL, type: TRAILING_STOP, quantity: "0.01", trailingOffset: "3"`,
+    );
+    const done = await eventually(
+      () => orderOf(oms, placed.order.id),
+      (o) => o?.status === 'FILLED',
+      'the trailing stop to trigger on a reversal and fill',
+      60_000,
+    );
+    expect(done?.triggerStatus).toBe('RELEASED');
+    const history = await historyOf(oms, placed.order.id);
+    const armed = history.find((e) => e.type === 'OrderArmed')!.data;
+    const stops = [armed, ...history.filter((e) => e.type === 'TrailingStopMoved').map((e) => e.data)].map(
+      (e) => d(e.stopPrice as string),
+    );
+    for (let i = 1; i < stops.length; i++) expect(stops[i].gt(stops[i - 1])).toBe(true);
+    const triggered = history.find((e) => e.type === 'OrderTriggered')!.data;
+    expect(d(triggered.stopPrice as string).gte(stops[0])).toBe(true);
+    expect(d(triggered.price as string).lte(d(triggered.stopPrice as string))).toBe(true);
+  });
+
+  it('a bracket on the moving market: the take-profit (priced to fill at once) fills, the stop-loss below the market’s band is canceled', async () => {
+    // On the tick: the best offer, and prices a whole number of ticks from it.
+    const ask = (
+      await oms.gql<{ quote: { ask: { price: string } } }>(
+        '{ quote(instrumentId: "BTCUSDT") { ask { price } } }',
+      )
+    ).data!.quote.ask.price;
+    const at = (offset: string) => d(ask).plus(d(offset)).toString();
+    const placed = await oms.gql<{ placeOrderList: { list: { id: string } } }>(
+      `mutation { placeOrderList(input: { accountId: "demo", clientListId: "demo-br", contingency: BRACKET, legs: [
+         { key: "in", role: ENTRY, instrumentId: "BTCUSDT", side: BUY, type: LIMIT, quantity: "0.01", limitPrice: "${at('1')}" },
+         { key: "tp", role: TAKE_PROFIT, instrumentId: "BTCUSDT", side: SELL, type: LIMIT, limitPrice: "${at('-3')}" },
+         { key: "sl", role: STOP_LOSS, instrumentId: "BTCUSDT", side: SELL, type: STOP, stopPrice: "9500" } ] })
+         { list { id } } }`,
+    );
+    expect(placed.errors).toBeUndefined();
+    const id = placed.data!.placeOrderList.list.id;
+    type Leg = { key: string; orders: { status: string }[] };
+    const list = await eventually(
+      async () =>
+        (
+          await oms.gql<{ orderList: { status: string; legs: Leg[] } }>(
+            `{ orderList(id: "${id}") { status legs { key orders { status } } } }`,
+          )
+        ).data?.orderList,
+      (l) => l?.status === 'ENDED',
+      'the take-profit to fill and the list to end',
+      60_000,
+    );
+    const statuses = Object.fromEntries(list!.legs.map((l) => [l.key, l.orders.map((o) => o.status)]));
+    expect(statuses).toEqual({ in: ['FILLED'], tp: ['FILLED'], sl: ['CANCELED'] });
+  });
+
   it('a held order is canceled at once, and a halt cancels armed orders too', async () => {
     const far = await place(
       oms,
