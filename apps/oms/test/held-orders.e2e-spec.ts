@@ -441,4 +441,42 @@ describe('a trailing stop on a market the test moves', () => {
       'OrderListEnded',
     ]);
   });
+
+  it('a whole bracket is replaced through its entry; its exits then follow the new size as it fills', async () => {
+    print('9700');
+    const placed = await oms.gql<{ placeOrderList: { list: { id: string } } }>(
+      `mutation { placeOrderList(input: { accountId: "demo", clientListId: "br-replace", contingency: BRACKET, legs: [
+         { key: "in", role: ENTRY, instrumentId: "BTCUSDT", side: BUY, type: LIMIT, quantity: "0.01", limitPrice: "9650" },
+         { key: "tp", role: TAKE_PROFIT, instrumentId: "BTCUSDT", side: SELL, type: LIMIT, limitPrice: "9750" },
+         { key: "sl", role: STOP_LOSS, instrumentId: "BTCUSDT", side: SELL, type: STOP, stopPrice: "9500" } ] })
+         { list { id } } }`,
+    );
+    const id = placed.data!.placeOrderList.list.id;
+    type Leg = { key: string; orders: { status: string; quantity: string }[] };
+    const listOf = async () =>
+      (
+        await oms.gql<{ orderList: { legs: Leg[] } }>(
+          `{ orderList(id: "${id}") { legs { key orders { status quantity } } } }`,
+        )
+      ).data?.orderList;
+    const leg = (l: { legs: Leg[] } | undefined, key: string) =>
+      l?.legs.find((x) => x.key === key)?.orders ?? [];
+    await eventually(listOf, (l) => leg(l, 'in')[0]?.status === 'NEW', 'the entry resting at its venue');
+    const replaced = await oms.gql(`mutation { replaceOrderList(listId: "${id}", quantity: "0.02") { id } }`);
+    expect(replaced.errors).toBeUndefined();
+    await eventually(
+      listOf,
+      (l) => leg(l, 'in')[0]?.quantity === '0.02' && leg(l, 'in')[0]?.status === 'NEW',
+      'the entry replaced to 0.02',
+    );
+    print('9649'); // the market comes down through the entry
+    const filled = await eventually(
+      listOf,
+      (l) => leg(l, 'tp').length === 1 && leg(l, 'sl').length === 1,
+      'both exits at the new size',
+    );
+    expect(leg(filled, 'in')[0]).toEqual({ status: 'FILLED', quantity: '0.02' });
+    expect([leg(filled, 'tp')[0].quantity, leg(filled, 'sl')[0].quantity]).toEqual(['0.02', '0.02']);
+    await oms.gql(`mutation { cancelOrderList(listId: "${id}") { id } }`);
+  });
 });

@@ -5,7 +5,12 @@ import { CancelOrderHandler } from './cancel-order.handler';
 import { COMMAND_SIDE } from './command-side.token';
 import { ACCESS_HANDLERS } from './access.handlers';
 import { PlaceOrderHandler } from './place-order.handler';
-import { CancelOrderListHandler, OrderListEffects, PlaceOrderListHandler } from './order-list.handlers';
+import {
+  CancelOrderListHandler,
+  OrderListEffects,
+  PlaceOrderListHandler,
+  ReplaceOrderListHandler,
+} from './order-list.handlers';
 import { ReplaceOrderHandler } from './replace-order.handler';
 import {
   CancelAllOrdersHandler,
@@ -28,6 +33,7 @@ export const COMMAND_HANDLERS = [
   OpenAccountHandler,
   PlaceOrderListHandler,
   CancelOrderListHandler,
+  ReplaceOrderListHandler,
   ...ACCESS_HANDLERS,
 ];
 

@@ -111,6 +111,14 @@ export class PlaceOrderListCommand {
   ) {}
 }
 
+export class ReplaceOrderListCommand {
+  constructor(
+    readonly listId: string,
+    readonly quantity: Decimal,
+    readonly ctx: CommandContext,
+  ) {}
+}
+
 export class CancelOrderListCommand {
   constructor(
     readonly listId: string,

@@ -9,6 +9,7 @@ import {
   PlaceOrderCommand,
   PlaceOrderListCommand,
   ReplaceOrderCommand,
+  ReplaceOrderListCommand,
 } from './commands';
 
 /** Place a contingent list: the list, then the legs that go out at once (each through pre-trade risk). */
@@ -40,6 +41,21 @@ export class CancelOrderListHandler implements ICommandHandler<CancelOrderListCo
       this.side.access.require(ctx.principal, 'cancel', list.accountId);
     }
     return this.side.orderLists.cancel(listId, reason, ctx);
+  }
+}
+
+/** Replace a whole list: its size (a bracket's entry, an OTO's primary, every OCO member). */
+@CommandHandler(ReplaceOrderListCommand)
+export class ReplaceOrderListHandler implements ICommandHandler<ReplaceOrderListCommand, OrderListState> {
+  constructor(@Inject(COMMAND_SIDE) private readonly side: CommandSide) {}
+
+  async execute({ listId, quantity, ctx }: ReplaceOrderListCommand): Promise<OrderListState> {
+    const list = await this.side.orderLists.load(listId);
+    if (!list.exists || (ctx.principal && !this.side.access.allows(ctx.principal, 'read', list.accountId))) {
+      throw new Refusal('ORDER_LIST_NOT_FOUND', `Order list ${listId} does not exist.`);
+    }
+    if (ctx.principal) this.side.access.require(ctx.principal, 'trade', list.accountId);
+    return this.side.orderLists.replace(listId, quantity, ctx);
   }
 }
 

@@ -3,7 +3,8 @@ import { Decimal, LegTemplate, OrderListState, orderDecider } from '@oms/domain'
 import { Inject } from '@nestjs/common';
 import { Args, Context, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { CommandBus } from '@nestjs/cqrs';
-import { CancelOrderListCommand, PlaceOrderListCommand } from '../commands';
+import { CancelOrderListCommand, PlaceOrderListCommand, ReplaceOrderListCommand } from '../commands';
+import { DecimalScalar } from './scalars';
 import { COMMAND_SIDE } from '../commands/command-side.token';
 import { Identity, RequestContext, commandContext } from './identity';
 import { boundedText } from './limits';
@@ -93,6 +94,21 @@ export class OrderListResolver {
         : boundedText('A cancel reason', reason, 500);
     const list = await this.commands.execute<CancelOrderListCommand, OrderListState>(
       new CancelOrderListCommand(listId, why, commandContext(context)),
+    );
+    return this.view(list);
+  }
+
+  @Mutation(() => OrderList, {
+    description:
+      'A new quantity for the whole list: a bracket’s entry (its exits follow what it fills), an OTO’s primary, or every OCO member; each a replace, with pre-trade risk.',
+  })
+  async replaceOrderList(
+    @Args('listId', { type: () => ID }) listId: string,
+    @Args('quantity', { type: () => DecimalScalar }) quantity: Decimal,
+    @Context() context: RequestContext,
+  ): Promise<OrderList> {
+    const list = await this.commands.execute<ReplaceOrderListCommand, OrderListState>(
+      new ReplaceOrderListCommand(listId, quantity, commandContext(context)),
     );
     return this.view(list);
   }

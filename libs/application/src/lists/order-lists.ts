@@ -133,6 +133,23 @@ export class OrderLists {
     );
   }
 
+  /** A new quantity for the whole list (see ReplaceOrderList), carried out as `ctx`. */
+  async replace(listId: string, quantity: Decimal, ctx: CommandContext): Promise<OrderListState> {
+    const outcome = await this.aggregates.execute(
+      orderListDecider,
+      orderListStream(listId),
+      {
+        type: 'ReplaceOrderList',
+        data: { listId, quantity: quantity.toString() },
+        metadata: { now: new Date(this.clock.now()) },
+      },
+      metadataOf(ctx),
+    );
+    if (!outcome.accepted) throw Refusal.of(outcome.rejections);
+    await this.carryOut(outcome.after.state, outcome.events, ctx);
+    return outcome.after.state;
+  }
+
   load(listId: string): Promise<OrderListState> {
     return this.aggregates.load(orderListDecider, orderListStream(listId)).then((l) => l.state);
   }
@@ -285,7 +302,7 @@ function typedFieldsOf(leg: LegTemplate): TypedOrderFields {
 function sameList(list: Extract<OrderListState, { exists: true }>, request: PlaceOrderListRequest): boolean {
   return (
     list.contingency === request.contingency &&
-    JSON.stringify(Object.values(list.legs).map((l) => l.template)) === JSON.stringify(request.legs)
+    JSON.stringify(list.placedLegs) === JSON.stringify(request.legs)
   );
 }
 

@@ -186,6 +186,39 @@ describe('order lists', () => {
     expect(types(w.reconcile())).toEqual(['OrderListEnded']);
   });
 
+  it('a whole list is replaced through the legs that carry its size: a bracket’s entry, every OCO member', () => {
+    const b = world('BRACKET', bracketLegs);
+    b.reconcile();
+    const replaced = orderListDecider.decide(
+      { type: 'ReplaceOrderList', data: { listId: 'L', quantity: '2' }, metadata: at(2) },
+      b.state(),
+    );
+    if (!replaced.accepted) throw new Error('refused');
+    expect(types(b.apply(replaced.events))).toEqual([
+      'OrderListReplaceRequested 2',
+      'ListLegResized entry 2',
+    ]);
+    // The exits are not placed yet: they follow what the entry fills.
+    b.fill('entry', '2');
+    expect(types(b.reconcile())).toEqual(['ListLegPlaced tp 2', 'ListLegPlaced sl 2']);
+
+    const o = world('OCO', [
+      leg('a', 'MEMBER', 'SELL', 'LIMIT', { limitPrice: '9800' }),
+      leg('b', 'MEMBER', 'SELL', 'STOP', { stopPrice: '9600' }),
+    ]);
+    o.reconcile();
+    const both = orderListDecider.decide(
+      { type: 'ReplaceOrderList', data: { listId: 'L', quantity: '0.5' }, metadata: at(2) },
+      o.state(),
+    );
+    if (!both.accepted) throw new Error('refused');
+    expect(types(both.events)).toEqual([
+      'OrderListReplaceRequested 0.5',
+      'ListLegResized a 0.5',
+      'ListLegResized b 0.5',
+    ]);
+  });
+
   it('OCO: one member fills and the others are canceled', () => {
     const w = world('OCO', [
       leg('a', 'MEMBER', 'SELL', 'LIMIT', { limitPrice: '9800' }),

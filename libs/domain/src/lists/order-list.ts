@@ -75,6 +75,11 @@ export type ListLegFailed = DomainEvent<
   'ListLegFailed',
   { listId: string; key: string; orderId: string; code: string; reason: string; at: string }
 >;
+/** A new quantity for the whole list: the entry, the primary, or every OCO member. */
+export type OrderListReplaceRequested = DomainEvent<
+  'OrderListReplaceRequested',
+  { listId: string; quantity: DecimalString; at: string }
+>;
 export type OrderListCancelRequested = DomainEvent<
   'OrderListCancelRequested',
   { listId: string; reason: string; at: string }
@@ -87,6 +92,7 @@ export type OrderListEvent =
   | ListLegResized
   | ListLegCanceled
   | ListLegFailed
+  | OrderListReplaceRequested
   | OrderListCancelRequested
   | OrderListEnded;
 
@@ -117,7 +123,9 @@ export type RecordLegFailure = Command<
   'RecordLegFailure',
   { listId: string; orderId: string; code: string; reason: string }
 >;
-export type OrderListCommand = PlaceOrderList | ReconcileList | CancelOrderList | RecordLegFailure;
+export type ReplaceOrderList = Command<'ReplaceOrderList', { listId: string; quantity: DecimalString }>;
+export type OrderListCommand =
+  PlaceOrderList | ReconcileList | CancelOrderList | RecordLegFailure | ReplaceOrderList;
 
 interface LegState {
   template: LegTemplate;
@@ -136,6 +144,8 @@ export type OrderListState =
       clientListId: string;
       contingency: ContingencyType;
       legs: Record<string, LegState>;
+      /** The legs as placed (a repeat of the placement is recognised by them, replaced since or not). */
+      placedLegs: LegTemplate[];
       cancelRequested: boolean;
       ended: boolean;
     };
@@ -383,6 +393,45 @@ function recordLegFailure(command: RecordLegFailure, state: OrderListState): Dec
   });
 }
 
+/** The legs a whole-list replace sizes: a bracket's entry, an OTO's primary, every OCO member. */
+const SIZED_ROLES: readonly LegRole[] = ['ENTRY', 'PRIMARY', 'MEMBER'];
+
+/**
+ * A new quantity for the whole list: the legs that carry its size take it (a bracket's exits follow
+ * what the entry fills; an OTO's secondaries keep theirs). Working ones are resized (a replace each),
+ * ones not placed yet are placed at it.
+ */
+function replaceList(command: ReplaceOrderList, state: OrderListState): Decision<OrderListEvent> {
+  if (!state.exists)
+    return reject('ORDER_LIST_NOT_FOUND', `Order list ${command.data.listId} does not exist.`);
+  if (state.ended || state.cancelRequested) {
+    return reject('ORDER_LIST_ENDED', `Order list ${command.data.listId} has ended or is being canceled.`);
+  }
+  const quantity = dec(command.data.quantity);
+  if (!quantity.isPositive()) return reject('INVALID_REPLACE', `Quantity ${quantity} must be positive.`);
+  const at = isoTimestamp(command.metadata.now);
+  const events: OrderListEvent[] = [
+    { type: 'OrderListReplaceRequested', data: { listId: state.listId, quantity: quantity.toString(), at } },
+  ];
+  for (const leg of Object.values(state.legs)) {
+    const placed = leg.placed[leg.placed.length - 1];
+    if (!SIZED_ROLES.includes(leg.template.role) || !placed || placed.failed) continue;
+    if (leg.canceled.includes(placed.orderId) || dec(placed.quantity).eq(quantity)) continue;
+    events.push({
+      type: 'ListLegResized',
+      data: {
+        listId: state.listId,
+        key: leg.template.key,
+        orderId: placed.orderId,
+        quantity: quantity.toString(),
+        reason: 'the list was replaced',
+        at,
+      },
+    });
+  }
+  return accept(...events);
+}
+
 function cancelList(command: CancelOrderList, state: OrderListState): Decision<OrderListEvent> {
   if (!state.exists)
     return reject('ORDER_LIST_NOT_FOUND', `Order list ${command.data.listId} does not exist.`);
@@ -410,6 +459,7 @@ export function evolveOrderList(state: OrderListState, event: OrderListEvent): O
       legs: Object.fromEntries(
         d.legs.map((template) => [template.key, { template, placed: [], canceled: [] }]),
       ),
+      placedLegs: d.legs,
       cancelRequested: false,
       ended: false,
     };
@@ -455,6 +505,23 @@ export function evolveOrderList(state: OrderListState, event: OrderListEvent): O
       );
       return { ...state, legs: { ...state.legs, [event.data.key]: { ...leg, placed } } };
     }
+    case 'OrderListReplaceRequested': {
+      const legs = Object.fromEntries(
+        Object.entries(state.legs).map(([key, leg]) => [
+          key,
+          SIZED_ROLES.includes(leg.template.role)
+            ? {
+                ...leg,
+                template: {
+                  ...leg.template,
+                  terms: { ...leg.template.terms, quantity: event.data.quantity },
+                },
+              }
+            : leg,
+        ]),
+      );
+      return { ...state, legs };
+    }
     case 'OrderListCancelRequested':
       return { ...state, cancelRequested: true };
     case 'OrderListEnded':
@@ -474,6 +541,8 @@ export function decideOrderList(command: OrderListCommand, state: OrderListState
       return cancelList(command, state);
     case 'RecordLegFailure':
       return recordLegFailure(command, state);
+    case 'ReplaceOrderList':
+      return replaceList(command, state);
     default:
       return assertNever(command);
   }
