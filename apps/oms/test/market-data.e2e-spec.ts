@@ -155,7 +155,7 @@ describe('market data through the API', () => {
     }
   });
 
-  it('subscriptions receive quote and book updates, conflated to the rate asked', async () => {
+  it('subscriptions over graphql-ws receive quote, book and trade updates (the rate itself: conflated-feed.spec.ts)', async () => {
     const quotes = subscribe<{ quoteUpdated: { mid: string; venues: { venueId: string }[] } }>(
       oms,
       'subscription { quoteUpdated(instrumentId: "BTCUSDT", maxPerSecond: 5) { mid marketTime venues { venueId } } }',
