@@ -668,6 +668,18 @@ function openOrder(
   );
 }
 
+/** Terms that only some orders have: kept only when set, so orders of the first types read as they always did. */
+const OPTIONAL_TERMS = [
+  'stopPrice',
+  'trailingOffset',
+  'trailingOffsetType',
+  'limitOffset',
+  'triggerType',
+  'postOnly',
+  'displayQuantity',
+  'listId',
+] as const satisfies readonly (keyof OrderTerms)[];
+
 function termsOf(data: OrderTerms): OrderTerms {
   const {
     orderId,
@@ -681,27 +693,12 @@ function termsOf(data: OrderTerms): OrderTerms {
     limitPrice,
     venueId,
     expireAt,
-    stopPrice,
-    trailingOffset,
-    trailingOffsetType,
-    limitOffset,
-    triggerType,
-    postOnly,
-    displayQuantity,
-    listId,
   } = data;
-  // Type-dependent fields only when set, so orders of the first types read as they always did.
   const optional = Object.fromEntries(
-    Object.entries({
-      stopPrice,
-      trailingOffset,
-      trailingOffsetType,
-      limitOffset,
-      triggerType,
-      postOnly,
-      displayQuantity,
-      listId,
-    }).filter(([, v]) => v !== undefined && v !== null && v !== false),
+    OPTIONAL_TERMS.flatMap((key) => {
+      const value = data[key];
+      return value === undefined || value === null || value === false ? [] : [[key, value]];
+    }),
   ) as Partial<OrderTerms>;
   return {
     ...optional,
