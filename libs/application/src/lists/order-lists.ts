@@ -10,7 +10,6 @@ import {
   orderDecider,
   orderListDecider,
   orderFieldProblem,
-  TypedOrderFields,
 } from '@oms/domain';
 import { EventStore } from '@oms/event-store';
 import { Clock, Logger } from '@oms/platform';
@@ -21,7 +20,7 @@ import { Recorded } from '../recorded';
 import { Refusal } from '../refusal';
 import { orderIdOf, orderListStream, orderStream } from '../streams';
 import { orderIdFor } from '../orders/order-id';
-import { PlaceOrderOutcome, PlaceOrderRequest } from '../orders/place-order';
+import { PlaceOrderOutcome, PlaceOrderRequest, typedFieldsOf } from '../orders/place-order';
 
 /** How a list's decisions reach its orders: the same place, cancel and replace a client would use. */
 export interface OrderListEffectsPort {
@@ -74,7 +73,9 @@ export class OrderLists {
     const listId = orderListIdFor(request.accountId, request.clientListId);
     for (const leg of request.legs) {
       // Every leg's shape now, not when it is first placed (a bracket's exits, after the entry fills).
-      const problem = orderFieldProblem(typedFieldsOf(leg));
+      const problem = orderFieldProblem(
+        typedFieldsOf(legRequest(request.accountId, listId, leg, leg.key, leg.terms.quantity)),
+      );
       if (problem) throw new Refusal(problem.code, `Leg ${leg.key}: ${problem.message}`);
     }
     const placed = await this.aggregates.execute(
@@ -221,7 +222,13 @@ export class OrderLists {
           outcomes.set(
             event.data.key,
             await effects.place(
-              legRequest(list, template, event.data.clientOrderId, event.data.quantity),
+              legRequest(
+                list.accountId,
+                list.listId,
+                template,
+                event.data.clientOrderId,
+                event.data.quantity,
+              ),
               ctx,
             ),
           );
@@ -253,8 +260,10 @@ function placedLegs(list: OrderListState): OrderListEvent[] {
   );
 }
 
+/** The request that places a leg's order. */
 function legRequest(
-  list: Extract<OrderListState, { exists: true }>,
+  accountId: string,
+  listId: string,
   template: LegTemplate,
   clientOrderId: string,
   quantity: string,
@@ -262,7 +271,7 @@ function legRequest(
   const t = template.terms;
   const dec = (v: string | undefined | null) => (v ? Decimal.parse(v) : null);
   return {
-    accountId: list.accountId,
+    accountId,
     clientOrderId,
     instrumentId: t.instrumentId,
     side: t.side,
@@ -279,23 +288,7 @@ function legRequest(
     triggerType: t.triggerType ?? null,
     postOnly: t.postOnly ?? null,
     displayQuantity: dec(t.displayQuantity),
-    listId: list.listId,
-  };
-}
-
-function typedFieldsOf(leg: LegTemplate): TypedOrderFields {
-  const t = leg.terms;
-  const dec = (v: string | undefined | null) => (v ? Decimal.parse(v) : null);
-  return {
-    type: t.type,
-    limitPrice: dec(t.limitPrice),
-    stopPrice: dec(t.stopPrice),
-    trailingOffset: dec(t.trailingOffset),
-    trailingOffsetType: t.trailingOffsetType ?? null,
-    limitOffset: dec(t.limitOffset),
-    triggerType: t.triggerType ?? null,
-    postOnly: t.postOnly ?? false,
-    displayQuantity: dec(t.displayQuantity),
+    listId,
   };
 }
 

@@ -239,7 +239,7 @@ function validateShape(request: PlaceOrderRequest): void {
   if (!request.quantity.isPositive()) {
     throw new Refusal('INVALID_QUANTITY', `Quantity must be greater than zero (got ${request.quantity}).`);
   }
-  const problem = orderFieldProblem(typedFields(request));
+  const problem = orderFieldProblem(typedFieldsOf(request));
   if (problem) throw new Refusal(problem.code, problem.message);
   if (request.displayQuantity && request.displayQuantity.gt(request.quantity)) {
     throw new Refusal(
@@ -249,7 +249,8 @@ function validateShape(request: PlaceOrderRequest): void {
   }
 }
 
-function typedFields(request: PlaceOrderRequest): TypedOrderFields {
+/** The fields of a request that depend on its type, as the domain's field rules read them. */
+export function typedFieldsOf(request: PlaceOrderRequest): TypedOrderFields {
   return {
     type: request.type,
     limitPrice: request.limitPrice,

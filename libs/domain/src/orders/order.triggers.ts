@@ -179,17 +179,8 @@ export function orderFieldProblem(fields: TypedOrderFields): Rejection | null {
       };
     }
   }
-  const all: (keyof TypedOrderFields)[] = [
-    'limitPrice',
-    'stopPrice',
-    'trailingOffset',
-    'trailingOffsetType',
-    'limitOffset',
-    'triggerType',
-    'postOnly',
-    'displayQuantity',
-  ];
-  for (const key of all) {
+  for (const key of Object.keys(fields) as (keyof TypedOrderFields)[]) {
+    if (key === 'type') continue;
     if (isSet(fields, key) && !use.required.includes(key) && !use.allowed.includes(key)) {
       return {
         code: 'FIELD_NOT_ALLOWED',
