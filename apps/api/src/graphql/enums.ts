@@ -29,7 +29,7 @@ export const HaltLevelEnum = enumOf(HALT_LEVELS);
 export const TradingStateEnum = enumOf(['ACTIVE', ...HALT_LEVELS] as const);
 export const TriggerTypeEnum = enumOf(TRIGGER_TYPES);
 export const OffsetTypeEnum = enumOf(OFFSET_TYPES);
-export const TRIGGER_STATUSES = ['ACCEPTED', 'ARMED', 'RELEASED'] as const;
+export const TRIGGER_STATUSES = ['ACCEPTED', 'ARMED', 'RELEASED', 'AT_VENUE'] as const;
 export const TriggerStatusEnum = enumOf(TRIGGER_STATUSES);
 export const ContingencyTypeEnum = enumOf(CONTINGENCY_TYPES);
 export const LegRoleEnum = enumOf(LEG_ROLES);
@@ -58,7 +58,7 @@ registerEnumType(OffsetTypeEnum, {
 registerEnumType(TriggerStatusEnum, {
   name: 'TriggerStatus',
   description:
-    'A held order: ACCEPTED (not yet watched), ARMED (watched by the OMS), RELEASED (sent on to the venues).',
+    'A held order: ACCEPTED (not yet watched), ARMED (watched by the OMS), RELEASED (sent on to the venues), AT_VENUE (sent natively: its venue holds the trigger).',
 });
 registerEnumType(OrderTypeEnum, { name: 'OrderType' });
 registerEnumType(TimeInForceEnum, { name: 'TimeInForce' });

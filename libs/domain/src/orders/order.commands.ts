@@ -18,7 +18,8 @@ import { MarketObservation } from './order.triggers';
 
 /**
  * `rejections` and `reference`: pre-trade risk's verdict and the reference price it judged;
- * `protectionPrice`: a MARKET order's worst allowed price, from the collar around that reference.
+ * `protectionPrice`: a MARKET order's worst allowed price, from the collar around that reference; a
+ * STOP's, from the collar around its stop price.
  */
 export type PlaceOrder = Command<
   'PlaceOrder',
@@ -156,8 +157,15 @@ export type TriggerOrder = Command<
   }
 >;
 
+/** A stop sent natively: its venue says the market reached it (the venue works it as a limit now). */
+export type RecordVenueTrigger = Command<
+  'RecordVenueTrigger',
+  { orderId: string; childId: string; venueId: string }
+>;
+
 export type OrderCommand =
   | ArmOrder
+  | RecordVenueTrigger
   | MoveTrailingStop
   | TriggerOrder
   | PlaceOrder

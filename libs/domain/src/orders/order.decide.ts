@@ -13,7 +13,7 @@ import {
   rejectReplace,
 } from './order.venue-reports';
 import { bustTrade, correctTrade } from './order.corrections';
-import { armOrder, moveTrailingStop, triggerOrder } from './order.held';
+import { armOrder, moveTrailingStop, recordVenueTrigger, triggerOrder } from './order.held';
 import {
   closeVenueOrder,
   markUnconfirmed,
@@ -28,6 +28,7 @@ export {
   ORDER_REJECTION_CODES,
   type AcknowledgeOrder,
   type ArmOrder,
+  type RecordVenueTrigger,
   type MoveTrailingStop,
   type TriggerOrder,
   type BustTrade,
@@ -80,6 +81,8 @@ function decideCommand(command: OrderCommand, state: OrderState): Decision<Order
   switch (command.type) {
     case 'ArmOrder':
       return armOrder(command, state);
+    case 'RecordVenueTrigger':
+      return recordVenueTrigger(command, state);
     case 'MoveTrailingStop':
       return moveTrailingStop(command, state);
     case 'TriggerOrder':

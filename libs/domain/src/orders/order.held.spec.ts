@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { dec } from '../decimal/decimal';
 import { deciderSpec } from '../testing/decider-spec';
 import { at, iso, limits, preTrade, terms } from '../testing/fixtures';
-import { Order, OrderEvent, OrderTerms, workingTermsOf } from './order';
+import { Order, OrderEvent, OrderTerms, RouteSlice, heldByOms, workingTermsOf } from './order';
 import { accountDecider } from '../accounts/account.decide';
 import { OrderCommand, orderDecider } from './order.decide';
 import {
@@ -171,6 +171,133 @@ describe('orders the OMS holds until their trigger', () => {
         },
       ) as Order;
     expect([state.status, state.orderQty.toString(), state.trigger?.status]).toEqual(['NEW', '2', 'ARMED']);
+  });
+
+  describe('stops a venue holds (sent natively)', () => {
+    // Accepted with its protection price: the collar edge beyond its stop, the limit it goes out at.
+    const protectedStop: OrderEvent = {
+      type: 'OrderAccepted',
+      data: { ...(sellStop.data as OrderTerms), acceptedAt: iso(), protectionPrice: '9500' },
+    };
+    const native: RouteSlice = {
+      childId: 'o1.1',
+      venueId: 'SIM-A',
+      quantity: '1',
+      limitPrice: '9500',
+      stopPrice: '9600',
+    };
+    const route = (slice: RouteSlice): OrderCommand => ({
+      type: 'RouteOrder',
+      data: { orderId, slices: [slice], rationale: 'native stop' },
+      metadata: at(1),
+    });
+    const routed: OrderEvent[] = [
+      {
+        type: 'OrderRouted',
+        data: { orderId, slices: [native], rationale: 'native stop', routedAt: iso(1) },
+      },
+      { type: 'VenueOrderSubmitted', data: { ...native, orderId, submittedAt: iso(1) } },
+    ];
+    const acknowledged: OrderEvent = {
+      type: 'OrderAcknowledged',
+      data: { orderId, venueId: 'SIM-A', childId: 'o1.1', venueOrderId: 'V1', acknowledgedAt: iso(2) },
+    };
+    const venueTrigger: OrderCommand = {
+      type: 'RecordVenueTrigger',
+      data: { orderId, childId: 'o1.1', venueId: 'SIM-A' },
+      metadata: at(3),
+    };
+
+    it('a STOP routed natively goes to its venue with its stop price: AT_VENUE, no longer held by the OMS', () => {
+      const state = spec
+        .given(protectedStop)
+        .when(route(native))
+        .then(...routed) as Order;
+      expect(state.trigger?.status).toBe('AT_VENUE');
+      expect(heldByOms(state)).toBe(false);
+      expect(state.children['o1.1']).toMatchObject({
+        stopPrice: '9600',
+        limitPrice: '9500',
+        status: 'SUBMITTED',
+      });
+    });
+
+    it('a held order is never routed plain (it would trade before its trigger), nor with another stop price', () => {
+      const { stopPrice, ...plain } = native;
+      void stopPrice;
+      expect(
+        spec.given(protectedStop).when(route(plain)).thenRejects('INVALID_TRANSITION')[0].message,
+      ).toMatch(/must carry its stop price 9600/);
+      spec
+        .given(protectedStop)
+        .when(route({ ...native, stopPrice: '9601' }))
+        .thenRejects('INVALID_TRANSITION');
+      // Armed: the OMS watches it; it stays the OMS's until released.
+      spec.given(protectedStop, armed('9600')).when(route(native)).thenRejects('INVALID_TRANSITION');
+      // A trailing stop, or a stop watching the touch, is not one a venue triggers as asked.
+      const bidAskStop = acceptedAs({
+        side: 'SELL',
+        type: 'STOP',
+        stopPrice: '9600',
+        triggerType: 'BID_ASK',
+      });
+      spec.given(bidAskStop).when(route(native)).thenRejects('INVALID_TRANSITION');
+      // And an order not waiting for a trigger carries no stop price.
+      const limitOrder = acceptedAs({ side: 'SELL', type: 'LIMIT', limitPrice: '9500' });
+      spec.given(limitOrder).when(route(native)).thenRejects('INVALID_TRANSITION');
+    });
+
+    it('the venue triggers it: recorded once in its history, its fills follow as for any working order', () => {
+      const given = [protectedStop, ...routed, acknowledged];
+      const triggered: OrderEvent = {
+        type: 'VenueOrderTriggered',
+        data: { orderId, childId: 'o1.1', venueId: 'SIM-A', triggeredAt: iso(3) },
+      };
+      const state = spec
+        .given(...given)
+        .when(venueTrigger)
+        .then(triggered) as Order;
+      expect(state.trigger).toMatchObject({ status: 'AT_VENUE', triggeredAt: iso(3) });
+      spec
+        .given(...given, triggered)
+        .when(venueTrigger)
+        .thenNothing();
+      const filled = spec
+        .given(...given, triggered)
+        .when({
+          type: 'RecordFill',
+          data: {
+            orderId,
+            execId: 'E1',
+            venueId: 'SIM-A',
+            childId: 'o1.1',
+            quantity: '1',
+            price: '9580',
+            fee: '0',
+            liquidity: 'TAKER',
+            executedAt: iso(4),
+          },
+          metadata: at(4),
+        })
+        .thenEvents();
+      expect(filled.map((e) => e.type)).toContain('OrderFilled');
+    });
+
+    it('canceling it asks its venue (the stop may be triggering there); the OMS’s own trigger commands do nothing to it', () => {
+      const given = [protectedStop, ...routed, acknowledged];
+      spec
+        .given(...given)
+        .when({ type: 'RequestCancel', data: { orderId, reason: 'trader' }, metadata: at(3) })
+        .then({ type: 'OrderCancelRequested', data: { orderId, reason: 'trader', requestedAt: iso(3) } });
+      spec
+        .given(...given)
+        .when(arm('9600'))
+        .thenNothing();
+      spec
+        .given(...given)
+        .when(trigger('9500'))
+        .thenRejects('ORDER_NOT_ARMED');
+    });
   });
 
   describe('trailing stops', () => {

@@ -6,6 +6,7 @@ import { Order, OrderEvent, OrderState } from './order';
 import {
   ArmOrder,
   MoveTrailingStop,
+  RecordVenueTrigger,
   TriggerOrder,
   closedOrFilled,
   refuse,
@@ -118,6 +119,24 @@ export function triggerOrder(command: TriggerOrder, state: OrderState): Decision
       releasedAt: now,
       ...reference,
     },
+  });
+}
+
+/**
+ * A stop sent natively was triggered by its venue: recorded once, for the order's history (its fills
+ * follow as for any working order). A report about a slice the order does not have, or about an order
+ * not at a venue as a stop, changes nothing.
+ */
+export function recordVenueTrigger(command: RecordVenueTrigger, state: OrderState): Decision<OrderEvent> {
+  const order = requireTriggered(state, command.data.orderId);
+  if ('accepted' in order) return order;
+  const { orderId, childId, venueId } = command.data;
+  const child = order.children[childId];
+  if (order.trigger!.status !== 'AT_VENUE' || order.trigger!.triggeredAt !== null) return accept();
+  if (!child || child.stopPrice === undefined) return accept();
+  return accept({
+    type: 'VenueOrderTriggered',
+    data: { orderId, childId, venueId, triggeredAt: isoTimestamp(command.metadata.now) },
   });
 }
 

@@ -30,7 +30,9 @@ export function placeOrder(command: PlaceOrder, state: OrderState): Decision<Ord
   if (rejections.length > 0) {
     return accept({ type: 'OrderRejected', data: { ...terms, rejections, rejectedAt: now, ...reference } });
   }
-  const protection = terms.type === 'MARKET' && protectionPrice ? { protectionPrice } : {};
+  // A MARKET order's worst price, or a STOP's (what it goes out at when a venue holds it).
+  const isProtected = terms.type === 'MARKET' || terms.type === 'STOP';
+  const protection = isProtected && protectionPrice ? { protectionPrice } : {};
   const expiry =
     terms.timeInForce === 'GTD'
       ? (terms.expireAt ?? null)

@@ -2,7 +2,17 @@
 import { Decimal } from '../decimal/decimal';
 import { Decision, accept } from '../shared/decision';
 import { isoTimestamp } from '../shared/time';
-import { OrderEvent, OrderState, WORKING_CHILD_STATUSES, orderAfter, totalsAt } from './order';
+import {
+  Order,
+  OrderEvent,
+  OrderState,
+  RouteSlice,
+  WORKING_CHILD_STATUSES,
+  heldByOms,
+  orderAfter,
+  totalsAt,
+} from './order';
+import { nativeStopCandidate } from './order.triggers';
 import {
   CloseVenueOrder,
   MarkUnconfirmed,
@@ -95,6 +105,8 @@ export function routeOrder(command: RouteOrder, state: OrderState): Decision<Ord
   }
   if (slices.length === 0)
     return refuse('INVALID_TRANSITION', `Routing order ${orderId} needs at least one slice.`);
+  const nativeProblem = nativeRouteProblem(order, slices);
+  if (nativeProblem) return refuse('INVALID_TRANSITION', nativeProblem);
   let total = Decimal.ZERO;
   for (const slice of slices) {
     const quantity = tryDecimal(slice.quantity);
@@ -123,6 +135,29 @@ export function routeOrder(command: RouteOrder, state: OrderState): Decision<Ord
       data: { ...s, orderId, submittedAt: at },
     })),
   );
+}
+
+/**
+ * An order the OMS holds until its trigger goes to a venue only as a native stop, every slice carrying
+ * its stop price (sent plain, it would trade before the market reached it); any other order never
+ * carries one.
+ */
+function nativeRouteProblem(order: Order, slices: RouteSlice[]): string | null {
+  const orderId = order.terms.orderId;
+  if (!heldByOms(order)) {
+    return slices.some((s) => s.stopPrice !== undefined)
+      ? `Order ${orderId} is not held for a trigger: its slices carry no stop price.`
+      : null;
+  }
+  const trigger = order.trigger!;
+  if (!nativeStopCandidate(order.terms) || trigger.status !== 'ACCEPTED' || trigger.stopPrice === null) {
+    return `Order ${orderId} is held by the OMS until its trigger (${trigger.status}); it is not sent to a venue before it is released.`;
+  }
+  const stop = trigger.stopPrice;
+  const wrong = slices.find((s) => s.stopPrice === undefined || !tryDecimal(s.stopPrice)?.eq(stop));
+  return wrong
+    ? `Slice ${wrong.childId} of stop order ${orderId} must carry its stop price ${stop} (got ${wrong.stopPrice ?? 'none'}).`
+    : null;
 }
 
 /**

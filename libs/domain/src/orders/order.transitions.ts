@@ -32,6 +32,8 @@ const BOOKKEEPING: OrderEventType[] = [
   'OrderTriggered',
   'OrderReleased',
   'OrderReleaseRefused',
+  // A stop sent natively: its venue triggered it.
+  'VenueOrderTriggered',
 ];
 const stays = (status: OrderStatus, events: OrderEventType[] = BOOKKEEPING): Row =>
   Object.fromEntries(events.map((e) => [e, [status]]));
@@ -48,6 +50,7 @@ const LATE = (status: OrderStatus): Row => ({
   ...stays(status, [
     'VenueOrderClosed',
     'VenueOrderUnconfirmed',
+    'VenueOrderTriggered',
     'VenueOrderRestated',
     'VenueOrderReplaced',
     'VenueReplaceRejected',

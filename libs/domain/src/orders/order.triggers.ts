@@ -41,6 +41,15 @@ export function venueOrderTypeOf(type: OrderType): VenueOrderType {
   }
 }
 
+/**
+ * Whether a venue that holds stops itself could work the order instead of the OMS: a STOP or
+ * STOP_LIMIT that watches the last trade (venues trigger stops on their own trades; an order watching
+ * the touch or the mark stays with the OMS).
+ */
+export function nativeStopCandidate(terms: { type: OrderType; triggerType?: TriggerType }): boolean {
+  return (terms.type === 'STOP' || terms.type === 'STOP_LIMIT') && (terms.triggerType ?? 'LAST') === 'LAST';
+}
+
 /** A limit price is part of the terms (a trailing stop-limit's comes from its stop when it triggers). */
 export function takesLimitPrice(type: OrderType): boolean {
   return type === 'LIMIT' || type === 'STOP_LIMIT' || type === 'LIMIT_IF_TOUCHED';

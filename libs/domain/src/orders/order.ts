@@ -81,7 +81,8 @@ export interface OrderTotals {
 
 /**
  * Both carry the reference price pre-trade risk judged (absent on events written before it was kept).
- * A MARKET order also carries its price protection: the worst price it may trade at.
+ * A MARKET order also carries its price protection: the worst price it may trade at (a STOP too: the
+ * collar edge beyond its stop, which it goes out at when a venue holds it).
  */
 export type OrderAccepted = DomainEvent<
   'OrderAccepted',
@@ -188,6 +189,11 @@ export interface RouteSlice {
   venueId: string;
   quantity: DecimalString;
   limitPrice: DecimalString | null;
+  /**
+   * A stop sent natively: the venue holds the slice until its trades reach this price, then works it
+   * as a limit at `limitPrice`. Absent for any other slice.
+   */
+  stopPrice?: DecimalString;
 }
 
 /** The smart order router's decision and why (auditors read this). */
@@ -295,6 +301,11 @@ export type TrailingStopMoved = DomainEvent<
     movedAt: string;
   }
 >;
+/** A stop sent natively: its venue reported that the market reached it (FIX ExecType L). */
+export type VenueOrderTriggered = DomainEvent<
+  'VenueOrderTriggered',
+  { orderId: string; childId: string; venueId: string; triggeredAt: string }
+>;
 /** The market reached the trigger: `price` is what the order watched, `market` all the watcher saw. */
 export type OrderTriggered = DomainEvent<
   'OrderTriggered',
@@ -333,6 +344,7 @@ export type OrderEvent =
   | OrderTriggered
   | OrderReleased
   | OrderReleaseRefused
+  | VenueOrderTriggered
   | VenueOrderRestated
   | OrderRestated
   | OrderRouted
@@ -396,6 +408,8 @@ export interface ChildSlice {
   status: ChildStatus;
   /** The slice's part in the parent's pending replace (absent when none is under way). */
   replace?: SliceReplace | null;
+  /** A stop sent natively: the price its venue triggers it at (absent for any other slice). */
+  stopPrice?: DecimalString;
   /**
    * What filled at earlier venue orders of this slice, when it was sent again after its venue lost it
    * (absent: none): the venue order working now covers `quantity` less this, and every quantity said
@@ -413,11 +427,12 @@ export function netOfFilledBefore(child: ChildSlice, sliceQuantity: Decimal = de
 }
 
 /**
- * An order the OMS holds until the market reaches its trigger: ACCEPTED until the watcher arms it,
- * ARMED while watched, RELEASED once it went on to the venues as `releasedAs`.
+ * An order that waits for the market to reach its trigger: ACCEPTED until the watcher arms it, ARMED
+ * while the OMS watches it, RELEASED once the OMS sent it on to the venues as `releasedAs`; or AT_VENUE
+ * when it was sent natively to a venue that holds stops (the venue watches and triggers it).
  */
 export interface TriggerState {
-  status: 'ACCEPTED' | 'ARMED' | 'RELEASED';
+  status: 'ACCEPTED' | 'ARMED' | 'RELEASED' | 'AT_VENUE';
   triggerType: TriggerType;
   /** The trigger price as it stands (a trailing stop's moves); null until armed for a trailing one. */
   stopPrice: Decimal | null;
@@ -446,9 +461,9 @@ export function workingTermsOf(order: Order): OrderTerms {
   };
 }
 
-/** A triggered order not yet released: the OMS holds it; nothing of it is at any venue. */
+/** A triggered order not yet released nor sent natively: the OMS holds it; nothing of it is at any venue. */
 export function heldByOms(order: Order): boolean {
-  return order.trigger !== null && order.trigger.status !== 'RELEASED';
+  return order.trigger !== null && order.trigger.status !== 'RELEASED' && order.trigger.status !== 'AT_VENUE';
 }
 
 /** Why an order stopped working, when it did so before being filled. */
@@ -460,7 +475,10 @@ export interface Order {
   status: OrderStatus;
   orderQty: Decimal;
   limitPrice: Decimal | null;
-  /** A MARKET order's worst allowed price (sent to the venue as a marketable limit); null otherwise. */
+  /**
+   * A MARKET order's worst allowed price (sent to the venue as a marketable limit); a STOP's, the
+   * limit of the stop-limit it is sent natively as (released by the OMS, it is priced again); null otherwise.
+   */
   protectionPrice: Decimal | null;
   /** When a DAY or GTD order expires (ISO-8601 UTC); null when it does not, or was placed before. */
   expireAt: string | null;
@@ -510,8 +528,10 @@ export function deriveStatus(o: Omit<Order, 'status'>): OrderStatus {
   if (o.pendingCancel) return 'PENDING_CANCEL';
   if (o.pendingReplace) return 'PENDING_REPLACE';
   if (o.cumQty.isPositive()) return 'PARTIALLY_FILLED';
-  // A triggered order armed by the OMS is working (NEW), at a venue or not.
-  return o.acknowledged || (o.trigger !== null && o.trigger.status !== 'ACCEPTED') ? 'NEW' : 'PENDING_NEW';
+  // A triggered order armed by the OMS is working (NEW), at a venue or not; one sent natively is
+  // pending until its venue acknowledges it, as any order sent to a venue.
+  const armedByOms = o.trigger !== null && o.trigger.status !== 'ACCEPTED' && o.trigger.status !== 'AT_VENUE';
+  return o.acknowledged || armedByOms ? 'NEW' : 'PENDING_NEW';
 }
 
 /**
@@ -814,8 +834,20 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         acknowledgedAt,
       );
     }
-    case 'OrderRouted':
-      return withTotals(order, event.data.routedAt);
+    case 'OrderRouted': {
+      // A held order routed natively: the venue holds its trigger from now on.
+      const native = order.trigger !== null && event.data.slices.some((s) => s.stopPrice !== undefined);
+      return withTotals(
+        native ? { ...order, trigger: { ...order.trigger!, status: 'AT_VENUE' } } : order,
+        event.data.routedAt,
+      );
+    }
+    case 'VenueOrderTriggered':
+      if (!order.trigger) return order;
+      return withTotals(
+        { ...order, trigger: { ...order.trigger, triggeredAt: event.data.triggeredAt } },
+        event.data.triggeredAt,
+      );
     case 'VenueOrderSubmitted': {
       const d = event.data;
       const child: ChildSlice = {
@@ -826,6 +858,7 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         limitPrice: d.limitPrice,
         cumQty: '0',
         status: 'SUBMITTED',
+        ...(d.stopPrice !== undefined ? { stopPrice: d.stopPrice } : {}),
       };
       return withTotals({ ...order, children: { ...order.children, [d.childId]: child } }, d.submittedAt);
     }

@@ -17,6 +17,16 @@ export type OrderType = (typeof ORDER_TYPES)[number];
 export const VENUE_ORDER_TYPES = ['MARKET', 'LIMIT'] as const satisfies readonly OrderType[];
 export type VenueOrderType = (typeof VENUE_ORDER_TYPES)[number];
 
+/**
+ * What a venue may declare it works: the types it trades, and STOP_LIMIT when it holds stops itself.
+ * The OMS then sends STOP and STOP_LIMIT orders there natively, both as stop-limits (FIX OrdType 4): a
+ * STOP's limit is its collar edge, since a stop-market could trade outside the protection band.
+ */
+export const DECLARABLE_ORDER_TYPES = [
+  ...VENUE_ORDER_TYPES,
+  'STOP_LIMIT',
+] as const satisfies readonly OrderType[];
+
 /** The market price a triggered order watches: the last trade, the touch (bid or ask), or the mark. */
 export const TRIGGER_TYPES = ['LAST', 'BID_ASK', 'MARK'] as const;
 export type TriggerType = (typeof TRIGGER_TYPES)[number];
