@@ -31,7 +31,10 @@ export interface VenueOrderRequest {
   clientOrderId: string;
   instrumentId: string;
   side: Side;
-  /** Triggered types never reach a venue: the OMS releases them as one of these. */
+  /**
+   * What the order works as: the OMS releases the types it holds as one of these, or sends a stop
+   * natively as a LIMIT with `stopPrice` (a stop-limit, FIX OrdType 4).
+   */
   type: VenueOrderType;
   timeInForce: TimeInForce;
   quantity: Decimal;
@@ -42,6 +45,12 @@ export interface VenueOrderRequest {
   postOnly?: boolean;
   /** LIMIT: iceberg, show this much at a time (FIX MaxFloor). */
   displayQuantity?: Decimal | null;
+  /**
+   * LIMIT: a stop-limit (FIX StopPx). The venue holds it until its trades reach this price (a buy at
+   * or above, a sell at or below), then works it as the limit order. Only to a venue that declares
+   * STOP_LIMIT.
+   */
+  stopPrice?: Decimal | null;
 }
 
 interface ReportBase {
@@ -79,6 +88,8 @@ export type ExecutionReport =
       leavesQuantity: Decimal;
     })
   | (ReportBase & { kind: 'cancel-rejected' | 'replace-rejected'; reason: string })
+  /** A stop-limit's stop was reached: it works as a limit order now (FIX ExecType L). */
+  | (ReportBase & { kind: 'triggered' })
   /** Unsolicited (FIX ExecType D): the venue changed the order's quantity on its own. */
   | (ReportBase & { kind: 'restated'; quantity: Decimal; leavesQuantity: Decimal; reason: string })
   /** Unsolicited (FIX ExecType H, trade cancel): the execution did not happen. */

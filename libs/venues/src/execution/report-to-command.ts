@@ -46,6 +46,8 @@ export function reportToCommand(report: ExecutionReport): OrderIntent | null {
       };
     case 'fill':
       return fillIntent(report.venueId, report);
+    case 'triggered':
+      return { type: 'RecordVenueTrigger', data: { orderId, childId, venueId: report.venueId } };
     case 'rejected':
       if (report.duplicateOrderId) return null;
       return {

@@ -570,4 +570,45 @@ describe('OrderMassStatusRequest answers (FIX 4.4)', () => {
       ),
     ).toEqual({ statuses: [], expected: 0, done: true });
   });
+  it('a stop the venue holds goes as a stop-limit (OrdType 4, StopPx) and stays one on each replace', () => {
+    const at = new Date(0);
+    const sent = newOrderSingle(
+      'FIX.4.4',
+      {
+        clientOrderId: CHILD,
+        instrumentId: 'BTCUSDT',
+        side: 'SELL',
+        type: 'LIMIT',
+        timeInForce: 'GTC',
+        quantity: d('2'),
+        limitPrice: d('95.5'),
+        stopPrice: d('99.25'),
+      },
+      'S',
+      at,
+    );
+    expect(sent).toMatchObject({ OrdType: '4', Price: '95.5', StopPx: '99.25', TimeInForce: '1' });
+    const replace = orderCancelReplaceRequest(
+      'FIX.4.4',
+      'n',
+      CHILD,
+      {
+        symbol: 'S',
+        side: 'SELL',
+        quantity: d('3'),
+        type: 'LIMIT',
+        timeInForce: 'GTC',
+        limitPrice: d('95'),
+        stopPx: sent.StopPx as string,
+      },
+      at,
+    );
+    expect(replace).toMatchObject({ OrdType: '4', Price: '95', StopPx: '99.25' });
+  });
+
+  it('Stop triggered by the venue (ExecType L) → triggered', () => {
+    expect(
+      reportsOf(interpretExecutionReport(er({ [Tag.ExecType]: 'L', [Tag.OrdStatus]: '0' }), ctx())),
+    ).toEqual([{ venueId: 'fix-x', clientOrderId: CHILD, at: 1_000, kind: 'triggered' }]);
+  });
 });

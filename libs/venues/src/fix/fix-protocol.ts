@@ -100,6 +100,12 @@ export function fixTimestamp(date: Date): string {
 
 const SIDE_CODE: Record<Side, string> = { BUY: '1', SELL: '2' };
 const ORD_TYPE_CODE: Record<VenueOrderType, string> = { MARKET: '1', LIMIT: '2' };
+
+/** OrdType (40): market 1, limit 2; with a stop price, stop 3 or stop-limit 4 (the OMS sends only 4). */
+function ordTypeCode(type: VenueOrderType, stopPrice: Decimal | string | null): string {
+  if (stopPrice === null) return ORD_TYPE_CODE[type];
+  return type === 'LIMIT' ? '4' : '3';
+}
 const TIF_CODE: Record<TimeInForce, string> = { DAY: '0', GTC: '1', IOC: '3', FOK: '4', GTD: '6' };
 
 /** An outbound message body in jspurefix's object form (field names; amounts and times as text). */
@@ -132,8 +138,9 @@ export function newOrderSingle(
     Side: SIDE_CODE[request.side],
     TransactTime: fixTimestamp(transactTime),
     ...instrumentAndQuantity(version, symbol, request.quantity),
-    OrdType: ORD_TYPE_CODE[request.type],
+    OrdType: ordTypeCode(request.type, request.stopPrice ?? null),
     ...(request.limitPrice === null ? {} : { Price: request.limitPrice.toString() }),
+    ...(request.stopPrice ? { StopPx: request.stopPrice.toString() } : {}),
     TimeInForce: TIF_CODE[request.timeInForce],
     ...(request.timeInForce === 'GTD' && request.expireAt
       ? { ExpireTime: fixTimestamp(new Date(request.expireAt)) }
@@ -174,6 +181,8 @@ export function orderCancelReplaceRequest(
     /** As first sent: post-only (ExecInst 6) and the iceberg's MaxFloor, restated too. */
     execInst?: string | null;
     maxFloor?: string | null;
+    /** A stop-limit's StopPx as first sent: it stays a stop-limit (OrdType 4) with the same stop. */
+    stopPx?: string | null;
   },
   transactTime: Date,
 ): FixBody {
@@ -185,8 +194,9 @@ export function orderCancelReplaceRequest(
     Side: SIDE_CODE[order.side],
     TransactTime: fixTimestamp(transactTime),
     ...instrumentAndQuantity(version, order.symbol, order.quantity),
-    OrdType: ORD_TYPE_CODE[order.type],
+    OrdType: ordTypeCode(order.type, order.stopPx ?? null),
     ...(order.limitPrice === null ? {} : { Price: order.limitPrice.toString() }),
+    ...(order.stopPx ? { StopPx: order.stopPx } : {}),
     TimeInForce: TIF_CODE[order.timeInForce],
     ...(order.timeInForce === 'GTD' && order.expireTime ? { ExpireTime: order.expireTime } : {}),
     ...(order.execInst ? { ExecInst: order.execInst } : {}),
@@ -440,6 +450,9 @@ export function interpretExecutionReport(fields: FixFields, ctx: FixContext): Fi
         ],
       };
     }
+    case 'L':
+      // Triggered or activated by system (FIX 5.0; venues on 4.x send it too): a stop was reached.
+      return { kind: 'reports', clOrdId, reports: [{ ...base, kind: 'triggered' }] };
     case 'D': {
       const quantity = decimalOf(fields, Tag.OrderQty);
       if (!quantity) return { kind: 'malformed', problem: `restatement of ${clOrdId} without OrderQty` };

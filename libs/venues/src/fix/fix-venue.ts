@@ -100,6 +100,8 @@ interface SentOrder {
   /** Post-only (ExecInst 6) and iceberg (MaxFloor): restated on a replace, or the venue drops them. */
   execInst?: string | null;
   maxFloor?: string | null;
+  /** A stop-limit's StopPx (OrdType 4): restated on a replace, so it stays the same stop. */
+  stopPx?: string | null;
   quantity: Decimal;
   limitPrice: Decimal | null;
   /** The ClOrdID the venue knows the order by now (the last confirmed replace's, else the child id). */
@@ -119,7 +121,13 @@ const REMEMBERED_EXECUTIONS = 100_000;
 const LOGOUT_WAIT_MS = 2_000;
 
 const SIDE_OF_CODE: Record<string, Side> = { '1': 'BUY', '2': 'SELL' };
-const TYPE_OF_CODE: Record<string, VenueOrderType> = { '1': 'MARKET', '2': 'LIMIT' };
+/** OrdType as the OMS's venue type: a stop (3) or stop-limit (4) carries its StopPx beside it. */
+const TYPE_OF_CODE: Record<string, VenueOrderType> = {
+  '1': 'MARKET',
+  '2': 'LIMIT',
+  '3': 'MARKET',
+  '4': 'LIMIT',
+};
 const TIF_OF_CODE: Record<string, TimeInForce> = {
   '0': 'DAY',
   '1': 'GTC',
@@ -437,6 +445,7 @@ export class FixVenue implements Venue {
       expireTime: typeof body.ExpireTime === 'string' ? body.ExpireTime : null,
       execInst: typeof body.ExecInst === 'string' ? body.ExecInst : null,
       maxFloor: typeof body.MaxFloor === 'string' ? body.MaxFloor : null,
+      stopPx: typeof body.StopPx === 'string' ? body.StopPx : null,
       quantity: request.quantity,
       limitPrice: request.limitPrice,
       clOrdId: request.clientOrderId,
@@ -770,6 +779,7 @@ export class FixVenue implements Venue {
         expireTime: text(body.ExpireTime),
         execInst: text(body.ExecInst),
         maxFloor: text(body.MaxFloor),
+        stopPx: text(body.StopPx),
         quantity: Decimal.parse(text(body.OrderQty) ?? text(quantityData.OrderQty) ?? '0'),
         limitPrice: price === null ? null : Decimal.parse(price),
         clOrdId: childId,

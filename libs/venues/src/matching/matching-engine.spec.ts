@@ -333,4 +333,89 @@ describe('matching engine', () => {
       expect(e.order('ice')?.visible?.toString()).toBe('1');
     });
   });
+  describe('stop-limit orders held by the venue', () => {
+    const stop = (
+      orderId: string,
+      side: 'BUY' | 'SELL',
+      quantity: string,
+      stopPrice: string,
+      price: string,
+    ) => ({
+      ...limit(orderId, side, quantity, price),
+      stopPrice: d(stopPrice),
+    });
+
+    it('a sell stop waits off the book until a trade reaches its stop, then sells at its limit or better', () => {
+      const e = engine();
+      e.onMarketData(book([lvl('100', '5')], [lvl('101', '5')]));
+      expect(e.submit(stop('s', 'SELL', '2', '99', '98'))).toEqual([{ type: 'accepted', orderId: 's' }]);
+      // Not on the book: the market's bids above its limit do not fill it, a trade above its stop does not trigger it.
+      expect(e.onMarketData(trade('100', '1', 'SELL'))).toEqual([]);
+      e.onMarketData(book([lvl('98.5', '1'), lvl('98', '5')], [lvl('99.5', '5')]));
+      const reports = e.onMarketData(trade('99', '1', 'SELL'));
+      expect(reports[0]).toEqual({ type: 'triggered', orderId: 's' });
+      expect(fills(reports)).toEqual([
+        ['s', '98.5', '1', 'TAKER', '1'],
+        ['s', '98', '1', 'TAKER', '0'],
+      ]);
+    });
+
+    it('a buy stop triggers on a trade at or above its stop; what its limit cannot take rests at the limit', () => {
+      const e = engine();
+      e.onMarketData(book([lvl('100', '5')], [lvl('101', '1'), lvl('103', '5')]));
+      e.submit(stop('b', 'BUY', '3', '101', '102'));
+      const reports = e.onMarketData(trade('101', '1', 'BUY'));
+      expect(reports.map((r) => r.type)).toEqual(['triggered', 'fill']);
+      expect(fills(reports)).toEqual([['b', '101', '1', 'TAKER', '2']]);
+      expect(e.order('b')?.price.toString()).toBe('102');
+      expect(e.order('b')?.leaves.toString()).toBe('2');
+    });
+
+    it('a stop already reached by the last trade triggers on arrival', () => {
+      const e = engine();
+      e.onMarketData(book([lvl('100', '5')], [lvl('101', '5')]));
+      e.onMarketData(trade('100', '1', 'SELL'));
+      const reports = e.submit(stop('s', 'SELL', '1', '100.5', '100'));
+      expect(reports.map((r) => r.type)).toEqual(['accepted', 'triggered', 'fill']);
+    });
+
+    it('a fill of an order here is a trade here: it triggers the stops it reaches, in arrival order', () => {
+      const e = engine();
+      e.onMarketData(book([lvl('100', '1'), lvl('99', '1'), lvl('98', '5')], [lvl('101', '5')]));
+      e.submit(stop('s1', 'SELL', '1', '99.5', '90'));
+      e.submit(stop('s2', 'SELL', '1', '99', '90'));
+      const reports = e.submit(market('m', 'SELL', '1'));
+      // m trades at 100 (no trigger); nothing reaches 99.5 yet.
+      expect(reports.map((r) => r.type)).toEqual(['accepted', 'fill']);
+      const next = e.submit(market('m2', 'SELL', '1'));
+      // m2 trades at 99: s1 (99.5) and s2 (99) trigger, in arrival order, and sell at 98.
+      expect(next.filter((r) => r.type === 'triggered').map((r) => r.orderId)).toEqual(['s1', 's2']);
+      expect(fills(next).map((f) => [f[0], f[1]])).toEqual([
+        ['m2', '99'],
+        ['s1', '98'],
+        ['s2', '98'],
+      ]);
+    });
+
+    it('a stop not yet triggered is canceled or replaced where it waits', () => {
+      const e = engine();
+      e.onMarketData(book([lvl('100', '5')], [lvl('101', '5')]));
+      e.submit(stop('s', 'SELL', '2', '99', '98'));
+      expect(e.holds('s')).toBe(true);
+      expect(e.replace('s', d('3'), d('97'))).toEqual([
+        { type: 'replaced', orderId: 's', quantity: d('3'), limitPrice: d('97'), leavesQuantity: d('3') },
+      ]);
+      expect(e.cancel('s')).toEqual([
+        { type: 'canceled', orderId: 's', leavesQuantity: d('3'), reason: 'canceled on request' },
+      ]);
+      expect(e.holds('s')).toBe(false);
+      expect(e.onMarketData(trade('98', '1', 'SELL'))).toEqual([]);
+    });
+
+    it('a post-only stop, or one without a positive stop price, is rejected', () => {
+      const e = engine();
+      expect(e.submit({ ...stop('p', 'SELL', '1', '99', '98'), postOnly: true })[0].type).toBe('rejected');
+      expect(e.submit(stop('z', 'SELL', '1', '0', '98'))[0].type).toBe('rejected');
+    });
+  });
 });

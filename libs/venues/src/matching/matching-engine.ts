@@ -14,6 +14,11 @@ export interface EngineOrder {
   postOnly?: boolean;
   /** Iceberg: shows this much at a time; each new slice joins the back of its price's queue. */
   displayQuantity?: Decimal | null;
+  /**
+   * A stop: held off the book until a trade here reaches this price (a buy's at or above it, a sell's
+   * at or below), then worked as the MARKET or LIMIT order it is.
+   */
+  stopPrice?: Decimal | null;
 }
 
 export interface EngineFill {
@@ -30,6 +35,7 @@ export interface EngineFill {
 
 export type EngineReport =
   | { type: 'accepted'; orderId: string }
+  | { type: 'triggered'; orderId: string }
   | EngineFill
   | { type: 'canceled'; orderId: string; leavesQuantity: Decimal; reason: string }
   | {
@@ -92,6 +98,10 @@ export class MatchingEngine {
   private readonly bids: OwnLevel[] = [];
   private readonly asks: OwnLevel[] = [];
   private readonly resting = new Map<string, RestingOrder>();
+  /** Stops not yet reached, in arrival order (they trigger in it when one trade reaches several). */
+  private readonly stops = new Map<string, EngineOrder>();
+  /** The price of the last trade here (the feed's or one with an order here): what stops watch. */
+  private lastTrade: Decimal | null = null;
   private execSeq = 0;
   private readonly feeDecimals: number;
   private readonly execIdPrefix: string;
@@ -102,7 +112,7 @@ export class MatchingEngine {
   }
 
   submit(order: EngineOrder): EngineReport[] {
-    if (this.resting.has(order.orderId)) {
+    if (this.holds(order.orderId)) {
       return [{ type: 'rejected', orderId: order.orderId, reason: 'duplicate order id' }];
     }
     if (!order.quantity.isPositive()) {
@@ -117,11 +127,36 @@ export class MatchingEngine {
     ) {
       return [{ type: 'rejected', orderId: order.orderId, reason: 'post-only is for resting limit orders' }];
     }
+    const stop = order.stopPrice ?? null;
+    if (stop !== null) {
+      if (!stop.isPositive() || order.postOnly) {
+        const reason = order.postOnly ? 'a stop cannot be post-only' : 'a stop needs a positive stop price';
+        return [{ type: 'rejected', orderId: order.orderId, reason }];
+      }
+      const reports: EngineReport[] = [{ type: 'accepted', orderId: order.orderId }];
+      this.stops.set(order.orderId, order);
+      // Already reached by the last trade here: it triggers at once.
+      if (this.lastTrade !== null) this.triggerStops([this.lastTrade], reports);
+      return reports;
+    }
     const limit = order.type === 'LIMIT' ? order.limitPrice : null;
     if (order.postOnly && this.available(order.side, limit, order.quantity).isPositive()) {
       return [{ type: 'rejected', orderId: order.orderId, reason: 'post-only order would take liquidity' }];
     }
     const reports: EngineReport[] = [{ type: 'accepted', orderId: order.orderId }];
+    this.work(order, reports);
+    this.triggerStops(tradePrices(reports), reports);
+    return reports;
+  }
+
+  /** Whether an order is here: resting on the book, or a stop waiting for its trigger. */
+  holds(orderId: string): boolean {
+    return this.resting.has(orderId) || this.stops.has(orderId);
+  }
+
+  /** A new order, or a stop just triggered, takes what it can and rests (or is canceled) for the rest. */
+  private work(order: EngineOrder, reports: EngineReport[]): void {
+    const limit = order.type === 'LIMIT' ? order.limitPrice : null;
     if (order.timeInForce === 'FOK' && this.available(order.side, limit, order.quantity).lt(order.quantity)) {
       reports.push({
         type: 'canceled',
@@ -129,20 +164,48 @@ export class MatchingEngine {
         leavesQuantity: order.quantity,
         reason: 'FOK: not fully fillable',
       });
-      return reports;
+      return;
     }
     const leaves = this.take(order, limit, order.quantity, reports);
-    if (leaves.isZero()) return reports;
+    if (leaves.isZero()) return;
     if (order.type === 'MARKET' || order.timeInForce === 'IOC' || order.timeInForce === 'FOK') {
       const reason = order.type === 'MARKET' ? 'no more liquidity' : 'IOC: rest canceled';
       reports.push({ type: 'canceled', orderId: order.orderId, leavesQuantity: leaves, reason });
-      return reports;
+      return;
     }
     this.rest(order, limit as Decimal, leaves);
-    return reports;
+  }
+
+  /**
+   * Trades happened at `prices` (in order): the last is the last trade here, and every stop one of
+   * them reaches triggers, in arrival order, and works at once; the trades those make can trigger more.
+   */
+  private triggerStops(prices: Decimal[], reports: EngineReport[]): void {
+    let pending = prices;
+    while (pending.length > 0) {
+      this.lastTrade = pending[pending.length - 1];
+      const high = pending.reduce((a, b) => Decimal.max(a, b));
+      const low = pending.reduce((a, b) => Decimal.min(a, b));
+      const reached = [...this.stops.values()].filter((o) =>
+        o.side === 'BUY' ? high.gte(o.stopPrice as Decimal) : low.lte(o.stopPrice as Decimal),
+      );
+      const made: EngineReport[] = [];
+      for (const stop of reached) {
+        this.stops.delete(stop.orderId);
+        made.push({ type: 'triggered', orderId: stop.orderId });
+        this.work({ ...stop, stopPrice: null }, made);
+      }
+      reports.push(...made);
+      pending = tradePrices(made);
+    }
   }
 
   cancel(orderId: string, reason = 'canceled on request'): EngineReport[] {
+    const stop = this.stops.get(orderId);
+    if (stop) {
+      this.stops.delete(orderId);
+      return [{ type: 'canceled', orderId, leavesQuantity: stop.quantity, reason }];
+    }
     const resting = this.resting.get(orderId);
     if (!resting)
       return [{ type: 'rejected', orderId, reason: 'unknown order (filled, canceled or never here)' }];
@@ -155,6 +218,13 @@ export class MatchingEngine {
    * else goes to the back, and a price that now crosses trades at once.
    */
   replace(orderId: string, quantity: Decimal, limitPrice: Decimal | null): EngineReport[] {
+    const stop = this.stops.get(orderId);
+    if (stop) {
+      // Not yet triggered: nothing filled, the stop waits on with its new terms.
+      const price = limitPrice ?? stop.limitPrice;
+      this.stops.set(orderId, { ...stop, quantity, limitPrice: price });
+      return [{ type: 'replaced', orderId, quantity, limitPrice: price, leavesQuantity: quantity }];
+    }
     const resting = this.resting.get(orderId);
     if (!resting)
       return [{ type: 'rejected', orderId, reason: 'unknown order (filled, canceled or never here)' }];
@@ -183,6 +253,7 @@ export class MatchingEngine {
     this.remove(resting);
     const left = this.take(order, price, leaves, reports);
     if (left.isPositive()) this.rest(order, price, left);
+    this.triggerStops(tradePrices(reports), reports);
     return reports;
   }
 
@@ -192,6 +263,7 @@ export class MatchingEngine {
     if (event.kind === 'trade') {
       if (event.aggressor !== 'BUY') this.fillThrough('BUY', event.price, event.quantity, reports);
       if (event.aggressor !== 'SELL') this.fillThrough('SELL', event.price, event.quantity, reports);
+      this.triggerStops([event.price], reports);
       return reports;
     }
     this.book.apply(event);
@@ -199,6 +271,7 @@ export class MatchingEngine {
     this.moveQueues('SELL');
     this.fillCrossed('BUY', reports);
     this.fillCrossed('SELL', reports);
+    this.triggerStops(tradePrices(reports), reports);
     return reports;
   }
 
@@ -426,6 +499,14 @@ export class MatchingEngine {
       leavesQuantity: leaves,
     };
   }
+}
+
+/**
+ * The prices of the trades among reports, in order: each fill is one side of a trade (a trade between
+ * two orders here reports both sides at one price, which counts once or twice alike).
+ */
+function tradePrices(reports: EngineReport[]): Decimal[] {
+  return reports.flatMap((r) => (r.type === 'fill' ? [r.price] : []));
 }
 
 /** 10^-scale: the smallest step at `scale` decimal places. */

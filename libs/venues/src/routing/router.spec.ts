@@ -112,4 +112,44 @@ describe('smart order router', () => {
       refused: 'venue PLAIN does not trade BTCUSDT as post-only orders',
     });
   });
+  describe('a stop the venue holds', () => {
+    const holdsStops = (v: RoutableVenue): RoutableVenue => ({
+      ...v,
+      capabilities: { ...v.capabilities, orderTypes: ['MARKET', 'LIMIT', 'STOP_LIMIT'] },
+    });
+    const stop = (over: Partial<RouteRequest> = {}) =>
+      request('3', { side: 'SELL', limitPrice: d('95'), stopPrice: d('99'), ...over });
+
+    it('goes whole, with its stop price, to the venue holding stops with the lowest taker fee', () => {
+      const decision = routeOrder(stop(), [
+        holdsStops(venue('A', '0.001', [])),
+        venue('B', '0.0001', [['100', '10']]),
+        holdsStops(venue('C', '0.0005', [])),
+      ]);
+      expect(decision).toEqual({
+        slices: [{ childId: 'o1.1', venueId: 'C', quantity: '3', limitPrice: '95', stopPrice: '99' }],
+        rationale: expect.stringContaining('native stop SELL 3 BTCUSDT stop 99 limit 95 whole to C'),
+      });
+    });
+
+    it('is refused when no venue that trades the instrument holds stops, or none of them can take it now', () => {
+      expect(slices(routeOrder(stop(), [venue('A', '0', [])]))).toBe(
+        'any venue trading BTCUSDT does not hold stops (STOP_LIMIT)',
+      );
+      expect(slices(routeOrder(stop(), [holdsStops(venue('A', '0', [], 'OPEN'))]))).toBe(
+        'no venue that holds stops can take BTCUSDT now',
+      );
+      expect(
+        slices(routeOrder(stop({ venueId: 'B' }), [holdsStops(venue('A', '0', [])), venue('B', '0', [])])),
+      ).toBe('B does not hold stops (STOP_LIMIT)');
+    });
+
+    it('routed direct, goes to the venue it names', () => {
+      const decision = routeOrder(stop({ venueId: 'A' }), [
+        holdsStops(venue('A', '0.001', [])),
+        holdsStops(venue('C', '0', [])),
+      ]);
+      expect(slices(decision)).toEqual([['o1.1', 'A', '3']]);
+    });
+  });
 });

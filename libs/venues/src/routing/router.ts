@@ -23,6 +23,11 @@ export interface RouteRequest {
   /** What the venue must work natively: only venues declaring it are considered. */
   postOnly?: boolean;
   iceberg?: boolean;
+  /**
+   * A stop to send natively as a stop-limit (at `limitPrice` once triggered): only to a venue that
+   * declares STOP_LIMIT, and whole to one venue (its trigger is that venue's).
+   */
+  stopPrice?: Decimal | null;
 }
 
 export type RouteDecision = { slices: RouteSlice[]; rationale: string } | { refused: string };
@@ -42,6 +47,7 @@ interface Take {
  * the touch (it rests there, or walks deeper). Child ids are `<orderId>.<n>`.
  */
 export function routeOrder(request: RouteRequest, venues: RoutableVenue[]): RouteDecision {
+  if (request.stopPrice) return routeNativeStop(request, request.stopPrice, venues);
   const needs = [
     request.postOnly ? 'post-only orders' : null,
     request.iceberg ? 'iceberg orders' : null,
@@ -141,6 +147,47 @@ export function routeOrder(request: RouteRequest, venues: RoutableVenue[]): Rout
     (left.isPositive() ? `; ${left} beyond the visible depth to ${best}` : '') +
     (skipped.length ? `; skipped ${skipped.join(', ')}` : '');
   return { slices, rationale };
+}
+
+/**
+ * A stop held by a venue: the venue named, or among the connected venues that trade the instrument,
+ * declare STOP_LIMIT and whose breaker is not open, the one with the lowest taker fee (a triggered
+ * stop takes liquidity); refused when there is none, and the OMS holds the stop itself.
+ */
+function routeNativeStop(request: RouteRequest, stopPrice: Decimal, venues: RoutableVenue[]): RouteDecision {
+  const candidates = venues.filter(
+    (v) =>
+      request.instrumentId in v.capabilities.instruments &&
+      v.capabilities.orderTypes.includes('STOP_LIMIT') &&
+      (request.venueId === null || v.capabilities.venueId === request.venueId),
+  );
+  const usable = candidates
+    .filter((v) => v.connected && v.breaker !== 'OPEN')
+    .sort(
+      (a, b) =>
+        a.capabilities.fees.taker.cmp(b.capabilities.fees.taker) ||
+        (a.capabilities.venueId < b.capabilities.venueId ? -1 : 1),
+    );
+  const venue = usable[0];
+  if (!venue) {
+    const where = request.venueId ?? `any venue trading ${request.instrumentId}`;
+    return {
+      refused:
+        candidates.length === 0
+          ? `${where} does not hold stops (STOP_LIMIT)`
+          : `no venue that holds stops can take ${request.instrumentId} now`,
+    };
+  }
+  const venueId = venue.capabilities.venueId;
+  const why = request.venueId
+    ? 'direct as the order asked'
+    : 'the lowest taker fee of the venues holding stops';
+  return {
+    slices: [{ ...slice(request, 1, venueId, request.quantity), stopPrice: stopPrice.toString() }],
+    rationale:
+      `native stop ${request.side} ${request.quantity} ${request.instrumentId} stop ${stopPrice}` +
+      ` limit ${request.limitPrice ?? 'none'} whole to ${venueId} (${why}): the venue triggers it`,
+  };
 }
 
 function slice(request: RouteRequest, n: number, venueId: string, quantity: Decimal): RouteSlice {

@@ -256,4 +256,40 @@ describe('simulated venue liquidity share', () => {
     expect(v.book('BTCUSDT')?.bestBid?.quantity.toString()).toBe('1');
     expect(v.book('BTCUSDT')?.bestAsk?.quantity.toString()).toBe('1');
   });
+  it('holds a stop-limit when it declares STOP_LIMIT, reports it triggered on its trade, and refuses one when it does not', async () => {
+    const stop = order('s1', {
+      side: 'SELL',
+      type: 'LIMIT',
+      timeInForce: 'GTC',
+      limitPrice: d('9600'),
+      stopPrice: d('9650'),
+    });
+    const plain = await venue();
+    await plain.v.submit(stop);
+    plain.clock.advance(10);
+    expect(plain.reports).toMatchObject([
+      { kind: 'rejected', reason: 'order type or time in force not supported' },
+    ]);
+
+    const { v, clock, reports } = await venue({
+      capabilities: { ...capabilities(), orderTypes: ['MARKET', 'LIMIT', 'STOP_LIMIT'] },
+    });
+    await v.submit(stop);
+    clock.advance(10);
+    expect(kinds(reports)).toEqual(['ack']);
+    v.publish('BTCUSDT', book(200, '9640', '9641'));
+    v.publish('BTCUSDT', {
+      kind: 'trade',
+      exchange: 'test',
+      symbol: 'BTCUSDT',
+      timestamp: 200_000,
+      localTimestamp: 200_000,
+      tradeId: 't1',
+      aggressor: 'SELL',
+      price: d('9640'),
+      quantity: d('0.1'),
+    });
+    clock.advance(10);
+    expect(kinds(reports)).toEqual(['ack', 'triggered', 'fill 0.5@9640 TAKER fee 1.928']);
+  });
 });

@@ -260,7 +260,7 @@ export class SimulatedVenue implements Venue {
   private working(clientOrderId: string): { held: Held; engine: MatchingEngine } | null {
     const held = this.orders.get(clientOrderId);
     const engine = held && this.engines.get(held.request.instrumentId);
-    return held && engine && engine.order(clientOrderId) ? { held, engine } : null;
+    return held && engine && engine.holds(clientOrderId) ? { held, engine } : null;
   }
 
   /** A cancel or replace reaches the engine only for an order still working there. */
@@ -371,7 +371,7 @@ export class SimulatedVenue implements Venue {
     this.orders.set(clientOrderId, held);
     if (
       !engine ||
-      !this.capabilities.orderTypes.includes(request.type) ||
+      !this.capabilities.orderTypes.includes(request.stopPrice ? 'STOP_LIMIT' : request.type) ||
       !this.capabilities.timesInForce.includes(request.timeInForce)
     ) {
       this.refuse(held, engine ? 'order type or time in force not supported' : 'instrument not traded here');
@@ -395,6 +395,7 @@ export class SimulatedVenue implements Venue {
         limitPrice: request.limitPrice,
         postOnly: request.postOnly ?? false,
         displayQuantity: request.displayQuantity ?? null,
+        stopPrice: request.stopPrice ?? null,
       }),
       'submit',
     );
@@ -429,6 +430,9 @@ export class SimulatedVenue implements Venue {
           if (!this.chance(this.faults.dropAckProbability)) {
             this.report({ kind: 'ack', clientOrderId, venueOrderId: held.venueOrderId });
           }
+          break;
+        case 'triggered':
+          this.report({ kind: 'triggered', clientOrderId });
           break;
         case 'fill': {
           held.filled = held.filled.plus(r.quantity);
