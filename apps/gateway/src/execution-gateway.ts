@@ -11,10 +11,12 @@ import {
   Decimal,
   Order,
   OrderState,
+  RouteSlice,
   WORKING_CHILD_STATUSES,
   endsOrder,
   heldByOms,
   isTriggeredType,
+  nativeStopCandidate,
   reducedToDone,
 } from '@oms/domain';
 import { EventMetadata, EventStore } from '@oms/event-store';
@@ -395,8 +397,14 @@ export class ExecutionGateway {
    */
   private async route(order: Order, cause: EventMetadata, loaded: Loaded<OrderState>): Promise<void> {
     this.expiry.watch(order);
-    // Held by the OMS until its trigger: watched here, routed once released.
-    if (heldByOms(order)) return this.triggers?.watch(order);
+    // Waiting for its trigger: a venue that holds stops works a STOP or STOP_LIMIT itself; any other
+    // is held by the OMS, watched here and routed once released.
+    if (heldByOms(order)) {
+      const native = this.nativeStopRoute(order);
+      if (!native) return this.triggers?.watch(order);
+      this.triggers?.forget(order.terms.orderId);
+      return this.recordRoute(order, native, cause, loaded);
+    }
     if (Object.keys(order.children).length > 0) {
       for (const child of Object.values(order.children)) {
         if (WORKING_CHILD_STATUSES.includes(child.status)) await this.reconciler.resolve(order, child);
@@ -418,12 +426,7 @@ export class ExecutionGateway {
         postOnly: order.terms.postOnly ?? false,
         iceberg: order.terms.displayQuantity !== undefined,
       },
-      [...this.lines.values()].map((line) => ({
-        capabilities: line.venue.capabilities,
-        connected: line.venue.connected,
-        breaker: line.breaker.state,
-        book: this.deps.marketData.orderBook(line.venueId, order.terms.instrumentId),
-      })),
+      this.routableVenues(order.terms.instrumentId),
     );
     if ('refused' in decision) {
       if (order.pendingCancel) {
@@ -438,6 +441,53 @@ export class ExecutionGateway {
       }
       return;
     }
+    return this.recordRoute(order, decision, cause, loaded);
+  }
+
+  /**
+   * A STOP or STOP_LIMIT not yet armed, sent natively as a stop-limit when a connected venue holds
+   * stops (a STOP's limit is its protection price, its collar edge beyond the stop); null when none
+   * can, or the order is not one a venue could trigger as asked.
+   */
+  private nativeStopRoute(order: Order): { slices: RouteSlice[]; rationale: string } | null {
+    const trigger = order.trigger;
+    if (!trigger || trigger.status !== 'ACCEPTED' || trigger.stopPrice === null) return null;
+    if (!nativeStopCandidate(order.terms) || order.closure || order.pendingCancel) return null;
+    const limitPrice = order.terms.type === 'STOP' ? order.protectionPrice : order.limitPrice;
+    if (limitPrice === null) return null;
+    const decision = routeOrder(
+      {
+        orderId: order.terms.orderId,
+        instrumentId: order.terms.instrumentId,
+        side: order.terms.side,
+        limitPrice,
+        quantity: order.leavesQty,
+        venueId: order.terms.venueId,
+        timeInForce: order.terms.timeInForce,
+        stopPrice: trigger.stopPrice,
+      },
+      this.routableVenues(order.terms.instrumentId),
+    );
+    return 'refused' in decision ? null : decision;
+  }
+
+  private routableVenues(instrumentId: string) {
+    return [...this.lines.values()].map((line) => ({
+      capabilities: line.venue.capabilities,
+      connected: line.venue.connected,
+      breaker: line.breaker.state,
+      book: this.deps.marketData.orderBook(line.venueId, instrumentId),
+    }));
+  }
+
+  /** Records the routing decision (write-ahead), then sends its slices. */
+  private async recordRoute(
+    order: Order,
+    decision: { slices: RouteSlice[]; rationale: string },
+    cause: EventMetadata,
+    loaded: Loaded<OrderState>,
+  ): Promise<void> {
+    const orderId = order.terms.orderId;
     const { after: routed, recorded } = await this.orders.record(
       orderId,
       { type: 'RouteOrder', data: { orderId, ...decision } },

@@ -83,6 +83,19 @@ describe('venue configuration (OMS_VENUES)', () => {
     expect(message).toContain('venues[4] (OLD): supports.massStatus needs FIX.4.4');
   });
 
+  it('a venue that holds stops declares STOP_LIMIT; a STOP alone is refused (the OMS never sends a stop-market)', () => {
+    const [sim] = parseVenueConfig(
+      [{ id: 'SIM-S', type: 'simulated', supports: { orderTypes: ['MARKET', 'LIMIT', 'STOP_LIMIT'] } }],
+      'OMS_VENUES=v.yaml',
+    );
+    expect(sim.orderTypes).toEqual(['MARKET', 'LIMIT', 'STOP_LIMIT']);
+    expect(
+      refused([{ id: 'SIM-S', type: 'simulated', supports: { orderTypes: ['LIMIT', 'STOP'] } }]),
+    ).toContain(
+      'orderTypes may hold MARKET, LIMIT, STOP_LIMIT: with STOP_LIMIT the venue holds STOP and STOP_LIMIT orders itself',
+    );
+  });
+
   it('refuses an empty list, a file it cannot read and one it cannot parse', () => {
     expect(refused([])).toMatch(/expected a non-empty list of venues/);
     expect(() => readVenueConfig(join(dir, 'missing.yaml'))).toThrow(/is not a file this process can read/);

@@ -1,4 +1,11 @@
-import { Decimal, OrderType, TIMES_IN_FORCE, TimeInForce, VENUE_ORDER_TYPES } from '@oms/domain';
+import {
+  DECLARABLE_ORDER_TYPES,
+  Decimal,
+  OrderType,
+  TIMES_IN_FORCE,
+  TimeInForce,
+  VENUE_ORDER_TYPES,
+} from '@oms/domain';
 import { Clock, Logger } from '@oms/platform';
 import {
   FIX_VERSIONS,
@@ -172,9 +179,11 @@ class SymbolMap implements ValidatorConstraintInterface {
 class SupportsInput {
   @IsOptional()
   @IsArray()
-  @IsIn(VENUE_ORDER_TYPES, {
+  @IsIn(DECLARABLE_ORDER_TYPES, {
     each: true,
-    message: `orderTypes may hold ${VENUE_ORDER_TYPES.join(', ')} (the OMS holds stops and if-touched orders itself)`,
+    message:
+      `orderTypes may hold ${DECLARABLE_ORDER_TYPES.join(', ')}: with STOP_LIMIT the venue holds STOP and ` +
+      `STOP_LIMIT orders itself (both go as stop-limits); the OMS holds every other stop and if-touched order`,
   })
   orderTypes?: string[];
 

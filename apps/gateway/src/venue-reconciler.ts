@@ -1,4 +1,11 @@
-import { ChildSlice, Order, WORKING_CHILD_STATUSES, reducedToDone, netOfFilledBefore } from '@oms/domain';
+import {
+  ChildSlice,
+  Decimal,
+  Order,
+  WORKING_CHILD_STATUSES,
+  reducedToDone,
+  netOfFilledBefore,
+} from '@oms/domain';
 import { Clock, Logger, reconciliationFindings, venueErrors } from '@oms/platform';
 import { VenueLine, fillIntent, orderIdOfChild, reconcileSlice } from '@oms/venues';
 import { GATEWAY_ACTOR, GatewayOrders } from './gateway-orders';
@@ -83,9 +90,17 @@ export class VenueReconciler {
       );
       const again = resent?.children[child.childId];
       if (!resent || !again) return;
-      const { childId, venueId, limitPrice } = again;
+      const { childId, venueId, limitPrice, stopPrice } = again;
       const left = netOfFilledBefore(again).toString();
-      await this.requests.send(resent, { childId, venueId, quantity: left, limitPrice }, undefined, true);
+      // A native stop its venue has not reported triggered goes again as the stop it was.
+      const untriggered = !resent.trigger?.triggeredAt && Decimal.parse(again.cumQty).isZero();
+      const stop = stopPrice !== undefined && untriggered ? { stopPrice } : {};
+      await this.requests.send(
+        resent,
+        { childId, venueId, quantity: left, limitPrice, ...stop },
+        undefined,
+        true,
+      );
       return;
     }
     this.tracker.heardOf(child.childId);

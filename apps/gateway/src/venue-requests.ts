@@ -91,11 +91,15 @@ export class VenueRequests {
     let handedOver = 0;
     try {
       // A protected MARKET order: a limit at its protection price, what it cannot take there canceled.
+      // A stop the venue holds (a stop-limit) keeps the order's time in force: triggered, what does
+      // not fill at once rests at its limit, as stop-with-protection orders do at exchanges.
       const type = workingTypeOf(order);
+      const stopPrice = slice.stopPrice === undefined ? null : Decimal.parse(slice.stopPrice);
       const protectedMarket = type === 'MARKET' && slice.limitPrice !== null;
-      const timeInForce = protectedMarket
-        ? 'IOC'
-        : venueTimeInForce(order.terms.timeInForce, line.venue.capabilities);
+      const timeInForce =
+        protectedMarket && stopPrice === null
+          ? 'IOC'
+          : venueTimeInForce(order.terms.timeInForce, line.venue.capabilities);
       const submitted = line.venue.submit({
         clientOrderId: slice.childId,
         instrumentId: order.terms.instrumentId,
@@ -112,6 +116,7 @@ export class VenueRequests {
         ...(order.terms.displayQuantity
           ? { displayQuantity: Decimal.parse(order.terms.displayQuantity) }
           : {}),
+        ...(stopPrice ? { stopPrice } : {}),
       });
       handedOver = performance.now();
       await submitted;

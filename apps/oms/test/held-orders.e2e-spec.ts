@@ -1,4 +1,4 @@
-import { Decimal } from '@oms/domain';
+import { Decimal, OrderType } from '@oms/domain';
 import { Clock } from '@oms/platform';
 import { SimulatedVenue } from '@oms/venues';
 import { RunningOms, eventually, startOms } from './harness';
@@ -224,8 +224,11 @@ describe('held orders on the demo’s moving market', () => {
   });
 });
 
-/** A market the test moves itself: one simulated venue, fed a trade (and a book around it) at a time. */
-function movedMarket() {
+/**
+ * A market the test moves itself: one simulated venue, fed a trade (and a book around it) at a time.
+ * It holds stops itself when told to declare STOP_LIMIT.
+ */
+function movedMarket(orderTypes: OrderType[] = ['MARKET', 'LIMIT']) {
   let venue!: SimulatedVenue;
   let time = Date.parse('2026-12-01T10:00:00Z') * 1000;
   return {
@@ -233,7 +236,7 @@ function movedMarket() {
       venue = new SimulatedVenue({
         capabilities: {
           venueId: 'SIM-T',
-          orderTypes: ['MARKET', 'LIMIT'],
+          orderTypes,
           timesInForce: ['DAY', 'GTC', 'IOC', 'FOK', 'GTD'],
           instruments: { BTCUSDT: { symbol: 'BTCUSDT', tickSize: d('0.01'), lotSize: d('0.001') } },
           rateLimit: { perSecond: 1_000, burst: 1_000 },
@@ -478,5 +481,173 @@ describe('a trailing stop on a market the test moves', () => {
     expect(leg(filled, 'in')[0]).toEqual({ status: 'FILLED', quantity: '0.02' });
     expect([leg(filled, 'tp')[0].quantity, leg(filled, 'sl')[0].quantity]).toEqual(['0.02', '0.02']);
     await oms.gql(`mutation { cancelOrderList(listId: "${id}") { id } }`);
+  });
+});
+
+describe('stops a venue holds (it declares STOP_LIMIT): sent natively', () => {
+  let oms: Oms;
+  const market = movedMarket(['MARKET', 'LIMIT', 'STOP_LIMIT']);
+  const print = (price: string) => market.print(price);
+
+  beforeAll(async () => {
+    oms = await startOms(undefined, ['api', 'projector', 'ledger', 'gateway'], { venues: market.venues });
+    await oms.runtime.whenGatewaySettled();
+    print('9700');
+  });
+
+  afterAll(async () => {
+    await oms?.stop();
+    await oms?.database.drop();
+  });
+
+  it('a STOP goes to the venue as a stop-limit at its collar edge; the venue triggers it on its trade and it fills', async () => {
+    const placed = await place(
+      oms,
+      `clientOrderId: "native-1", side: SELL, type: STOP, quantity: "0.01", stopPrice: "9650"`,
+    );
+    expect(placed.accepted).toBe(true);
+    const working = await eventually(
+      () => orderOf(oms, placed.order.id),
+      (o) => o?.triggerStatus === 'AT_VENUE' && o.status === 'NEW',
+      'the stop at its venue, acknowledged',
+    );
+    expect(working?.stopPrice).toBe('9650');
+    const routed = (await historyOf(oms, placed.order.id)).find((e) => e.type === 'OrderRouted')!;
+    const [slice] = routed.data.slices as { venueId: string; stopPrice: string; limitPrice: string }[];
+    // The demo account's collar is 5%: a sell stop's limit is 5% below its stop, on the tick.
+    expect(slice).toMatchObject({ venueId: 'SIM-T', stopPrice: '9650', limitPrice: '9167.5' });
+    expect(routed.data.rationale).toMatch(/^native stop SELL 0.01 BTCUSDT stop 9650/);
+    // A trade above the stop does nothing; the OMS never arms it (it is not the OMS's to watch).
+    print('9660');
+    print('9640');
+    const filled = await eventually(
+      () => orderOf(oms, placed.order.id),
+      (o) => o?.status === 'FILLED',
+      'the venue to trigger the stop and fill it',
+    );
+    expect(filled?.filledQuantity).toBe('0.01');
+    const history = (await historyOf(oms, placed.order.id)).map((e) => e.type);
+    expect(history).toContain('VenueOrderTriggered');
+    expect(history).not.toContain('OrderArmed');
+    expect(history.indexOf('VenueOrderTriggered')).toBeLessThan(history.indexOf('OrderFilled'));
+  });
+
+  it('a halt cancels a stop waiting at its venue; a stop watching the touch stays with the OMS', async () => {
+    print('9700');
+    const atVenue = await place(
+      oms,
+      `clientOrderId: "native-halted", side: SELL, type: STOP_LIMIT, quantity: "0.01", stopPrice: "9500", limitPrice: "9490"`,
+    );
+    const touch = await place(
+      oms,
+      `clientOrderId: "oms-touch", side: SELL, type: STOP, quantity: "0.01", stopPrice: "9500", triggerType: BID_ASK`,
+    );
+    await eventually(
+      () => orderOf(oms, atVenue.order.id),
+      (o) => o?.triggerStatus === 'AT_VENUE' && o.status === 'NEW',
+      'the stop-limit at its venue',
+    );
+    await eventually(
+      () => orderOf(oms, touch.order.id),
+      (o) => o?.triggerStatus === 'ARMED',
+      'the touch-watching stop armed by the OMS',
+    );
+    // Replaced where it waits: the venue keeps it a stop-limit with the same stop.
+    const replaced = await oms.gql<{ replaceOrder: { status: string } }>(
+      `mutation { replaceOrder(orderId: "${atVenue.order.id}", quantity: "0.02", limitPrice: "9480") { status } }`,
+    );
+    expect(replaced.errors).toBeUndefined();
+    await eventually(
+      async () =>
+        (
+          await oms.gql<{ order: { quantity: string; limitPrice: string; status: string } }>(
+            `{ order(id: "${atVenue.order.id}") { quantity limitPrice status } }`,
+          )
+        ).data?.order,
+      (o) => o?.quantity === '0.02' && o.limitPrice === '9480' && o.status === 'NEW',
+      'the replace confirmed by the venue',
+    );
+    await oms.gql(
+      `mutation { haltTrading(scope: ACCOUNT, id: "demo", reason: "desk review") }`,
+      undefined,
+      oms.as('riskOfficer'),
+    );
+    try {
+      for (const id of [atVenue.order.id, touch.order.id]) {
+        await eventually(
+          () => orderOf(oms, id),
+          (o) => o?.status === 'CANCELED',
+          `the halt to cancel ${id}`,
+        );
+      }
+      const canceled = (await historyOf(oms, atVenue.order.id)).map((e) => e.type);
+      // Canceled at the venue: asked, then confirmed by it.
+      expect(canceled).toEqual(
+        expect.arrayContaining(['OrderCancelRequested', 'VenueOrderClosed', 'OrderCanceled']),
+      );
+      // Gone from the venue too: a trade through its stop later triggers nothing.
+      print('9480');
+      expect((await orderOf(oms, atVenue.order.id))?.filledQuantity).toBe('0');
+    } finally {
+      await oms.gql(
+        `mutation { resumeTrading(scope: ACCOUNT, id: "demo") }`,
+        undefined,
+        oms.as('riskOfficer'),
+      );
+    }
+  });
+});
+
+describe('a stop at its venue across a restart', () => {
+  it('a venue that lost it while the OMS was down gets it again as the same stop, and triggers it then', async () => {
+    const before = movedMarket(['MARKET', 'LIMIT', 'STOP_LIMIT']);
+    const first = await startOms(undefined, ['api', 'projector', 'ledger', 'gateway'], {
+      venues: before.venues,
+    });
+    let second: Oms | null = null;
+    let firstRunning = true;
+    try {
+      await first.runtime.whenGatewaySettled();
+      before.print('9700');
+      const placed = await place(
+        first,
+        `clientOrderId: "native-restart", side: SELL, type: STOP, quantity: "0.01", stopPrice: "9650"`,
+      );
+      await eventually(
+        () => orderOf(first, placed.order.id),
+        (o) => o?.triggerStatus === 'AT_VENUE' && o.status === 'NEW',
+        'the stop at its venue',
+      );
+      await first.stop();
+      firstRunning = false;
+
+      // A new simulated venue knows nothing of it: reconciliation sends it again, still a stop.
+      const after = movedMarket(['MARKET', 'LIMIT', 'STOP_LIMIT']);
+      second = await startOms(first.database, ['api', 'projector', 'ledger', 'gateway'], {
+        venues: after.venues,
+      });
+      await second.runtime.whenGatewaySettled();
+      after.print('9700');
+      await eventually(
+        async () => (await historyOf(second!, placed.order.id)).map((e) => e.type),
+        (types) =>
+          types.includes('VenueOrderResent') && types.filter((t) => t === 'OrderAcknowledged').length === 2,
+        'the stop sent again and acknowledged',
+      );
+      expect((await orderOf(second, placed.order.id))?.status).toBe('NEW');
+      after.print('9640');
+      const filled = await eventually(
+        () => orderOf(second!, placed.order.id),
+        (o) => o?.status === 'FILLED',
+        'the venue to trigger the stop sent again',
+      );
+      expect(filled?.triggerStatus).toBe('AT_VENUE');
+      // Triggered by the venue: it was sent again as a stop, not as a plain limit that would have sold at once.
+      expect((await historyOf(second, placed.order.id)).map((e) => e.type)).toContain('VenueOrderTriggered');
+    } finally {
+      if (firstRunning) await first.stop();
+      await second?.stop();
+      await first.database.drop();
+    }
   });
 });

@@ -1,17 +1,21 @@
 import {
   Decimal,
+  Instrument,
   Order,
   OrderCommand,
   OrderState,
   OrderTerms,
   OrderType,
   PreTradeRequest,
+  ReferencePrice,
   Rejection,
+  RiskLimits,
   Side,
   TimeInForce,
   OffsetType,
   TriggerType,
   TypedOrderFields,
+  dec,
   isTriggeredType,
   marketProtectionPrice,
   orderDecider,
@@ -179,15 +183,13 @@ export class PlaceOrderProcess {
                 terms.timeInForce === 'DAY'
                   ? isoTimestamp(new Date(sessionEndAfter(instrument.session, now.getTime())))
                   : null,
-              protectionPrice:
-                terms.type === 'MARKET' && rejections.length === 0 && market.referencePrice && account.limits
-                  ? marketProtectionPrice(
-                      terms.side,
-                      market.referencePrice.price,
-                      account.limits.priceCollarFraction,
-                      instrument.tickSize,
-                    ).toString()
-                  : null,
+              protectionPrice: protectionOf(
+                terms,
+                rejections,
+                market.referencePrice,
+                account.limits,
+                instrument,
+              ),
             },
             metadata: { now },
           };
@@ -278,4 +280,28 @@ function typedTerms(request: PlaceOrderRequest): Partial<OrderTerms> {
   if (request.displayQuantity) terms.displayQuantity = request.displayQuantity.toString();
   if (request.listId) terms.listId = request.listId;
   return terms;
+}
+
+/**
+ * The worst price an accepted order may trade at when it goes out as a market: a MARKET order's collar
+ * edge beyond the reference price; a STOP's beyond its stop price (what it is sent at when a venue holds
+ * it natively, as a stop-limit; released by the OMS, it is priced again from the market then).
+ */
+function protectionOf(
+  terms: OrderTerms,
+  rejections: readonly Rejection[],
+  reference: ReferencePrice | null,
+  limits: RiskLimits | null,
+  instrument: Instrument,
+): string | null {
+  if (rejections.length > 0 || !limits) return null;
+  const from =
+    terms.type === 'MARKET'
+      ? (reference?.price ?? null)
+      : terms.type === 'STOP'
+        ? dec(terms.stopPrice!)
+        : null;
+  return from === null
+    ? null
+    : marketProtectionPrice(terms.side, from, limits.priceCollarFraction, instrument.tickSize).toString();
 }
