@@ -386,8 +386,11 @@ export class ExecutionGateway {
       const cause = metadata(event.metadata.correlationId, event.eventId, GATEWAY_ACTOR);
       if (event.type === 'OrderAccepted' || event.type === 'OrderReleased')
         await this.route(state, cause, loaded);
-      else if (event.type === 'OrderReplaceRequested') await this.replaceSlices(state, cause);
-      else await this.cancelSlices(state, cause);
+      else if (event.type === 'OrderReplaceRequested') {
+        // A held order is replaced at once: its watch follows (a moved stop triggers at the new price).
+        if (heldByOms(state)) this.triggers?.refresh(state);
+        await this.replaceSlices(state, cause);
+      } else await this.cancelSlices(state, cause);
     });
   }
 

@@ -96,6 +96,26 @@ export class TriggerWatcher {
     this.lookAt(orderId);
   }
 
+  /**
+   * A held order changed (replaced: a new quantity, limit or stop price): watched on as it is now. A
+   * moved stop is the one it triggers at from now on (a trailing stop's own trail is kept).
+   */
+  refresh(order: Order): void {
+    const watched = this.watched.get(order.terms.orderId);
+    if (!watched) return this.watch(order);
+    if (!heldByOms(order)) return this.forget(order.terms.orderId);
+    this.follow(watched, order);
+    this.lookAt(order.terms.orderId);
+  }
+
+  /** Takes the order as the log has it now: its trigger price too, unless it trails the market here. */
+  private follow(watched: Watched, order: Order): void {
+    const trigger = order.trigger!;
+    watched.order = order;
+    if (!isTrailingType(order.terms.type)) watched.stopPrice = trigger.stopPrice;
+    watched.recordedStop = trigger.status === 'ARMED' ? trigger.stopPrice : null;
+  }
+
   /** The order was released or ended: nothing more to watch. */
   forget(orderId: string): void {
     const watched = this.watched.get(orderId);
@@ -254,8 +274,7 @@ export class TriggerWatcher {
     // watched on, as it is now.
     const { state } = await this.orders.load(orderId);
     if (state.exists && heldByOms(state) && state.trigger?.status === 'ARMED' && this.watched.has(orderId)) {
-      watched.order = state;
-      watched.recordedStop = state.trigger.stopPrice;
+      this.follow(watched, state);
       watched.triggered = false;
     } else {
       this.forget(orderId);

@@ -375,6 +375,47 @@ describe('a trailing stop on a market the test moves', () => {
     expect(triggered.data).toMatchObject({ stopPrice: '9720', price: '9719' });
   });
 
+  it('a stop is moved while armed (replaceOrder stopPrice): it triggers at the new price, not the old one', async () => {
+    print('9700');
+    const placed = await place(
+      oms,
+      `clientOrderId: "move-1", side: SELL, type: STOP, quantity: "0.01", stopPrice: "9650"`,
+    );
+    await eventually(
+      () => orderOf(oms, placed.order.id),
+      (o) => o?.triggerStatus === 'ARMED',
+      'armed',
+    );
+    const offTick = await oms.gql(
+      `mutation { replaceOrder(orderId: "${placed.order.id}", stopPrice: "9680.001") { id } }`,
+    );
+    expect(offTick.errors?.[0]?.extensions?.code).toBe('PRICE_NOT_TICK_MULTIPLE');
+    const moved = await oms.gql<{ replaceOrder: OrderView }>(
+      `mutation { replaceOrder(orderId: "${placed.order.id}", stopPrice: "9680") { ${ORDER_FIELDS} } }`,
+    );
+    expect(moved.data?.replaceOrder).toMatchObject({
+      stopPrice: '9680',
+      triggerStatus: 'ARMED',
+      status: 'NEW',
+    });
+    // Above the new stop: nothing; through it (still above the old one): triggered.
+    print('9690');
+    expect((await orderOf(oms, placed.order.id))?.triggerStatus).toBe('ARMED');
+    print('9679');
+    const filled = await eventually(
+      () => orderOf(oms, placed.order.id),
+      (o) => o?.status === 'FILLED',
+      'the moved stop to trigger and fill',
+    );
+    expect(filled?.triggerStatus).toBe('RELEASED');
+    const history = await historyOf(oms, placed.order.id);
+    expect(history.find((e) => e.type === 'OrderReplaced')?.data).toMatchObject({ stopPrice: '9680' });
+    expect(history.find((e) => e.type === 'OrderTriggered')?.data).toMatchObject({
+      stopPrice: '9680',
+      price: '9679',
+    });
+  });
+
   it('a bracket: the entry fills, both exits go out at its size, the take-profit fills and the stop-loss is canceled', async () => {
     print('9700');
     const placed = await oms.gql<{

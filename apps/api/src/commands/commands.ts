@@ -24,6 +24,8 @@ export class ReplaceOrderCommand {
     readonly quantity: Decimal | null,
     readonly limitPrice: Decimal | null,
     readonly ctx: CommandContext,
+    /** A held order's new trigger price (moving a stop). */
+    readonly stopPrice: Decimal | null = null,
   ) {}
 }
 

@@ -5,6 +5,7 @@ import {
   metadataOf,
   decideToAppend,
   orderStream,
+  protectionOf,
 } from '@oms/application';
 import { Decimal, Order, orderDecider, workingTermsOf } from '@oms/domain';
 import { NO_STREAM, WrongExpectedVersion } from '@oms/event-store';
@@ -25,9 +26,9 @@ import { ReplaceOrderCommand } from './commands';
 export class ReplaceOrderHandler implements ICommandHandler<ReplaceOrderCommand, Order> {
   constructor(@Inject(COMMAND_SIDE) private readonly side: CommandSide) {}
 
-  execute({ orderId, quantity, limitPrice, ctx }: ReplaceOrderCommand): Promise<Order> {
+  execute({ orderId, quantity, limitPrice, stopPrice, ctx }: ReplaceOrderCommand): Promise<Order> {
     return this.side.orderQueue.run(orderId, () =>
-      retry(() => this.replace(orderId, quantity, limitPrice, ctx), {
+      retry(() => this.replace(orderId, quantity, limitPrice, stopPrice, ctx), {
         ...CONFLICT_RETRY,
         retryIf: (e) => e instanceof WrongExpectedVersion,
       }),
@@ -38,6 +39,7 @@ export class ReplaceOrderHandler implements ICommandHandler<ReplaceOrderCommand,
     orderId: string,
     quantity: Decimal | null,
     limitPrice: Decimal | null,
+    stopPrice: Decimal | null,
     ctx: ReplaceOrderCommand['ctx'],
   ): Promise<Order> {
     const { aggregates, accounts, reference, prices, clock } = this.side;
@@ -49,7 +51,12 @@ export class ReplaceOrderHandler implements ICommandHandler<ReplaceOrderCommand,
     const now = new Date(clock.now());
     const command = {
       type: 'RequestReplace' as const,
-      data: { orderId, quantity: quantity?.toString() ?? null, limitPrice: limitPrice?.toString() ?? null },
+      data: {
+        orderId,
+        quantity: quantity?.toString() ?? null,
+        limitPrice: limitPrice?.toString() ?? null,
+        stopPrice: stopPrice?.toString() ?? null,
+      },
       metadata: { now },
     };
     const lifecycle = orderDecider.decide(command, loaded.state);
@@ -68,10 +75,12 @@ export class ReplaceOrderHandler implements ICommandHandler<ReplaceOrderCommand,
           request: {
             // Size limits judge the new total; exposure is held for what is left after the fills.
             // As the order works now: a released stop is the MARKET or LIMIT order it became.
+            // A moved stop is judged at its new price (a STOP's worst price is its collar edge).
             order: {
               ...workingTermsOf(order),
               quantity: requested.data.quantity,
               limitPrice: requested.data.limitPrice,
+              ...(requested.data.stopPrice ? { stopPrice: requested.data.stopPrice } : {}),
             },
             filledQuantity: order.cumQty.toString(),
             ...market,
@@ -85,8 +94,19 @@ export class ReplaceOrderHandler implements ICommandHandler<ReplaceOrderCommand,
         stream,
         expectedRevision: loaded.revision ?? NO_STREAM,
         // A refusal by risk is recorded on the order too (OrderReplaceRefused), then answered as an error.
-        decide: ({ rejections }) => {
-          const withRisk = { ...command, data: { ...command.data, rejections } };
+        decide: ({ rejections, state: account }) => {
+          const newStop = requested.data.stopPrice;
+          const protectionPrice =
+            newStop && market.instrument
+              ? protectionOf(
+                  { ...order.terms, stopPrice: newStop },
+                  rejections,
+                  market.referencePrice,
+                  account.limits,
+                  market.instrument,
+                )
+              : undefined;
+          const withRisk = { ...command, data: { ...command.data, rejections, protectionPrice } };
           const { events, after } = decideToAppend(orderDecider, withRisk, loaded.state, metadata);
           return { events, value: { after: after as Order, rejections } };
         },

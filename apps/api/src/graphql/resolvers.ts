@@ -145,11 +145,24 @@ export class OmsResolver {
     @Args('orderId', { type: () => ID }) orderId: string,
     @Args('quantity', { type: () => DecimalScalar, nullable: true }) quantity: Decimal | null,
     @Args('limitPrice', { type: () => DecimalScalar, nullable: true }) limitPrice: Decimal | null,
+    @Args('stopPrice', {
+      type: () => DecimalScalar,
+      nullable: true,
+      description:
+        'A new trigger price for a stop or if-touched order the OMS holds (moving a stop-loss); it takes effect at once.',
+    })
+    stopPrice: Decimal | null,
     @Context() context: RequestContext,
   ): Promise<Order> {
     return orderView(
       await this.commands.execute<ReplaceOrderCommand, DomainOrder>(
-        new ReplaceOrderCommand(orderId, quantity ?? null, limitPrice ?? null, commandContext(context)),
+        new ReplaceOrderCommand(
+          orderId,
+          quantity ?? null,
+          limitPrice ?? null,
+          commandContext(context),
+          stopPrice ?? null,
+        ),
       ),
     );
   }

@@ -287,8 +287,8 @@ function typedTerms(request: PlaceOrderRequest): Partial<OrderTerms> {
  * edge beyond the reference price; a STOP's beyond its stop price (what it is sent at when a venue holds
  * it natively, as a stop-limit; released by the OMS, it is priced again from the market then).
  */
-function protectionOf(
-  terms: OrderTerms,
+export function protectionOf(
+  terms: Pick<OrderTerms, 'type' | 'side' | 'stopPrice'>,
   rejections: readonly Rejection[],
   reference: ReferencePrice | null,
   limits: RiskLimits | null,

@@ -62,6 +62,10 @@ export type RequestReplace = Command<
     orderId: string;
     quantity?: DecimalString | null;
     limitPrice?: DecimalString | null;
+    /** A held order's new trigger price (moving a stop): it takes effect at once. */
+    stopPrice?: DecimalString | null;
+    /** A STOP's protection price for its new stop price (the collar edge beyond it). */
+    protectionPrice?: DecimalString | null;
     rejections?: Rejection[];
   }
 >;

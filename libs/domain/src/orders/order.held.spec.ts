@@ -173,6 +173,81 @@ describe('orders the OMS holds until their trigger', () => {
     expect([state.status, state.orderQty.toString(), state.trigger?.status]).toEqual(['NEW', '2', 'ARMED']);
   });
 
+  it('a held stop’s stop price is replaced at once (moving a stop-loss): it triggers at the new price only', () => {
+    const moveStop = (stopPrice: string, quantity?: string): OrderCommand => ({
+      type: 'RequestReplace',
+      data: { orderId, stopPrice, ...(quantity ? { quantity } : {}) },
+      metadata: at(3),
+    });
+    const state = spec
+      .given(sellStop, armed('9600'))
+      .when(moveStop('9550'))
+      .then(
+        {
+          type: 'OrderReplaceRequested',
+          data: { orderId, quantity: '1', limitPrice: null, stopPrice: '9550', requestedAt: iso(3) },
+        },
+        {
+          type: 'OrderReplaced',
+          data: {
+            orderId,
+            quantity: '1',
+            limitPrice: null,
+            stopPrice: '9550',
+            replacedAt: iso(3),
+            cumQty: '0',
+            leavesQty: '1',
+            avgPx: null,
+          },
+        },
+      ) as Order;
+    expect([state.terms.stopPrice, state.trigger?.stopPrice?.toString(), state.trigger?.status]).toEqual([
+      '9550',
+      '9550',
+      'ARMED',
+    ]);
+    const moved = spec.given(sellStop, armed('9600')).when(moveStop('9550')).thenEvents();
+    spec
+      .given(sellStop, armed('9600'), ...moved)
+      .when(trigger('9560'))
+      .thenRejects('TRIGGER_NOT_REACHED');
+    spec
+      .given(sellStop, armed('9600'), ...moved)
+      .when(trigger('9550'))
+      .thenEvents();
+    // Not armed yet: armed at the stop it has, even by a watcher that still saw the old one.
+    const notArmed = spec.given(sellStop).when(moveStop('9550', '2')).thenEvents();
+    const after = spec
+      .given(sellStop, ...notArmed)
+      .when(arm('9600'))
+      .thenEvents();
+    expect(after[0]).toMatchObject({ type: 'OrderArmed', data: { stopPrice: '9550' } });
+  });
+
+  it('a stop price is replaced only where there is one to move, and only to a positive new one', () => {
+    const moveStop = (stopPrice: string): OrderCommand => ({
+      type: 'RequestReplace',
+      data: { orderId, stopPrice },
+      metadata: at(3),
+    });
+    const messages = (given: OrderEvent[], stopPrice = '9550') =>
+      spec
+        .given(...given)
+        .when(moveStop(stopPrice))
+        .thenRejects('INVALID_REPLACE')
+        .map((r) => r.message)
+        .join(' ');
+    expect(messages([sellStop, armed('9600')], '0')).toMatch(/must be a positive decimal/);
+    expect(messages([sellStop, armed('9600')], '9600')).toMatch(/changes neither/);
+    expect(messages([acceptedAs({ side: 'SELL', type: 'LIMIT', limitPrice: '9500' })])).toMatch(
+      /A LIMIT order has no stop price/,
+    );
+    const trailing = acceptedAs({ side: 'SELL', type: 'TRAILING_STOP', trailingOffset: '20' });
+    expect(messages([trailing])).toMatch(/follows the market/);
+    const released = spec.given(sellStop, armed('9600')).when(trigger('9600')).thenEvents();
+    expect(messages([sellStop, armed('9600'), ...released])).toMatch(/already triggered/);
+  });
+
   describe('stops a venue holds (sent natively)', () => {
     // Accepted with its protection price: the collar edge beyond its stop, the limit it goes out at.
     const protectedStop: OrderEvent = {
@@ -281,6 +356,13 @@ describe('orders the OMS holds until their trigger', () => {
         })
         .thenEvents();
       expect(filled.map((e) => e.type)).toContain('OrderFilled');
+    });
+
+    it('its stop price is not replaced while its venue holds it: cancel it and place it again', () => {
+      spec
+        .given(protectedStop, ...routed, acknowledged)
+        .when({ type: 'RequestReplace', data: { orderId, stopPrice: '9550' }, metadata: at(3) })
+        .thenRejects('INVALID_REPLACE');
     });
 
     it('canceling it asks its venue (the stop may be triggering there); the OMS’s own trigger commands do nothing to it', () => {

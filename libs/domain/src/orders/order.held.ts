@@ -40,14 +40,19 @@ export function armOrder(command: ArmOrder, state: OrderState): Decision<OrderEv
   const refusal = closedOrFilled(order, 'route');
   if (refusal) return refusal;
   if (order.pendingCancel) return accept();
-  const { orderId, stopPrice, watermark, market } = command.data;
+  const { orderId, watermark, market } = command.data;
+  // A trailing stop is armed where the market puts it; any other at the stop price it has now (the
+  // watcher may have seen it before a replace moved it).
+  const trailing = isTrailingType(order.terms.type);
+  const stopPrice =
+    trailing || trigger.stopPrice === null ? command.data.stopPrice : trigger.stopPrice.toString();
   return accept({
     type: 'OrderArmed',
     data: {
       orderId,
       triggerType: trigger.triggerType,
       stopPrice,
-      watermark: isTrailingType(order.terms.type) ? watermark : null,
+      watermark: trailing ? watermark : null,
       market,
       armedAt: isoTimestamp(command.metadata.now),
     },

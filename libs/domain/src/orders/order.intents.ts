@@ -1,8 +1,17 @@
 /** Client intents: place, cancel, replace (its request), expire. */
+import { Decimal } from '../decimal/decimal';
 import { Decision, accept } from '../shared/decision';
 import { isoTimestamp } from '../shared/time';
-import { OrderEvent, OrderState, WORKING_CHILD_STATUSES, heldByOms, totalsAt, workingTermsOf } from './order';
-import { takesLimitPrice } from './order.triggers';
+import {
+  Order,
+  OrderEvent,
+  OrderState,
+  WORKING_CHILD_STATUSES,
+  heldByOms,
+  totalsAt,
+  workingTermsOf,
+} from './order';
+import { isTrailingType, takesLimitPrice } from './order.triggers';
 import {
   ExpireOrder,
   PlaceOrder,
@@ -87,9 +96,24 @@ export function requestReplace(command: RequestReplace, state: OrderState): Deci
 
   const rawQty = command.data.quantity ?? null;
   const rawPrice = command.data.limitPrice ?? null;
-  if (rawQty === null && rawPrice === null) {
-    return refuse('INVALID_REPLACE', 'A replace needs a new quantity, a new limit price, or both.');
+  const rawStop = command.data.stopPrice ?? null;
+  if (rawQty === null && rawPrice === null && rawStop === null) {
+    return refuse(
+      'INVALID_REPLACE',
+      'A replace needs a new quantity, a new limit price or a new stop price (or several).',
+    );
   }
+  let stopPrice: Decimal | null = null;
+  if (rawStop !== null) {
+    const problem = stopReplaceProblem(order);
+    if (problem) return refuse('INVALID_REPLACE', problem);
+    stopPrice = tryDecimal(rawStop);
+    if (!stopPrice || !stopPrice.isPositive())
+      return refuse('INVALID_REPLACE', `New stop price ${rawStop} must be a positive decimal.`);
+  }
+  const stopMoves =
+    stopPrice !== null && !(order.trigger?.stopPrice && stopPrice.eq(order.trigger.stopPrice));
+  const stopTerms = stopMoves ? { stopPrice: stopPrice!.toString() } : {};
   const quantity = rawQty === null ? order.orderQty : tryDecimal(rawQty);
   if (!quantity || !quantity.isPositive())
     return refuse('INVALID_REPLACE', `New quantity ${rawQty} must be a positive decimal.`);
@@ -106,11 +130,12 @@ export function requestReplace(command: RequestReplace, state: OrderState): Deci
   }
   if (
     quantity.eq(order.orderQty) &&
+    !stopMoves &&
     (limitPrice === null
       ? order.limitPrice === null
       : order.limitPrice !== null && limitPrice.eq(order.limitPrice))
   ) {
-    return refuse('INVALID_REPLACE', 'The replace changes neither quantity nor limit price.');
+    return refuse('INVALID_REPLACE', 'The replace changes neither quantity nor limit nor stop price.');
   }
   const rejections = command.data.rejections ?? [];
   if (rejections.length > 0) {
@@ -120,6 +145,7 @@ export function requestReplace(command: RequestReplace, state: OrderState): Deci
         orderId,
         quantity: quantity.toString(),
         limitPrice: limitPrice ? limitPrice.toString() : null,
+        ...stopTerms,
         rejections,
         refusedAt: isoTimestamp(command.metadata.now),
       },
@@ -132,6 +158,7 @@ export function requestReplace(command: RequestReplace, state: OrderState): Deci
       orderId,
       quantity: quantity.toString(),
       limitPrice: limitPrice ? limitPrice.toString() : null,
+      ...stopTerms,
       requestedAt: now,
     },
   };
@@ -149,12 +176,37 @@ export function requestReplace(command: RequestReplace, state: OrderState): Deci
         orderId,
         quantity: quantity.toString(),
         limitPrice: limitPrice ? limitPrice.toString() : null,
+        ...stopTerms,
+        ...(stopMoves && command.data.protectionPrice !== undefined && order.terms.type === 'STOP'
+          ? { protectionPrice: command.data.protectionPrice }
+          : {}),
         replacedAt: now,
         ...totalsAt(order.fills, quantity),
       },
     });
   }
   return accept(requested);
+}
+
+/**
+ * Why an order's stop price cannot be replaced, or null when it can: only a trigger the OMS holds
+ * (a stop or if-touched order not yet triggered) moves; a trailing stop's follows the market, a
+ * triggered one's is spent, and one a venue holds is that venue's (cancel and place again).
+ */
+function stopReplaceProblem(order: Order): string | null {
+  const { orderId, type } = order.terms;
+  if (!order.trigger || order.terms.stopPrice === undefined) {
+    return isTrailingType(type)
+      ? `Order ${orderId} is a ${type}: its stop follows the market, it is not set.`
+      : `A ${type} order has no stop price to replace.`;
+  }
+  if (order.trigger.status === 'RELEASED')
+    return `Order ${orderId} already triggered (at ${order.trigger.stopPrice}): its stop price is spent.`;
+  if (order.trigger.status === 'AT_VENUE') {
+    const venues = [...new Set(Object.values(order.children).map((c) => c.venueId))].join(', ');
+    return `The stop of order ${orderId} is held by ${venues}: cancel it and place it again to move it.`;
+  }
+  return null;
 }
 
 export function expire(command: ExpireOrder, state: OrderState): Decision<OrderEvent> {

@@ -126,9 +126,16 @@ export type OrderCancelRejected = DomainEvent<
   'OrderCancelRejected',
   { orderId: string; reason: string; rejectedAt: string }
 >;
+/** `stopPrice`: set when the replace moves a held order's trigger (absent otherwise). */
 export type OrderReplaceRequested = DomainEvent<
   'OrderReplaceRequested',
-  { orderId: string; quantity: DecimalString; limitPrice: DecimalString | null; requestedAt: string }
+  {
+    orderId: string;
+    quantity: DecimalString;
+    limitPrice: DecimalString | null;
+    stopPrice?: DecimalString;
+    requestedAt: string;
+  }
 >;
 export type OrderReplaced = DomainEvent<
   'OrderReplaced',
@@ -136,6 +143,9 @@ export type OrderReplaced = DomainEvent<
     orderId: string;
     quantity: DecimalString;
     limitPrice: DecimalString | null;
+    /** A held order's new trigger price, and a STOP's new protection price with it (absent: unchanged). */
+    stopPrice?: DecimalString;
+    protectionPrice?: DecimalString | null;
     replacedAt: string;
     /**
      * Set when some slices refused the replace: they keep their old terms, the quantity above is what
@@ -151,6 +161,7 @@ export type OrderReplaceRefused = DomainEvent<
     orderId: string;
     quantity: DecimalString;
     limitPrice: DecimalString | null;
+    stopPrice?: DecimalString;
     rejections: Rejection[];
     refusedAt: string;
   }
@@ -1022,12 +1033,28 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         event.data.requestedAt,
       );
     case 'OrderReplaced': {
-      const quantity = dec(event.data.quantity);
-      const limitPrice = event.data.limitPrice === null ? null : dec(event.data.limitPrice);
+      const d = event.data;
+      const quantity = dec(d.quantity);
+      const limitPrice = d.limitPrice === null ? null : dec(d.limitPrice);
+      const stop = d.stopPrice;
       return withTotals(
         {
           ...order,
-          terms: { ...order.terms, quantity: event.data.quantity, limitPrice: event.data.limitPrice },
+          terms: {
+            ...order.terms,
+            quantity: d.quantity,
+            limitPrice: d.limitPrice,
+            ...(stop !== undefined ? { stopPrice: stop } : {}),
+          },
+          // A held order's trigger moved: it is watched at the new price (a STOP protected from it).
+          trigger:
+            stop !== undefined && order.trigger ? { ...order.trigger, stopPrice: dec(stop) } : order.trigger,
+          protectionPrice:
+            d.protectionPrice === undefined
+              ? order.protectionPrice
+              : d.protectionPrice === null
+                ? null
+                : dec(d.protectionPrice),
           orderQty: quantity,
           limitPrice,
           pendingReplace: null,
