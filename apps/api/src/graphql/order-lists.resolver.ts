@@ -1,5 +1,5 @@
-import { CommandSide, PlaceOrderOutcome, Refusal, orderStream } from '@oms/application';
-import { Decimal, LegTemplate, OrderListState, orderDecider } from '@oms/domain';
+import { CommandSide, PlaceOrderOutcome, Refusal, legTemplatesOf, orderStream } from '@oms/application';
+import { Decimal, OrderListState, orderDecider } from '@oms/domain';
 import { Inject } from '@nestjs/common';
 import { Args, Context, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { CommandBus } from '@nestjs/cqrs';
@@ -29,37 +29,16 @@ export class OrderListResolver {
     @Context() context: RequestContext,
   ): Promise<PlaceOrderListResult> {
     this.identity.require(context, 'trade', input.accountId);
-    const entry = input.legs.find((l) => l.role === 'ENTRY');
-    const legs: LegTemplate[] = input.legs.map((leg) => {
-      const exit = input.contingency === 'BRACKET' && leg.role !== 'ENTRY';
-      const quantity = exit ? (entry?.quantity ?? leg.quantity) : leg.quantity;
-      if (!quantity) {
-        throw new Refusal('QUANTITY_REQUIRED', `Leg ${leg.key} needs a quantity.`);
-      }
-      const text = (d: Decimal | null | undefined) => (d ? d.toString() : undefined);
-      const terms: LegTemplate['terms'] = {
-        instrumentId: leg.instrumentId,
-        side: leg.side,
-        type: leg.type,
-        timeInForce: leg.timeInForce,
-        quantity: quantity.toString(),
-        limitPrice: leg.limitPrice ? leg.limitPrice.toString() : null,
+    const legs = legTemplatesOf(
+      input.contingency,
+      input.legs.map((leg) => ({
+        ...leg,
+        quantity: leg.quantity ?? null,
+        limitPrice: leg.limitPrice ?? null,
         venueId: leg.venueId ?? null,
-      };
-      const optional: Partial<LegTemplate['terms']> = {
-        expireAt: leg.expireAt ? leg.expireAt.toISOString() : undefined,
-        stopPrice: text(leg.stopPrice),
-        trailingOffset: text(leg.trailingOffset),
-        trailingOffsetType: leg.trailingOffsetType ?? (leg.trailingOffset ? 'PRICE' : undefined),
-        limitOffset: text(leg.limitOffset),
-        triggerType: leg.triggerType ?? undefined,
-        postOnly: leg.postOnly ?? undefined,
-        displayQuantity: text(leg.displayQuantity),
-      };
-      for (const [k, v] of Object.entries(optional))
-        if (v !== undefined) (terms as Record<string, unknown>)[k] = v;
-      return { key: leg.key, role: leg.role, terms };
-    });
+        expireAt: leg.expireAt ? leg.expireAt.toISOString() : null,
+      })),
+    );
     const { list, legs: outcomes } = await this.commands.execute<
       PlaceOrderListCommand,
       { list: OrderListState; legs: Map<string, PlaceOrderOutcome> }

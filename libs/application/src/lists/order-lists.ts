@@ -1,6 +1,7 @@
 import {
   ContingencyType,
   Decimal,
+  LegRole,
   LegTemplate,
   MemberState,
   OrderListEvent,
@@ -20,7 +21,7 @@ import { Recorded } from '../recorded';
 import { Refusal } from '../refusal';
 import { orderIdOf, orderListStream, orderStream } from '../streams';
 import { orderIdFor } from '../orders/order-id';
-import { PlaceOrderOutcome, PlaceOrderRequest, typedFieldsOf } from '../orders/place-order';
+import { PlaceOrderOutcome, PlaceOrderRequest, typedFieldsOf, typedTermsOf } from '../orders/place-order';
 
 /** How a list's decisions reach its orders: the same place, cancel and replace a client would use. */
 export interface OrderListEffectsPort {
@@ -34,6 +35,47 @@ export interface PlaceOrderListRequest {
   clientListId: string;
   contingency: ContingencyType;
   legs: LegTemplate[];
+}
+
+/**
+ * A leg as a client asks for it: an order request but for the account and client order id (the
+ * list's); a bracket exit's quantity may be left out (it is sized to what the entry fills).
+ */
+export interface ListLegRequest extends Omit<
+  PlaceOrderRequest,
+  'accountId' | 'clientOrderId' | 'quantity' | 'listId'
+> {
+  key: string;
+  role: LegRole;
+  quantity: Decimal | null;
+}
+
+/**
+ * The legs as the list records them: each leg's terms as placing it would make them (its defaults
+ * explicit); a bracket's exits carry the entry's quantity until the entry fills.
+ */
+export function legTemplatesOf(contingency: ContingencyType, legs: readonly ListLegRequest[]): LegTemplate[] {
+  const entry = legs.find((l) => l.role === 'ENTRY');
+  return legs.map((leg) => {
+    const exit = contingency === 'BRACKET' && leg.role !== 'ENTRY';
+    const quantity = exit ? (entry?.quantity ?? leg.quantity) : leg.quantity;
+    if (!quantity) throw new Refusal('QUANTITY_REQUIRED', `Leg ${leg.key} needs a quantity.`);
+    return {
+      key: leg.key,
+      role: leg.role,
+      terms: {
+        instrumentId: leg.instrumentId,
+        side: leg.side,
+        type: leg.type,
+        timeInForce: leg.timeInForce,
+        quantity: quantity.toString(),
+        limitPrice: leg.limitPrice?.toString() ?? null,
+        venueId: leg.venueId ?? null,
+        ...(leg.expireAt ? { expireAt: leg.expireAt } : {}),
+        ...typedTermsOf(leg),
+      },
+    };
+  });
 }
 
 export const ORDER_LIST_ACTOR = 'system:order-lists';

@@ -118,7 +118,7 @@ export class PlaceOrderProcess {
       limitPrice: request.limitPrice === null ? null : request.limitPrice.toString(),
       venueId: request.venueId,
       ...(request.expireAt ? { expireAt: request.expireAt } : {}),
-      ...typedTerms(request),
+      ...typedTermsOf(request),
     };
     const stream = orderStream(orderId);
     // A retry of an order placed here lately: answer from the order without touching the account.
@@ -267,7 +267,9 @@ export function typedFieldsOf(request: PlaceOrderRequest): TypedOrderFields {
 }
 
 /** The type-dependent terms, with their defaults made explicit (a trigger on the LAST trade, offsets in price). */
-function typedTerms(request: PlaceOrderRequest): Partial<OrderTerms> {
+export function typedTermsOf(
+  request: Pick<PlaceOrderRequest, 'type' | keyof Omit<TypedOrderFields, 'type' | 'limitPrice'> | 'listId'>,
+): Partial<OrderTerms> {
   const terms: Partial<OrderTerms> = {};
   if (request.stopPrice) terms.stopPrice = request.stopPrice.toString();
   if (request.trailingOffset) {
