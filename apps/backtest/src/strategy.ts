@@ -1,5 +1,7 @@
 import type {
+  ContingencyType,
   Decimal,
+  LegRole,
   OffsetType,
   OrderStatus,
   OrderType,
@@ -71,6 +73,8 @@ export interface OrderUpdate {
   lastFill: { price: Decimal; quantity: Decimal; venueId: string } | null;
   /** Why it was rejected, canceled or expired, when it was. */
   reason: string | null;
+  /** The contingent list it is a leg of (placed with `placeList`); null for an order of its own. */
+  listId: string | null;
 }
 
 export interface OrderIntent {
@@ -92,6 +96,20 @@ export interface OrderIntent {
   postOnly?: boolean | null;
   displayQuantity?: Decimal | null;
 }
+
+/**
+ * A contingent list (OCO, OTO, BRACKET), as the API's placeOrderList takes it: each leg an order
+ * with a key (1–8 letters or digits) and its role; a bracket's exits may leave out their quantity
+ * (they are sized to what the entry fills).
+ */
+export interface OrderListIntent {
+  contingency: ContingencyType;
+  legs: (Omit<OrderIntent, 'quantity'> & { key: string; role: LegRole; quantity?: Decimal | null })[];
+}
+
+export type ListPlaceResult =
+  | { accepted: true; listId: string; clientListId: string }
+  | { accepted: false; listId: string | null; clientListId: string; reasons: string[] };
 
 export type PlaceResult =
   | { accepted: true; orderId: string; clientOrderId: string }
@@ -121,10 +139,19 @@ export interface StrategyContext {
   place(order: OrderIntent): Promise<PlaceResult>;
   /** Asks to cancel; false (with why) when the OMS refused the request. */
   cancel(orderId: string, reason?: string): Promise<{ ok: boolean; reason?: string }>;
+  /** A new quantity, limit price, or stop price (a held stop's trigger, moved at once). */
   replace(
     orderId: string,
-    change: { quantity?: Decimal; limitPrice?: Decimal },
+    change: { quantity?: Decimal; limitPrice?: Decimal; stopPrice?: Decimal },
   ): Promise<{ ok: boolean; reason?: string }>;
+  /**
+   * Places a contingent list: the legs that go out at once are placed now, the rest as the list's
+   * members fill (their updates reach onOrderUpdate with the list's id). Accepted: the list exists,
+   * though a leg may still be refused by risk (its update says why).
+   */
+  placeList(list: OrderListIntent): Promise<ListPlaceResult>;
+  /** Cancels every working member of a list, and nothing more is placed for it. */
+  cancelList(listId: string, reason?: string): Promise<{ ok: boolean; reason?: string }>;
   /** The account's position as the OMS booked it. */
   position(instrumentId: string): Promise<StrategyPosition>;
   /** Calls onTimer(name) after `ms` of virtual time (a timer of the same name is replaced). */

@@ -307,4 +307,43 @@ describe('strategies load by name or path', () => {
         .map((e) => ({ type: e.type, data: e.data }));
     expect(held(again.record)).toEqual(held(first.record));
   });
+
+  it('a bracket list on the virtual clock: the entry fills, its exits go out at its size, one fills and the other is canceled, the same on every run', async () => {
+    const strategy = join(__dirname, '../../../test/fixtures/strategies/bracket.ts');
+    const cases = [
+      { params: {}, fills: 'tp', canceled: 'sl' },
+      // A take-profit out of reach: the stop-loss (watching the bid) triggers, is released and fills.
+      { params: { takeProfitBp: '100' }, fills: 'sl', canceled: 'tp' },
+    ];
+    for (const { params, fills, canceled } of cases) {
+      const { record, report } = await backtest(strategy, { strategy: params });
+      const [listed] = eventsOf(record, 'OrderListPlaced');
+      expect(listed).toMatchObject({ contingency: 'BRACKET', clientListId: 'bt-list-1' });
+      const legs = eventsOf(record, 'ListLegPlaced');
+      expect(legs.map((l) => [l.key, l.quantity])).toEqual([
+        ['in', '0.001'],
+        ['tp', '0.001'],
+        ['sl', '0.001'],
+      ]);
+      expect(eventsOf(record, 'ListLegCanceled')).toEqual([expect.objectContaining({ key: canceled })]);
+      expect(eventsOf(record, 'OrderListEnded')).toHaveLength(1);
+      // Flat again: the entry bought a lot and exactly one exit sold it.
+      expect(report.summary.position).toEqual({ BTCUSDT: '0' });
+      expect(record.log.map((l) => l.message)).toEqual(
+        expect.arrayContaining([
+          `bt-list-1.in FILLED list ${listed.listId}`,
+          `bt-list-1.${fills} FILLED list ${listed.listId}`,
+          `bt-list-1.${canceled} CANCELED list ${listed.listId}`,
+        ]),
+      );
+      if (fills === 'sl') expect(eventsOf(record, 'OrderTriggered')).toHaveLength(1);
+      // Deterministic: the same data, seed and parameters give the same list history.
+      const again = await backtest(strategy, { strategy: params });
+      const history = (r: RunRecord) =>
+        r.events
+          .filter((e) => e.streamName.startsWith('orderlist-'))
+          .map((e) => ({ type: e.type, data: e.data }));
+      expect(history(again.record)).toEqual(history(record));
+    }
+  });
 });

@@ -2,20 +2,27 @@ import {
   AccountLedger,
   CommandContext,
   MemoryCheckpoints,
+  OrderListProcessor,
   PlaceOrderOutcome,
+  PlaceOrderRequest,
   Refusal,
   SoleInstance,
   accountStream,
   createCommandSide,
   heldOrderRelease,
+  legTemplatesOf,
   orderIdOf,
+  orderListIdFor,
+  orderListStream,
   orderStream,
 } from '@oms/application';
 import {
   CancelOrderCommand,
+  CancelOrderListCommand,
   CommandsModule,
   DefineInstrumentCommand,
   PlaceOrderCommand,
+  PlaceOrderListCommand,
   ReplaceOrderCommand,
   SetRiskLimitsCommand,
 } from '@oms/api';
@@ -26,6 +33,7 @@ import {
   FaultWindow,
   LogFollower,
   MarketReplay,
+  OrderIntent,
   OrderUpdate,
   RunRecord,
   Simulation,
@@ -146,6 +154,12 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
     { checkpoints, lock: new SoleInstance('backtest-ledger'), logger },
     0,
   );
+  // Contingent lists follow their members, as in the ledger's process.
+  const lists = new OrderListProcessor(side.orderLists, side.aggregates, store, clock, {
+    checkpoints,
+    lock: new SoleInstance('backtest-order-lists'),
+    logger,
+  });
 
   const record: RunRecord = {
     accountId: account,
@@ -166,7 +180,7 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
   let subscription: Subscription | null = null;
   try {
     if (comparePositions(logStart, START) > 0)
-      for (const processor of [gateway.processor, ledger.processor])
+      for (const processor of [gateway.processor, ledger.processor, lists.processor])
         await checkpoints.commit(processor.name, START, logStart);
     await sim.settle();
     for (const i of instruments) {
@@ -193,8 +207,9 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
     await setUp('limits', () =>
       bus.execute(new SetRiskLimitsCommand(account, config.limits, ctx('backtest-setup'))),
     );
-    sim.followers.push(ledger.processor, gateway.processor);
+    sim.followers.push(ledger.processor, lists.processor, gateway.processor);
     await ledger.processor.start();
+    await lists.processor.start();
     await sim.until(gateway.start());
 
     // Faults on the clock, each window recorded for the report.
@@ -221,6 +236,23 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
     });
     const timers = new Map<string, unknown>();
     let placed = 0;
+    let placedLists = 0;
+    /** An order as the strategy asked for it, in the terms the API takes (routing as configured). */
+    const orderRequestOf = (intent: Omit<OrderIntent, 'quantity'>) => ({
+      instrumentId: intent.instrumentId,
+      side: intent.side,
+      type: intent.type,
+      limitPrice: intent.limitPrice ?? null,
+      timeInForce: intent.timeInForce ?? (intent.type === 'MARKET' ? 'IOC' : 'GTC'),
+      venueId: config.routing === 'best-price' ? (intent.venueId ?? null) : config.routing,
+      stopPrice: intent.stopPrice ?? null,
+      trailingOffset: intent.trailingOffset ?? null,
+      trailingOffsetType: intent.trailingOffsetType ?? null,
+      limitOffset: intent.limitOffset ?? null,
+      triggerType: intent.triggerType ?? null,
+      postOnly: intent.postOnly ?? null,
+      displayQuantity: intent.displayQuantity ?? null,
+    });
     let stopped = false;
     const strategyContext: StrategyContext = {
       now: () => clock.now(),
@@ -249,24 +281,11 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
         const clientOrderId = `bt-${++placed}`;
         if (stopped)
           return { accepted: false, orderId: null, clientOrderId, reasons: ['the backtest has ended'] };
-        const type = intent.type;
-        const request = {
+        const request: PlaceOrderRequest = {
           accountId: account,
           clientOrderId,
-          instrumentId: intent.instrumentId,
-          side: intent.side,
-          type,
+          ...orderRequestOf(intent),
           quantity: intent.quantity,
-          limitPrice: intent.limitPrice ?? null,
-          timeInForce: intent.timeInForce ?? (type === 'MARKET' ? 'IOC' : 'GTC'),
-          venueId: config.routing === 'best-price' ? (intent.venueId ?? null) : config.routing,
-          stopPrice: intent.stopPrice ?? null,
-          trailingOffset: intent.trailingOffset ?? null,
-          trailingOffsetType: intent.trailingOffsetType ?? null,
-          limitOffset: intent.limitOffset ?? null,
-          triggerType: intent.triggerType ?? null,
-          postOnly: intent.postOnly ?? null,
-          displayQuantity: intent.displayQuantity ?? null,
         };
         const arrival = marketData.markPrice(intent.instrumentId);
         try {
@@ -299,6 +318,49 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
           };
         }
       },
+      placeList: async (intent) => {
+        const clientListId = `bt-list-${++placedLists}`;
+        if (stopped)
+          return { accepted: false, listId: null, clientListId, reasons: ['the backtest has ended'] };
+        try {
+          const legs = legTemplatesOf(
+            intent.contingency,
+            intent.legs.map((leg) => ({
+              ...orderRequestOf(leg),
+              key: leg.key,
+              role: leg.role,
+              quantity: leg.quantity ?? null,
+            })),
+          );
+          await bus.execute(
+            new PlaceOrderListCommand(
+              { accountId: account, clientListId, contingency: intent.contingency, legs },
+              ctx(clientListId),
+            ),
+          );
+          return { accepted: true, listId: orderListIdFor(account, clientListId), clientListId };
+        } catch (error) {
+          if (!(error instanceof Refusal)) throw error;
+          record.refusals.push({
+            at: clock.now(),
+            request: 'place',
+            code: error.code,
+            message: error.message,
+          });
+          return {
+            accepted: false,
+            listId: null,
+            clientListId,
+            reasons: [`${error.code}: ${error.message}`],
+          };
+        }
+      },
+      cancelList: async (listId, reason) =>
+        refused('cancel', () =>
+          bus.execute(
+            new CancelOrderListCommand(listId, reason ?? 'canceled by the strategy', ctx(`cancel-${listId}`)),
+          ),
+        ),
       cancel: async (orderId, reason) =>
         refused('cancel', () =>
           bus.execute(new CancelOrderCommand(orderId, reason ?? null, ctx(`cancel-${orderId}`))),
@@ -311,6 +373,7 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
               change.quantity ?? null,
               change.limitPrice ?? null,
               ctx(`replace-${orderId}`),
+              change.stopPrice ?? null,
             ),
           ),
         ),
@@ -453,11 +516,12 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
         fees: p.fees.toString(),
       };
     // This run's own: its account's orders and account stream (a kept log may hold other runs).
-    const ours = new Set(
-      [...orders.entries()]
-        .filter(([, o]) => o.exists && o.terms.accountId === account)
-        .map(([id]) => orderStream(id)),
-    );
+    const mine = [...orders.entries()].filter(([, o]) => o.exists && o.terms.accountId === account);
+    const ours = new Set([
+      ...mine.map(([id]) => orderStream(id)),
+      // The lists its orders are legs of.
+      ...mine.flatMap(([, o]) => (o.exists && o.terms.listId ? [orderListStream(o.terms.listId)] : [])),
+    ]);
     record.events = (await store.readAll({ fromPosition: logStart }))
       .filter((e) => ours.has(e.streamName) || e.streamName === accountStream(account))
       .map((e) => ({ ...e, recordedAt: new Date(appendedAt.get(e.eventId) ?? e.recordedAt.getTime()) }));
@@ -465,6 +529,7 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
   } finally {
     await subscription?.stop();
     await gateway.stop();
+    await lists.processor.stop();
     await ledger.processor.stop();
     for (const { venue } of venues) venue.stop();
     await app.close();
@@ -530,5 +595,6 @@ function updateOf(order: OrderState & { exists: true }, e: RecordedEvent): Order
           }
         : null,
     reason,
+    listId: order.terms.listId ?? null,
   };
 }
