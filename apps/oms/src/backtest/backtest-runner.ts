@@ -303,19 +303,7 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
                 reasons: outcome.rejections.map((r) => `${r.code}: ${r.message}`),
               };
         } catch (error) {
-          if (!(error instanceof Refusal)) throw error;
-          record.refusals.push({
-            at: clock.now(),
-            request: 'place',
-            code: error.code,
-            message: error.message,
-          });
-          return {
-            accepted: false,
-            orderId: null,
-            clientOrderId,
-            reasons: [`${error.code}: ${error.message}`],
-          };
+          return { accepted: false, orderId: null, clientOrderId, reasons: placeRefused(error) };
         }
       },
       placeList: async (intent) => {
@@ -340,19 +328,7 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
           );
           return { accepted: true, listId: orderListIdFor(account, clientListId), clientListId };
         } catch (error) {
-          if (!(error instanceof Refusal)) throw error;
-          record.refusals.push({
-            at: clock.now(),
-            request: 'place',
-            code: error.code,
-            message: error.message,
-          });
-          return {
-            accepted: false,
-            listId: null,
-            clientListId,
-            reasons: [`${error.code}: ${error.message}`],
-          };
+          return { accepted: false, listId: null, clientListId, reasons: placeRefused(error) };
         }
       },
       cancelList: async (listId, reason) =>
@@ -407,6 +383,12 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
         if (record.log.length < 500) record.log.push({ at: clock.now(), message });
       },
     };
+    /** A place the OMS refused before any decision: recorded, and its reason for the strategy. */
+    function placeRefused(error: unknown): string[] {
+      if (!(error instanceof Refusal)) throw error;
+      record.refusals.push({ at: clock.now(), request: 'place', code: error.code, message: error.message });
+      return [`${error.code}: ${error.message}`];
+    }
     async function refused(
       request: 'cancel' | 'replace',
       send: () => Promise<unknown>,
