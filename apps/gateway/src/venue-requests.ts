@@ -79,6 +79,12 @@ export class VenueRequests {
       );
     };
     if (!line) return void (await refuse(`unknown venue ${slice.venueId}`, 'unknown_venue'));
+    if (slice.stopPrice !== undefined && slice.limitPrice === null) {
+      return void (await refuse(
+        'a stop without its limit is never sent (it could trade outside the band)',
+        'invalid',
+      ));
+    }
     // A token at hand is taken without yielding: the slice goes out in the same turn.
     const token = this.token(line, patient ? Infinity : undefined);
     if (!(token === true || (await token))) {
@@ -91,13 +97,15 @@ export class VenueRequests {
     let handedOver = 0;
     try {
       // A protected MARKET order: a limit at its protection price, what it cannot take there canceled.
-      // A stop the venue holds (a stop-limit) keeps the order's time in force: triggered, what does
-      // not fill at once rests at its limit, as stop-with-protection orders do at exchanges.
+      // A stop the venue holds (a stop-limit) keeps the order's time in force, also when it is sent
+      // again after it triggered: what does not fill at once rests at its limit, as stop-with-protection
+      // orders do at exchanges.
       const type = workingTypeOf(order);
       const stopPrice = slice.stopPrice === undefined ? null : Decimal.parse(slice.stopPrice);
+      const nativeStop = stopPrice !== null || order.children[slice.childId]?.stopPrice !== undefined;
       const protectedMarket = type === 'MARKET' && slice.limitPrice !== null;
       const timeInForce =
-        protectedMarket && stopPrice === null
+        protectedMarket && !nativeStop
           ? 'IOC'
           : venueTimeInForce(order.terms.timeInForce, line.venue.capabilities);
       const submitted = line.venue.submit({

@@ -248,6 +248,8 @@ function movedMarket(orderTypes: OrderType[] = ['MARKET', 'LIMIT']) {
       });
       return [venue];
     },
+    /** What the venue holds as working now. */
+    openOrders: () => venue.openOrders(),
     print(price: string) {
       time += 1_000;
       venue.publish('BTCUSDT', {
@@ -685,6 +687,58 @@ describe('a stop at its venue across a restart', () => {
       expect(filled?.triggerStatus).toBe('AT_VENUE');
       // Triggered by the venue: it was sent again as a stop, not as a plain limit that would have sold at once.
       expect((await historyOf(second, placed.order.id)).map((e) => e.type)).toContain('VenueOrderTriggered');
+    } finally {
+      if (firstRunning) await first.stop();
+      await second?.stop();
+      await first.database.drop();
+    }
+  });
+  it('one its venue triggered in a gap, resting at its limit, is sent again resting there (not IOC) when the venue lost it', async () => {
+    const before = movedMarket(['MARKET', 'LIMIT', 'STOP_LIMIT']);
+    const first = await startOms(undefined, ['api', 'projector', 'ledger', 'gateway'], {
+      venues: before.venues,
+    });
+    let second: Oms | null = null;
+    let firstRunning = true;
+    try {
+      await first.runtime.whenGatewaySettled();
+      before.print('9700');
+      const placed = await place(
+        first,
+        `clientOrderId: "native-gap", side: SELL, type: STOP, quantity: "0.01", stopPrice: "9650"`,
+      );
+      await eventually(
+        () => orderOf(first, placed.order.id),
+        (o) => o?.triggerStatus === 'AT_VENUE' && o.status === 'NEW',
+        'the stop at its venue',
+      );
+      // A gap down to 9,100: triggered, but the bid (9,099.5) is below its limit (9,167.5): it rests.
+      before.print('9100');
+      await eventually(
+        async () => (await historyOf(first, placed.order.id)).map((e) => e.type),
+        (types) => types.includes('VenueOrderTriggered'),
+        'the venue to trigger it',
+      );
+      await first.stop();
+      firstRunning = false;
+
+      const after = movedMarket(['MARKET', 'LIMIT', 'STOP_LIMIT']);
+      second = await startOms(first.database, ['api', 'projector', 'ledger', 'gateway'], {
+        venues: after.venues,
+      });
+      await second.runtime.whenGatewaySettled();
+      await eventually(
+        async () => (await historyOf(second!, placed.order.id)).map((e) => e.type),
+        (types) =>
+          types.includes('VenueOrderResent') && types.filter((t) => t === 'OrderAcknowledged').length === 2,
+        'the triggered stop sent again and acknowledged',
+      );
+      // Resting at the venue at its limit, with the order's time in force: still protecting the position.
+      const open = await after.openOrders();
+      expect(open.map((o) => [o.side, o.state, o.leavesQuantity.toString()])).toEqual([
+        ['SELL', 'NEW', '0.01'],
+      ]);
+      expect((await orderOf(second, placed.order.id))?.status).toBe('NEW');
     } finally {
       if (firstRunning) await first.stop();
       await second?.stop();

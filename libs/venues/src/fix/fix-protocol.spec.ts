@@ -611,4 +611,32 @@ describe('OrderMassStatusRequest answers (FIX 4.4)', () => {
       reportsOf(interpretExecutionReport(er({ [Tag.ExecType]: 'L', [Tag.OrdStatus]: '0' }), ctx())),
     ).toEqual([{ venueId: 'fix-x', clientOrderId: CHILD, at: 1_000, kind: 'triggered' }]);
   });
+  it('a stop without its limit is never sent: no stop-market (OrdType 3), no stop-limit without a Price', () => {
+    const request = {
+      clientOrderId: CHILD,
+      instrumentId: 'BTCUSDT',
+      side: 'SELL' as const,
+      timeInForce: 'GTC' as const,
+      quantity: d('1'),
+      stopPrice: d('9600'),
+    };
+    expect(() =>
+      newOrderSingle('FIX.4.4', { ...request, type: 'MARKET', limitPrice: null }, 'S', new Date(0)),
+    ).toThrow(/a stop goes to a venue only as a stop-limit with its limit/);
+    expect(() =>
+      newOrderSingle('FIX.4.4', { ...request, type: 'LIMIT', limitPrice: null }, 'S', new Date(0)),
+    ).toThrow(/a stop goes to a venue only as a stop-limit with its limit/);
+    const replace = {
+      symbol: 'S',
+      side: 'SELL' as const,
+      quantity: d('1'),
+      type: 'LIMIT' as const,
+      timeInForce: 'GTC' as const,
+      limitPrice: null,
+      stopPx: '9600',
+    };
+    expect(() => orderCancelReplaceRequest('FIX.4.4', 'n', 'o', replace, new Date(0))).toThrow(
+      /a stop goes to a venue only as a stop-limit with its limit/,
+    );
+  });
 });

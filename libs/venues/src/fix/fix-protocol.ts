@@ -101,10 +101,21 @@ export function fixTimestamp(date: Date): string {
 const SIDE_CODE: Record<Side, string> = { BUY: '1', SELL: '2' };
 const ORD_TYPE_CODE: Record<VenueOrderType, string> = { MARKET: '1', LIMIT: '2' };
 
-/** OrdType (40): market 1, limit 2; with a stop price, stop 3 or stop-limit 4 (the OMS sends only 4). */
-function ordTypeCode(type: VenueOrderType, stopPrice: Decimal | string | null): string {
+/**
+ * OrdType (40): market 1, limit 2; with a stop price, stop-limit 4 — never a stop-market (3), which
+ * could trade outside the protection band, nor a stop-limit without its Price.
+ */
+function ordTypeCode(
+  type: VenueOrderType,
+  stopPrice: Decimal | string | null,
+  limitPrice: Decimal | null,
+): string {
   if (stopPrice === null) return ORD_TYPE_CODE[type];
-  return type === 'LIMIT' ? '4' : '3';
+  if (type !== 'LIMIT' || limitPrice === null)
+    throw new Error(
+      `a stop goes to a venue only as a stop-limit with its limit (got ${type}${limitPrice === null ? ' without a limit' : ''})`,
+    );
+  return '4';
 }
 const TIF_CODE: Record<TimeInForce, string> = { DAY: '0', GTC: '1', IOC: '3', FOK: '4', GTD: '6' };
 
@@ -138,7 +149,7 @@ export function newOrderSingle(
     Side: SIDE_CODE[request.side],
     TransactTime: fixTimestamp(transactTime),
     ...instrumentAndQuantity(version, symbol, request.quantity),
-    OrdType: ordTypeCode(request.type, request.stopPrice ?? null),
+    OrdType: ordTypeCode(request.type, request.stopPrice ?? null, request.limitPrice),
     ...(request.limitPrice === null ? {} : { Price: request.limitPrice.toString() }),
     ...(request.stopPrice ? { StopPx: request.stopPrice.toString() } : {}),
     TimeInForce: TIF_CODE[request.timeInForce],
@@ -194,7 +205,7 @@ export function orderCancelReplaceRequest(
     Side: SIDE_CODE[order.side],
     TransactTime: fixTimestamp(transactTime),
     ...instrumentAndQuantity(version, order.symbol, order.quantity),
-    OrdType: ordTypeCode(order.type, order.stopPx ?? null),
+    OrdType: ordTypeCode(order.type, order.stopPx ?? null, order.limitPrice),
     ...(order.limitPrice === null ? {} : { Price: order.limitPrice.toString() }),
     ...(order.stopPx ? { StopPx: order.stopPx } : {}),
     TimeInForce: TIF_CODE[order.timeInForce],

@@ -104,4 +104,58 @@ describe('planReplace: how a parent replace reaches its working slices', () => {
     };
     expect(planReplace(order(closed, replace('6')), lot)).toEqual({ nothingToSend: true });
   });
+  it('a native STOP replaced in quantity keeps its slice’s limit, the protection price it went out with', () => {
+    const stop: OrderEvent[] = [
+      {
+        type: 'OrderAccepted',
+        data: {
+          orderId: 'o2',
+          accountId: 'a',
+          clientOrderId: 'c2',
+          instrumentId: 'BTCUSDT',
+          side: 'SELL',
+          type: 'STOP',
+          timeInForce: 'GTC',
+          quantity: '2',
+          limitPrice: null,
+          venueId: null,
+          stopPrice: '9600',
+          triggerType: 'LAST',
+          protectionPrice: '9500',
+          acceptedAt: iso(0),
+        },
+      },
+      {
+        type: 'OrderRouted',
+        data: {
+          orderId: 'o2',
+          slices: [
+            { childId: 'o2.1', venueId: 'FIX-X', quantity: '2', limitPrice: '9500', stopPrice: '9600' },
+          ],
+          rationale: 'native stop',
+          routedAt: iso(1),
+        },
+      },
+      {
+        type: 'VenueOrderSubmitted',
+        data: {
+          orderId: 'o2',
+          childId: 'o2.1',
+          venueId: 'FIX-X',
+          quantity: '2',
+          limitPrice: '9500',
+          stopPrice: '9600',
+          submittedAt: iso(1),
+        },
+      },
+      {
+        type: 'OrderReplaceRequested',
+        data: { orderId: 'o2', quantity: '1', limitPrice: null, requestedAt: iso(2) },
+      },
+    ];
+    const native = stop.reduce(orderDecider.evolve, orderDecider.initialState()) as Order;
+    expect(planReplace(native, lot)).toMatchObject({
+      slices: [{ childId: 'o2.1', quantity: '1', limitPrice: '9500' }],
+    });
+  });
 });

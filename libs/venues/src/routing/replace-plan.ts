@@ -55,14 +55,20 @@ export function planReplace(order: Order, lotOf: (venueId: string) => Decimal): 
   } else {
     how = 'quantity working unchanged';
   }
+  // An order without a limit of its own (a protected MARKET, a native STOP) keeps each slice's: the
+  // protection price it went out at.
+  const limitOf = (c: ChildSlice) =>
+    target.limitPrice === null ? c.limitPrice : target.limitPrice.toString();
   const slices = working
     .filter(
-      (c) => !quantities.get(c.childId)?.eq(d(c.quantity)) || !samePrice(c.limitPrice, target.limitPrice),
+      (c) =>
+        !quantities.get(c.childId)?.eq(d(c.quantity)) ||
+        (target.limitPrice !== null && !samePrice(c.limitPrice, target.limitPrice)),
     )
     .map((c) => ({
       childId: c.childId,
       quantity: (quantities.get(c.childId) as Decimal).toString(),
-      limitPrice: target.limitPrice === null ? null : target.limitPrice.toString(),
+      limitPrice: limitOf(c),
     }));
   if (slices.length === 0) return { nothingToSend: true };
   const price = target.limitPrice === null ? '' : `; limit ${target.limitPrice} on ${slices.length} slice(s)`;
