@@ -17,6 +17,7 @@ import {
   heldByOms,
   isTriggeredType,
   nativeStopCandidate,
+  reachesTrigger,
   reducedToDone,
 } from '@oms/domain';
 import { EventMetadata, EventStore } from '@oms/event-store';
@@ -471,7 +472,12 @@ export class ExecutionGateway {
       },
       this.routableVenues(order.terms.instrumentId),
     );
-    return 'refused' in decision ? null : decision;
+    if ('refused' in decision) return null;
+    // Already reached by the venue's last trade: many venues refuse such a stop; the OMS triggers it now.
+    const last = this.deps.marketData.trades(order.terms.instrumentId, decision.slices[0].venueId, 1)[0];
+    if (last && reachesTrigger(order.terms.type, order.terms.side, trigger.stopPrice, last.price))
+      return null;
+    return decision;
   }
 
   private routableVenues(instrumentId: string) {

@@ -70,7 +70,8 @@ export class TriggerWatcher {
 
   /** A held order to watch (new, or read again after a restart); anything else is ignored. */
   watch(order: Order): void {
-    if (this.stopped || !heldByOms(order) || this.watched.has(order.terms.orderId)) return;
+    if (this.stopped || !heldByOms(order) || order.closure !== null || this.watched.has(order.terms.orderId))
+      return;
     if (!this.release) {
       this.log.error(
         { orderId: order.terms.orderId },
@@ -102,8 +103,8 @@ export class TriggerWatcher {
    */
   refresh(order: Order): void {
     const watched = this.watched.get(order.terms.orderId);
+    if (!heldByOms(order) || order.closure !== null) return this.forget(order.terms.orderId);
     if (!watched) return this.watch(order);
-    if (!heldByOms(order)) return this.forget(order.terms.orderId);
     this.follow(watched, order);
     this.lookAt(order.terms.orderId);
   }

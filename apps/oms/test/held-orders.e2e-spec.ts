@@ -575,6 +575,43 @@ describe('stops a venue holds (it declares STOP_LIMIT): sent natively', () => {
     expect(history.indexOf('VenueOrderTriggered')).toBeLessThan(history.indexOf('OrderFilled'));
   });
 
+  it('a stop the venue’s last trade already reached, or a leg of a bracket, stays with the OMS', async () => {
+    print('9700');
+    // A sell stop at 9,710 with the last trade at 9,700: reached already (many venues refuse such a stop).
+    const reached = await place(
+      oms,
+      `clientOrderId: "native-reached", side: SELL, type: STOP, quantity: "0.01", stopPrice: "9710"`,
+    );
+    const filled = await eventually(
+      () => orderOf(oms, reached.order.id),
+      (o) => o?.status === 'FILLED',
+      'the OMS to trigger the stop at once and fill it',
+    );
+    expect(filled?.triggerStatus).toBe('RELEASED');
+    expect((await historyOf(oms, reached.order.id)).map((e) => e.type)).toContain('OrderTriggered');
+    // A bracket's stop-loss is reconciled with its list before release: the OMS holds it.
+    const list = await oms.gql<{ placeOrderList: { list: { id: string } } }>(
+      `mutation { placeOrderList(input: { accountId: "demo", clientListId: "native-br", contingency: BRACKET, legs: [
+         { key: "in", role: ENTRY, instrumentId: "BTCUSDT", side: BUY, type: LIMIT, quantity: "0.01", limitPrice: "9701" },
+         { key: "tp", role: TAKE_PROFIT, instrumentId: "BTCUSDT", side: SELL, type: LIMIT, limitPrice: "9800" },
+         { key: "sl", role: STOP_LOSS, instrumentId: "BTCUSDT", side: SELL, type: STOP, stopPrice: "9600" } ] })
+         { list { id } } }`,
+    );
+    const listId = list.data!.placeOrderList.list.id;
+    const stopLoss = await eventually(
+      async () =>
+        (
+          await oms.gql<{
+            orderList: { legs: { key: string; orders: { id: string; triggerStatus: string }[] }[] };
+          }>(`{ orderList(id: "${listId}") { legs { key orders { id triggerStatus } } } }`)
+        ).data?.orderList.legs.find((l) => l.key === 'sl')?.orders[0],
+      (o) => o?.triggerStatus === 'ARMED',
+      'the stop-loss armed by the OMS',
+    );
+    expect(stopLoss?.triggerStatus).toBe('ARMED');
+    await oms.gql(`mutation { cancelOrderList(listId: "${listId}") { status } }`);
+  });
+
   it('a halt cancels a stop waiting at its venue; a stop watching the touch stays with the OMS', async () => {
     print('9700');
     const atVenue = await place(

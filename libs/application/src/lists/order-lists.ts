@@ -57,6 +57,9 @@ export interface ListLegRequest extends Omit<
 export function legTemplatesOf(contingency: ContingencyType, legs: readonly ListLegRequest[]): LegTemplate[] {
   const entry = legs.find((l) => l.role === 'ENTRY');
   return legs.map((leg) => {
+    // Checked as it is asked for: the terms below keep only the fields its type uses.
+    const problem = orderFieldProblem(typedFieldsOf(leg));
+    if (problem) throw new Refusal(problem.code, `Leg ${leg.key}: ${problem.message}`);
     const exit = contingency === 'BRACKET' && leg.role !== 'ENTRY';
     const quantity = exit ? (entry?.quantity ?? leg.quantity) : leg.quantity;
     if (!quantity) throw new Refusal('QUANTITY_REQUIRED', `Leg ${leg.key} needs a quantity.`);

@@ -252,7 +252,12 @@ function validateShape(request: PlaceOrderRequest): void {
 }
 
 /** The fields of a request that depend on its type, as the domain's field rules read them. */
-export function typedFieldsOf(request: PlaceOrderRequest): TypedOrderFields {
+export function typedFieldsOf(
+  request: Pick<
+    PlaceOrderRequest,
+    'limitPrice' | 'type' | keyof Omit<TypedOrderFields, 'type' | 'limitPrice'>
+  >,
+): TypedOrderFields {
   return {
     type: request.type,
     limitPrice: request.limitPrice,

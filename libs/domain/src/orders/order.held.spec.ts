@@ -317,6 +317,9 @@ describe('orders the OMS holds until their trigger', () => {
         triggerType: 'BID_ASK',
       });
       spec.given(bidAskStop).when(route(native)).thenRejects('INVALID_TRANSITION');
+      // A leg of a list stays with the OMS: its list reconciles it before it is released.
+      const listStop = acceptedAs({ side: 'SELL', type: 'STOP', stopPrice: '9600', listId: 'l1' });
+      spec.given(listStop).when(route(native)).thenRejects('INVALID_TRANSITION');
       // And an order not waiting for a trigger carries no stop price.
       const limitOrder = acceptedAs({ side: 'SELL', type: 'LIMIT', limitPrice: '9500' });
       spec.given(limitOrder).when(route(native)).thenRejects('INVALID_TRANSITION');

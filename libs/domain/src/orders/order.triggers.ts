@@ -44,10 +44,19 @@ export function venueOrderTypeOf(type: OrderType): VenueOrderType {
 /**
  * Whether a venue that holds stops itself could work the order instead of the OMS: a STOP or
  * STOP_LIMIT that watches the last trade (venues trigger stops on their own trades; an order watching
- * the touch or the mark stays with the OMS).
+ * the touch or the mark stays with the OMS), and is no leg of a list (its list reconciles it before it
+ * is released; a venue's trigger would not wait for the list).
  */
-export function nativeStopCandidate(terms: { type: OrderType; triggerType?: TriggerType }): boolean {
-  return (terms.type === 'STOP' || terms.type === 'STOP_LIMIT') && (terms.triggerType ?? 'LAST') === 'LAST';
+export function nativeStopCandidate(terms: {
+  type: OrderType;
+  triggerType?: TriggerType;
+  listId?: string;
+}): boolean {
+  return (
+    (terms.type === 'STOP' || terms.type === 'STOP_LIMIT') &&
+    (terms.triggerType ?? 'LAST') === 'LAST' &&
+    terms.listId === undefined
+  );
 }
 
 /** A limit price is part of the terms (a trailing stop-limit's comes from its stop when it triggers). */
