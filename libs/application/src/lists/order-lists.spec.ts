@@ -1,6 +1,6 @@
-import { Decimal } from '@oms/domain';
+import { Decimal, OrderTerms } from '@oms/domain';
 import { Refusal } from '../refusal';
-import { ListLegRequest, legTemplatesOf } from './order-lists';
+import { ListLegRequest, legTemplatesOf, withPricesOf } from './order-lists';
 
 const leg = (over: Partial<ListLegRequest> = {}): ListLegRequest => ({
   key: 'A',
@@ -58,5 +58,20 @@ describe('a list’s legs as it records them', () => {
       venueId: null,
     });
     expect(stop.terms).toMatchObject({ type: 'STOP', quantity: '1', stopPrice: '90', triggerType: 'LAST' });
+  });
+  it('a leg placed again goes out at the prices its earlier order had last: a moved stop-loss stays moved', () => {
+    const [stop] = legTemplatesOf('BRACKET', [
+      leg({
+        key: 'sl',
+        role: 'STOP_LOSS',
+        side: 'SELL',
+        type: 'STOP',
+        limitPrice: null,
+        stopPrice: Decimal.parse('90'),
+      }),
+    ]);
+    const earlier = { ...stop.terms, stopPrice: '95', quantity: '0.5' } as OrderTerms;
+    expect(withPricesOf(stop, earlier).terms).toMatchObject({ stopPrice: '95', quantity: '1' });
+    expect(withPricesOf(stop, null)).toBe(stop);
   });
 });

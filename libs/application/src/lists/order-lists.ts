@@ -7,6 +7,7 @@ import {
   OrderListEvent,
   OrderListState,
   OrderTerms,
+  PlacedLeg,
   nextLegClientOrderIds,
   orderDecider,
   orderListDecider,
@@ -158,6 +159,20 @@ export class OrderLists {
     return (await this.reconcile(listId, ctx)).list;
   }
 
+  /** The order placed for a leg before `orderId` (a leg placed again), as it stands; null if none. */
+  private async earlierOrder(placed: readonly PlacedLeg[], orderId: string): Promise<OrderTerms | null> {
+    const before = placed
+      .slice(
+        0,
+        placed.findIndex((p) => p.orderId === orderId),
+      )
+      .filter((p) => !p.failed);
+    const last = before[before.length - 1];
+    if (!last) return null;
+    const { state } = await this.aggregates.load(orderDecider, orderStream(last.orderId));
+    return state.exists ? state.terms : null;
+  }
+
   private async recordFailure(
     listId: string,
     orderId: string,
@@ -263,7 +278,11 @@ export class OrderLists {
     for (const event of events) {
       try {
         if (event.type === 'ListLegPlaced') {
-          const template = list.legs[event.data.key].template;
+          const leg = list.legs[event.data.key];
+          const template = withPricesOf(
+            leg.template,
+            await this.earlierOrder(leg.placed, event.data.orderId),
+          );
           outcomes.set(
             event.data.key,
             await effects.place(
@@ -303,6 +322,22 @@ function placedLegs(list: OrderListState): OrderListEvent[] {
       data: { listId: list.listId, ...p, reason: 'placed with the list', at: '' },
     })),
   );
+}
+
+/**
+ * A leg placed again goes out at the prices its earlier order had last (a stop-loss the trader moved,
+ * a take-profit repriced), not at those the list was placed with.
+ */
+export function withPricesOf(template: LegTemplate, earlier: OrderTerms | null): LegTemplate {
+  if (!earlier || earlier.type !== template.terms.type) return template;
+  return {
+    ...template,
+    terms: {
+      ...template.terms,
+      limitPrice: earlier.limitPrice,
+      ...(earlier.stopPrice !== undefined ? { stopPrice: earlier.stopPrice } : {}),
+    },
+  };
 }
 
 /** The request that places a leg's order. */
