@@ -52,7 +52,13 @@ import { WorkingSliceChanges, WorkingSliceRecord } from './working-slices';
 export { GatewayStopped } from './gateway-orders';
 
 /** Client intents the gateway carries out at the venues. */
-const INTENTS = ['OrderAccepted', 'OrderReleased', 'OrderCancelRequested', 'OrderReplaceRequested'] as const;
+const INTENTS = [
+  'OrderAccepted',
+  'OrderReleased',
+  'NativeStopReturned',
+  'OrderCancelRequested',
+  'OrderReplaceRequested',
+] as const;
 /** What keeps the gateway's record of working slices: slices sent and closed, orders ended. */
 const SLICE_FACTS = [
   'VenueOrderSubmitted',
@@ -336,6 +342,9 @@ export class ExecutionGateway {
           changes.released?.push(event.data.orderId);
           intents.push(event);
           break;
+        case 'NativeStopReturned':
+          intents.push(event);
+          break;
         case 'OrderCancelRequested':
         case 'OrderReplaceRequested':
           this.tracker.requested(
@@ -385,7 +394,11 @@ export class ExecutionGateway {
       const { state } = loaded;
       if (!state.exists) return;
       const cause = metadata(event.metadata.correlationId, event.eventId, GATEWAY_ACTOR);
-      if (event.type === 'OrderAccepted' || event.type === 'OrderReleased')
+      if (
+        event.type === 'OrderAccepted' ||
+        event.type === 'OrderReleased' ||
+        event.type === 'NativeStopReturned'
+      )
         await this.route(state, cause, loaded);
       else if (event.type === 'OrderReplaceRequested') {
         // A held order is replaced at once: its watch follows (a moved stop triggers at the new price).
@@ -409,8 +422,11 @@ export class ExecutionGateway {
       this.triggers?.forget(order.terms.orderId);
       return this.recordRoute(order, native, cause, loaded);
     }
-    if (Object.keys(order.children).length > 0) {
-      for (const child of Object.values(order.children)) {
+    // Routed already (a redelivery, a restart): its slices are made sure of. A native stop its venue
+    // handed back is no part of it: the order is routed afresh once released.
+    const routed = Object.values(order.children).filter((c) => !c.returned);
+    if (routed.length > 0) {
+      for (const child of routed) {
         if (WORKING_CHILD_STATUSES.includes(child.status)) await this.reconciler.resolve(order, child);
       }
       return;
@@ -429,6 +445,7 @@ export class ExecutionGateway {
         timeInForce: order.terms.timeInForce,
         postOnly: order.terms.postOnly ?? false,
         iceberg: order.terms.displayQuantity !== undefined,
+        firstSlice: Object.keys(order.children).length + 1,
       },
       this.routableVenues(order.terms.instrumentId),
     );
@@ -457,6 +474,8 @@ export class ExecutionGateway {
     const trigger = order.trigger;
     if (!trigger || trigger.status !== 'ACCEPTED' || trigger.stopPrice === null) return null;
     if (!nativeStopCandidate(order.terms) || order.closure || order.pendingCancel) return null;
+    // Once handed back by a venue, the OMS keeps it.
+    if (Object.keys(order.children).length > 0) return null;
     const limitPrice = order.terms.type === 'STOP' ? order.protectionPrice : order.limitPrice;
     if (limitPrice === null) return null;
     const decision = routeOrder(

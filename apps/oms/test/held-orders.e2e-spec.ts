@@ -1,6 +1,6 @@
 import { Decimal, OrderType } from '@oms/domain';
 import { Clock } from '@oms/platform';
-import { SimulatedVenue } from '@oms/venues';
+import { SimulatedFaults, SimulatedVenue } from '@oms/venues';
 import { RunningOms, eventually, startOms } from './harness';
 
 jest.setTimeout(90_000);
@@ -250,6 +250,7 @@ function movedMarket(orderTypes: OrderType[] = ['MARKET', 'LIMIT']) {
     },
     /** What the venue holds as working now. */
     openOrders: () => venue.openOrders(),
+    setFaults: (faults: SimulatedFaults) => venue.setFaults(faults),
     print(price: string) {
       time += 1_000;
       venue.publish('BTCUSDT', {
@@ -610,6 +611,42 @@ describe('stops a venue holds (it declares STOP_LIMIT): sent natively', () => {
     );
     expect(stopLoss?.triggerStatus).toBe('ARMED');
     await oms.gql(`mutation { cancelOrderList(listId: "${listId}") { status } }`);
+  });
+
+  it('a stop the venue refuses to hold is handed back: the OMS watches it, triggers it and routes it afresh', async () => {
+    print('9700');
+    market.setFaults({ rejectProbability: 1 });
+    const placed = await place(
+      oms,
+      `clientOrderId: "native-refused", side: SELL, type: STOP, quantity: "0.01", stopPrice: "9650"`,
+    );
+    try {
+      await eventually(
+        () => orderOf(oms, placed.order.id),
+        (o) => o?.triggerStatus === 'ARMED',
+        'the refused stop armed by the OMS',
+      );
+    } finally {
+      market.setFaults({});
+    }
+    print('9640');
+    const filled = await eventually(
+      () => orderOf(oms, placed.order.id),
+      (o) => o?.status === 'FILLED',
+      'the OMS to trigger it and fill it at the venue',
+    );
+    expect(filled?.triggerStatus).toBe('RELEASED');
+    const history = await historyOf(oms, placed.order.id);
+    expect(history.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['NativeStopReturned', 'OrderArmed', 'OrderTriggered', 'OrderReleased']),
+    );
+    const routes = history.filter((e) => e.type === 'OrderRouted');
+    const childIds = routes.map((r) => (r.data.slices as { childId: string; stopPrice?: string }[])[0]);
+    expect(childIds).toEqual([
+      expect.objectContaining({ childId: `${placed.order.id}.1`, stopPrice: '9650' }),
+      expect.not.objectContaining({ stopPrice: expect.anything() }),
+    ]);
+    expect((childIds[1] as { childId: string }).childId).toBe(`${placed.order.id}.2`);
   });
 
   it('a halt cancels a stop waiting at its venue; a stop watching the touch stays with the OMS', async () => {

@@ -84,6 +84,7 @@ const ORDER_EVENTS = [
   'OrderReleased',
   'OrderReleaseRefused',
   'VenueOrderTriggered',
+  'NativeStopReturned',
 ] as const satisfies readonly OrderEvent['type'][];
 /** Every order event changes the row's snapshot: leaving one out is a compile error here. */
 export const EVERY_ORDER_EVENT_PROJECTED: Exclude<

@@ -361,6 +361,92 @@ describe('orders the OMS holds until their trigger', () => {
       expect(filled.map((e) => e.type)).toContain('OrderFilled');
     });
 
+    it('a venue that refuses to hold it hands it back to the OMS, which watches it from then on, and routes it afresh once released', () => {
+      const refused: OrderCommand = {
+        type: 'CloseVenueOrder',
+        data: { orderId, childId: 'o1.1', outcome: 'REJECTED', reason: 'stop would trigger immediately' },
+        metadata: at(2),
+      };
+      const state = spec
+        .given(protectedStop, ...routed)
+        .when(refused)
+        .then(
+          {
+            type: 'VenueOrderClosed',
+            data: {
+              orderId,
+              childId: 'o1.1',
+              venueId: 'SIM-A',
+              outcome: 'REJECTED',
+              unfilledQty: '1',
+              reason: 'stop would trigger immediately',
+              closedAt: iso(2),
+            },
+          },
+          {
+            type: 'NativeStopReturned',
+            data: {
+              orderId,
+              childId: 'o1.1',
+              venueId: 'SIM-A',
+              reason: 'stop would trigger immediately',
+              returnedAt: iso(2),
+            },
+          },
+        ) as Order;
+      expect(state.closure).toBeNull();
+      expect(state.trigger?.status).toBe('ACCEPTED');
+      expect(heldByOms(state)).toBe(true);
+      const returned = spec
+        .given(protectedStop, ...routed)
+        .when(refused)
+        .thenEvents();
+      // Not natively again (it went to a venue once); the OMS arms it, triggers it, releases it...
+      spec
+        .given(protectedStop, ...routed, ...returned)
+        .when(route(native))
+        .thenRejects('INVALID_TRANSITION');
+      const armedAgain = spec
+        .given(protectedStop, ...routed, ...returned)
+        .when(arm('9600'))
+        .thenEvents();
+      const released = spec
+        .given(protectedStop, ...routed, ...returned, ...armedAgain)
+        .when(trigger('9590'))
+        .thenEvents();
+      // ... and it is routed afresh, under a new slice id.
+      const { stopPrice, ...plain } = native;
+      void stopPrice;
+      const given = [protectedStop, ...routed, ...returned, ...armedAgain, ...released];
+      spec
+        .given(...given)
+        .when(route({ ...plain, limitPrice: '9500' }))
+        .thenRejects('INVALID_TRANSITION');
+      const again = spec
+        .given(...given)
+        .when(route({ ...plain, childId: 'o1.2', limitPrice: '9500' }))
+        .thenEvents();
+      expect(again.map((e) => e.type)).toEqual(['OrderRouted', 'VenueOrderSubmitted']);
+    });
+
+    it('one refused while a cancel is pending ends as any order its venue refuses', () => {
+      const refused: OrderCommand = {
+        type: 'CloseVenueOrder',
+        data: { orderId, childId: 'o1.1', outcome: 'REJECTED', reason: 'no' },
+        metadata: at(4),
+      };
+      const canceling: OrderEvent = {
+        type: 'OrderCancelRequested',
+        data: { orderId, reason: 'trader', requestedAt: iso(3) },
+      };
+      const types = spec
+        .given(protectedStop, ...routed, canceling)
+        .when(refused)
+        .thenEvents()
+        .map((e) => e.type);
+      expect(types).not.toContain('NativeStopReturned');
+    });
+
     it('its stop price is not replaced while its venue holds it: cancel it and place it again', () => {
       spec
         .given(protectedStop, ...routed, acknowledged)

@@ -91,10 +91,14 @@ export function routeOrder(command: RouteOrder, state: OrderState): Decision<Ord
   const order = requireSent(state, command.data.orderId);
   if ('accepted' in order) return order;
   const { orderId, slices, rationale } = command.data;
-  if (Object.keys(order.children).length > 0) {
+  // A native stop handed back is no part of the order's routing: it is routed afresh once released.
+  const routed = Object.values(order.children).filter((c) => !c.returned);
+  if (routed.length > 0) {
     const same =
-      slices.length === Object.keys(order.children).length &&
-      slices.every((s) => order.children[s.childId]?.venueId === s.venueId);
+      slices.length === routed.length &&
+      slices.every(
+        (s) => order.children[s.childId]?.venueId === s.venueId && !order.children[s.childId].returned,
+      );
     if (same) return accept(); // the same decision again (a redelivered OrderAccepted)
     return refuse('INVALID_TRANSITION', `Order ${orderId} was already routed.`);
   }
@@ -105,6 +109,10 @@ export function routeOrder(command: RouteOrder, state: OrderState): Decision<Ord
   }
   if (slices.length === 0)
     return refuse('INVALID_TRANSITION', `Routing order ${orderId} needs at least one slice.`);
+  const reused = slices.find((s) => order.children[s.childId]);
+  if (reused) {
+    return refuse('INVALID_TRANSITION', `Slice id ${reused.childId} of order ${orderId} was used before.`);
+  }
   const nativeProblem = nativeRouteProblem(order, slices);
   if (nativeProblem) return refuse('INVALID_TRANSITION', nativeProblem);
   let total = Decimal.ZERO;
@@ -150,6 +158,9 @@ function nativeRouteProblem(order: Order, slices: RouteSlice[]): string | null {
       : null;
   }
   const trigger = order.trigger!;
+  if (Object.keys(order.children).length > 0) {
+    return `Order ${orderId} went to a venue as a stop once; the OMS holds it until it releases it.`;
+  }
   if (!nativeStopCandidate(order.terms) || trigger.status !== 'ACCEPTED' || trigger.stopPrice === null) {
     return `Order ${orderId} is held by the OMS until its trigger (${trigger.status}); it is not sent to a venue before it is released.`;
   }
@@ -232,6 +243,21 @@ export function closeVenueOrder(command: CloseVenueOrder, state: OrderState): De
       closedAt: at,
     },
   };
+  // A native stop its venue would not hold, before anything happened to it: the OMS holds it again.
+  if (
+    outcome === 'REJECTED' &&
+    child.stopPrice !== undefined &&
+    order.trigger?.status === 'AT_VENUE' &&
+    order.trigger.triggeredAt === null &&
+    order.cumQty.isZero() &&
+    !order.pendingCancel &&
+    !order.pendingReplace
+  ) {
+    return accept<OrderEvent>(closed, {
+      type: 'NativeStopReturned',
+      data: { orderId, childId, venueId: child.venueId, reason, returnedAt: at },
+    });
+  }
   const end = parentEnd(orderAfter(order, closed), child.venueId, outcome, reason, at);
   return accept<OrderEvent>(closed, ...(end ? [end] : []));
 }

@@ -32,8 +32,9 @@ const BOOKKEEPING: OrderEventType[] = [
   'OrderTriggered',
   'OrderReleased',
   'OrderReleaseRefused',
-  // A stop sent natively: its venue triggered it.
+  // A stop sent natively: its venue triggered it, or refused it and the OMS holds it again.
   'VenueOrderTriggered',
+  'NativeStopReturned',
 ];
 const stays = (status: OrderStatus, events: OrderEventType[] = BOOKKEEPING): Row =>
   Object.fromEntries(events.map((e) => [e, [status]]));

@@ -317,6 +317,14 @@ export type VenueOrderTriggered = DomainEvent<
   'VenueOrderTriggered',
   { orderId: string; childId: string; venueId: string; triggeredAt: string }
 >;
+/**
+ * A stop sent natively that its venue refused (or that could not be sent), before it triggered or
+ * filled: the OMS holds it again, watches it, and routes it afresh once it releases it.
+ */
+export type NativeStopReturned = DomainEvent<
+  'NativeStopReturned',
+  { orderId: string; childId: string; venueId: string; reason: string; returnedAt: string }
+>;
 /** The market reached the trigger: `price` is what the order watched, `market` all the watcher saw. */
 export type OrderTriggered = DomainEvent<
   'OrderTriggered',
@@ -356,6 +364,7 @@ export type OrderEvent =
   | OrderReleased
   | OrderReleaseRefused
   | VenueOrderTriggered
+  | NativeStopReturned
   | VenueOrderRestated
   | OrderRestated
   | OrderRouted
@@ -421,6 +430,8 @@ export interface ChildSlice {
   replace?: SliceReplace | null;
   /** A stop sent natively: the price its venue triggers it at (absent for any other slice). */
   stopPrice?: DecimalString;
+  /** A native stop its venue refused, handed back to the OMS: not part of the order's routing since. */
+  returned?: true;
   /**
    * What filled at earlier venue orders of this slice, when it was sent again after its venue lost it
    * (absent: none): the venue order working now covers `quantity` less this, and every quantity said
@@ -851,6 +862,18 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
       return withTotals(
         native ? { ...order, trigger: { ...order.trigger!, status: 'AT_VENUE' } } : order,
         event.data.routedAt,
+      );
+    }
+    case 'NativeStopReturned': {
+      const child = order.children[event.data.childId];
+      if (!order.trigger || !child) return order;
+      return withTotals(
+        {
+          ...order,
+          trigger: { ...order.trigger, status: 'ACCEPTED' },
+          children: { ...order.children, [child.childId]: { ...child, returned: true } },
+        },
+        event.data.returnedAt,
       );
     }
     case 'VenueOrderTriggered':

@@ -28,6 +28,8 @@ export interface RouteRequest {
    * declares STOP_LIMIT, and whole to one venue (its trigger is that venue's).
    */
   stopPrice?: Decimal | null;
+  /** The number of the first slice (`<orderId>.<n>`): after the slices of an earlier routing. */
+  firstSlice?: number;
 }
 
 export type RouteDecision = { slices: RouteSlice[]; rationale: string } | { refused: string };
@@ -192,7 +194,7 @@ function routeNativeStop(request: RouteRequest, stopPrice: Decimal, venues: Rout
 
 function slice(request: RouteRequest, n: number, venueId: string, quantity: Decimal): RouteSlice {
   return {
-    childId: `${request.orderId}.${n}`,
+    childId: `${request.orderId}.${n + (request.firstSlice ?? 1) - 1}`,
     venueId,
     quantity: quantity.toString(),
     limitPrice: request.limitPrice?.toString() ?? null,
