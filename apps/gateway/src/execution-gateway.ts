@@ -445,7 +445,7 @@ export class ExecutionGateway {
         timeInForce: order.terms.timeInForce,
         postOnly: order.terms.postOnly ?? false,
         iceberg: order.terms.displayQuantity !== undefined,
-        firstSlice: Object.keys(order.children).length + 1,
+        firstSlice: nextSliceNumber(order),
       },
       this.routableVenues(order.terms.instrumentId),
     );
@@ -678,4 +678,10 @@ export class ExecutionGateway {
     if (report.kind === 'ack') venueAckSeconds.observe({ venue: report.venueId }, seconds);
     else if (report.kind === 'fill') venueFillSeconds.observe({ venue: report.venueId }, seconds);
   }
+}
+
+/** After the slices of an earlier routing (a native stop handed back): the highest number used, plus one. */
+function nextSliceNumber(order: Order): number {
+  const used = Object.keys(order.children).map((id) => Number(id.slice(id.lastIndexOf('.') + 1)) || 0);
+  return Math.max(0, ...used) + 1;
 }

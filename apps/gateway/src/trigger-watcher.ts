@@ -229,7 +229,14 @@ export class TriggerWatcher {
         metadata(`arm-${orderId}`, null, GATEWAY_ACTOR),
       ),
     );
-    if (!after || !heldByOms(after) || after.trigger?.status !== 'ARMED') return this.forget(orderId);
+    if (!after || !heldByOms(after) || after.trigger?.status !== 'ARMED') {
+      // Refused while still held and open: it would never trigger. Said loudly, not dropped quietly.
+      const { state } = after ? { state: after } : await this.orders.load(orderId);
+      if (state.exists && heldByOms(state) && state.closure === null && state.trigger?.status !== 'ARMED') {
+        this.log.error({ orderId }, 'a held order could not be armed: it is not watched');
+      }
+      return this.forget(orderId);
+    }
     watched.order = after;
     watched.recordedStop = after.trigger.stopPrice;
     watched.recordedAt = this.clock.now();

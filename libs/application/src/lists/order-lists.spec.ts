@@ -74,4 +74,19 @@ describe('a list’s legs as it records them', () => {
     expect(withPricesOf(stop, earlier).terms).toMatchObject({ stopPrice: '95', quantity: '1' });
     expect(withPricesOf(stop, null)).toBe(stop);
   });
+  it('a trailing stop-limit leg placed again takes no limit price from its earlier order (it had one only once released)', () => {
+    const [sl] = legTemplatesOf('BRACKET', [
+      leg({
+        key: 'sl',
+        role: 'STOP_LOSS',
+        side: 'SELL',
+        type: 'TRAILING_STOP_LIMIT',
+        limitPrice: null,
+        trailingOffset: Decimal.parse('5'),
+        limitOffset: Decimal.parse('1'),
+      }),
+    ]);
+    const earlier = { ...sl.terms, limitPrice: '94' } as OrderTerms;
+    expect(withPricesOf(sl, earlier).terms.limitPrice).toBeNull();
+  });
 });

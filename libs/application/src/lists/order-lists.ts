@@ -12,6 +12,7 @@ import {
   orderDecider,
   orderListDecider,
   orderFieldProblem,
+  takesLimitPrice,
 } from '@oms/domain';
 import { EventStore } from '@oms/event-store';
 import { Clock, Logger } from '@oms/platform';
@@ -330,12 +331,16 @@ function placedLegs(list: OrderListState): OrderListEvent[] {
  */
 export function withPricesOf(template: LegTemplate, earlier: OrderTerms | null): LegTemplate {
   if (!earlier || earlier.type !== template.terms.type) return template;
+  // Only the prices the leg's type takes (a released trailing stop-limit had a limit of its own).
+  const { type } = template.terms;
   return {
     ...template,
     terms: {
       ...template.terms,
-      limitPrice: earlier.limitPrice,
-      ...(earlier.stopPrice !== undefined ? { stopPrice: earlier.stopPrice } : {}),
+      ...(takesLimitPrice(type) ? { limitPrice: earlier.limitPrice } : {}),
+      ...(template.terms.stopPrice !== undefined && earlier.stopPrice !== undefined
+        ? { stopPrice: earlier.stopPrice }
+        : {}),
     },
   };
 }

@@ -62,7 +62,8 @@ export function parentEnd(
   reason: string,
   at: string,
 ): OrderEvent | null {
-  const children = Object.values(after.children);
+  // A native stop its venue handed back is no slice of the order's: the OMS holds the order then.
+  const children = Object.values(after.children).filter((c) => !c.returned);
   const working = children.some((c) => WORKING_CHILD_STATUSES.includes(c.status));
   if (children.length === 0 || working || after.status === 'FILLED' || after.closure) return null;
   const orderId = after.terms.orderId;

@@ -429,6 +429,82 @@ describe('orders the OMS holds until their trigger', () => {
       expect(again.map((e) => e.type)).toEqual(['OrderRouted', 'VenueOrderSubmitted']);
     });
 
+    it('handed back after its venue acknowledged it (a reject after the ack, or found at reconciliation), it is armed all the same', () => {
+      const refused: OrderCommand = {
+        type: 'CloseVenueOrder',
+        data: { orderId, childId: 'o1.1', outcome: 'REJECTED', reason: 'venue reports REJECTED' },
+        metadata: at(3),
+      };
+      const returned = spec
+        .given(protectedStop, ...routed, acknowledged)
+        .when(refused)
+        .thenEvents();
+      expect(returned.map((e) => e.type)).toEqual(['VenueOrderClosed', 'NativeStopReturned']);
+      const armedAfter = spec
+        .given(protectedStop, ...routed, acknowledged, ...returned)
+        .when(arm('9600'))
+        .thenEvents();
+      expect(armedAfter.map((e) => e.type)).toEqual(['OrderArmed']);
+    });
+
+    it('a replace under way when its venue refuses it is settled at once, as for any order the OMS holds', () => {
+      const replaceAsked: OrderEvent = {
+        type: 'OrderReplaceRequested',
+        data: { orderId, quantity: '2', limitPrice: null, requestedAt: iso(2) },
+      };
+      const refused: OrderCommand = {
+        type: 'CloseVenueOrder',
+        data: { orderId, childId: 'o1.1', outcome: 'REJECTED', reason: 'no' },
+        metadata: at(3),
+      };
+      const events = spec
+        .given(protectedStop, ...routed, replaceAsked)
+        .when(refused)
+        .thenEvents();
+      expect(events.map((e) => e.type)).toEqual(['VenueOrderClosed', 'NativeStopReturned', 'OrderReplaced']);
+      const after = [protectedStop, ...routed, replaceAsked, ...events].reduce(
+        orderDecider.evolve,
+        orderDecider.initialState(),
+      ) as Order;
+      expect([after.orderQty.toString(), after.pendingReplace, after.trigger?.status]).toEqual([
+        '2',
+        null,
+        'ACCEPTED',
+      ]);
+    });
+
+    it('a late fill of the slice it handed back is booked; the rest stays held by the OMS', () => {
+      const refused: OrderCommand = {
+        type: 'CloseVenueOrder',
+        data: { orderId, childId: 'o1.1', outcome: 'REJECTED', reason: 'no' },
+        metadata: at(3),
+      };
+      const returned = spec
+        .given(protectedStop, ...routed)
+        .when(refused)
+        .thenEvents();
+      const types = spec
+        .given(protectedStop, ...routed, ...returned)
+        .when({
+          type: 'RecordFill',
+          data: {
+            orderId,
+            execId: 'E1',
+            venueId: 'SIM-A',
+            childId: 'o1.1',
+            quantity: '0.4',
+            price: '9590',
+            fee: '0',
+            liquidity: 'TAKER',
+            executedAt: iso(5),
+          },
+          metadata: at(5),
+        })
+        .thenEvents()
+        .map((e) => e.type);
+      expect(types).toEqual(['OrderFilled']);
+    });
+
     it('one refused while a cancel is pending ends as any order its venue refuses', () => {
       const refused: OrderCommand = {
         type: 'CloseVenueOrder',

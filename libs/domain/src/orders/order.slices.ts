@@ -250,13 +250,29 @@ export function closeVenueOrder(command: CloseVenueOrder, state: OrderState): De
     order.trigger?.status === 'AT_VENUE' &&
     order.trigger.triggeredAt === null &&
     order.cumQty.isZero() &&
-    !order.pendingCancel &&
-    !order.pendingReplace
+    !order.pendingCancel
   ) {
-    return accept<OrderEvent>(closed, {
+    const returned: OrderEvent = {
       type: 'NativeStopReturned',
       data: { orderId, childId, venueId: child.venueId, reason, returnedAt: at },
-    });
+    };
+    // A replace under way is settled at once, as for any order the OMS holds.
+    const replace = order.pendingReplace;
+    const replaced: OrderEvent[] = replace
+      ? [
+          {
+            type: 'OrderReplaced',
+            data: {
+              orderId,
+              quantity: replace.quantity.toString(),
+              limitPrice: replace.limitPrice === null ? null : replace.limitPrice.toString(),
+              replacedAt: at,
+              ...totalsAt(order.fills, replace.quantity),
+            },
+          },
+        ]
+      : [];
+    return accept<OrderEvent>(closed, returned, ...replaced);
   }
   const end = parentEnd(orderAfter(order, closed), child.venueId, outcome, reason, at);
   return accept<OrderEvent>(closed, ...(end ? [end] : []));

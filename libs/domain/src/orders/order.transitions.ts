@@ -102,6 +102,8 @@ export const ORDER_TRANSITIONS: { readonly [S in OrderStatus]: Row } = {
     OrderReplaceRequested: ['PENDING_REPLACE'],
     OrderRestated: ['NEW', 'FILLED'],
     TradeBusted: ['NEW'],
+    // A native stop its venue acknowledged, then handed back: the OMS holds it from then on.
+    OrderArmed: ['NEW'],
   },
   PARTIALLY_FILLED: {
     ...stays('PARTIALLY_FILLED'),
