@@ -581,10 +581,9 @@ export class ExecutionGateway {
     const orderId = order.terms.orderId;
     if (reducedToDone(order)) return this.cancelTheRest(order, cause);
     if (!Object.values(order.children).some((c) => c.replace)) {
-      const plan =
-        Object.keys(order.children).length === 0
-          ? ({ nothingToSend: true } as const)
-          : planReplace(order, (venueId) => this.lotOf(venueId, order.terms.instrumentId));
+      const plan = Object.values(order.children).every((c) => c.returned)
+        ? ({ nothingToSend: true } as const)
+        : planReplace(order, (venueId) => this.lotOf(venueId, order.terms.instrumentId));
       if ('nothingToSend' in plan) {
         await this.orders.command(orderId, { type: 'ConfirmReplace', data: { orderId } }, cause);
         return;
