@@ -280,47 +280,33 @@ function movedMarket(orderTypes: OrderType[] = ['MARKET', 'LIMIT']) {
 
 describe('held orders across a restart', () => {
   it('a stop armed before the OMS stopped is watched again after it starts, and triggers on the market then', async () => {
-    const before = movedMarket();
-    const first = await startOms(undefined, ['api', 'projector', 'ledger', 'gateway'], {
-      venues: before.venues,
-    });
-    let second: Oms | null = null;
-    let firstRunning = true;
-    try {
-      await first.runtime.whenGatewaySettled();
-      before.print('9700');
-      const placed = await place(
-        first,
-        `clientOrderId: "restart-1", side: SELL, type: STOP, quantity: "0.01", stopPrice: "9650"`,
-      );
-      await eventually(
-        () => orderOf(first, placed.order.id),
-        (o) => o?.triggerStatus === 'ARMED',
-        'armed',
-      );
-      await first.stop();
-      firstRunning = false;
-
-      const after = movedMarket();
-      second = await startOms(first.database, ['api', 'projector', 'ledger', 'gateway'], {
-        venues: after.venues,
-      });
-      await second.runtime.whenGatewaySettled();
-      // The market is below the stop when the OMS is back: it triggers on the first market data.
-      after.print('9640');
-      const filled = await eventually(
-        () => orderOf(second!, placed.order.id),
-        (o) => o?.status === 'FILLED',
-        'the stop to trigger after the restart',
-      );
-      expect(filled?.triggerStatus).toBe('RELEASED');
-      const triggered = (await historyOf(second, placed.order.id)).find((e) => e.type === 'OrderTriggered');
-      expect(triggered?.data).toMatchObject({ stopPrice: '9650', price: '9640' });
-    } finally {
-      if (firstRunning) await first.stop();
-      await second?.stop();
-      await first.database.drop();
-    }
+    await acrossRestart(
+      ['MARKET', 'LIMIT'],
+      async (first) => {
+        const placed = await place(
+          first,
+          `clientOrderId: "restart-1", side: SELL, type: STOP, quantity: "0.01", stopPrice: "9650"`,
+        );
+        await eventually(
+          () => orderOf(first, placed.order.id),
+          (o) => o?.triggerStatus === 'ARMED',
+          'armed',
+        );
+        return placed.order.id;
+      },
+      async (second, market, orderId) => {
+        // The market is below the stop when the OMS is back: it triggers on the first market data.
+        market.print('9640');
+        const filled = await eventually(
+          () => orderOf(second, orderId),
+          (o) => o?.status === 'FILLED',
+          'the stop to trigger after the restart',
+        );
+        expect(filled?.triggerStatus).toBe('RELEASED');
+        const triggered = (await historyOf(second, orderId)).find((e) => e.type === 'OrderTriggered');
+        expect(triggered?.data).toMatchObject({ stopPrice: '9650', price: '9640' });
+      },
+    );
   });
 });
 
@@ -545,18 +531,9 @@ describe('stops a venue holds (it declares STOP_LIMIT): sent natively', () => {
   });
 
   it('a STOP goes to the venue as a stop-limit at its collar edge; the venue triggers it on its trade and it fills', async () => {
-    const placed = await place(
-      oms,
-      `clientOrderId: "native-1", side: SELL, type: STOP, quantity: "0.01", stopPrice: "9650"`,
-    );
-    expect(placed.accepted).toBe(true);
-    const working = await eventually(
-      () => orderOf(oms, placed.order.id),
-      (o) => o?.triggerStatus === 'AT_VENUE' && o.status === 'NEW',
-      'the stop at its venue, acknowledged',
-    );
-    expect(working?.stopPrice).toBe('9650');
-    const routed = (await historyOf(oms, placed.order.id)).find((e) => e.type === 'OrderRouted')!;
+    const orderId = await nativeSellStop(oms, 'native-1');
+    expect((await orderOf(oms, orderId))?.stopPrice).toBe('9650');
+    const routed = (await historyOf(oms, orderId)).find((e) => e.type === 'OrderRouted')!;
     const [slice] = routed.data.slices as { venueId: string; stopPrice: string; limitPrice: string }[];
     // The demo account's collar is 5%: a sell stop's limit is 5% below its stop, on the tick.
     expect(slice).toMatchObject({ venueId: 'SIM-T', stopPrice: '9650', limitPrice: '9167.5' });
@@ -565,12 +542,12 @@ describe('stops a venue holds (it declares STOP_LIMIT): sent natively', () => {
     print('9660');
     print('9640');
     const filled = await eventually(
-      () => orderOf(oms, placed.order.id),
+      () => orderOf(oms, orderId),
       (o) => o?.status === 'FILLED',
       'the venue to trigger the stop and fill it',
     );
     expect(filled?.filledQuantity).toBe('0.01');
-    const history = (await historyOf(oms, placed.order.id)).map((e) => e.type);
+    const history = (await historyOf(oms, orderId)).map((e) => e.type);
     expect(history).toContain('VenueOrderTriggered');
     expect(history).not.toContain('OrderArmed');
     expect(history.indexOf('VenueOrderTriggered')).toBeLessThan(history.indexOf('OrderFilled'));
@@ -716,107 +693,108 @@ describe('stops a venue holds (it declares STOP_LIMIT): sent natively', () => {
 });
 
 describe('a stop at its venue across a restart', () => {
+  const NATIVE: OrderType[] = ['MARKET', 'LIMIT', 'STOP_LIMIT'];
+  const sentBack = (oms: Oms, orderId: string) =>
+    eventually(
+      async () => (await historyOf(oms, orderId)).map((e) => e.type),
+      (types) =>
+        types.includes('VenueOrderResent') && types.filter((t) => t === 'OrderAcknowledged').length === 2,
+      'the stop sent again and acknowledged',
+    );
+
   it('a venue that lost it while the OMS was down gets it again as the same stop, and triggers it then', async () => {
-    const before = movedMarket(['MARKET', 'LIMIT', 'STOP_LIMIT']);
-    const first = await startOms(undefined, ['api', 'projector', 'ledger', 'gateway'], {
-      venues: before.venues,
-    });
-    let second: Oms | null = null;
-    let firstRunning = true;
-    try {
-      await first.runtime.whenGatewaySettled();
-      before.print('9700');
-      const placed = await place(
-        first,
-        `clientOrderId: "native-restart", side: SELL, type: STOP, quantity: "0.01", stopPrice: "9650"`,
-      );
-      await eventually(
-        () => orderOf(first, placed.order.id),
-        (o) => o?.triggerStatus === 'AT_VENUE' && o.status === 'NEW',
-        'the stop at its venue',
-      );
-      await first.stop();
-      firstRunning = false;
-
-      // A new simulated venue knows nothing of it: reconciliation sends it again, still a stop.
-      const after = movedMarket(['MARKET', 'LIMIT', 'STOP_LIMIT']);
-      second = await startOms(first.database, ['api', 'projector', 'ledger', 'gateway'], {
-        venues: after.venues,
-      });
-      await second.runtime.whenGatewaySettled();
-      after.print('9700');
-      await eventually(
-        async () => (await historyOf(second!, placed.order.id)).map((e) => e.type),
-        (types) =>
-          types.includes('VenueOrderResent') && types.filter((t) => t === 'OrderAcknowledged').length === 2,
-        'the stop sent again and acknowledged',
-      );
-      expect((await orderOf(second, placed.order.id))?.status).toBe('NEW');
-      after.print('9640');
-      const filled = await eventually(
-        () => orderOf(second!, placed.order.id),
-        (o) => o?.status === 'FILLED',
-        'the venue to trigger the stop sent again',
-      );
-      expect(filled?.triggerStatus).toBe('AT_VENUE');
-      // Triggered by the venue: it was sent again as a stop, not as a plain limit that would have sold at once.
-      expect((await historyOf(second, placed.order.id)).map((e) => e.type)).toContain('VenueOrderTriggered');
-    } finally {
-      if (firstRunning) await first.stop();
-      await second?.stop();
-      await first.database.drop();
-    }
+    await acrossRestart(
+      NATIVE,
+      (first) => nativeSellStop(first, 'native-restart'),
+      async (second, market, orderId) => {
+        // A new simulated venue knows nothing of it: reconciliation sends it again, still a stop.
+        market.print('9700');
+        await sentBack(second, orderId);
+        expect((await orderOf(second, orderId))?.status).toBe('NEW');
+        market.print('9640');
+        const filled = await eventually(
+          () => orderOf(second, orderId),
+          (o) => o?.status === 'FILLED',
+          'the venue to trigger the stop sent again',
+        );
+        expect(filled?.triggerStatus).toBe('AT_VENUE');
+        // Triggered by the venue: sent again as a stop, not as a plain limit that would have sold at once.
+        expect((await historyOf(second, orderId)).map((e) => e.type)).toContain('VenueOrderTriggered');
+      },
+    );
   });
-  it('one its venue triggered in a gap, resting at its limit, is sent again resting there (not IOC) when the venue lost it', async () => {
-    const before = movedMarket(['MARKET', 'LIMIT', 'STOP_LIMIT']);
-    const first = await startOms(undefined, ['api', 'projector', 'ledger', 'gateway'], {
-      venues: before.venues,
-    });
-    let second: Oms | null = null;
-    let firstRunning = true;
-    try {
-      await first.runtime.whenGatewaySettled();
-      before.print('9700');
-      const placed = await place(
-        first,
-        `clientOrderId: "native-gap", side: SELL, type: STOP, quantity: "0.01", stopPrice: "9650"`,
-      );
-      await eventually(
-        () => orderOf(first, placed.order.id),
-        (o) => o?.triggerStatus === 'AT_VENUE' && o.status === 'NEW',
-        'the stop at its venue',
-      );
-      // A gap down to 9,100: triggered, but the bid (9,099.5) is below its limit (9,167.5): it rests.
-      before.print('9100');
-      await eventually(
-        async () => (await historyOf(first, placed.order.id)).map((e) => e.type),
-        (types) => types.includes('VenueOrderTriggered'),
-        'the venue to trigger it',
-      );
-      await first.stop();
-      firstRunning = false;
 
-      const after = movedMarket(['MARKET', 'LIMIT', 'STOP_LIMIT']);
-      second = await startOms(first.database, ['api', 'projector', 'ledger', 'gateway'], {
-        venues: after.venues,
-      });
-      await second.runtime.whenGatewaySettled();
-      await eventually(
-        async () => (await historyOf(second!, placed.order.id)).map((e) => e.type),
-        (types) =>
-          types.includes('VenueOrderResent') && types.filter((t) => t === 'OrderAcknowledged').length === 2,
-        'the triggered stop sent again and acknowledged',
-      );
-      // Resting at the venue at its limit, with the order's time in force: still protecting the position.
-      const open = await after.openOrders();
-      expect(open.map((o) => [o.side, o.state, o.leavesQuantity.toString()])).toEqual([
-        ['SELL', 'NEW', '0.01'],
-      ]);
-      expect((await orderOf(second, placed.order.id))?.status).toBe('NEW');
-    } finally {
-      if (firstRunning) await first.stop();
-      await second?.stop();
-      await first.database.drop();
-    }
+  it('one its venue triggered in a gap, resting at its limit, is sent again resting there (not IOC) when the venue lost it', async () => {
+    await acrossRestart(
+      NATIVE,
+      async (first, market) => {
+        const orderId = await nativeSellStop(first, 'native-gap');
+        // A gap down to 9,100: triggered, but the bid (9,099.5) is below its limit (9,167.5): it rests.
+        market.print('9100');
+        await eventually(
+          async () => (await historyOf(first, orderId)).map((e) => e.type),
+          (types) => types.includes('VenueOrderTriggered'),
+          'the venue to trigger it',
+        );
+        return orderId;
+      },
+      async (second, market, orderId) => {
+        await sentBack(second, orderId);
+        // Resting at the venue at its limit, with the order's time in force: still protecting the position.
+        const open = await market.openOrders();
+        expect(open.map((o) => [o.side, o.state, o.leavesQuantity.toString()])).toEqual([
+          ['SELL', 'NEW', '0.01'],
+        ]);
+        expect((await orderOf(second, orderId))?.status).toBe('NEW');
+      },
+    );
   });
 });
+
+type MovedMarket = ReturnType<typeof movedMarket>;
+const ROLES = ['api', 'projector', 'ledger', 'gateway'] as const;
+
+/**
+ * An OMS on a market the test moves (at 9,700), stopped after `before`, then started again on the same
+ * database with a new venue that knows nothing of the orders, for `after`.
+ */
+async function acrossRestart(
+  orderTypes: OrderType[],
+  before: (oms: Oms, market: MovedMarket) => Promise<string>,
+  after: (oms: Oms, market: MovedMarket, orderId: string) => Promise<void>,
+): Promise<void> {
+  const firstMarket = movedMarket(orderTypes);
+  const first = await startOms(undefined, [...ROLES], { venues: firstMarket.venues });
+  let second: Oms | null = null;
+  let firstRunning = true;
+  try {
+    await first.runtime.whenGatewaySettled();
+    firstMarket.print('9700');
+    const orderId = await before(first, firstMarket);
+    await first.stop();
+    firstRunning = false;
+    const secondMarket = movedMarket(orderTypes);
+    second = await startOms(first.database, [...ROLES], { venues: secondMarket.venues });
+    await second.runtime.whenGatewaySettled();
+    await after(second, secondMarket, orderId);
+  } finally {
+    if (firstRunning) await first.stop();
+    await second?.stop();
+    await first.database.drop();
+  }
+}
+
+/** A sell STOP at 9,650 placed with the market at 9,700, once its venue holds it (acknowledged). */
+async function nativeSellStop(oms: Oms, clientOrderId: string): Promise<string> {
+  const placed = await place(
+    oms,
+    `clientOrderId: "${clientOrderId}", side: SELL, type: STOP, quantity: "0.01", stopPrice: "9650"`,
+  );
+  expect(placed.accepted).toBe(true);
+  await eventually(
+    () => orderOf(oms, placed.order.id),
+    (o) => o?.triggerStatus === 'AT_VENUE' && o.status === 'NEW',
+    'the stop at its venue',
+  );
+  return placed.order.id;
+}
