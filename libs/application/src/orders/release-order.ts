@@ -3,7 +3,6 @@ import {
   Order,
   OrderTerms,
   Rejection,
-  marketProtectionPrice,
   orderDecider,
   releaseLimitPrice,
   riskReferenceOf,
@@ -20,6 +19,7 @@ import { ReferencePriceSource } from '../reference/reference-prices';
 import { Refusal } from '../refusal';
 import { orderStream } from '../streams';
 import { OrderLists } from '../lists/order-lists';
+import { protectionOf } from './place-order';
 
 export interface ReleaseOutcome {
   order: Order;
@@ -100,15 +100,14 @@ export class ReleaseOrderProcess {
         stream,
         expectedRevision: loaded.revision ?? NO_STREAM,
         decide: ({ rejections, state: account }) => {
-          const protectionPrice =
-            released.type === 'MARKET' && rejections.length === 0 && inputs.referencePrice && account.limits
-              ? marketProtectionPrice(
-                  released.side,
-                  inputs.referencePrice.price,
-                  account.limits.priceCollarFraction,
-                  inputs.instrument!.tickSize,
-                ).toString()
-              : null;
+          // A MARKET release is protected by the collar around the reference now.
+          const protectionPrice = protectionOf(
+            released,
+            rejections,
+            inputs.referencePrice,
+            account.limits,
+            inputs.instrument!,
+          );
           const decided = command(rejections, protectionPrice, {
             reference: riskReferenceOf(inputs.referencePrice),
           });
