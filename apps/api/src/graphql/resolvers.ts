@@ -8,7 +8,7 @@ import {
   haltLevel,
   readableAccounts,
 } from '@oms/domain';
-import { PlaceOrderOutcome, Refusal } from '@oms/application';
+import { PlaceOrderOutcome, Refusal, typedFieldsOf } from '@oms/application';
 import { OrderUpdate } from '@oms/read-models';
 import { Inject } from '@nestjs/common';
 import { Args, Context, ID, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
@@ -99,19 +99,12 @@ export class OmsResolver {
           clientOrderId: input.clientOrderId,
           instrumentId: input.instrumentId,
           side: input.side,
-          type: input.type,
           quantity: input.quantity,
-          limitPrice: input.limitPrice ?? null,
           timeInForce: input.timeInForce,
           venueId: input.venueId ?? null,
           expireAt: input.expireAt ? input.expireAt.toISOString() : null,
-          stopPrice: input.stopPrice ?? null,
-          trailingOffset: input.trailingOffset ?? null,
-          trailingOffsetType: input.trailingOffsetType ?? null,
-          limitOffset: input.limitOffset ?? null,
-          triggerType: input.triggerType ?? null,
-          postOnly: input.postOnly ?? null,
-          displayQuantity: input.displayQuantity ?? null,
+          // The type and the fields that depend on it, as the place-order process reads them.
+          ...typedFieldsOf({ ...input, limitPrice: input.limitPrice ?? null }),
         },
         commandContext(context),
       ),

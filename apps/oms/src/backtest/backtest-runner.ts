@@ -15,6 +15,7 @@ import {
   orderListIdFor,
   orderListStream,
   orderStream,
+  typedFieldsOf,
 } from '@oms/application';
 import {
   CancelOrderCommand,
@@ -241,17 +242,10 @@ export async function runBacktest(run: BacktestRun): Promise<RunRecord> {
     const orderRequestOf = (intent: Omit<OrderIntent, 'quantity'>) => ({
       instrumentId: intent.instrumentId,
       side: intent.side,
-      type: intent.type,
-      limitPrice: intent.limitPrice ?? null,
       timeInForce: intent.timeInForce ?? (intent.type === 'MARKET' ? 'IOC' : 'GTC'),
       venueId: config.routing === 'best-price' ? (intent.venueId ?? null) : config.routing,
-      stopPrice: intent.stopPrice ?? null,
-      trailingOffset: intent.trailingOffset ?? null,
-      trailingOffsetType: intent.trailingOffsetType ?? null,
-      limitOffset: intent.limitOffset ?? null,
-      triggerType: intent.triggerType ?? null,
-      postOnly: intent.postOnly ?? null,
-      displayQuantity: intent.displayQuantity ?? null,
+      // The type and the fields that depend on it, as the place-order process reads them.
+      ...typedFieldsOf({ ...intent, limitPrice: intent.limitPrice ?? null }),
     });
     let stopped = false;
     const strategyContext: StrategyContext = {
