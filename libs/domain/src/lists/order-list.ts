@@ -447,6 +447,21 @@ function cancelList(command: CancelOrderList, state: OrderListState): Decision<O
   });
 }
 
+type ExistingList = Extract<OrderListState, { exists: true }>;
+
+/** The list with one order a leg placed changed (an unknown leg changes nothing). */
+function withPlaced(
+  state: ExistingList,
+  key: string,
+  orderId: string,
+  change: (placed: PlacedLeg) => PlacedLeg,
+): ExistingList {
+  const leg = state.legs[key];
+  if (!leg) return state;
+  const placed = leg.placed.map((p) => (p.orderId === orderId ? change(p) : p));
+  return { ...state, legs: { ...state.legs, [key]: { ...leg, placed } } };
+}
+
 export function evolveOrderList(state: OrderListState, event: OrderListEvent): OrderListState {
   if (event.type === 'OrderListPlaced') {
     const d = event.data;
@@ -478,14 +493,11 @@ export function evolveOrderList(state: OrderListState, event: OrderListEvent): O
         },
       };
     }
-    case 'ListLegResized': {
-      const leg = state.legs[event.data.key];
-      if (!leg) return state;
-      const placed = leg.placed.map((p) =>
-        p.orderId === event.data.orderId ? { ...p, quantity: event.data.quantity } : p,
-      );
-      return { ...state, legs: { ...state.legs, [event.data.key]: { ...leg, placed } } };
-    }
+    case 'ListLegResized':
+      return withPlaced(state, event.data.key, event.data.orderId, (p) => ({
+        ...p,
+        quantity: event.data.quantity,
+      }));
     case 'ListLegCanceled': {
       const leg = state.legs[event.data.key];
       if (!leg) return state;
@@ -497,14 +509,11 @@ export function evolveOrderList(state: OrderListState, event: OrderListEvent): O
         },
       };
     }
-    case 'ListLegFailed': {
-      const leg = state.legs[event.data.key];
-      if (!leg) return state;
-      const placed = leg.placed.map((p) =>
-        p.orderId === event.data.orderId ? { ...p, failed: event.data.code } : p,
-      );
-      return { ...state, legs: { ...state.legs, [event.data.key]: { ...leg, placed } } };
-    }
+    case 'ListLegFailed':
+      return withPlaced(state, event.data.key, event.data.orderId, (p) => ({
+        ...p,
+        failed: event.data.code,
+      }));
     case 'OrderListReplaceRequested': {
       const legs = Object.fromEntries(
         Object.entries(state.legs).map(([key, leg]) => [
